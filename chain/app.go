@@ -1,0 +1,361 @@
+// Package chain is govchain's ABCI++ application. The life cycle reads top to
+// bottom in this file: Info, InitChain, CheckTx, PrepareProposal,
+// ProcessProposal, FinalizeBlock, Commit, Query. Module logic lives in the
+// modules; this file only authenticates, routes and commits.
+package chain
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cmtcrypto "github.com/cometbft/cometbft/api/cometbft/crypto/v1"
+	"github.com/cometbft/cometbft/crypto/ed25519"
+
+	"github.com/govchain/govchain/chain/errs"
+	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/state"
+)
+
+const AppVersion = 1
+
+// App is the state machine CometBFT drives in-process.
+type App struct {
+	abci.BaseApplication
+
+	store   *state.Store
+	modules []module.Module
+	routes  map[string]module.Route
+
+	mu      sync.Mutex // guards everything below; ABCI calls may interleave with API queries
+	chainID string
+	params  Params
+	// checkState accumulates the effects of txs accepted into the mempool
+	// since the last commit, so dependent txs can follow each other without
+	// waiting a block. Rebuilt on every Commit (CometBFT then rechecks).
+	checkState *state.Cache
+	verified   *verifiedCache
+	// block in progress between FinalizeBlock and Commit
+	pending struct {
+		height int64
+		time   time.Time
+	}
+	lastBlockTime time.Time
+	metrics       *metrics
+}
+
+// NewApp builds the application over store with the given modules; the
+// identity module is always present and first.
+func NewApp(store *state.Store, mods ...module.Module) (*App, error) {
+	a := &App{store: store, routes: map[string]module.Route{}, verified: newVerifiedCache(200_000), metrics: appMetrics()}
+	a.modules = append([]module.Module{identity.Module{}}, mods...)
+	names := map[string]bool{}
+	for _, m := range a.modules {
+		if names[m.Name()] {
+			return nil, fmt.Errorf("chain: module %q registered twice", m.Name())
+		}
+		names[m.Name()] = true
+		for _, r := range m.Routes() {
+			if _, dup := a.routes[r.Type]; dup {
+				return nil, fmt.Errorf("chain: message type %q registered twice", r.Type)
+			}
+			a.routes[r.Type] = r
+		}
+	}
+	if v, _ := store.LastCommit(); v > 0 {
+		view, err := store.At(v)
+		if err != nil {
+			return nil, err
+		}
+		if a.params, err = LoadParams(view); err != nil {
+			return nil, err
+		}
+		a.chainID = loadChainID(view)
+		a.lastBlockTime = loadBlockTime(view)
+	}
+	a.checkState = a.newCheckState()
+	return a, nil
+}
+
+var chainIDKey = []byte("chain_id")
+
+// blockTimeKey holds the last block's header time, so CheckTx after a
+// restart judges time-dependent rules (certificate validity) sensibly.
+var blockTimeKey = []byte("block_time")
+
+func loadBlockTime(kv state.KV) time.Time {
+	b, _ := kv.Get(blockTimeKey)
+	t, _ := time.Parse(time.RFC3339Nano, string(b))
+	return t
+}
+
+func loadChainID(kv state.KV) string {
+	b, _ := kv.Get(chainIDKey)
+	return string(b)
+}
+
+// Routes lists the message types and their permissions (for docs and API).
+func (a *App) Routes() []module.Route {
+	out := make([]module.Route, 0, len(a.routes))
+	for _, r := range a.routes {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(x, y module.Route) int {
+		if x.Type < y.Type {
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+func (a *App) Store() *state.Store { return a.store }
+
+func (a *App) ChainID() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.chainID
+}
+
+func (a *App) Params() Params {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.params
+}
+
+func (a *App) newCheckState() *state.Cache {
+	v, _ := a.store.LastCommit()
+	view, err := a.store.At(v)
+	if err != nil {
+		panic(fmt.Sprintf("chain: committed version %d unreadable: %v", v, err))
+	}
+	return state.NewCache(view)
+}
+
+// Info tells CometBFT where the app is, so the handshake replays any blocks
+// committed by CometBFT but not by the app (e.g. after kill -9).
+func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	v, h := a.store.LastCommit()
+	return &abci.InfoResponse{Data: "govchain", Version: "1", AppVersion: AppVersion, LastBlockHeight: v, LastBlockAppHash: h}, nil
+}
+
+func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var g AppGenesis
+	if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {
+		return nil, fmt.Errorf("chain: app_state: %w", err)
+	}
+	if err := g.Params.Validate(); err != nil {
+		return nil, fmt.Errorf("chain: genesis params: %w", err)
+	}
+	if err := checkGenesisValidators(&g, req.Validators); err != nil {
+		return nil, err
+	}
+	cache := state.NewCache(a.store.Working())
+	ctx := &module.Context{ChainID: req.ChainId, Height: req.InitialHeight, Time: req.Time, Store: cache}
+	if err := cache.Set(ParamsKey, module.MustJSON(g.Params)); err != nil {
+		return nil, err
+	}
+	if err := cache.Set(chainIDKey, []byte(req.ChainId)); err != nil {
+		return nil, err
+	}
+	idRaw, _ := json.Marshal(g.Identity)
+	for _, m := range a.modules {
+		raw := g.Modules[m.Name()]
+		if m.Name() == "identity" {
+			raw = idRaw
+		}
+		if err := m.InitGenesis(ctx, raw); err != nil {
+			return nil, fmt.Errorf("chain: genesis of %s: %w", m.Name(), err)
+		}
+	}
+	for name := range g.Modules {
+		if !slices.ContainsFunc(a.modules, func(m module.Module) bool { return m.Name() == name }) {
+			return nil, fmt.Errorf("chain: genesis has a section for unknown module %q", name)
+		}
+	}
+	if err := cache.Write(); err != nil {
+		return nil, err
+	}
+	a.chainID, a.params = req.ChainId, g.Params
+	return &abci.InitChainResponse{AppHash: a.store.WorkingHash()}, nil
+}
+
+// checkGenesisValidators insists that every consensus validator belongs to a
+// founding department, so no key outside the registry can vote.
+func checkGenesisValidators(g *AppGenesis, vals []abci.ValidatorUpdate) error {
+	byKey := map[string]string{}
+	for _, d := range g.Identity.Departments {
+		if d.Validator != nil {
+			byKey[string(d.Validator.PubKey)] = d.Code
+			addr := ed25519.PubKey(d.Validator.PubKey).Address()
+			if d.Validator.Type != ed25519.KeyType || len(d.Validator.PubKey) != ed25519.PubKeySize ||
+				!equalFoldHex(d.ValidatorAddress, addr.String()) {
+				return fmt.Errorf("chain: department %s: validator must be an ed25519 key with its address", d.Code)
+			}
+		}
+	}
+	for _, v := range vals {
+		if _, ok := byKey[string(v.PubKeyBytes)]; !ok {
+			return fmt.Errorf("chain: genesis validator %X belongs to no department", v.PubKeyBytes)
+		}
+	}
+	return nil
+}
+
+func equalFoldHex(a, b string) bool {
+	x, err1 := hex.DecodeString(a)
+	y, err2 := hex.DecodeString(b)
+	return err1 == nil && err2 == nil && string(x) == string(y)
+}
+
+// CheckTx runs the full transaction against the mempool's state: the same
+// code path as FinalizeBlock, so a client learns of any rejection at once.
+func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	res := a.runTx(a.checkState, req.Tx, 0, true)
+	return &abci.CheckTxResponse{Code: res.Code, Codespace: res.Codespace, Log: res.Log, Data: res.Data}, nil
+}
+
+// PrepareProposal keeps CometBFT's order and drops what does not fit.
+func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+	var total int64
+	txs := make([][]byte, 0, len(req.Txs))
+	for _, t := range req.Txs {
+		if total+int64(len(t)) > req.MaxTxBytes {
+			break
+		}
+		total += int64(len(t))
+		txs = append(txs, t)
+	}
+	return &abci.PrepareProposalResponse{Txs: txs}, nil
+}
+
+// ProcessProposal accepts any proposal: invalid txs inside a block are
+// recorded with their error code rather than halting the chain.
+func (a *App) ProcessProposal(context.Context, *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
+}
+
+func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	working := a.store.Working()
+	bctx := blockCtx{chainID: a.chainID, height: req.Height, time: req.Time}
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	var updates []module.ValidatorUpdate
+	for i, raw := range req.Txs {
+		r := a.runTxAt(working, raw, bctx, false)
+		results[i] = r.exec()
+		updates = append(updates, r.valUpdates...)
+	}
+	var events []abci.Event
+	for _, m := range a.modules {
+		eb, ok := m.(module.EndBlocker)
+		if !ok {
+			continue
+		}
+		cache := state.NewCache(working)
+		ctx := &module.Context{ChainID: a.chainID, Height: req.Height, Time: req.Time, Store: cache}
+		if err := eb.EndBlock(ctx); err != nil {
+			// End-block logic is the chain's own; failing it must stop the
+			// node rather than fork the state silently.
+			return nil, fmt.Errorf("chain: end block of %s at %d: %w", m.Name(), req.Height, err)
+		}
+		if err := cache.Write(); err != nil {
+			return nil, err
+		}
+		events = append(events, toABCIEvents(ctx.Events())...)
+		updates = append(updates, ctx.ValidatorUpdates()...)
+	}
+	if err := working.Set(blockTimeKey, []byte(req.Time.UTC().Format(time.RFC3339Nano))); err != nil {
+		return nil, err
+	}
+	// Parameters may have been changed by governance in this block.
+	if p, err := LoadParams(working); err == nil {
+		a.params = p
+	}
+	a.pending.height, a.pending.time = req.Height, req.Time
+	return &abci.FinalizeBlockResponse{
+		TxResults:        results,
+		Events:           events,
+		ValidatorUpdates: toABCIValidatorUpdates(updates),
+		AppHash:          a.store.WorkingHash(),
+	}, nil
+}
+
+func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, _, err := a.store.Commit(); err != nil {
+		return nil, fmt.Errorf("chain: commit height %d: %w", a.pending.height, err)
+	}
+	a.lastBlockTime = a.pending.time
+	a.checkState = a.newCheckState()
+	return &abci.CommitResponse{}, nil
+}
+
+// Query answers ABCI queries: path "store", data = key, optional height and
+// proof (one ICS23 op of type "ics23:iavl").
+func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
+	if req.Path != "store" && req.Path != "/store" {
+		return &abci.QueryResponse{Code: errs.Internal.Code, Codespace: "query", Log: "unknown path; use \"store\""}, nil
+	}
+	view, err := a.store.At(req.Height)
+	if err != nil {
+		return &abci.QueryResponse{Code: 2, Codespace: "query", Log: err.Error()}, nil
+	}
+	res := &abci.QueryResponse{Key: req.Data, Height: view.Version()}
+	if req.Prove {
+		val, p, err := view.Prove(req.Data)
+		if err != nil {
+			return &abci.QueryResponse{Code: 3, Codespace: "query", Log: err.Error()}, nil
+		}
+		res.Value = val
+		res.ProofOps = &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: "ics23:iavl", Key: req.Data, Data: p}}}
+		return res, nil
+	}
+	res.Value, err = view.Get(req.Data)
+	if err != nil {
+		return &abci.QueryResponse{Code: 3, Codespace: "query", Log: err.Error()}, nil
+	}
+	return res, nil
+}
+
+func toABCIEvents(evs []module.Event) []abci.Event {
+	out := make([]abci.Event, 0, len(evs))
+	for _, e := range evs {
+		ae := abci.Event{Type: e.Type}
+		for _, at := range e.Attrs {
+			ae.Attributes = append(ae.Attributes, abci.EventAttribute{Key: at.Key, Value: at.Value, Index: true})
+		}
+		out = append(out, ae)
+	}
+	return out
+}
+
+func toABCIValidatorUpdates(us []module.ValidatorUpdate) []abci.ValidatorUpdate {
+	out := make([]abci.ValidatorUpdate, 0, len(us))
+	for _, u := range us {
+		out = append(out, abci.ValidatorUpdate{PubKeyType: u.PubKeyType, PubKeyBytes: u.PubKey, Power: u.Power})
+	}
+	return out
+}
+
+// PendingSequence is the last sequence of id including txs accepted into
+// the mempool since the last commit (what a client should build on).
+func (a *App) PendingSequence(id smcrypto.KeyID) uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s, _ := identity.Sequence(a.checkState, id)
+	return s
+}

@@ -1,0 +1,308 @@
+// Package identity is the on-chain registry of departments, their signing
+// identities (SM2 keys, optionally bound to CA certificates) and their roles.
+// Every transaction signer resolves here to (department, roles).
+package identity
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/govchain/govchain/chain/errs"
+	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/chain/tx"
+)
+
+const (
+	RoleAdmin    = "admin"    // department administrator: manages its officers, votes in governance
+	RoleOperator = "operator" // records data on behalf of its department
+
+	StatusActive    = "active"
+	StatusSuspended = "suspended"
+	StatusRevoked   = "revoked"
+	StatusRemoved   = "removed"
+)
+
+var (
+	ErrDeptUnknown   = errs.Register("identity", 101, "unknown department")
+	ErrDeptInactive  = errs.Register("identity", 102, "department not active")
+	ErrKeyExists     = errs.Register("identity", 103, "key already registered")
+	ErrBadKey        = errs.Register("identity", 104, "invalid public key")
+	ErrForbiddenRole = errs.Register("identity", 105, "role needs governance")
+	ErrOtherDept     = errs.Register("identity", 106, "identity belongs to another department")
+	ErrBadStatus     = errs.Register("identity", 107, "invalid status change")
+	ErrBadInput      = errs.Register("identity", 108, "invalid input")
+)
+
+// Department is a member of the network.
+type Department struct {
+	Code      string     `json:"code"`
+	Name      string     `json:"name"`
+	Status    string     `json:"status"`
+	Validator *Validator `json:"validator,omitempty"`
+	Since     int64      `json:"since"` // height admitted (0 = genesis)
+}
+
+// Validator is the department's CometBFT consensus key.
+type Validator struct {
+	Type   string `json:"type"` // "ed25519"
+	PubKey []byte `json:"pub_key"`
+	Power  int64  `json:"power"`
+}
+
+// Account is one SM2 signing identity.
+type Account struct {
+	KeyID        smcrypto.KeyID `json:"key_id"`
+	PublicKey    []byte         `json:"public_key"`
+	Dept         string         `json:"dept"`
+	Name         string         `json:"name,omitempty"`
+	Roles        []string       `json:"roles"`
+	Status       string         `json:"status"`
+	Cert         []byte         `json:"cert,omitempty"` // DER X.509 (SM2-with-SM3), when issued by a CA
+	Created      int64          `json:"created"`
+	StatusHeight int64          `json:"status_height,omitempty"`
+	StatusReason string         `json:"status_reason,omitempty"`
+}
+
+func DeptKey(code string) []byte            { return module.Key("id", "dept", code) }
+func AccountKey(id smcrypto.KeyID) []byte   { return module.Key("id", "acct", id.String()) }
+func SequenceKey(id smcrypto.KeyID) []byte  { return module.Key("id", "seq", id.String()) }
+func ValidatorKey(addressHex string) []byte { return module.Key("id", "val", addressHex) }
+
+var deptCode = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{1,31}$`)
+
+// ValidDeptCode reports whether s is usable as a department code.
+func ValidDeptCode(s string) bool { return deptCode.MatchString(s) }
+
+func GetDept(kv state.KV, code string) (*Department, error) {
+	var d Department
+	ok, err := module.GetJSON(kv, DeptKey(code), &d)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrDeptUnknown.Wrapf("%q", code)
+	}
+	return &d, nil
+}
+
+func PutDept(kv state.KV, d *Department) error { return kv.Set(DeptKey(d.Code), module.MustJSON(d)) }
+
+func GetAccount(kv state.KV, id smcrypto.KeyID) (*Account, error) {
+	var a Account
+	ok, err := module.GetJSON(kv, AccountKey(id), &a)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, tx.ErrUnknownSigner.Wrapf("no identity with key id %s", id)
+	}
+	return &a, nil
+}
+
+func PutAccount(kv state.KV, a *Account) error {
+	slices.Sort(a.Roles)
+	a.Roles = slices.Compact(a.Roles)
+	return kv.Set(AccountKey(a.KeyID), module.MustJSON(a))
+}
+
+// Sequence returns the last sequence used by id (0 if none).
+func Sequence(kv state.KV, id smcrypto.KeyID) (uint64, error) {
+	b, err := kv.Get(SequenceKey(id))
+	if err != nil || b == nil {
+		return 0, err
+	}
+	if len(b) != 8 {
+		return 0, errs.Internal.Wrapf("corrupt sequence for %s", id)
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
+func SetSequence(kv state.KV, id smcrypto.KeyID, seq uint64) error {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], seq)
+	return kv.Set(SequenceKey(id), b[:])
+}
+
+// Authenticate resolves a signer: the account must exist and be active and
+// so must its department. It returns the parsed public key for verification.
+func Authenticate(kv state.KV, id smcrypto.KeyID) (*Account, *smcrypto.PublicKey, *module.Signer, error) {
+	a, err := GetAccount(kv, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if a.Status != StatusActive {
+		return nil, nil, nil, tx.ErrSignerInactive.Wrapf("key %s is %s since height %d (%s)", id, a.Status, a.StatusHeight, a.StatusReason)
+	}
+	d, err := GetDept(kv, a.Dept)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if d.Status != StatusActive {
+		return nil, nil, nil, ErrDeptInactive.Wrapf("department %s is %s", d.Code, d.Status)
+	}
+	pk, err := smcrypto.ParsePublicKey(a.PublicKey)
+	if err != nil {
+		return nil, nil, nil, errs.Internal.Wrapf("stored key %s: %v", id, err)
+	}
+	return a, pk, &module.Signer{KeyID: a.KeyID, Dept: a.Dept, Roles: a.Roles}, nil
+}
+
+// Module is the identity contract.
+type Module struct{}
+
+func (Module) Name() string { return "identity" }
+
+// RegisterAccount registers an officer key for the signer's own department.
+// Only the operator role may be given here; any other role is granted by
+// governance, so no transaction can raise its own signer's rights.
+type RegisterAccount struct {
+	PublicKey []byte   `json:"public_key"`
+	Name      string   `json:"name"`
+	Roles     []string `json:"roles"`
+}
+
+// SetAccountStatus suspends, reactivates or revokes an identity of the
+// signer's own department. Revocation is final.
+type SetAccountStatus struct {
+	KeyID  smcrypto.KeyID `json:"key_id"`
+	Status string         `json:"status"`
+	Reason string         `json:"reason"`
+}
+
+const (
+	MsgRegisterAccount  = "identity.register_account"
+	MsgSetAccountStatus = "identity.set_account_status"
+)
+
+func (Module) Routes() []module.Route {
+	return []module.Route{
+		{Type: MsgRegisterAccount, AnyRole: []string{RoleAdmin}, Handle: module.Handler(registerAccount),
+			Summary: "Register an officer's SM2 key for the signer's department (role operator only)."},
+		{Type: MsgSetAccountStatus, AnyRole: []string{RoleAdmin}, Handle: module.Handler(setAccountStatus),
+			Summary: "Suspend, reactivate or revoke an identity of the signer's department."},
+	}
+}
+
+func registerAccount(ctx *module.Context, m *RegisterAccount) error {
+	pk, err := smcrypto.ParsePublicKey(m.PublicKey)
+	if err != nil {
+		return ErrBadKey.Wrapf("%v", err)
+	}
+	if len(m.Name) > 128 {
+		return ErrBadInput.Wrapf("name longer than 128 bytes")
+	}
+	for _, r := range m.Roles {
+		if r != RoleOperator {
+			return ErrForbiddenRole.Wrapf("role %q can only be granted by a governance proposal", r)
+		}
+	}
+	id := pk.ID()
+	if ok, err := ctx.Store.Has(AccountKey(id)); err != nil {
+		return err
+	} else if ok {
+		return ErrKeyExists.Wrapf("key id %s", id)
+	}
+	a := &Account{KeyID: id, PublicKey: pk.Bytes(), Dept: ctx.Signer.Dept, Name: m.Name,
+		Roles: append([]string{}, m.Roles...), Status: StatusActive, Created: ctx.Height}
+	if err := PutAccount(ctx.Store, a); err != nil {
+		return err
+	}
+	ctx.SetData([]byte(id.String()))
+	ctx.Emit("identity.registered", "key_id", id.String(), "dept", a.Dept)
+	return nil
+}
+
+func setAccountStatus(ctx *module.Context, m *SetAccountStatus) error {
+	a, err := GetAccount(ctx.Store, m.KeyID)
+	if err != nil {
+		return err
+	}
+	if a.Dept != ctx.Signer.Dept {
+		return ErrOtherDept.Wrapf("key %s belongs to %s, signer is %s", m.KeyID, a.Dept, ctx.Signer.Dept)
+	}
+	switch {
+	case a.Status == StatusRevoked:
+		return ErrBadStatus.Wrapf("key %s was revoked at height %d; revocation is final", m.KeyID, a.StatusHeight)
+	case m.Status != StatusActive && m.Status != StatusSuspended && m.Status != StatusRevoked:
+		return ErrBadStatus.Wrapf("unknown status %q (active, suspended, revoked)", m.Status)
+	case m.Status == a.Status:
+		return ErrBadStatus.Wrapf("key %s is already %s", m.KeyID, a.Status)
+	case len(m.Reason) > 256:
+		return ErrBadInput.Wrapf("reason longer than 256 bytes")
+	}
+	a.Status, a.StatusHeight, a.StatusReason = m.Status, ctx.Height, m.Reason
+	if err := PutAccount(ctx.Store, a); err != nil {
+		return err
+	}
+	ctx.Emit("identity.status", "key_id", m.KeyID.String(), "status", m.Status)
+	return nil
+}
+
+// Genesis is the identity section of the app genesis.
+type Genesis struct {
+	Departments []GenesisDept `json:"departments"`
+}
+
+// GenesisDept is a founding department: its administrator key and validator.
+type GenesisDept struct {
+	Code           string     `json:"code"`
+	Name           string     `json:"name"`
+	AdminPublicKey []byte     `json:"admin_public_key"` // 65-byte SM2 point, base64 in JSON
+	AdminCert      []byte     `json:"admin_cert,omitempty"`
+	Roles          []string   `json:"roles,omitempty"` // extra roles beyond admin+operator
+	Validator      *Validator `json:"validator,omitempty"`
+	// ValidatorAddress is the CometBFT address (hex) of Validator.PubKey; the
+	// genesis builder fills it so state need not import CometBFT crypto.
+	ValidatorAddress string `json:"validator_address,omitempty"`
+}
+
+func (Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
+	var g Genesis
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &g); err != nil {
+			return fmt.Errorf("identity genesis: %w", err)
+		}
+	}
+	if len(g.Departments) == 0 {
+		return fmt.Errorf("identity genesis: at least one founding department is required")
+	}
+	for _, gd := range g.Departments {
+		if !ValidDeptCode(gd.Code) {
+			return fmt.Errorf("identity genesis: bad department code %q", gd.Code)
+		}
+		if ok, _ := ctx.Store.Has(DeptKey(gd.Code)); ok {
+			return fmt.Errorf("identity genesis: department %s listed twice", gd.Code)
+		}
+		pk, err := smcrypto.ParsePublicKey(gd.AdminPublicKey)
+		if err != nil {
+			return fmt.Errorf("identity genesis: department %s admin key: %w", gd.Code, err)
+		}
+		d := &Department{Code: gd.Code, Name: gd.Name, Status: StatusActive, Validator: gd.Validator}
+		if err := PutDept(ctx.Store, d); err != nil {
+			return err
+		}
+		if gd.Validator != nil {
+			if _, err := hex.DecodeString(gd.ValidatorAddress); err != nil || gd.ValidatorAddress == "" {
+				return fmt.Errorf("identity genesis: department %s: validator_address must be hex", gd.Code)
+			}
+			if err := ctx.Store.Set(ValidatorKey(gd.ValidatorAddress), []byte(gd.Code)); err != nil {
+				return err
+			}
+		}
+		a := &Account{KeyID: pk.ID(), PublicKey: pk.Bytes(), Dept: gd.Code, Name: gd.Name + " admin",
+			Roles: append([]string{RoleAdmin, RoleOperator}, gd.Roles...), Status: StatusActive, Cert: gd.AdminCert}
+		if ok, _ := ctx.Store.Has(AccountKey(a.KeyID)); ok {
+			return fmt.Errorf("identity genesis: admin key of %s reused", gd.Code)
+		}
+		if err := PutAccount(ctx.Store, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}

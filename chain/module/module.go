@@ -1,0 +1,176 @@
+// Package module is the contract between the chain and its deterministic
+// modules (identity, governance, catalog, certificates, credit, recognition).
+//
+// A module is a state machine in the etcd-io/raft sense: given a state view,
+// a block context and a verified message it returns writes, events and a
+// result code, and the same input always gives the same output. Modules get
+// no clock (Context.Time is the block header's), no randomness, no network
+// and no disk other than the KV they are handed.
+package module
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/govchain/govchain/chain/errs"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/chain/tx"
+)
+
+// Signer is the resolved identity behind a transaction.
+type Signer struct {
+	KeyID smcrypto.KeyID
+	Dept  string   // department code
+	Roles []string // sorted
+}
+
+// HasRole reports whether the signer holds role r.
+func (s *Signer) HasRole(r string) bool {
+	i := sort.SearchStrings(s.Roles, r)
+	return i < len(s.Roles) && s.Roles[i] == r
+}
+
+// Event is a typed, indexable event ("cert.anchored", {"hash": ...}).
+type Event struct {
+	Type  string
+	Attrs []Attr
+}
+
+type Attr struct{ Key, Value string }
+
+// ValidatorUpdate changes the consensus set (power 0 removes).
+type ValidatorUpdate struct {
+	PubKeyType string // "ed25519"
+	PubKey     []byte
+	Power      int64
+}
+
+// Context is everything a handler may look at.
+type Context struct {
+	ChainID string
+	Height  int64
+	Time    time.Time // block header time: the only clock contracts have
+	TxHash  []byte    // nil outside a transaction (genesis, end block)
+	Signer  *Signer   // nil outside a transaction
+	Store   state.KV
+	// CheckOnly is true in CheckTx: handlers must behave identically, it is
+	// only there so hooks with side effects outside state can skip them.
+	CheckOnly bool
+
+	events     []Event
+	data       []byte
+	valUpdates []ValidatorUpdate
+}
+
+func (c *Context) Emit(typ string, kv ...string) {
+	if len(kv)%2 != 0 {
+		panic("module: Emit needs key/value pairs")
+	}
+	e := Event{Type: typ}
+	for i := 0; i < len(kv); i += 2 {
+		e.Attrs = append(e.Attrs, Attr{kv[i], kv[i+1]})
+	}
+	c.events = append(c.events, e)
+}
+
+func (c *Context) Events() []Event { return c.events }
+
+// SetData sets the tx result data returned to the client (e.g. a record id).
+func (c *Context) SetData(b []byte) { c.data = b }
+func (c *Context) Data() []byte     { return c.data }
+
+// UpdateValidator queues a validator change for the end of this block.
+func (c *Context) UpdateValidator(u ValidatorUpdate) { c.valUpdates = append(c.valUpdates, u) }
+func (c *Context) ValidatorUpdates() []ValidatorUpdate {
+	return c.valUpdates
+}
+
+// Route binds a message type to its handler and its static permission.
+type Route struct {
+	Type string // "module.action"
+	// AnyRole: the signer needs at least one of these roles; empty = any
+	// registered, active identity.
+	AnyRole []string
+	// Handle decodes body and applies it. It is called in CheckTx (against
+	// the mempool's state) and in FinalizeBlock.
+	Handle func(ctx *Context, body []byte) error
+	// Summary for help text and the OpenAPI document.
+	Summary string
+}
+
+// Module is a deterministic contract.
+type Module interface {
+	Name() string
+	Routes() []Route
+	// InitGenesis loads the module's section of the genesis app state (may be nil).
+	InitGenesis(ctx *Context, raw json.RawMessage) error
+}
+
+// EndBlocker is implemented by modules with per-block work (expiry, tallies).
+type EndBlocker interface {
+	EndBlock(ctx *Context) error
+}
+
+// Handler adapts a typed handler: the body must be the canonical JSON
+// encoding of M (the exact bytes json.Marshal produces), so one message has
+// one byte form and a signature covers exactly what is executed.
+func Handler[M any](fn func(ctx *Context, m *M) error) func(*Context, []byte) error {
+	return func(ctx *Context, body []byte) error {
+		var m M
+		if err := DecodeCanonical(body, &m); err != nil {
+			return err
+		}
+		return fn(ctx, &m)
+	}
+}
+
+// DecodeCanonical strictly decodes a JSON message body.
+func DecodeCanonical(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return tx.ErrBadBody.Wrapf("%v", err)
+	}
+	if dec.More() {
+		return tx.ErrBadBody.Wrapf("trailing data after message")
+	}
+	again, err := json.Marshal(v)
+	if err != nil {
+		return tx.ErrBadBody.Wrapf("%v", err)
+	}
+	if !bytes.Equal(again, body) {
+		return tx.ErrBadBody.Wrapf("body is not in canonical form (encode it with encoding/json, fields in declared order, no whitespace)")
+	}
+	return nil
+}
+
+// MustJSON encodes a state record; records are plain structs, so the only
+// possible failure is a programming error.
+func MustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("module: encode %T: %v", v, err))
+	}
+	return b
+}
+
+// GetJSON loads a JSON record; found is false when the key is absent.
+func GetJSON(kv state.KV, key []byte, v any) (found bool, err error) {
+	b, err := kv.Get(key)
+	if err != nil || b == nil {
+		return false, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return true, errs.Internal.Wrapf("decode %q: %v", key, err)
+	}
+	return true, nil
+}
+
+// Key joins parts with '/', the separator used across all modules. Parts
+// must not contain '/' themselves (validated by each module's input rules).
+func Key(parts ...string) []byte { return []byte(strings.Join(parts, "/")) }

@@ -1,0 +1,134 @@
+package proof_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const pkgPath = "github.com/govchain/govchain/chain/proof"
+
+// Module paths the verifier must never pull in, even indirectly: the browser
+// verifier is this package compiled to WebAssembly.
+var forbiddenDeps = []string{
+	"github.com/cosmos/iavl",
+	"github.com/cometbft/cometbft",
+	"github.com/dgraph-io/badger",
+}
+
+func goTool(t *testing.T) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("go tool not found: %v", err)
+	}
+	return goBin
+}
+
+func goCmd(t *testing.T, goBin string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(goBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s go %s: %v\n%s", strings.Join(env, " "), strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// TestDependencies checks, for the host and for js/wasm, that the package's
+// non-test dependencies exclude iavl, CometBFT and badger, and that it
+// imports nothing but the standard library and ics23 directly.
+func TestDependencies(t *testing.T) {
+	goBin := goTool(t)
+	for _, env := range [][]string{nil, {"GOOS=js", "GOARCH=wasm"}} {
+		name := "host"
+		if env != nil {
+			name = "js/wasm"
+		}
+		t.Run(name, func(t *testing.T) {
+			std := map[string]bool{}
+			modules := map[string]int{} // non-standard packages per repository
+			for _, line := range strings.Split(strings.TrimSpace(goCmd(t, goBin, env,
+				"list", "-deps", "-f", "{{.ImportPath}} {{.Standard}}", pkgPath)), "\n") {
+				path, isStd, _ := strings.Cut(line, " ")
+				std[path] = isStd == "true"
+				for _, bad := range forbiddenDeps {
+					if path == bad || strings.HasPrefix(path, bad+"/") {
+						t.Errorf("%s depends on %s", pkgPath, path)
+					}
+				}
+				if !std[path] && path != pkgPath {
+					modules[repoOf(path)]++
+				}
+			}
+			if len(std) < 10 {
+				t.Fatalf("go list -deps returned only %d packages; is the output format right?", len(std))
+			}
+			t.Logf("%d packages; non-standard packages by repository: %v", len(std), modules)
+			for _, imp := range strings.Fields(goCmd(t, goBin, env, "list", "-f", `{{join .Imports " "}}`, pkgPath)) {
+				if !std[imp] && imp != "github.com/cosmos/ics23/go" {
+					t.Errorf("%s imports %s; only the standard library and github.com/cosmos/ics23/go are allowed", pkgPath, imp)
+				}
+			}
+		})
+	}
+}
+
+// TestWasmBuild builds the package for js/wasm, then a minimal program using
+// it, and records the size of the resulting WebAssembly module. The program
+// exists only in a build overlay, nothing is written to the source tree.
+func TestWasmBuild(t *testing.T) {
+	goBin := goTool(t)
+	wasm := []string{"GOOS=js", "GOARCH=wasm"}
+	goCmd(t, goBin, wasm, "build", pkgPath)
+
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(src, []byte(`package main
+
+import "github.com/govchain/govchain/chain/proof"
+
+func main() { println(proof.Proof{}.Verify(nil) != nil) }
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	here, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	virtual := filepath.Join(here, "internal", "wasmsize", "main.go") // does not exist on disk
+	overlay := filepath.Join(dir, "overlay.json")
+	if err := os.WriteFile(overlay, []byte(`{"Replace":{`+quote(virtual)+`:`+quote(src)+`}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "verifier.wasm")
+	goCmd(t, goBin, wasm, "build", "-overlay", overlay, "-trimpath", "-ldflags=-s -w", "-o", out, pkgPath+"/internal/wasmsize")
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	t.Logf("minimal verifier program: %.1f MiB of WebAssembly (-s -w), %.1f MiB gzipped", float64(len(b))/(1<<20), float64(gz.Len())/(1<<20))
+}
+
+// repoOf returns the repository part of an import path, for logging.
+func repoOf(path string) string {
+	n := 3 // github.com/owner/repo, golang.org/x/repo
+	if strings.HasPrefix(path, "google.golang.org/") || strings.HasPrefix(path, "gopkg.in/") {
+		n = 2
+	}
+	parts := strings.Split(path, "/")
+	return strings.Join(parts[:min(n, len(parts))], "/")
+}
+
+func quote(s string) string {
+	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
+}

@@ -1,0 +1,217 @@
+package chain
+
+import (
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/govchain/govchain/chain/errs"
+	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/chain/tx"
+)
+
+type blockCtx struct {
+	chainID string
+	height  int64
+	time    time.Time
+}
+
+type txResult struct {
+	Code       uint32
+	Codespace  string
+	Log        string
+	Data       []byte
+	events     []abci.Event
+	valUpdates []module.ValidatorUpdate
+}
+
+func (r *txResult) exec() *abci.ExecTxResult {
+	return &abci.ExecTxResult{Code: r.Code, Codespace: r.Codespace, Log: r.Log, Data: r.Data, Events: r.events}
+}
+
+func failed(err error) txResult {
+	e := errs.From(err)
+	return txResult{Code: e.Code, Codespace: e.Codespace, Log: e.Error()}
+}
+
+// runTx in CheckTx: the block context is the next block's height with the
+// last block's time, the best available estimate.
+func (a *App) runTx(base state.KV, raw []byte, _ int64, check bool) txResult {
+	v, _ := a.store.LastCommit()
+	return a.runTxAt(base, raw, blockCtx{chainID: a.chainID, height: v + 1, time: a.lastBlockTime}, check)
+}
+
+// runTxAt authenticates raw and applies it to base atomically: either all of
+// the message's writes (and the signer's sequence bump) land or none do.
+func (a *App) runTxAt(base state.KV, raw []byte, b blockCtx, check bool) (res txResult) {
+	typ := "undecodable"
+	defer func() { a.metrics.observe(typ, res.Codespace, res.Code, check) }()
+
+	t, err := tx.Decode(raw, a.params.MaxTxBytes)
+	if err != nil {
+		return failed(err)
+	}
+	typ = t.Type
+	if t.ChainID != b.chainID {
+		return failed(tx.ErrChainID.Wrapf("tx is for %q, this chain is %q", t.ChainID, b.chainID))
+	}
+	route, ok := a.routes[t.Type]
+	if !ok {
+		typ = "unknown"
+		return failed(tx.ErrUnknownMsgType.Wrapf("%q", t.Type))
+	}
+	_, pub, signer, err := identity.Authenticate(base, t.Signer)
+	if err != nil {
+		return failed(err)
+	}
+	last, err := identity.Sequence(base, t.Signer)
+	if err != nil {
+		return failed(err)
+	}
+	if t.Sequence != last+1 {
+		return failed(tx.ErrSequence.Wrapf("signer %s: expected sequence %d, got %d", t.Signer, last+1, t.Sequence))
+	}
+	hash := tx.Hash(raw)
+	if !a.verified.has(hash) {
+		if err := pub.Verify(t.SignBytes(), t.Signature); err != nil {
+			if err == smcrypto.ErrNonCanonicalSignature {
+				return failed(tx.ErrNonCanonical.Wrapf("%v", err))
+			}
+			return failed(tx.ErrSignature.Wrapf("signature does not verify under key %s", t.Signer))
+		}
+		// Remember the verification so FinalizeBlock (on this node) does
+		// not repeat it: the tx bytes fix the signer, and a key id fixes
+		// its public key, so the result cannot change.
+		a.verified.add(hash)
+	}
+	if len(route.AnyRole) > 0 && !hasAny(signer, route.AnyRole) {
+		return failed(tx.ErrUnauthorized.Wrapf("%s needs one of the roles %v; signer %s of %s has %v", t.Type, route.AnyRole, t.Signer, signer.Dept, signer.Roles))
+	}
+
+	cache := state.NewCache(base)
+	if err := identity.SetSequence(cache, t.Signer, t.Sequence); err != nil {
+		return failed(err)
+	}
+	ctx := &module.Context{ChainID: b.chainID, Height: b.height, Time: b.time, TxHash: hash[:], Signer: signer, Store: cache, CheckOnly: check}
+	if err := safeHandle(route, ctx, t.Body); err != nil {
+		return failed(err)
+	}
+	if err := cache.Write(); err != nil {
+		return failed(err)
+	}
+	evs := append([]abci.Event{{Type: "tx", Attributes: []abci.EventAttribute{
+		{Key: "type", Value: t.Type, Index: true},
+		{Key: "signer", Value: t.Signer.String(), Index: true},
+		{Key: "dept", Value: signer.Dept, Index: true},
+	}}}, toABCIEvents(ctx.Events())...)
+	return txResult{Data: ctx.Data(), events: evs, valUpdates: ctx.ValidatorUpdates()}
+}
+
+// safeHandle turns a panicking handler into an internal error for this tx
+// only; a bug in one module must not take the node down with a tx any
+// client can send.
+func safeHandle(r module.Route, ctx *module.Context, body []byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = errs.Internal.Wrapf("handler %s panicked: %v", r.Type, p)
+		}
+	}()
+	return r.Handle(ctx, body)
+}
+
+func hasAny(s *module.Signer, roles []string) bool {
+	for _, r := range roles {
+		if s.HasRole(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// verifiedCache remembers tx hashes whose signature this node has checked.
+// It is bounded (FIFO) and only ever skips work, never changes a result.
+type verifiedCache struct {
+	mu   sync.Mutex
+	set  map[[32]byte]struct{}
+	ring [][32]byte
+	next int
+}
+
+func newVerifiedCache(n int) *verifiedCache {
+	return &verifiedCache{set: make(map[[32]byte]struct{}, n), ring: make([][32]byte, n)}
+}
+
+func (c *verifiedCache) has(h [32]byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.set[h]
+	return ok
+}
+
+func (c *verifiedCache) add(h [32]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.set[h]; ok {
+		return
+	}
+	old := c.ring[c.next]
+	if old != ([32]byte{}) {
+		delete(c.set, old)
+	}
+	c.ring[c.next] = h
+	c.next = (c.next + 1) % len(c.ring)
+	c.set[h] = struct{}{}
+}
+
+type metrics struct {
+	txs *prometheus.CounterVec
+}
+
+var (
+	metricsOnce sync.Once
+	theMetrics  *metrics
+)
+
+// appMetrics registers the app's counters once per process on the default
+// registry, which CometBFT's Prometheus endpoint also serves.
+func appMetrics() *metrics {
+	metricsOnce.Do(func() {
+		m := &metrics{txs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "govchain", Name: "txs_total",
+			Help: "Transactions processed by the app, by message type, phase (check|deliver) and result code.",
+		}, []string{"type", "phase", "codespace", "code"})}
+		_ = prometheus.DefaultRegisterer.Register(m.txs)
+		theMetrics = m
+	})
+	return theMetrics
+}
+
+func (m *metrics) observe(typ, codespace string, code uint32, check bool) {
+	phase := "deliver"
+	if check {
+		phase = "check"
+	}
+	if codespace == "" {
+		codespace = "ok"
+	}
+	m.txs.WithLabelValues(typ, phase, codespace, itoa(code)).Inc()
+}
+
+func itoa(u uint32) string {
+	if u == 0 {
+		return "0"
+	}
+	var b [10]byte
+	i := len(b)
+	for u > 0 {
+		i--
+		b[i] = byte('0' + u%10)
+		u /= 10
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,278 @@
+package state
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+
+	corestore "cosmossdk.io/core/store"
+	"github.com/cosmos/iavl"
+	iavldb "github.com/cosmos/iavl/db"
+
+	"github.com/govchain/govchain/chain/store/badgerdb"
+)
+
+// Options tune the store.
+type Options struct {
+	// CacheSize is IAVL's node cache (nodes, not bytes).
+	CacheSize int
+	// KeepRecent > 0 prunes versions older than the newest KeepRecent every
+	// PruneEvery commits; 0 keeps every version (auditors and historical
+	// proofs want that, so it is the default).
+	KeepRecent int64
+	PruneEvery int64
+	// SyncWrites makes every commit durable before Commit returns.
+	SyncWrites bool
+}
+
+func DefaultOptions() Options {
+	return Options{CacheSize: 200_000, PruneEvery: 100, SyncWrites: true}
+}
+
+// Store is the versioned application state. Version N is the state after
+// block N; its root hash is the app hash in header N+1.
+//
+// Crash safety: badger does not apply a large batch atomically, so a crash
+// inside IAVL's SaveVersion could leave a half-written version. Store writes
+// a committed-height marker only after SaveVersion has returned; on open it
+// loads exactly that version and discards anything above it. CometBFT's
+// handshake then replays the blocks the app does not have.
+type Store struct {
+	mu      sync.RWMutex
+	tree    *iavl.MutableTree
+	meta    iavldb.DB
+	closers []func() error
+	opts    Options
+	version int64
+	hash    []byte
+}
+
+var metaCommitted = []byte("committed")
+
+// Open opens (or creates) the store in dir on badger.
+func Open(dir string, opts Options) (*Store, error) {
+	root, err := badgerdb.Open(dir, badgerdb.Options{SyncWrites: opts.SyncWrites})
+	if err != nil {
+		return nil, err
+	}
+	s, err := newStore(badgerdb.NewPrefixed(root, []byte("i/")), badgerdb.NewPrefixed(root, []byte("m/")), opts)
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	s.closers = append(s.closers, root.Close)
+	return s, nil
+}
+
+// OpenMemory returns a store held in memory (audit replay, unit tests).
+func OpenMemory() (*Store, error) {
+	return newStore(iavldb.NewMemDB(), iavldb.NewMemDB(), Options{CacheSize: 100_000})
+}
+
+func newStore(treeDB, meta iavldb.DB, opts Options) (*Store, error) {
+	if opts.CacheSize <= 0 {
+		opts.CacheSize = DefaultOptions().CacheSize
+	}
+	tree := iavl.NewMutableTree(treeDB, opts.CacheSize, false, iavl.NewNopLogger())
+	s := &Store{tree: tree, meta: meta, opts: opts}
+	raw, err := meta.Get(metaCommitted)
+	if err != nil {
+		return nil, err
+	}
+	if raw != nil {
+		if len(raw) != 8 {
+			return nil, fmt.Errorf("state: corrupt committed marker (%d bytes)", len(raw))
+		}
+		v := int64(binary.BigEndian.Uint64(raw))
+		// LoadVersionForOverwriting deletes versions above v left by a crash.
+		if err := tree.LoadVersionForOverwriting(v); err != nil {
+			return nil, fmt.Errorf("state: load version %d: %w", v, err)
+		}
+		s.version = v
+		s.hash = tree.Hash()
+	} else if latest, err := tree.Load(); err != nil {
+		return nil, err
+	} else if latest != 0 {
+		// A tree without a marker was never fully committed: start over.
+		if err := tree.DeleteVersionsFrom(1); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Version and Hash of the last commit.
+func (s *Store) LastCommit() (int64, []byte) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.version, s.hash
+}
+
+// WorkingHash is the root the tree would have if committed now.
+func (s *Store) WorkingHash() []byte {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.tree.WorkingHash()
+}
+
+// Working is the mutable view FinalizeBlock writes into (through Caches).
+func (s *Store) Working() KV { return (*treeKV)(s) }
+
+// Commit saves the working tree as the next version.
+func (s *Store) Commit() (int64, []byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	hash, v, err := s.tree.SaveVersion()
+	if err != nil {
+		return 0, nil, err
+	}
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(v))
+	batch := s.meta.NewBatch()
+	defer batch.Close()
+	if err := batch.Set(metaCommitted, b[:]); err != nil {
+		return 0, nil, err
+	}
+	if err := batch.WriteSync(); err != nil {
+		return 0, nil, err
+	}
+	s.version, s.hash = v, hash
+	if s.opts.KeepRecent > 0 && s.opts.PruneEvery > 0 && v%s.opts.PruneEvery == 0 && v > s.opts.KeepRecent {
+		if err := s.tree.DeleteVersionsTo(v - s.opts.KeepRecent); err != nil {
+			return 0, nil, fmt.Errorf("state: prune: %w", err)
+		}
+	}
+	return v, hash, nil
+}
+
+// ErrVersionUnavailable is returned for heights never committed or pruned.
+var ErrVersionUnavailable = errors.New("state: version not available")
+
+// At returns a read-only view of version v (0 = latest committed).
+func (s *Store) At(v int64) (*View, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if v == 0 {
+		v = s.version
+	}
+	if v == 0 {
+		return &View{version: 0}, nil
+	}
+	if v > s.version || !s.tree.VersionExists(v) {
+		return nil, fmt.Errorf("%w: %d (latest %d)", ErrVersionUnavailable, v, s.version)
+	}
+	t, err := s.tree.GetImmutable(v)
+	if err != nil {
+		return nil, err
+	}
+	return &View{t: t, version: v}, nil
+}
+
+// AvailableVersions returns the oldest and newest stored versions.
+func (s *Store) AvailableVersions() (int64, int64) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	vs := s.tree.AvailableVersions()
+	if len(vs) == 0 {
+		return 0, 0
+	}
+	return int64(vs[0]), int64(vs[len(vs)-1])
+}
+
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	errs = append(errs, s.tree.Close())
+	for _, c := range s.closers {
+		errs = append(errs, c())
+	}
+	return errors.Join(errs...)
+}
+
+// treeKV adapts the mutable tree to KV.
+type treeKV Store
+
+func (t *treeKV) Get(key []byte) ([]byte, error) { return t.tree.Get(key) }
+func (t *treeKV) Has(key []byte) (bool, error) {
+	v, err := t.tree.Get(key)
+	return v != nil, err
+}
+func (t *treeKV) Set(key, value []byte) error {
+	_, err := t.tree.Set(key, value)
+	return err
+}
+func (t *treeKV) Delete(key []byte) error {
+	_, _, err := t.tree.Remove(key)
+	return err
+}
+func (t *treeKV) Iterator(start, end []byte, asc bool) (corestore.Iterator, error) {
+	return t.tree.Iterator(start, end, asc)
+}
+
+// View is a committed version: read-only, provable.
+type View struct {
+	t       *iavl.ImmutableTree
+	version int64
+}
+
+func (v *View) Version() int64 { return v.version }
+
+// Hash is the root of this version (the app hash in header Version+1).
+func (v *View) Hash() []byte {
+	if v.t == nil {
+		return iavlEmptyHash()
+	}
+	return v.t.Hash()
+}
+
+func iavlEmptyHash() []byte {
+	t := iavl.NewMutableTree(iavldb.NewMemDB(), 0, true, iavl.NewNopLogger())
+	return t.WorkingHash()
+}
+
+func (v *View) Get(key []byte) ([]byte, error) {
+	if v.t == nil {
+		return nil, nil
+	}
+	return v.t.Get(key)
+}
+func (v *View) Has(key []byte) (bool, error) {
+	b, err := v.Get(key)
+	return b != nil, err
+}
+func (v *View) Set([]byte, []byte) error { return ErrReadOnly }
+func (v *View) Delete([]byte) error      { return ErrReadOnly }
+func (v *View) Iterator(start, end []byte, asc bool) (corestore.Iterator, error) {
+	if v.t == nil {
+		return iavldb.NewMemDB().Iterator(start, end)
+	}
+	return v.t.Iterator(start, end, asc)
+}
+
+// Prove returns the value of key (nil if absent) and a marshalled ICS23
+// membership or non-membership proof against Hash().
+func (v *View) Prove(key []byte) ([]byte, []byte, error) {
+	if v.t == nil {
+		return nil, nil, fmt.Errorf("%w: nothing committed yet", ErrVersionUnavailable)
+	}
+	val, err := v.t.Get(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if val != nil {
+		p, err := v.t.GetMembershipProof(key)
+		if err != nil {
+			return nil, nil, err
+		}
+		b, err := p.Marshal()
+		return val, b, err
+	}
+	p, err := v.t.GetNonMembershipProof(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := p.Marshal()
+	return nil, b, err
+}

@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/govchain/govchain/node"
+)
+
+func genesisCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{Use: "genesis", Short: "Build a network's genesis from the founding departments"}
+	var chainID, out string
+	var power int64
+	build := &cobra.Command{
+		Use:   "build DEPT_JSON...",
+		Short: "Combine the founding departments' config/dept.json files into genesis.json",
+		Example: `  govchain genesis build --chain-id chaoyang-1 zwfw.json scjg.json rsj.json wjw.json -o genesis.json
+  # copy genesis.json to HOME/config/genesis.json on every node`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var infos []node.DeptInfo
+			for _, p := range args {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				var d node.DeptInfo
+				if err := json.Unmarshal(b, &d); err != nil {
+					return fmt.Errorf("%s: %w", p, err)
+				}
+				infos = append(infos, d)
+			}
+			doc, err := node.BuildGenesis(node.GenesisOptions{ChainID: chainID, Power: power}, infos)
+			if err != nil {
+				return err
+			}
+			if err := doc.SaveAs(out); err != nil {
+				return err
+			}
+			return g.emit(cmd.OutOrStdout(), map[string]any{"file": out, "chain_id": chainID, "validators": len(infos)}, func(w io.Writer) {
+				fmt.Fprintf(w, "wrote %s: chain %s with %d founding departments\n", out, chainID, len(infos))
+			})
+		},
+	}
+	build.Flags().StringVar(&chainID, "chain-id", "", "chain id (required)")
+	build.Flags().StringVarP(&out, "out", "O", "genesis.json", "output file")
+	build.Flags().Int64Var(&power, "power", 10, "voting power of each founding validator")
+	_ = build.MarkFlagRequired("chain-id")
+	c.AddCommand(build)
+	return c
+}

@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/govchain/govchain/chain/smcrypto"
+)
+
+// KeyInfo describes a stored SM2 key (never the private part).
+type KeyInfo struct {
+	Name      string `json:"name"`
+	KeyID     string `json:"key_id"`
+	PublicKey []byte `json:"public_key"`
+	File      string `json:"file"`
+}
+
+func keysCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{Use: "keys", Short: "Create and inspect SM2 signing keys (HOME/keys/NAME.pem, PKCS#8 encrypted)"}
+	var passFile string
+	create := &cobra.Command{
+		Use:     "create NAME",
+		Short:   "Generate an SM2 key pair",
+		Example: "  GOVCHAIN_PASSPHRASE=... govchain keys create officer1\n  govchain keys create officer1 --passphrase-file pass.txt -o json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if strings.ContainsAny(name, `/\ `) {
+				return fmt.Errorf("key name %q must not contain slashes or spaces", name)
+			}
+			path := filepath.Join(g.home, "keys", name+".pem")
+			if _, err := os.Stat(path); err == nil {
+				return fmt.Errorf("%s exists; refusing to overwrite a key", path)
+			}
+			pass, err := readPassphrase(passFile)
+			if err != nil {
+				return err
+			}
+			k, err := smcrypto.GenerateKey()
+			if err != nil {
+				return err
+			}
+			pem, err := smcrypto.MarshalPrivateKeyPEM(k, pass)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return err
+			}
+			if err := os.WriteFile(path, pem, 0o600); err != nil {
+				return err
+			}
+			info := KeyInfo{Name: name, KeyID: k.PublicKey().ID().String(), PublicKey: k.PublicKey().Bytes(), File: path}
+			return g.emit(cmd.OutOrStdout(), info, func(w io.Writer) {
+				fmt.Fprintf(w, "created %s\n  key id: %s\n  public key (base64): %s\n", path, info.KeyID, b64(info.PublicKey))
+			})
+		},
+	}
+	create.Flags().StringVar(&passFile, "passphrase-file", "", "passphrase file (else env GOVCHAIN_PASSPHRASE)")
+
+	list := &cobra.Command{
+		Use: "list", Short: "List keys in HOME/keys", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			files, _ := filepath.Glob(filepath.Join(g.home, "keys", "*.pem"))
+			sort.Strings(files)
+			var out []KeyInfo
+			for _, f := range files {
+				info, err := keyInfo(f, passFile)
+				if err != nil {
+					info = KeyInfo{Name: strings.TrimSuffix(filepath.Base(f), ".pem"), File: f, KeyID: "(locked: " + err.Error() + ")"}
+				}
+				out = append(out, info)
+			}
+			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+				if len(out) == 0 {
+					fmt.Fprintf(w, "no keys in %s (create one with `govchain keys create NAME`)\n", filepath.Join(g.home, "keys"))
+				}
+				for _, k := range out {
+					fmt.Fprintf(w, "%-16s %s\n", k.Name, k.KeyID)
+				}
+			})
+		},
+	}
+	list.Flags().StringVar(&passFile, "passphrase-file", "", "passphrase file (else env GOVCHAIN_PASSPHRASE)")
+	show := &cobra.Command{
+		Use: "show NAME|FILE", Short: "Show a key's id and public key", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			if _, err := os.Stat(path); err != nil {
+				path = filepath.Join(g.home, "keys", args[0]+".pem")
+			}
+			info, err := keyInfo(path, passFile)
+			if err != nil {
+				return err
+			}
+			return g.emit(cmd.OutOrStdout(), info, func(w io.Writer) {
+				fmt.Fprintf(w, "name:       %s\nfile:       %s\nkey id:     %s\npublic key: %s\n", info.Name, info.File, info.KeyID, b64(info.PublicKey))
+			})
+		},
+	}
+	show.Flags().StringVar(&passFile, "passphrase-file", "", "passphrase file (else env GOVCHAIN_PASSPHRASE)")
+	c.AddCommand(create, list, show)
+	return c
+}
+
+func keyInfo(path, passFile string) (KeyInfo, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return KeyInfo{}, err
+	}
+	pass, _ := readPassphrase(passFile)
+	k, err := smcrypto.ParsePrivateKeyPEM(b, pass)
+	if err != nil {
+		return KeyInfo{}, err
+	}
+	return KeyInfo{Name: strings.TrimSuffix(filepath.Base(path), ".pem"), KeyID: k.PublicKey().ID().String(), PublicKey: k.PublicKey().Bytes(), File: path}, nil
+}

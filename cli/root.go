@@ -1,0 +1,117 @@
+// Package cli holds govchain's cobra commands; cmd/govchain only calls
+// NewRoot.
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/node"
+	"github.com/govchain/govchain/node/client"
+)
+
+type globals struct {
+	home   string
+	node   string
+	output string
+}
+
+// NewRoot builds the govchain command tree.
+func NewRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "govchain",
+		Short: "Permissioned governance chain for district departments (SM2/SM3/SM4)",
+		Long: `govchain runs a department's validator node and talks to a govchain network:
+the data-catalog chain, e-certificate hashes, cross-province recognition and
+credit events, all signed with SM2 and provable up to a block header.
+
+Start here:
+  govchain demo                      # 4 local validators with demo data
+  govchain status                    # what the node at --node says
+  govchain node init --help          # set up a department's validator`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if g.output != "text" && g.output != "json" {
+				return fmt.Errorf("--output must be text or json")
+			}
+			return nil
+		},
+	}
+	home, _ := os.UserHomeDir()
+	root.PersistentFlags().StringVar(&g.home, "home", envOr("GOVCHAIN_HOME", filepath.Join(home, ".govchain")), "node or client home directory (env GOVCHAIN_HOME)")
+	root.PersistentFlags().StringVar(&g.node, "node", envOr("GOVCHAIN_NODE", "http://127.0.0.1:26602"), "node API address (env GOVCHAIN_NODE); the demo's first node by default")
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	root.AddCommand(nodeCmd(g), genesisCmd(g), keysCmd(g), txCmd(g), queryCmd(g), statusCmd(g), testnetCmd(g), demoCmd(g), versionCmd())
+	return root
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func (g *globals) client() *client.Client { return client.New(g.node) }
+
+// emit prints v as JSON with --output json, else calls text.
+func (g *globals) emit(w io.Writer, v any, text func(io.Writer)) error {
+	if g.output == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	text(w)
+	return nil
+}
+
+// passphrase comes from --passphrase-file, then GOVCHAIN_PASSPHRASE.
+func readPassphrase(file string) ([]byte, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		return []byte(strings.TrimRight(string(b), "\r\n")), nil
+	}
+	if v := os.Getenv("GOVCHAIN_PASSPHRASE"); v != "" {
+		return []byte(v), nil
+	}
+	return nil, fmt.Errorf("no passphrase: pass --passphrase-file FILE or set GOVCHAIN_PASSPHRASE")
+}
+
+// loadKey resolves --key: a path to a PEM file, or a name under HOME/keys.
+func (g *globals) loadKey(nameOrPath, passFile string) (*smcrypto.PrivateKey, error) {
+	path := nameOrPath
+	if _, err := os.Stat(path); err != nil {
+		path = filepath.Join(g.home, "keys", nameOrPath+".pem")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("key %q: not a file and not %s", nameOrPath, path)
+	}
+	pass, err := readPassphrase(passFile)
+	if err != nil && strings.Contains(string(b), "ENCRYPTED") {
+		return nil, err
+	}
+	return smcrypto.ParsePrivateKeyPEM(b, pass)
+}
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), "govchain", Version) }}
+}
+
+// Version is set at build time with -ldflags "-X github.com/govchain/govchain/cli.Version=...".
+var Version = "dev"
+
+var _ = node.Home("")

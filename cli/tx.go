@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/node"
+	"github.com/govchain/govchain/node/client"
+)
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+type txFlags struct {
+	key, passFile, wait string
+}
+
+func (f *txFlags) register(c *cobra.Command) {
+	c.Flags().StringVar(&f.key, "key", "", "signing key: a name under HOME/keys or a PEM file (required)")
+	c.Flags().StringVar(&f.passFile, "passphrase-file", "", "passphrase file (else env GOVCHAIN_PASSPHRASE)")
+	c.Flags().StringVar(&f.wait, "wait", "commit", "sync: return once the node accepted it; commit: once it is in a block")
+	_ = c.MarkFlagRequired("key")
+}
+
+// send signs msg with the --key and submits it to --node, printing the result.
+func (g *globals) send(cmd *cobra.Command, f *txFlags, msgType string, msg any) error {
+	k, err := g.loadKey(f.key, f.passFile)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
+	defer cancel()
+	c := g.client()
+	st, err := c.Status(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := client.NewSigner(ctx, c, st.ChainID, k)
+	if err != nil {
+		return fmt.Errorf("signer %s: %w", k.PublicKey().ID(), err)
+	}
+	res, err := s.Send(ctx, c, msgType, msg, f.wait)
+	if res != nil {
+		if e := g.emit(cmd.OutOrStdout(), res, func(w io.Writer) { printSubmit(w, res) }); e != nil {
+			return e
+		}
+	}
+	return err
+}
+
+func printSubmit(w io.Writer, r *node.SubmitResult) {
+	if r.Code != 0 {
+		fmt.Fprintf(w, "REJECTED %s/%d\n  %s\n  tx %s\n", r.Codespace, r.Code, r.Log, r.Hash)
+		return
+	}
+	if r.Height > 0 {
+		fmt.Fprintf(w, "committed in block %d\n  tx %s\n", r.Height, r.Hash)
+	} else {
+		fmt.Fprintf(w, "accepted into the mempool\n  tx %s\n", r.Hash)
+	}
+	if r.Data != "" {
+		fmt.Fprintf(w, "  result %s\n", r.Data)
+	}
+}
+
+func txCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{Use: "tx", Short: "Sign and submit transactions"}
+
+	var f1 txFlags
+	var pubB64, name string
+	reg := &cobra.Command{
+		Use:   "register-account",
+		Short: "Register an officer's SM2 key for your department (role operator)",
+		Example: `  govchain keys create officer1
+  govchain tx register-account --key dept --public-key "$(govchain keys show officer1 -o json | jq -r .public_key)" --name "Zhang Wei"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pk, err := base64.StdEncoding.DecodeString(pubB64)
+			if err != nil {
+				return fmt.Errorf("--public-key must be base64: %w", err)
+			}
+			if _, err := smcrypto.ParsePublicKey(pk); err != nil {
+				return fmt.Errorf("--public-key: %w", err)
+			}
+			return g.send(cmd, &f1, identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: pk, Name: name, Roles: []string{identity.RoleOperator}})
+		},
+	}
+	f1.register(reg)
+	reg.Flags().StringVar(&pubB64, "public-key", "", "the officer's 65-byte SM2 public key, base64 (from `govchain keys show`)")
+	reg.Flags().StringVar(&name, "name", "", "officer name")
+
+	var f2 txFlags
+	var keyID, status, reason string
+	setStatus := &cobra.Command{
+		Use:     "set-account-status",
+		Short:   "Suspend, reactivate or revoke an identity of your department",
+		Example: "  govchain tx set-account-status --key dept --key-id 3f2a... --status revoked --reason \"left the department\"",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			id, err := smcrypto.ParseKeyID(keyID)
+			if err != nil {
+				return fmt.Errorf("--key-id: %w", err)
+			}
+			return g.send(cmd, &f2, identity.MsgSetAccountStatus, identity.SetAccountStatus{KeyID: id, Status: status, Reason: reason})
+		},
+	}
+	f2.register(setStatus)
+	setStatus.Flags().StringVar(&keyID, "key-id", "", "key id of the identity")
+	setStatus.Flags().StringVar(&status, "status", "", "active, suspended or revoked")
+	setStatus.Flags().StringVar(&reason, "reason", "", "reason, recorded on chain")
+
+	var f3 txFlags
+	var msgType, body string
+	raw := &cobra.Command{
+		Use:     "send",
+		Short:   "Sign and submit any message type with a JSON body (see `govchain query messages`)",
+		Example: `  govchain tx send --key dept --type identity.set_account_status --body '{"key_id":"3f2a...","status":"suspended","reason":"audit"}'`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var v any
+			if err := json.Unmarshal([]byte(body), &v); err != nil {
+				return fmt.Errorf("--body is not JSON: %w", err)
+			}
+			return g.send(cmd, &f3, msgType, json.RawMessage(body))
+		},
+	}
+	f3.register(raw)
+	raw.Flags().StringVar(&msgType, "type", "", "message type, e.g. identity.register_account")
+	raw.Flags().StringVar(&body, "body", "", "message body as JSON, fields in the message's declared order")
+	c.AddCommand(reg, setStatus, raw)
+	return c
+}

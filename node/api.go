@@ -1,0 +1,379 @@
+package node
+
+import (
+	"context"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
+
+	"github.com/govchain/govchain/chain"
+	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/proof"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/chain/tx"
+)
+
+//go:embed openapi.json
+var openAPIDoc []byte
+
+// API is the node's JSON HTTP interface.
+type API struct {
+	App     *chain.App
+	RPC     rpcclient.Client
+	MaxBody int64
+	Dept    string
+	Logger  cmtlog.Logger
+}
+
+// route is one API endpoint; the list is what the OpenAPI test walks.
+type route struct {
+	Method, Pattern string
+	h               http.HandlerFunc
+}
+
+func (a *API) routes() []route {
+	return []route{
+		{"GET", "/v1/status", a.status},
+		{"POST", "/v1/txs", a.submitTx},
+		{"GET", "/v1/txs/{hash}", a.getTx},
+		{"GET", "/v1/state", a.getState},
+		{"GET", "/v1/accounts/{key_id}", a.getAccount},
+		{"GET", "/v1/departments", a.listDepartments},
+		{"GET", "/v1/messages", a.listMessages},
+		{"GET", "/openapi.json", a.openAPI},
+	}
+}
+
+// Handler returns the API mux with a body-size limit on every route.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, r := range a.routes() {
+		h := r.h
+		mux.HandleFunc(r.Method+" "+r.Pattern, func(w http.ResponseWriter, req *http.Request) {
+			req.Body = http.MaxBytesReader(w, req.Body, a.MaxBody)
+			if len(req.URL.RawQuery) > 4096 {
+				writeErr(w, http.StatusRequestURITooLong, "api", 414, "query string longer than 4096 bytes")
+				return
+			}
+			h(w, req)
+		})
+	}
+	return mux
+}
+
+// Error is the body of every non-2xx answer.
+type Error struct {
+	Codespace string `json:"codespace"`
+	Code      uint32 `json:"code"`
+	Message   string `json:"message"`
+}
+
+func writeJSON200(w http.ResponseWriter, v any) { writeJSONStatus(w, http.StatusOK, v) }
+
+func writeJSONStatus(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, status int, codespace string, code uint32, msg string) {
+	writeJSONStatus(w, status, Error{Codespace: codespace, Code: code, Message: msg})
+}
+
+// Status is GET /v1/status.
+type Status struct {
+	ChainID       string   `json:"chain_id"`
+	Dept          string   `json:"dept"`
+	NodeID        string   `json:"node_id"`
+	Height        int64    `json:"height"`
+	AppHash       string   `json:"app_hash"`
+	BlockTime     string   `json:"block_time"`
+	CatchingUp    bool     `json:"catching_up"`
+	Validators    int      `json:"validators"`
+	StateVersions [2]int64 `json:"state_versions"`
+}
+
+func (a *API) status(w http.ResponseWriter, r *http.Request) {
+	st, err := a.RPC.Status(r.Context())
+	if err != nil {
+		writeErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
+		return
+	}
+	s := Status{ChainID: st.NodeInfo.Network, Dept: a.Dept, NodeID: string(st.NodeInfo.ID()),
+		Height: st.SyncInfo.LatestBlockHeight, AppHash: fmt.Sprintf("%X", st.SyncInfo.LatestAppHash),
+		BlockTime: st.SyncInfo.LatestBlockTime.UTC().Format(time.RFC3339), CatchingUp: st.SyncInfo.CatchingUp}
+	if vals, err := a.RPC.Validators(r.Context(), nil, nil, nil); err == nil {
+		s.Validators = vals.Total
+	}
+	lo, hi := a.App.Store().AvailableVersions()
+	s.StateVersions = [2]int64{lo, hi}
+	writeJSON200(w, s)
+}
+
+// SubmitRequest is the body of POST /v1/txs.
+type SubmitRequest struct {
+	Tx []byte `json:"tx"` // canonical tx bytes, base64
+}
+
+// SubmitResult is the answer: code 0 means accepted (into the mempool, or
+// committed when ?wait=commit).
+type SubmitResult struct {
+	Hash      string `json:"hash"`
+	Code      uint32 `json:"code"`
+	Codespace string `json:"codespace,omitempty"`
+	Log       string `json:"log,omitempty"`
+	Data      string `json:"data,omitempty"`
+	Height    int64  `json:"height,omitempty"`
+}
+
+func (a *API) submitTx(w http.ResponseWriter, r *http.Request) {
+	var req SubmitRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeErr(w, http.StatusRequestEntityTooLarge, tx.ErrTooLarge.Codespace, tx.ErrTooLarge.Code, fmt.Sprintf("request body exceeds %d bytes", a.MaxBody))
+			return
+		}
+		writeErr(w, http.StatusBadRequest, "api", 400, "body must be JSON {\"tx\": \"<base64>\"}: "+err.Error())
+		return
+	}
+	if len(req.Tx) == 0 {
+		writeErr(w, http.StatusBadRequest, tx.ErrDecode.Codespace, tx.ErrDecode.Code, "empty tx")
+		return
+	}
+	res := SubmitResult{Hash: tx.HashHex(req.Tx)}
+	wait := r.URL.Query().Get("wait")
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	switch wait {
+	case "", "sync":
+		out, err := a.RPC.BroadcastTxSync(ctx, req.Tx)
+		if err != nil {
+			a.rejectFromError(w, &res, err)
+			return
+		}
+		res.Code, res.Codespace, res.Log, res.Data = out.Code, out.Codespace, out.Log, string(out.Data)
+	case "commit":
+		out, err := a.RPC.BroadcastTxCommit(ctx, req.Tx)
+		if err != nil {
+			a.rejectFromError(w, &res, err)
+			return
+		}
+		if out.CheckTx.Code != 0 {
+			res.Code, res.Codespace, res.Log = out.CheckTx.Code, out.CheckTx.Codespace, out.CheckTx.Log
+		} else {
+			res.Code, res.Codespace, res.Log, res.Data = out.TxResult.Code, out.TxResult.Codespace, out.TxResult.Log, string(out.TxResult.Data)
+			res.Height = out.Height
+		}
+	default:
+		writeErr(w, http.StatusBadRequest, "api", 400, "wait must be sync or commit")
+		return
+	}
+	status := http.StatusOK
+	if res.Code != 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	writeJSONStatus(w, status, res)
+}
+
+// invalidTxRe matches CometBFT's ErrInvalidTx text: "... is invalid:
+// code=103, data=, log='...', codespace='identity'".
+var invalidTxRe = regexp.MustCompile(`(?s)is invalid: code=(\d+), data=.*?, log='(.*)', codespace='([^']*)'$`)
+
+// rejectFromError surfaces a CometBFT error as a coded result. An invalid tx
+// can come back as an error rather than a non-zero code; the app's message
+// ("tx/8 invalid signature: ...") is inside it and is passed on verbatim.
+func (a *API) rejectFromError(w http.ResponseWriter, res *SubmitResult, err error) {
+	msg := err.Error()
+	res.Code, res.Codespace, res.Log = 1, "mempool", msg
+	if m := invalidTxRe.FindStringSubmatch(msg); m != nil {
+		code, _ := strconv.ParseUint(m[1], 10, 32)
+		res.Code, res.Log, res.Codespace = uint32(code), m[2], m[3]
+	} else if strings.Contains(msg, "tx already exists in cache") {
+		res.Log = "this exact tx was already submitted (mempool cache)"
+	}
+	writeJSONStatus(w, http.StatusUnprocessableEntity, res)
+}
+
+// TxInfo is GET /v1/txs/{hash}.
+type TxInfo struct {
+	Hash      string          `json:"hash"`
+	Height    int64           `json:"height"`
+	Index     uint32          `json:"index"`
+	Code      uint32          `json:"code"`
+	Codespace string          `json:"codespace,omitempty"`
+	Log       string          `json:"log,omitempty"`
+	Type      string          `json:"type"`
+	Signer    string          `json:"signer"`
+	Sequence  uint64          `json:"sequence"`
+	Body      json.RawMessage `json:"body"`
+}
+
+func (a *API) getTx(w http.ResponseWriter, r *http.Request) {
+	h, err := hex.DecodeString(r.PathValue("hash"))
+	if err != nil || len(h) != 32 {
+		writeErr(w, http.StatusBadRequest, "api", 400, "hash must be 64 hex characters")
+		return
+	}
+	res, err := a.RPC.Tx(r.Context(), h, false)
+	if err != nil {
+		writeErr(w, http.StatusNotFound, "api", 404, err.Error())
+		return
+	}
+	info := TxInfo{Hash: fmt.Sprintf("%X", h), Height: res.Height, Index: res.Index, Code: res.TxResult.Code, Codespace: res.TxResult.Codespace, Log: res.TxResult.Log}
+	if t, err := tx.Decode(res.Tx, 0); err == nil {
+		info.Type, info.Signer, info.Sequence = t.Type, t.Signer.String(), t.Sequence
+		if json.Valid(t.Body) {
+			info.Body = t.Body
+		}
+	}
+	writeJSON200(w, info)
+}
+
+// StateResult is GET /v1/state: a value and, with prove=true, its proof.
+// The proof verifies against AppHash, which CometBFT puts in the header at
+// height Height+1.
+type StateResult struct {
+	Key     string       `json:"key"`
+	Value   []byte       `json:"value"`
+	Found   bool         `json:"found"`
+	Height  int64        `json:"height"`
+	AppHash []byte       `json:"app_hash,omitempty"`
+	Proof   *proof.Proof `json:"proof,omitempty"`
+}
+
+func (a *API) getState(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	key := q.Get("key")
+	if key == "" || len(key) > 1024 {
+		writeErr(w, http.StatusBadRequest, "api", 400, "key is required (at most 1024 bytes), e.g. ?key=id/dept/QWB")
+		return
+	}
+	var height int64
+	if s := q.Get("height"); s != "" {
+		var err error
+		if height, err = strconv.ParseInt(s, 10, 64); err != nil || height < 0 {
+			writeErr(w, http.StatusBadRequest, "api", 400, "height must be a non-negative integer")
+			return
+		}
+	}
+	res, err := a.Prove([]byte(key), height, q.Get("prove") == "true" || q.Get("prove") == "1")
+	if err != nil {
+		status := http.StatusInternalServerError
+		if errors.Is(err, state.ErrVersionUnavailable) {
+			status = http.StatusNotFound
+		}
+		writeErr(w, status, "query", uint32(status), err.Error())
+		return
+	}
+	writeJSON200(w, res)
+}
+
+// Prove reads key at height (0 = latest) with an optional proof.
+func (a *API) Prove(key []byte, height int64, prove bool) (*StateResult, error) {
+	view, err := a.App.Store().At(height)
+	if err != nil {
+		return nil, err
+	}
+	res := &StateResult{Key: string(key), Height: view.Version()}
+	if !prove {
+		res.Value, err = view.Get(key)
+		res.Found = res.Value != nil
+		return res, err
+	}
+	val, ops, err := view.Prove(key)
+	if err != nil {
+		return nil, err
+	}
+	res.Value, res.Found, res.AppHash = val, val != nil, view.Hash()
+	res.Proof = &proof.Proof{Key: key, Value: val, Height: view.Version(), Ops: ops}
+	return res, nil
+}
+
+// AccountResult is GET /v1/accounts/{key_id}.
+type AccountResult struct {
+	Account *identity.Account `json:"account"`
+	// Sequence is the last sequence committed; NextSequence accounts for
+	// txs already accepted into this node's mempool.
+	Sequence     uint64 `json:"sequence"`
+	NextSequence uint64 `json:"next_sequence"`
+}
+
+func (a *API) getAccount(w http.ResponseWriter, r *http.Request) {
+	id, err := smcrypto.ParseKeyID(r.PathValue("key_id"))
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, "api", 400, "key_id must be 40 hex characters")
+		return
+	}
+	view, err := a.App.Store().At(0)
+	if err != nil {
+		writeErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
+		return
+	}
+	acct, err := identity.GetAccount(view, id)
+	if err != nil {
+		writeErr(w, http.StatusNotFound, tx.ErrUnknownSigner.Codespace, tx.ErrUnknownSigner.Code, err.Error())
+		return
+	}
+	seq, err := identity.Sequence(view, id)
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, "api", 500, err.Error())
+		return
+	}
+	writeJSON200(w, AccountResult{Account: acct, Sequence: seq, NextSequence: a.App.PendingSequence(id) + 1})
+}
+
+func (a *API) listDepartments(w http.ResponseWriter, r *http.Request) {
+	view, err := a.App.Store().At(0)
+	if err != nil {
+		writeErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
+		return
+	}
+	var out []identity.Department
+	err = state.IteratePrefix(view, []byte("id/dept/"), true, func(_, v []byte) (bool, error) {
+		var d identity.Department
+		if err := json.Unmarshal(v, &d); err != nil {
+			return false, err
+		}
+		out = append(out, d)
+		return true, nil
+	})
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, "api", 500, err.Error())
+		return
+	}
+	writeJSON200(w, map[string]any{"height": view.Version(), "departments": out})
+}
+
+// MessageInfo describes a message type the chain accepts.
+type MessageInfo struct {
+	Type    string   `json:"type"`
+	AnyRole []string `json:"any_role"`
+	Summary string   `json:"summary"`
+}
+
+func (a *API) listMessages(w http.ResponseWriter, _ *http.Request) {
+	var out []MessageInfo
+	for _, r := range a.App.Routes() {
+		out = append(out, MessageInfo{Type: r.Type, AnyRole: r.AnyRole, Summary: r.Summary})
+	}
+	writeJSON200(w, out)
+}
+
+func (a *API) openAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openAPIDoc)
+}

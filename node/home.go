@@ -1,0 +1,263 @@
+// Package node wires a department's validator: CometBFT consensus and p2p,
+// the govchain app on IAVL/badger, and the HTTP API, all in one process.
+package node
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/crypto"
+	"github.com/cometbft/cometbft/crypto/ed25519"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/spf13/viper"
+
+	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/smcrypto"
+)
+
+// Config is govchain's own part of a node's configuration
+// (HOME/config/govchain.json); CometBFT's is HOME/config/config.toml.
+type Config struct {
+	Dept       string `json:"dept"`
+	DeptName   string `json:"dept_name"`
+	APIListen  string `json:"api_listen"`  // HTTP API, e.g. 127.0.0.1:26680
+	KeyFile    string `json:"key_file"`    // department SM2 key (encrypted PKCS#8), relative to home
+	KeepRecent int64  `json:"keep_recent"` // 0 keeps every state version
+	// MaxBodyBytes caps every API request body.
+	MaxBodyBytes int64 `json:"max_body_bytes"`
+}
+
+// Home is a node's directory.
+type Home string
+
+func (h Home) Path(p ...string) string { return filepath.Join(append([]string{string(h)}, p...)...) }
+func (h Home) ConfigFile() string      { return h.Path("config", "govchain.json") }
+func (h Home) DeptInfoFile() string    { return h.Path("config", "dept.json") }
+func (h Home) StateDir() string        { return h.Path("data", "app") }
+func (h Home) GenesisFile() string     { return h.Path("config", "genesis.json") }
+
+func (h Home) LoadConfig() (*Config, error) {
+	b, err := os.ReadFile(h.ConfigFile())
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s is not a govchain home (no config/govchain.json); run `govchain node init --home %s` first", h, h)
+		}
+		return nil, err
+	}
+	var c Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("%s: %w", h.ConfigFile(), err)
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 2 << 20
+	}
+	return &c, nil
+}
+
+// CometConfig reads HOME/config/config.toml the way CometBFT's own CLI does.
+func (h Home) CometConfig() (*cmtcfg.Config, error) {
+	cfg := cmtcfg.DefaultConfig()
+	v := viper.New()
+	v.SetConfigFile(h.Path("config", "config.toml"))
+	if err := v.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("read CometBFT config: %w", err)
+	}
+	if err := v.Unmarshal(cfg); err != nil {
+		return nil, fmt.Errorf("parse CometBFT config: %w", err)
+	}
+	cfg.SetRoot(string(h))
+	if _, err := os.Stat(cfg.GenesisFile()); err != nil {
+		return nil, fmt.Errorf("no genesis at %s: build one with `govchain genesis build` and copy it there", cfg.GenesisFile())
+	}
+	return cfg, cfg.ValidateBasic()
+}
+
+// DeptInfo is what one department contributes to a genesis: produced by
+// `node init`, collected by `genesis build`.
+type DeptInfo struct {
+	Code             string `json:"code"`
+	Name             string `json:"name"`
+	AdminPublicKey   []byte `json:"admin_public_key"`
+	ValidatorPubKey  []byte `json:"validator_pub_key"`
+	ValidatorAddress string `json:"validator_address"`
+	NodeID           string `json:"node_id"`
+	P2PAddress       string `json:"p2p_address"` // host:port peers dial
+	APIAddress       string `json:"api_address"`
+	RPCAddress       string `json:"rpc_address"`
+}
+
+// InitOptions are the inputs to InitHome.
+type InitOptions struct {
+	Dept, DeptName string
+	Passphrase     []byte
+	P2PListen      string // host:port to listen on
+	P2PExternal    string // host:port peers dial (default: P2PListen)
+	RPCListen      string
+	APIListen      string
+	PromListen     string
+	TimeoutCommit  time.Duration
+}
+
+// InitHome creates a node home: CometBFT config, ed25519 consensus and node
+// keys, the department's SM2 key (PKCS#8 encrypted with the passphrase) and
+// config/dept.json for the genesis builder. It never overwrites keys.
+func InitHome(h Home, o InitOptions) (*DeptInfo, error) {
+	if !identity.ValidDeptCode(o.Dept) {
+		return nil, fmt.Errorf("department code %q: use 2-32 characters A-Z 0-9 _ -, starting with a letter or digit", o.Dept)
+	}
+	if _, err := os.Stat(h.ConfigFile()); err == nil {
+		return nil, fmt.Errorf("%s is already initialised (found %s); refusing to overwrite keys", h, h.ConfigFile())
+	}
+	if len(o.Passphrase) < 8 {
+		return nil, fmt.Errorf("passphrase must be at least 8 characters (it encrypts the department's SM2 key)")
+	}
+	setDefaults(&o)
+	cfg := cmtcfg.DefaultConfig()
+	cfg.SetRoot(string(h))
+	cmtcfg.EnsureRoot(string(h))
+	cfg.Moniker = o.Dept
+	cfg.P2P.ListenAddress = "tcp://" + o.P2PListen
+	cfg.P2P.ExternalAddress = o.P2PExternal
+	cfg.P2P.AllowDuplicateIP = true
+	cfg.P2P.AddrBookStrict = false
+	cfg.RPC.ListenAddress = "tcp://" + o.RPCListen
+	cfg.Instrumentation.Prometheus = true
+	cfg.Instrumentation.PrometheusListenAddr = o.PromListen
+	cfg.Consensus.TimeoutCommit = o.TimeoutCommit
+	cfg.TxIndex.Indexer = "kv"
+	cfg.LogLevel = "info"
+	cmtcfg.WriteConfigFile(h.Path("config", "config.toml"), cfg)
+
+	pv, err := privval.GenFilePV(cfg.PrivValidatorKeyFile(), cfg.PrivValidatorStateFile(), func() (crypto.PrivKey, error) { return ed25519.GenPrivKey(), nil })
+	if err != nil {
+		return nil, err
+	}
+	pv.Save()
+	nk, err := p2p.LoadOrGenNodeKey(cfg.NodeKeyFile())
+	if err != nil {
+		return nil, err
+	}
+	sk, err := smcrypto.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	pem, err := smcrypto.MarshalPrivateKeyPEM(sk, o.Passphrase)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(h.Path("keys"), 0o700); err != nil {
+		return nil, err
+	}
+	keyFile := filepath.Join("keys", "dept.pem")
+	if err := os.WriteFile(h.Path(keyFile), pem, 0o600); err != nil {
+		return nil, err
+	}
+	pub := pv.Key.PubKey
+	info := &DeptInfo{
+		Code: o.Dept, Name: o.DeptName,
+		AdminPublicKey:   sk.PublicKey().Bytes(),
+		ValidatorPubKey:  pub.Bytes(),
+		ValidatorAddress: hex.EncodeToString(pub.Address()),
+		NodeID:           string(nk.ID()),
+		P2PAddress:       o.P2PExternal,
+		APIAddress:       o.APIListen,
+		RPCAddress:       o.RPCListen,
+	}
+	if err := writeJSON(h.DeptInfoFile(), info, 0o644); err != nil {
+		return nil, err
+	}
+	c := &Config{Dept: o.Dept, DeptName: o.DeptName, APIListen: o.APIListen, KeyFile: keyFile, MaxBodyBytes: 2 << 20}
+	if err := writeJSON(h.ConfigFile(), c, 0o644); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
+func setDefaults(o *InitOptions) {
+	if o.P2PListen == "" {
+		o.P2PListen = "0.0.0.0:26656"
+	}
+	if o.P2PExternal == "" {
+		o.P2PExternal = o.P2PListen
+	}
+	if o.RPCListen == "" {
+		o.RPCListen = "127.0.0.1:26657"
+	}
+	if o.APIListen == "" {
+		o.APIListen = "127.0.0.1:26680"
+	}
+	if o.PromListen == "" {
+		o.PromListen = "127.0.0.1:26660"
+	}
+	if o.TimeoutCommit == 0 {
+		o.TimeoutCommit = time.Second
+	}
+	if o.DeptName == "" {
+		o.DeptName = o.Dept
+	}
+}
+
+// SetPeers writes the persistent peer list into config.toml.
+func SetPeers(h Home, peers []string) error {
+	cfg, err := h.CometConfigNoGenesis()
+	if err != nil {
+		return err
+	}
+	cfg.P2P.PersistentPeers = joinComma(peers)
+	cmtcfg.WriteConfigFile(h.Path("config", "config.toml"), cfg)
+	return nil
+}
+
+// CometConfigNoGenesis reads config.toml without requiring a genesis yet.
+func (h Home) CometConfigNoGenesis() (*cmtcfg.Config, error) {
+	cfg := cmtcfg.DefaultConfig()
+	v := viper.New()
+	v.SetConfigFile(h.Path("config", "config.toml"))
+	if err := v.ReadInConfig(); err != nil {
+		return nil, err
+	}
+	if err := v.Unmarshal(cfg); err != nil {
+		return nil, err
+	}
+	cfg.SetRoot(string(h))
+	return cfg, nil
+}
+
+func joinComma(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += ","
+		}
+		out += s
+	}
+	return out
+}
+
+func writeJSON(path string, v any, mode os.FileMode) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), mode)
+}
+
+// LoadDeptKey decrypts the department's SM2 key.
+func (h Home) LoadDeptKey(passphrase []byte) (*smcrypto.PrivateKey, error) {
+	c, err := h.LoadConfig()
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(h.Path(c.KeyFile))
+	if err != nil {
+		return nil, err
+	}
+	return smcrypto.ParsePrivateKeyPEM(b, passphrase)
+}

@@ -1,0 +1,155 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	cmtnode "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+
+	"github.com/govchain/govchain/chain"
+	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/state"
+)
+
+// Modules returns the contract modules every node runs, in a fixed order
+// (the order is part of consensus: genesis and end-block run in it).
+// Each issue's module registers here as it lands.
+func Modules() []module.Module {
+	return nil
+}
+
+// Node is a running validator.
+type Node struct {
+	Home   Home
+	Config *Config
+	App    *chain.App
+	Comet  *cmtnode.Node
+	api    *http.Server
+	apiLn  net.Listener
+	store  *state.Store
+	logger cmtlog.Logger
+}
+
+// Start opens state, starts CometBFT with the app in-process and serves the
+// HTTP API. Stop it with Stop.
+func Start(ctx context.Context, h Home, logOut io.Writer) (*Node, error) {
+	conf, err := h.LoadConfig()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := h.CometConfig()
+	if err != nil {
+		return nil, err
+	}
+	if logOut == nil {
+		logOut = os.Stdout
+	}
+	logger := cmtlog.NewTMLogger(cmtlog.NewSyncWriter(logOut))
+	if opt, err := cmtlog.AllowLevel(cfg.LogLevel); err == nil {
+		logger = cmtlog.NewFilter(logger, opt)
+	} else {
+		logger = cmtlog.NewFilter(logger, cmtlog.AllowInfo())
+	}
+	sopts := state.DefaultOptions()
+	sopts.KeepRecent = conf.KeepRecent
+	store, err := state.Open(h.StateDir(), sopts)
+	if err != nil {
+		return nil, fmt.Errorf("open state in %s: %w", h.StateDir(), err)
+	}
+	app, err := chain.NewApp(store, Modules()...)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	n, err := startComet(ctx, cfg, app, logger)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	nd := &Node{Home: h, Config: conf, App: app, Comet: n, store: store, logger: logger}
+	if err := nd.serveAPI(); err != nil {
+		nd.Stop()
+		return nil, err
+	}
+	logger.Info("govchain node started", "dept", conf.Dept, "api", nd.APIAddr(), "height", n.BlockStore().Height())
+	return nd, nil
+}
+
+func startComet(ctx context.Context, cfg *cmtcfg.Config, app *chain.App, logger cmtlog.Logger) (*cmtnode.Node, error) {
+	nodeKey, err := p2p.LoadNodeKey(cfg.NodeKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("load node key: %w", err)
+	}
+	pv := privval.LoadFilePV(cfg.PrivValidatorKeyFile(), cfg.PrivValidatorStateFile())
+	n, err := cmtnode.NewNode(ctx, cfg, pv, nodeKey,
+		proxy.NewLocalClientCreator(app),
+		cmtnode.DefaultGenesisDocProviderFunc(cfg),
+		cmtcfg.DefaultDBProvider,
+		cmtnode.DefaultMetricsProvider(cfg.Instrumentation),
+		logger)
+	if err != nil {
+		return nil, fmt.Errorf("create CometBFT node: %w", err)
+	}
+	if err := n.Start(); err != nil {
+		return nil, fmt.Errorf("start CometBFT node: %w", err)
+	}
+	return n, nil
+}
+
+// APIAddr is the address the HTTP API listens on.
+func (n *Node) APIAddr() string {
+	if n.apiLn == nil {
+		return ""
+	}
+	return n.apiLn.Addr().String()
+}
+
+func (n *Node) serveAPI() error {
+	ln, err := net.Listen("tcp", n.Config.APIListen)
+	if err != nil {
+		return fmt.Errorf("API listen %s: %w", n.Config.APIListen, err)
+	}
+	n.apiLn = ln
+	api := &API{App: n.App, RPC: rpclocal.New(n.Comet), MaxBody: n.Config.MaxBodyBytes, Dept: n.Config.Dept, Logger: n.logger.With("module", "api")}
+	n.api = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	go func() {
+		if err := n.api.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.logger.Error("API server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Stop shuts everything down in order: API (no new txs), CometBFT (no new
+// blocks), then the state store.
+func (n *Node) Stop() {
+	if n.api != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = n.api.Shutdown(ctx)
+		cancel()
+	}
+	if n.Comet != nil && n.Comet.IsRunning() {
+		if err := n.Comet.Stop(); err != nil {
+			n.logger.Error("stop CometBFT", "err", err)
+		}
+		n.Comet.Wait()
+	}
+	if n.store != nil {
+		if err := n.store.Close(); err != nil {
+			n.logger.Error("close state", "err", err)
+		}
+	}
+}

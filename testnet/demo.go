@@ -1,0 +1,91 @@
+package testnet
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/node/client"
+)
+
+// DemoGenesis returns module genesis sections for demo networks. Each
+// module adds its demo records here as it lands.
+func DemoGenesis() map[string]json.RawMessage { return nil }
+
+// demoOfficers are the officer identities the demo registers, one per
+// department, with the department's admin key.
+var demoOfficers = []string{"王芳 Wang Fang", "李强 Li Qiang", "张伟 Zhang Wei", "刘洋 Liu Yang", "陈静 Chen Jing", "杨磊 Yang Lei", "赵敏 Zhao Min", "黄勇 Huang Yong"}
+
+// SeedDemo submits the demo transactions and writes what it did to w. The
+// officer keys are kept under DIR/keys so the walkthrough can sign with them.
+func SeedDemo(ctx context.Context, n *Network, w io.Writer) error {
+	keysDir := filepath.Join(n.Dir, "keys")
+	if err := os.MkdirAll(keysDir, 0o700); err != nil {
+		return err
+	}
+	for i, ni := range n.Nodes {
+		admin, err := n.DeptKey(i)
+		if err != nil {
+			return err
+		}
+		if err := copyFile(filepath.Join(ni.Home, "keys", "dept.pem"), filepath.Join(keysDir, strings.ToLower(ni.Dept)+"-admin.pem")); err != nil {
+			return err
+		}
+		c := n.Client(i)
+		s, err := client.NewSigner(ctx, c, n.ChainID, admin)
+		if err != nil {
+			return err
+		}
+		officer, err := smcrypto.GenerateKey()
+		if err != nil {
+			return err
+		}
+		pem, err := smcrypto.MarshalPrivateKeyPEM(officer, []byte(Passphrase))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(keysDir, strings.ToLower(ni.Dept)+"-officer.pem"), pem, 0o600); err != nil {
+			return err
+		}
+		name := demoOfficers[i%len(demoOfficers)]
+		res, err := s.Send(ctx, c, identity.MsgRegisterAccount, identity.RegisterAccount{
+			PublicKey: officer.PublicKey().Bytes(), Name: name, Roles: []string{identity.RoleOperator}}, "commit")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  %-5s registered officer %s (key %s) in block %d\n", ni.Dept, name, officer.PublicKey().ID(), res.Height)
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o600)
+}
+
+// NextSteps is the demo's closing walkthrough.
+func NextSteps(n *Network) string {
+	api := n.Nodes[0].API
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nWhat to try next (keys are in %s, passphrase in %s):\n", filepath.Join(n.Dir, "keys"), filepath.Join(n.Dir, "passphrase.txt"))
+	fmt.Fprintf(&b, "  export GOVCHAIN_NODE=%s GOVCHAIN_PASSPHRASE=%s\n", api, Passphrase)
+	fmt.Fprintf(&b, "  govchain testnet status --dir %s          # every node's height and app hash\n", n.Dir)
+	fmt.Fprintf(&b, "  govchain query departments                    # the founding departments\n")
+	fmt.Fprintf(&b, "  govchain query messages                       # message types and the roles they need\n")
+	fmt.Fprintf(&b, "  govchain query state id/dept/%s --prove      # a record with its Merkle proof, checked locally\n", n.Nodes[0].Dept)
+	fmt.Fprintf(&b, "  govchain keys create me --home %s\n", n.Dir)
+	fmt.Fprintf(&b, "  govchain tx register-account --home %s --key %s-admin --public-key \"$(govchain keys show me --home %s -o json | jq -r .public_key)\" --name Me\n",
+		n.Dir, strings.ToLower(n.Nodes[0].Dept), n.Dir)
+	fmt.Fprintf(&b, "  curl -s http://%s/openapi.json | jq .paths   # the HTTP API\n", api)
+	fmt.Fprintf(&b, "  curl -s http://%s/metrics | grep govchain_   # Prometheus metrics\n", n.Nodes[0].Prom)
+	return b.String()
+}

@@ -1,0 +1,379 @@
+// Package testnet creates and runs local govchain networks: N validator
+// processes on 127.0.0.1 ports, one home directory each, a shared genesis.
+package testnet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/node"
+	"github.com/govchain/govchain/node/client"
+)
+
+// Departments used for local networks: real district departments, in the
+// order validators are created.
+var Departments = []struct{ Code, Name string }{
+	{"ZWFW", "政务服务管理局 Government Services Administration"},
+	{"SCJG", "市场监督管理局 Market Supervision Administration"},
+	{"RSJ", "人力资源和社会保障局 Human Resources and Social Security Bureau"},
+	{"WJW", "卫生健康委员会 Health Commission"},
+	{"ZJW", "住房和城乡建设委员会 Housing and Urban-Rural Development Commission"},
+	{"JW", "教育委员会 Education Commission"},
+	{"MZJ", "民政局 Civil Affairs Bureau"},
+	{"SFJ", "司法局 Justice Bureau"},
+}
+
+// Passphrase protects the testnet's department keys. A local network is
+// for development only; production homes use `govchain node init` with a
+// passphrase of the operator's choosing.
+const Passphrase = "govchain-testnet-only"
+
+// NodeInfo is one validator of the network.
+type NodeInfo struct {
+	Index  int    `json:"index"`
+	Dept   string `json:"dept"`
+	Home   string `json:"home"`
+	P2P    string `json:"p2p"`
+	RPC    string `json:"rpc"`
+	API    string `json:"api"`
+	Prom   string `json:"prom"`
+	NodeID string `json:"node_id"`
+}
+
+// Manifest is DIR/testnet.json.
+type Manifest struct {
+	ChainID string     `json:"chain_id"`
+	Binary  string     `json:"binary"`
+	Nodes   []NodeInfo `json:"nodes"`
+}
+
+// Options for Create.
+type Options struct {
+	Validators    int
+	ChainID       string
+	BasePort      int // node i uses BasePort+10*i .. +3
+	Binary        string
+	TimeoutCommit time.Duration
+	// Genesis lets callers add module genesis sections (demo data).
+	GenesisModules map[string]json.RawMessage
+}
+
+// Network is a local network on disk, optionally with processes it started.
+type Network struct {
+	Dir string
+	Manifest
+	mu    sync.Mutex
+	procs map[int]*exec.Cmd
+}
+
+func manifestPath(dir string) string { return filepath.Join(dir, "testnet.json") }
+
+// Create lays out homes, keys and a shared genesis in dir.
+func Create(dir string, o Options) (*Network, error) {
+	if o.Validators < 1 || o.Validators > len(Departments) {
+		return nil, fmt.Errorf("--validators must be 1..%d", len(Departments))
+	}
+	if o.ChainID == "" {
+		o.ChainID = "govchain-local"
+	}
+	if o.BasePort == 0 {
+		o.BasePort = 26600
+	}
+	if o.TimeoutCommit == 0 {
+		o.TimeoutCommit = 500 * time.Millisecond
+	}
+	if _, err := os.Stat(manifestPath(dir)); err == nil {
+		return nil, fmt.Errorf("%s already holds a testnet; stop it and remove the directory, or pick another --dir", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	bin, err := installBinary(dir, o.Binary)
+	if err != nil {
+		return nil, err
+	}
+	n := &Network{Dir: dir, Manifest: Manifest{ChainID: o.ChainID, Binary: bin}, procs: map[int]*exec.Cmd{}}
+	var infos []node.DeptInfo
+	for i := 0; i < o.Validators; i++ {
+		d := Departments[i]
+		port := o.BasePort + 10*i
+		ni := NodeInfo{Index: i, Dept: d.Code, Home: filepath.Join(dir, "node"+strconv.Itoa(i)),
+			P2P: addr(port), RPC: addr(port + 1), API: addr(port + 2), Prom: addr(port + 3)}
+		for _, a := range []string{ni.P2P, ni.RPC, ni.API, ni.Prom} {
+			if err := portFree(a); err != nil {
+				return nil, fmt.Errorf("%w (choose another --base-port)", err)
+			}
+		}
+		info, err := node.InitHome(node.Home(ni.Home), node.InitOptions{Dept: d.Code, DeptName: d.Name, Passphrase: []byte(Passphrase),
+			P2PListen: ni.P2P, RPCListen: ni.RPC, APIListen: ni.API, PromListen: ni.Prom, TimeoutCommit: o.TimeoutCommit})
+		if err != nil {
+			return nil, err
+		}
+		ni.NodeID = info.NodeID
+		infos = append(infos, *info)
+		n.Nodes = append(n.Nodes, ni)
+	}
+	doc, err := node.BuildGenesis(node.GenesisOptions{ChainID: o.ChainID, Modules: o.GenesisModules}, infos)
+	if err != nil {
+		return nil, err
+	}
+	for _, ni := range n.Nodes {
+		if err := doc.SaveAs(node.Home(ni.Home).GenesisFile()); err != nil {
+			return nil, err
+		}
+		var peers []string
+		for _, p := range n.Nodes {
+			if p.Index != ni.Index {
+				peers = append(peers, p.NodeID+"@"+p.P2P)
+			}
+		}
+		if err := node.SetPeers(node.Home(ni.Home), peers); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "passphrase.txt"), []byte(Passphrase+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return n, n.save()
+}
+
+func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+
+func portFree(a string) error {
+	ln, err := net.Listen("tcp", a)
+	if err != nil {
+		return fmt.Errorf("port %s is in use", a)
+	}
+	return ln.Close()
+}
+
+// FreeBasePort finds a base port with 10*n free ports above it.
+func FreeBasePort(n int) (int, error) {
+	for try := 0; try < 50; try++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		p := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		base := 20000 + (p % 30000)
+		ok := true
+		for i := 0; i < 10*n && ok; i++ {
+			ok = portFree(addr(base+i)) == nil
+		}
+		if ok {
+			return base, nil
+		}
+	}
+	return 0, errors.New("no free port range found")
+}
+
+// installBinary copies the running binary (or the given one) into dir/bin,
+// so the network keeps working after a `go run` build directory is removed.
+func installBinary(dir, bin string) (string, error) {
+	if bin == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return "", err
+		}
+		bin = exe
+	}
+	dst, err := filepath.Abs(filepath.Join(dir, "bin", "govchain"))
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", err
+	}
+	in, err := os.Open(bin)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst+".tmp", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return "", err
+	}
+	if err := out.Close(); err != nil {
+		return "", err
+	}
+	return dst, os.Rename(dst+".tmp", dst)
+}
+
+func (n *Network) save() error {
+	b, err := json.MarshalIndent(n.Manifest, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(manifestPath(n.Dir), b, 0o644)
+}
+
+// Load opens an existing network directory.
+func Load(dir string) (*Network, error) {
+	b, err := os.ReadFile(manifestPath(dir))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no testnet in %s (create one with `govchain testnet start --dir %s`)", dir, dir)
+		}
+		return nil, err
+	}
+	n := &Network{Dir: dir, procs: map[int]*exec.Cmd{}}
+	return n, json.Unmarshal(b, &n.Manifest)
+}
+
+func pidFile(home string) string { return filepath.Join(home, "node.pid") }
+
+// StartNode starts validator i as a separate process, detached from the
+// caller's session so it survives the CLI that started it.
+func (n *Network) StartNode(i int) error {
+	ni := n.Nodes[i]
+	if pid := readPID(ni.Home); pid > 0 && alive(pid) {
+		return fmt.Errorf("node %d (%s) already running as pid %d", i, ni.Dept, pid)
+	}
+	logf, err := os.OpenFile(filepath.Join(ni.Home, "node.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(n.Binary, "node", "start", "--home", ni.Home)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return err
+	}
+	logf.Close()
+	n.mu.Lock()
+	n.procs[i] = cmd
+	n.mu.Unlock()
+	go func() { _ = cmd.Wait() }() // reap; liveness is checked by pid
+	return os.WriteFile(pidFile(ni.Home), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644)
+}
+
+// Start starts every validator and waits until all have committed block h.
+func (n *Network) Start(ctx context.Context, h int64) error {
+	for i := range n.Nodes {
+		if err := n.StartNode(i); err != nil {
+			return err
+		}
+	}
+	return n.WaitHeight(ctx, h)
+}
+
+// WaitHeight waits until every running node reports height >= h.
+func (n *Network) WaitHeight(ctx context.Context, h int64) error {
+	for i := range n.Nodes {
+		if !n.Running(i) {
+			continue
+		}
+		if _, err := n.Client(i).WaitHeight(ctx, h); err != nil {
+			return fmt.Errorf("node %d (%s): %w; see %s", i, n.Nodes[i].Dept, err, filepath.Join(n.Nodes[i].Home, "node.log"))
+		}
+	}
+	return nil
+}
+
+// Running reports whether node i's process is alive.
+func (n *Network) Running(i int) bool {
+	pid := readPID(n.Nodes[i].Home)
+	return pid > 0 && alive(pid)
+}
+
+// Signal sends sig to node i (SIGKILL for crash tests, SIGSTOP to pause).
+func (n *Network) Signal(i int, sig syscall.Signal) error {
+	pid := readPID(n.Nodes[i].Home)
+	if pid <= 0 {
+		return fmt.Errorf("node %d has no pid file", i)
+	}
+	return syscall.Kill(pid, sig)
+}
+
+// StopNode stops node i gracefully (SIGTERM), killing it after timeout.
+func (n *Network) StopNode(i int, timeout time.Duration) error {
+	pid := readPID(n.Nodes[i].Home)
+	if pid <= 0 || !alive(pid) {
+		return nil
+	}
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	deadline := time.Now().Add(timeout)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			time.Sleep(100 * time.Millisecond)
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return os.Remove(pidFile(n.Nodes[i].Home))
+}
+
+// KillNode kills node i with SIGKILL and waits for it to be gone.
+func (n *Network) KillNode(i int) error {
+	pid := readPID(n.Nodes[i].Home)
+	if pid <= 0 {
+		return nil
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	for j := 0; j < 100 && alive(pid); j++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return os.Remove(pidFile(n.Nodes[i].Home))
+}
+
+// Stop stops all nodes.
+func (n *Network) Stop() error {
+	var errs []error
+	for i := range n.Nodes {
+		errs = append(errs, n.StopNode(i, 20*time.Second))
+	}
+	return errors.Join(errs...)
+}
+
+func (n *Network) Client(i int) *client.Client { return client.New(n.Nodes[i].API) }
+
+// DeptKey decrypts the SM2 admin key of node i's department.
+func (n *Network) DeptKey(i int) (*smcrypto.PrivateKey, error) {
+	return node.Home(n.Nodes[i].Home).LoadDeptKey([]byte(Passphrase))
+}
+
+func readPID(home string) int {
+	b, err := os.ReadFile(pidFile(home))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(string(b))
+	return pid
+}
+
+// alive is true for a running (not zombie) process.
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	// field 3 is the state; Z = zombie (killed but not yet reaped)
+	for i := 0; i < len(b); i++ {
+		if b[i] == ')' && i+2 < len(b) {
+			return b[i+2] != 'Z'
+		}
+	}
+	return true
+}
