@@ -186,6 +186,9 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 		return nil, err
 	}
 	a.chainID, a.params = req.ChainId, g.Params
+	// Until block 1 commits, mempool txs must see the genesis state; the
+	// check cache never writes back, so reading the working tree is safe.
+	a.checkState = state.NewCache(a.store.Working())
 	return &abci.InitChainResponse{AppHash: a.store.WorkingHash()}, nil
 }
 

@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"errors"
 	"sync"
 	"time"
 
@@ -79,7 +80,7 @@ func (a *App) runTxAt(base state.KV, raw []byte, b blockCtx, check bool) (res tx
 	hash := tx.Hash(raw)
 	if !a.verified.has(hash) {
 		if err := pub.Verify(t.SignBytes(), t.Signature); err != nil {
-			if err == smcrypto.ErrNonCanonicalSignature {
+			if errors.Is(err, smcrypto.ErrNonCanonicalSignature) {
 				return failed(tx.ErrNonCanonical.Wrapf("%v", err))
 			}
 			return failed(tx.ErrSignature.Wrapf("signature does not verify under key %s", t.Signer))

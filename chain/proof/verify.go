@@ -158,7 +158,7 @@ func VerifyNonMembership(root, key, proofBytes []byte) (err error) {
 			return fail(StepNeighbour, "no right neighbour, but left neighbour %x is not the right-most leaf", left.Key)
 		}
 	default:
-		if false && !isLeftNeighbor(inner, left.Path, right.Path) {
+		if !isLeftNeighbor(inner, left.Path, right.Path) {
 			return fail(StepNeighbour, "neighbours %x and %x are not adjacent leaves", left.Key, right.Key)
 		}
 	}

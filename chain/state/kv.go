@@ -67,8 +67,9 @@ func (c *Cache) Set(key, value []byte) error {
 	if len(key) == 0 {
 		return errors.New("state: empty key")
 	}
-	if value == nil {
-		value = []byte{}
+	// ICS23 cannot prove an empty value, and every record must be provable.
+	if len(value) == 0 {
+		return errors.New("state: empty values are not allowed (they cannot be proven)")
 	}
 	c.writes.ReplaceOrInsert(entry{key: bytes.Clone(key), value: bytes.Clone(value)})
 	return nil

@@ -45,6 +45,9 @@ var (
 	// ErrClosed is returned when the DB (or the badger instance behind a
 	// prefixed view) has been closed.
 	ErrClosed = errors.New("badgerdb: database is closed")
+	// ErrValueTooLarge is returned by in-memory databases for values that
+	// would crash badger (see DB.inMemValueLimit).
+	ErrValueTooLarge = errors.New("badgerdb: value too large for in-memory database")
 	// ErrInvalidRange is returned by Iterator/ReverseIterator when both bounds
 	// are given and start >= end.
 	ErrInvalidRange = errors.New("badgerdb: iterator start must be less than end")
@@ -111,7 +114,13 @@ type DB struct {
 	prefix     []byte
 	syncWrites bool
 	owner      bool // only the view returned by Open/OpenInMemory closes badger
-	closed     atomic.Bool
+	// inMemValueLimit, when non-zero, is the smallest value length rejected.
+	// badger v4.9.6 in InMemory mode accepts a value of exactly
+	// ValueThreshold bytes and then panics in its write goroutine (it looks
+	// for a value-log pointer that in-memory mode never creates), taking the
+	// whole process down.
+	inMemValueLimit int64
+	closed          atomic.Bool
 }
 
 var _ iavldb.DB = (*DB)(nil)
@@ -164,6 +173,10 @@ func badgerOptions(bo badger.Options, opts Options) badger.Options {
 		// badger's expvar metrics are process-global and unused here; DiskSize
 		// walks the directory instead of relying on them.
 		WithMetricsEnabled(false)
+	// badger refuses to open when ValueThreshold exceeds its per-transaction
+	// byte limit (15% of MemTableSize), which bites as soon as memtables are
+	// made smaller than ~7 MiB.
+	bo.ValueThreshold = min(bo.ValueThreshold, 15*bo.MemTableSize/100)
 	if opts.Tune != nil {
 		bo = opts.Tune(bo)
 	}
@@ -175,12 +188,16 @@ func open(bo badger.Options, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("badgerdb: open: %w", err)
 	}
-	return &DB{
+	db := &DB{
 		bdb:        bdb,
 		prefix:     bytes.Clone(opts.Prefix),
 		syncWrites: bo.SyncWrites,
 		owner:      true,
-	}, nil
+	}
+	if bo.InMemory {
+		db.inMemValueLimit = bo.ValueThreshold
+	}
+	return db, nil
 }
 
 // NewPrefixed returns a view of parent's badger instance whose keys live under
@@ -190,9 +207,10 @@ func NewPrefixed(parent *DB, prefix []byte) *DB {
 	p := make([]byte, 0, len(parent.prefix)+len(prefix))
 	p = append(append(p, parent.prefix...), prefix...)
 	return &DB{
-		bdb:        parent.bdb,
-		prefix:     p,
-		syncWrites: parent.syncWrites,
+		bdb:             parent.bdb,
+		prefix:          p,
+		syncWrites:      parent.syncWrites,
+		inMemValueLimit: parent.inMemValueLimit,
 	}
 }
 
@@ -297,13 +315,25 @@ func (db *DB) writeOne(key, value []byte, del, sync bool) error {
 	if len(key) == 0 {
 		return ErrKeyEmpty
 	}
-	if !del && value == nil {
-		return ErrValueNil
+	if !del {
+		if err := db.checkValue(value); err != nil {
+			return err
+		}
 	}
 	if err := db.checkOpen(); err != nil {
 		return err
 	}
 	return db.apply([]op{{key: db.pkey(key), value: value, del: del}}, sync)
+}
+
+func (db *DB) checkValue(value []byte) error {
+	if value == nil {
+		return ErrValueNil
+	}
+	if db.inMemValueLimit > 0 && int64(len(value)) >= db.inMemValueLimit {
+		return ErrValueTooLarge
+	}
+	return nil
 }
 
 // apply writes ops in order, committing one badger transaction per chunk that

@@ -781,9 +781,13 @@ func TestEdgeCases(t *testing.T) {
 			}
 		}
 
-		// A single entry larger than a transaction must fail, not loop.
+		// A single entry larger than a transaction must fail, not loop. Values
+		// are capped below ValueThreshold (clamped to the transaction limit),
+		// so the largest allowed value plus per-entry overhead is the way in.
 		big := db.NewBatch()
-		_ = big.Set([]byte("big"), make([]byte, 512<<10))
+		if err := big.Set([]byte("big"), make([]byte, 15*opts.MemTableSize/100-1)); err != nil {
+			t.Fatal(err)
+		}
 		done := make(chan error, 1)
 		go func() { done <- big.Write() }()
 		select {
@@ -795,6 +799,27 @@ func TestEdgeCases(t *testing.T) {
 			t.Fatal("oversized entry: Write did not return")
 		}
 	})
+}
+
+// TestInMemoryValueAtThreshold guards against a badger v4.9.6 crash: in
+// memory mode a value of exactly ValueThreshold bytes panics badger's write
+// goroutine. The adapter must reject it with an error instead.
+func TestInMemoryValueAtThreshold(t *testing.T) {
+	db := mustOpenInMemory(t)
+	vt := db.inMemValueLimit
+	if vt <= 0 {
+		t.Fatal("in-memory DB has no value limit")
+	}
+	if err := db.Set([]byte("k"), make([]byte, vt)); !errors.Is(err, ErrValueTooLarge) {
+		t.Fatalf("Set(value of ValueThreshold bytes): %v, want ErrValueTooLarge", err)
+	}
+	b := NewPrefixed(db, []byte("p")).NewBatch()
+	if err := b.Set([]byte("k"), make([]byte, vt)); !errors.Is(err, ErrValueTooLarge) {
+		t.Fatalf("batch Set on view: %v, want ErrValueTooLarge", err)
+	}
+	if err := db.Set([]byte("k"), make([]byte, vt-1)); err != nil {
+		t.Fatalf("Set(value just below threshold): %v", err)
+	}
 }
 
 func mustPanic(t *testing.T, what string, f func()) {
@@ -896,6 +921,15 @@ func checkTreeContents(t *testing.T, tree *iavl.MutableTree, want map[string][]b
 	}
 }
 
+// newOracleTree builds the reference tree on iavl's MemDB. Its flush
+// threshold is effectively disabled because iavl's DeleteVersionsFrom flushes
+// deletions while its own iterator is still open, and MemDB iterators hold a
+// read lock that the flush's write lock waits on forever (iavl v1.3.5
+// deadlock). badger iterators read a snapshot, so the adapter is unaffected.
+func newOracleTree(cacheSize int) *iavl.MutableTree {
+	return iavl.NewMutableTree(iavldb.NewMemDB(), cacheSize, false, iavl.NewNopLogger(), iavl.FlushThresholdOption(1<<30))
+}
+
 func copyMap(m map[string][]byte) map[string][]byte {
 	c := make(map[string][]byte, len(m))
 	for k, v := range m {
@@ -923,7 +957,7 @@ func TestIAVLEndToEnd(t *testing.T) {
 	p := &iavlPair{
 		t:    t,
 		bt:   bt,
-		mt:   iavl.NewMutableTree(iavldb.NewMemDB(), 1000, false, iavl.NewNopLogger()),
+		mt:   newOracleTree(1000),
 		rng:  rand.New(rand.NewPCG(seed, 7)),
 		live: map[string][]byte{},
 	}
@@ -1025,7 +1059,7 @@ func TestIAVLSharedBadger(t *testing.T) {
 		pairs = append(pairs, &iavlPair{
 			t:    t,
 			bt:   iavl.NewMutableTree(NewPrefixed(root, []byte(name)), 100, false, iavl.NewNopLogger()),
-			mt:   iavl.NewMutableTree(iavldb.NewMemDB(), 100, false, iavl.NewNopLogger()),
+			mt:   newOracleTree(100),
 			rng:  rng,
 			live: map[string][]byte{},
 		})

@@ -26,8 +26,8 @@ func (b *batch) Set(key, value []byte) error {
 	if len(key) == 0 {
 		return ErrKeyEmpty
 	}
-	if value == nil {
-		return ErrValueNil
+	if err := b.db.checkValue(value); err != nil {
+		return err
 	}
 	if b.ops == nil {
 		return ErrBatchClosed

@@ -1,0 +1,193 @@
+// Package chaintest runs the real App in memory, block by block, for module
+// and chain tests: genesis with N departments, signed txs, commits.
+package chaintest
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/crypto/ed25519"
+
+	"github.com/govchain/govchain/chain"
+	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/chain/tx"
+)
+
+const ChainID = "govchain-test"
+
+// Genesis0 is the genesis time of test chains; block h is at Genesis0 + h seconds.
+var Genesis0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Dept is a founding department of a test chain.
+type Dept struct {
+	Code  string
+	Admin *smcrypto.PrivateKey
+	Val   ed25519.PrivKey
+}
+
+// Chain is an in-memory chain.
+type Chain struct {
+	T      testing.TB
+	App    *chain.App
+	Store  *state.Store
+	Depts  []Dept
+	Height int64
+	seqs   map[smcrypto.KeyID]uint64
+}
+
+// Options customise New.
+type Options struct {
+	Depts   int
+	Modules []module.Module
+	Params  *chain.Params
+	// Genesis sections per module name.
+	Genesis map[string]json.RawMessage
+	// AdminKeys lets a test supply department admin keys (e.g. tjfoc ones).
+	AdminKeys []*smcrypto.PrivateKey
+	// NoFirstBlock leaves genesis uncommitted (New commits an empty block 1
+	// by default so tests start from committed state).
+	NoFirstBlock bool
+}
+
+var deptCodes = []string{"ZWFW", "SCJG", "RSJ", "WJW", "ZJW", "JW", "MZJ", "SFJ"}
+
+// New starts a chain with o.Depts departments (default 4) and runs InitChain.
+func New(t testing.TB, o Options) *Chain {
+	t.Helper()
+	if o.Depts == 0 {
+		o.Depts = 4
+	}
+	st, err := state.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := chain.NewApp(st, o.Modules...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Chain{T: t, App: app, Store: st, seqs: map[smcrypto.KeyID]uint64{}}
+	p := chain.DefaultParams()
+	if o.Params != nil {
+		p = *o.Params
+	}
+	g := chain.AppGenesis{Params: p, Modules: o.Genesis}
+	var vals []abci.ValidatorUpdate
+	for i := 0; i < o.Depts; i++ {
+		var k *smcrypto.PrivateKey
+		if i < len(o.AdminKeys) {
+			k = o.AdminKeys[i]
+		} else if k, err = smcrypto.GenerateKey(); err != nil {
+			t.Fatal(err)
+		}
+		d := Dept{Code: deptCodes[i], Admin: k, Val: ed25519.GenPrivKey()}
+		c.Depts = append(c.Depts, d)
+		pub := d.Val.PubKey()
+		g.Identity.Departments = append(g.Identity.Departments, identity.GenesisDept{
+			Code: d.Code, Name: d.Code + " department", AdminPublicKey: k.PublicKey().Bytes(),
+			Validator:        &identity.Validator{Type: ed25519.KeyType, PubKey: pub.Bytes(), Power: 10},
+			ValidatorAddress: hex.EncodeToString(pub.Address()),
+		})
+		vals = append(vals, abci.ValidatorUpdate{PubKeyType: ed25519.KeyType, PubKeyBytes: pub.Bytes(), Power: 10})
+	}
+	raw, err := json.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.InitChain(context.Background(), &abci.InitChainRequest{ChainId: ChainID, Time: Genesis0, InitialHeight: 1, AppStateBytes: raw, Validators: vals}); err != nil {
+		t.Fatal(err)
+	}
+	if !o.NoFirstBlock {
+		c.Block()
+	}
+	return c
+}
+
+// Sign builds a signed tx with an explicit sequence.
+func Sign(k *smcrypto.PrivateKey, chainID, typ string, seq uint64, msg any) []byte {
+	body, err := json.Marshal(msg)
+	if err != nil {
+		panic(err)
+	}
+	t := &tx.Tx{ChainID: chainID, Type: typ, Signer: k.PublicKey().ID(), Sequence: seq, Body: body}
+	if err := t.Sign(k); err != nil {
+		panic(err)
+	}
+	return t.Encode()
+}
+
+// Tx signs msg with k using the next sequence this harness tracks for k.
+func (c *Chain) Tx(k *smcrypto.PrivateKey, typ string, msg any) []byte {
+	id := k.PublicKey().ID()
+	c.seqs[id]++
+	return Sign(k, ChainID, typ, c.seqs[id], msg)
+}
+
+// ResetSeq makes the harness reuse seq-1's successor (after a rejected tx).
+func (c *Chain) ResetSeq(k *smcrypto.PrivateKey, last uint64) { c.seqs[k.PublicKey().ID()] = last }
+
+// Check runs CheckTx.
+func (c *Chain) Check(raw []byte) *abci.CheckTxResponse {
+	c.T.Helper()
+	r, err := c.App.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: raw, Type: abci.CHECK_TX_TYPE_CHECK})
+	if err != nil {
+		c.T.Fatal(err)
+	}
+	return r
+}
+
+// Block finalizes and commits a block with txs, returning per-tx results.
+func (c *Chain) Block(txs ...[]byte) *abci.FinalizeBlockResponse {
+	c.T.Helper()
+	return c.BlockAt(Genesis0.Add(time.Duration(c.Height+1)*time.Second), txs...)
+}
+
+// BlockAt is Block with an explicit header time.
+func (c *Chain) BlockAt(t time.Time, txs ...[]byte) *abci.FinalizeBlockResponse {
+	c.T.Helper()
+	c.Height++
+	r, err := c.App.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Txs: txs, Height: c.Height, Time: t})
+	if err != nil {
+		c.T.Fatal(err)
+	}
+	if _, err := c.App.Commit(context.Background(), &abci.CommitRequest{}); err != nil {
+		c.T.Fatal(err)
+	}
+	return r
+}
+
+// MustOK delivers raw in its own block and fails the test unless it succeeds.
+func (c *Chain) MustOK(raw []byte) *abci.ExecTxResult {
+	c.T.Helper()
+	r := c.Block(raw).TxResults[0]
+	if r.Code != 0 {
+		c.T.Fatalf("tx failed: %s/%d %s", r.Codespace, r.Code, r.Log)
+	}
+	return r
+}
+
+// View is the latest committed state.
+func (c *Chain) View() *state.View {
+	v, err := c.Store.At(0)
+	if err != nil {
+		c.T.Fatal(err)
+	}
+	return v
+}
+
+// Dump returns every key/value of the latest committed state (for
+// "nothing changed" assertions and scans for personal data).
+func (c *Chain) Dump() map[string]string {
+	out := map[string]string{}
+	_ = state.IteratePrefix(c.View(), nil, true, func(k, v []byte) (bool, error) {
+		out[string(k)] = string(v)
+		return true, nil
+	})
+	return out
+}
