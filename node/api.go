@@ -377,3 +377,13 @@ func (a *API) openAPI(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(openAPIDoc)
 }
+
+// RoutePatterns lists "METHOD /path" for every API route (the OpenAPI test
+// checks the document against it).
+func RoutePatterns() []string {
+	var out []string
+	for _, r := range (&API{}).routes() {
+		out = append(out, r.Method+" "+r.Pattern)
+	}
+	return out
+}

@@ -1,0 +1,202 @@
+package node_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/node"
+	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/testnet"
+)
+
+var (
+	shared    *node.Node
+	sharedNet *testnet.Network
+	sharedErr error
+	once      sync.Once
+)
+
+// TestMain stops the shared node after all tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared != nil {
+		shared.Stop()
+		os.RemoveAll(sharedNet.Dir)
+	}
+	os.Exit(code)
+}
+
+// startOne returns the package's single-validator node running in this
+// process. CometBFT registers its Prometheus metrics globally, so one
+// process holds one node; the tests share it.
+func startOne(t *testing.T) (*node.Node, *testnet.Network) {
+	t.Helper()
+	once.Do(func() {
+		base, err := testnet.FreeBasePort(1)
+		if err != nil {
+			sharedErr = err
+			return
+		}
+		dir, _ := os.MkdirTemp("", "govchain-node-test")
+		sharedNet, err = testnet.Create(dir, testnet.Options{Validators: 1, BasePort: base, Binary: os.Args[0], TimeoutCommit: 200 * time.Millisecond})
+		if err != nil {
+			sharedErr = err
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		shared, sharedErr = node.Start(ctx, node.Home(sharedNet.Nodes[0].Home), io.Discard)
+		if sharedErr == nil {
+			_, sharedErr = sharedNet.Client(0).WaitHeight(ctx, 2)
+		}
+	})
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	return shared, sharedNet
+}
+
+type openAPI struct {
+	Paths map[string]map[string]json.RawMessage `json:"paths"`
+}
+
+// TestOpenAPIMatchesRoutes: every documented path and method answers on the
+// real server (never 404/405), and every real route is documented.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	n, net := startOne(t)
+	base := "http://" + n.APIAddr()
+	resp, err := http.Get(base + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc openAPI
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	resp.Body.Close()
+	admin, err := net.DeptKey(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := client.NewSigner(context.Background(), net.Client(0), net.ChainID, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	officer, _ := smcrypto.GenerateKey()
+	signed, err := s.Build(identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: officer.PublicKey().Bytes(), Roles: []string{identity.RoleOperator}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subst := strings.NewReplacer("{hash}", strings.Repeat("0", 64), "{key_id}", admin.PublicKey().ID().String())
+	var documented []string
+	for path, methods := range doc.Paths {
+		for m := range methods {
+			method := strings.ToUpper(m)
+			documented = append(documented, method+" "+path)
+			url := base + subst.Replace(path)
+			var body io.Reader
+			if path == "/v1/state" {
+				url += "?key=chain_id&prove=true"
+			}
+			if method == "POST" {
+				b, _ := json.Marshal(node.SubmitRequest{Tx: signed})
+				body = bytes.NewReader(b)
+			}
+			req, _ := http.NewRequest(method, url, body)
+			r, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(r.Body)
+			r.Body.Close()
+			if r.StatusCode == http.StatusNotFound && !strings.Contains(path, "{hash}") || r.StatusCode == http.StatusMethodNotAllowed {
+				t.Errorf("%s %s: HTTP %d (documented but not served): %s", method, path, r.StatusCode, raw)
+			}
+			if !json.Valid(raw) {
+				t.Errorf("%s %s: answer is not JSON: %s", method, path, raw)
+			}
+			if r.StatusCode >= 500 {
+				t.Errorf("%s %s: HTTP %d: %s", method, path, r.StatusCode, raw)
+			}
+		}
+	}
+	real := node.RoutePatterns()
+	sort.Strings(real)
+	sort.Strings(documented)
+	if strings.Join(real, "\n") != strings.Join(documented, "\n") {
+		t.Fatalf("OpenAPI document and routes differ:\n routes:\n  %s\n documented:\n  %s", strings.Join(real, "\n  "), strings.Join(documented, "\n  "))
+	}
+}
+
+func TestAPILimitsAndErrors(t *testing.T) {
+	n, _ := startOne(t)
+	base := "http://" + n.APIAddr()
+	big := bytes.Repeat([]byte("A"), int(n.Config.MaxBodyBytes)+10)
+	r, err := http.Post(base+"/v1/txs", "application/json", bytes.NewReader(append(append([]byte(`{"tx":"`), big...), '"', '}')))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("oversized body: HTTP %d, want 413", r.StatusCode)
+	}
+	for _, tc := range []struct {
+		path string
+		want int
+	}{
+		{"/v1/state", 400},
+		{"/v1/state?key=chain_id&height=-1", 400},
+		{"/v1/state?key=chain_id&height=999999", 404},
+		{"/v1/accounts/zz", 400},
+		{"/v1/txs/abc", 400},
+		{"/v1/state?key=" + strings.Repeat("k", 5000), 414},
+	} {
+		r, err := http.Get(base + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e node.Error
+		json.NewDecoder(r.Body).Decode(&e)
+		r.Body.Close()
+		if r.StatusCode != tc.want || e.Message == "" {
+			t.Errorf("%s: HTTP %d %+v, want %d with a message", tc.path[:min(40, len(tc.path))], r.StatusCode, e, tc.want)
+		}
+	}
+}
+
+func TestMetricsExposeAppCounters(t *testing.T) {
+	n, net := startOne(t)
+	_ = n
+	admin, _ := net.DeptKey(0)
+	ctx := context.Background()
+	s, err := client.NewSigner(ctx, net.Client(0), net.ChainID, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	officer, _ := smcrypto.GenerateKey()
+	if _, err := s.Send(ctx, net.Client(0), identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: officer.PublicKey().Bytes(), Roles: []string{identity.RoleOperator}}, "commit"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := http.Get("http://" + net.Nodes[0].Prom + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	for _, want := range []string{`govchain_txs_total{code="0",codespace="ok",phase="deliver",type="identity.register_account"}`, "cometbft_consensus_height"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
