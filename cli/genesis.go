@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -41,8 +42,13 @@ func genesisCmd(g *globals) *cobra.Command {
 			if err := doc.SaveAs(out); err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), map[string]any{"file": out, "chain_id": chainID, "validators": len(infos)}, func(w io.Writer) {
+			var peers []string
+			for _, d := range infos {
+				peers = append(peers, d.NodeID+"@"+d.P2PAddress)
+			}
+			return g.emit(cmd.OutOrStdout(), map[string]any{"file": out, "chain_id": chainID, "validators": len(infos), "peers": peers}, func(w io.Writer) {
 				fmt.Fprintf(w, "wrote %s: chain %s with %d founding departments\n", out, chainID, len(infos))
+				fmt.Fprintf(w, "peers (for `govchain node set-peers` on each node; each node skips its own entry):\n  %s\n", strings.Join(peers, ","))
 			})
 		},
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -70,6 +71,29 @@ func nodeCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	c.AddCommand(initCmd, startCmd)
+	setPeers := &cobra.Command{
+		Use:     "set-peers PEER[,PEER...]",
+		Short:   "Write the persistent peers (node_id@host:port, as printed by `genesis build`) into config.toml",
+		Example: `  govchain node set-peers --home /srv/govchain 2c3e7ce7...@10.1.2.4:26656,85e46d71...@10.1.2.5:26656`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var peers []string
+			for _, p := range strings.Split(args[0], ",") {
+				if p = strings.TrimSpace(p); p == "" {
+					continue
+				}
+				if !strings.Contains(p, "@") {
+					return fmt.Errorf("peer %q: want node_id@host:port", p)
+				}
+				peers = append(peers, p)
+			}
+			if err := node.SetPeers(node.Home(g.home), peers); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s now dials %d persistent peers\n", g.home, len(peers))
+			return nil
+		},
+	}
+	c.AddCommand(initCmd, startCmd, setPeers)
 	return c
 }

@@ -210,6 +210,17 @@ func SetPeers(h Home, peers []string) error {
 	if err != nil {
 		return err
 	}
+	// Drop the node's own entry so one peer list serves every node.
+	if nk, err := p2p.LoadNodeKey(cfg.NodeKeyFile()); err == nil {
+		self := string(nk.ID()) + "@"
+		kept := peers[:0:0]
+		for _, p := range peers {
+			if len(p) < len(self) || p[:len(self)] != self {
+				kept = append(kept, p)
+			}
+		}
+		peers = kept
+	}
 	cfg.P2P.PersistentPeers = joinComma(peers)
 	cmtcfg.WriteConfigFile(h.Path("config", "config.toml"), cfg)
 	return nil

@@ -32,6 +32,11 @@ func (db *DB) newIterator(start, end []byte, reverse bool) (corestore.Iterator, 
 	if (start != nil && len(start) == 0) || (end != nil && len(end) == 0) {
 		return nil, ErrKeyEmpty
 	}
+	// Deliberately stricter than iavl's own MemDB/GoLevelDB, which return an
+	// empty iterator here. CAUTION: iavl v1.3.5's FastIterator does not
+	// handle an error from the backend (it calls Valid on a nil iterator), so
+	// tree.Iterator(start, end) with start >= end panics on this adapter;
+	// callers must validate user-supplied ranges before reaching iavl.
 	if start != nil && end != nil && bytes.Compare(start, end) >= 0 {
 		return nil, ErrInvalidRange
 	}
@@ -165,9 +170,6 @@ func (itr *iterator) Value() []byte {
 		itr.err = err
 		itr.valid = false
 		return nil
-	}
-	if v == nil {
-		v = []byte{} // an existing key never has a nil value
 	}
 	return v
 }
