@@ -72,7 +72,7 @@ func openOrCreate(dir string, validators, basePort int) (*testnet.Network, bool,
 		n, err := testnet.Load(dir)
 		return n, false, err
 	}
-	n, err := testnet.Create(dir, testnet.Options{Validators: validators, BasePort: basePort, GenesisModules: testnet.DemoGenesis()})
+	n, err := testnet.Create(dir, testnet.Options{Validators: validators, BasePort: basePort, GenesisModules: testnet.DemoGenesis(), Grants: testnet.DemoGrants})
 	return n, true, err
 }
 

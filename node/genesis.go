@@ -20,6 +20,8 @@ type GenesisOptions struct {
 	Power       int64 // voting power of each founding validator
 	Params      chain.Params
 	Modules     map[string]json.RawMessage
+	// Grants per department code, e.g. {"SCJG": ["issuer:BL"]}.
+	Grants map[string][]string
 }
 
 // BuildGenesis makes CometBFT's genesis document from the founding
@@ -61,6 +63,7 @@ func BuildGenesis(o GenesisOptions, depts []DeptInfo) (*cmttypes.GenesisDoc, err
 		pk := ed25519.PubKey(d.ValidatorPubKey)
 		ag.Identity.Departments = append(ag.Identity.Departments, identity.GenesisDept{
 			Code: d.Code, Name: d.Name, AdminPublicKey: d.AdminPublicKey,
+			Grants:           o.Grants[d.Code],
 			Validator:        &identity.Validator{Type: ed25519.KeyType, PubKey: d.ValidatorPubKey, Power: o.Power},
 			ValidatorAddress: pk.Address().String(),
 		})

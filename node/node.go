@@ -20,16 +20,8 @@ import (
 	cmtcfg "github.com/cometbft/cometbft/config"
 
 	"github.com/govchain/govchain/chain"
-	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/state"
 )
-
-// Modules returns the contract modules every node runs, in a fixed order
-// (the order is part of consensus: genesis and end-block run in it).
-// Each issue's module registers here as it lands.
-func Modules() []module.Module {
-	return nil
-}
 
 // Node is a running validator.
 type Node struct {

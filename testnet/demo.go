@@ -14,9 +14,41 @@ import (
 	"github.com/govchain/govchain/node/client"
 )
 
-// DemoGenesis returns module genesis sections for demo networks. Each
-// module adds its demo records here as it lands.
-func DemoGenesis() map[string]json.RawMessage { return nil }
+// DemoGenesis returns module genesis sections for demo networks (grants the
+// demo departments need live in DemoGrants).
+func DemoGenesis() map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for name, f := range demoGenesis {
+		out[name] = f()
+	}
+	return out
+}
+
+// DemoGrants are the department grants a demo network starts with, by
+// department code.
+var DemoGrants = map[string][]string{}
+
+var demoGenesis = map[string]func() json.RawMessage{}
+
+// A Seeder loads one module's demo records into a running network.
+type Seeder struct {
+	Name string
+	Seed func(ctx context.Context, n *Network, w io.Writer) error
+}
+
+// demoSeeders run in this order after the identity demo data; each module
+// appends its own in its demo_*.go file's init.
+var demoSeeders []Seeder
+
+// RegisterDemo adds a module's demo genesis section and seeder.
+func RegisterDemo(module string, genesis func() json.RawMessage, s *Seeder) {
+	if genesis != nil {
+		demoGenesis[module] = genesis
+	}
+	if s != nil {
+		demoSeeders = append(demoSeeders, *s)
+	}
+}
 
 // demoOfficers are the officer identities the demo registers, one per
 // department, with the department's admin key.
@@ -61,7 +93,22 @@ func SeedDemo(ctx context.Context, n *Network, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "  %-5s registered officer %s (key %s) in block %d\n", ni.Dept, name, officer.PublicKey().ID(), res.Height)
 	}
+	for _, s := range demoSeeders {
+		fmt.Fprintf(w, "%s:\n", s.Name)
+		if err := s.Seed(ctx, n, w); err != nil {
+			return fmt.Errorf("%s demo data: %w", s.Name, err)
+		}
+	}
 	return nil
+}
+
+// OfficerKey loads the demo officer key of node i's department.
+func (n *Network) OfficerKey(i int) (*smcrypto.PrivateKey, error) {
+	b, err := os.ReadFile(filepath.Join(n.Dir, "keys", strings.ToLower(n.Nodes[i].Dept)+"-officer.pem"))
+	if err != nil {
+		return nil, err
+	}
+	return smcrypto.ParsePrivateKeyPEM(b, []byte(Passphrase))
 }
 
 func copyFile(src, dst string) error {

@@ -68,6 +68,8 @@ type Options struct {
 	TimeoutCommit time.Duration
 	// Genesis lets callers add module genesis sections (demo data).
 	GenesisModules map[string]json.RawMessage
+	// Grants per department code (e.g. "issuer:BL").
+	Grants map[string][]string
 }
 
 // Network is a local network on disk, optionally with processes it started.
@@ -125,7 +127,7 @@ func Create(dir string, o Options) (*Network, error) {
 		infos = append(infos, *info)
 		n.Nodes = append(n.Nodes, ni)
 	}
-	doc, err := node.BuildGenesis(node.GenesisOptions{ChainID: o.ChainID, Modules: o.GenesisModules}, infos)
+	doc, err := node.BuildGenesis(node.GenesisOptions{ChainID: o.ChainID, Modules: o.GenesisModules, Grants: o.Grants}, infos)
 	if err != nil {
 		return nil, err
 	}

@@ -51,6 +51,8 @@ type Options struct {
 	Genesis map[string]json.RawMessage
 	// AdminKeys lets a test supply department admin keys (e.g. tjfoc ones).
 	AdminKeys []*smcrypto.PrivateKey
+	// Grants per department code (chaintest codes: ZWFW SCJG RSJ WJW ZJW JW MZJ SFJ).
+	Grants map[string][]string
 	// NoFirstBlock leaves genesis uncommitted (New commits an empty block 1
 	// by default so tests start from committed state).
 	NoFirstBlock bool
@@ -90,7 +92,7 @@ func New(t testing.TB, o Options) *Chain {
 		c.Depts = append(c.Depts, d)
 		pub := d.Val.PubKey()
 		g.Identity.Departments = append(g.Identity.Departments, identity.GenesisDept{
-			Code: d.Code, Name: d.Code + " department", AdminPublicKey: k.PublicKey().Bytes(),
+			Code: d.Code, Name: d.Code + " department", AdminPublicKey: k.PublicKey().Bytes(), Grants: o.Grants[d.Code],
 			Validator:        &identity.Validator{Type: ed25519.KeyType, PubKey: pub.Bytes(), Power: 10},
 			ValidatorAddress: hex.EncodeToString(pub.Address()),
 		})
@@ -179,6 +181,17 @@ func (c *Chain) View() *state.View {
 		c.T.Fatal(err)
 	}
 	return v
+}
+
+// Officer registers a new operator key for department i and returns it.
+func (c *Chain) Officer(i int) *smcrypto.PrivateKey {
+	c.T.Helper()
+	k, err := smcrypto.GenerateKey()
+	if err != nil {
+		c.T.Fatal(err)
+	}
+	c.MustOK(c.Tx(c.Depts[i].Admin, identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: k.PublicKey().Bytes(), Name: "officer", Roles: []string{identity.RoleOperator}}))
+	return k
 }
 
 // Dump returns every key/value of the latest committed state (for

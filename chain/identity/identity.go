@@ -255,7 +255,8 @@ type GenesisDept struct {
 	Name           string     `json:"name"`
 	AdminPublicKey []byte     `json:"admin_public_key"` // 65-byte SM2 point, base64 in JSON
 	AdminCert      []byte     `json:"admin_cert,omitempty"`
-	Roles          []string   `json:"roles,omitempty"` // extra roles beyond admin+operator
+	Roles          []string   `json:"roles,omitempty"`  // extra roles beyond admin+operator
+	Grants         []string   `json:"grants,omitempty"` // department grants, e.g. "issuer:BL"
 	Validator      *Validator `json:"validator,omitempty"`
 	// ValidatorAddress is the CometBFT address (hex) of Validator.PubKey; the
 	// genesis builder fills it so state need not import CometBFT crypto.
@@ -302,6 +303,14 @@ func (Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 		}
 		if err := PutAccount(ctx.Store, a); err != nil {
 			return err
+		}
+		for _, g := range gd.Grants {
+			if !ValidGrant(g) {
+				return fmt.Errorf("identity genesis: department %s: bad grant %q (want kind:object)", gd.Code, g)
+			}
+			if err := SetGrant(ctx.Store, Grant{Dept: gd.Code, Grant: g, By: "genesis"}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -174,3 +174,11 @@ func GetJSON(kv state.KV, key []byte, v any) (found bool, err error) {
 // Key joins parts with '/', the separator used across all modules. Parts
 // must not contain '/' themselves (validated by each module's input rules).
 func Key(parts ...string) []byte { return []byte(strings.Join(parts, "/")) }
+
+// GetJSONBytes decodes a record already read (iteration values).
+func GetJSONBytes(b []byte, v any) (bool, error) {
+	if err := json.Unmarshal(b, v); err != nil {
+		return true, errs.Internal.Wrapf("decode record: %v", err)
+	}
+	return true, nil
+}
