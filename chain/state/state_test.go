@@ -207,3 +207,32 @@ func TestPruning(t *testing.T) {
 		t.Fatal("pruned version still readable")
 	}
 }
+
+// TestInvertedRangeOnDisk: an inverted range through IAVL on badger is an
+// empty iteration, not a panic (iavl's fast iterator cannot take an error).
+func TestInvertedRangeOnDisk(t *testing.T) {
+	s, err := Open(t.TempDir(), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, k := range []string{"a", "b", "c"} {
+		s.Working().Set([]byte(k), []byte("v"))
+	}
+	if _, _, err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	view, _ := s.At(0)
+	for _, kv := range []KV{s.Working(), view} {
+		for _, asc := range []bool{true, false} {
+			it, err := kv.Iterator([]byte("c"), []byte("a"), asc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if it.Valid() {
+				t.Fatalf("inverted range yielded %q", it.Key())
+			}
+			it.Close()
+		}
+	}
+}

@@ -52,7 +52,9 @@ var metaCommitted = []byte("committed")
 
 // Open opens (or creates) the store in dir on badger.
 func Open(dir string, opts Options) (*Store, error) {
-	root, err := badgerdb.Open(dir, badgerdb.Options{SyncWrites: opts.SyncWrites})
+	bo := badgerdb.DefaultOptions()
+	bo.SyncWrites = opts.SyncWrites
+	root, err := badgerdb.Open(dir, bo)
 	if err != nil {
 		return nil, err
 	}

@@ -48,7 +48,9 @@ var (
 	// ErrValueTooLarge is returned by in-memory databases for values that
 	// would crash badger (see DB.inMemValueLimit).
 	ErrValueTooLarge = errors.New("badgerdb: value too large for in-memory database")
-	// ErrInvalidRange is returned by Iterator/ReverseIterator when both bounds
+	// ErrInvalidRange is kept for callers that check for it; inverted ranges
+	// now yield an empty iterator instead (see newIterator). It was returned
+	// by Iterator/ReverseIterator when both bounds
 	// are given and start >= end.
 	ErrInvalidRange = errors.New("badgerdb: iterator start must be less than end")
 )
@@ -61,9 +63,9 @@ const (
 	DefaultBlockCacheSize int64 = 32 << 20
 	DefaultIndexCacheSize int64 = 16 << 20
 	DefaultNumCompactors        = 2
-	// Values are kept in the LSM tree below 1 MiB anyway (badger's default
-	// ValueThreshold), so the value log only ever holds rare huge values and a
-	// smaller file size avoids mmapping/preallocating a 1 GiB file.
+	// Values below 1 MiB (badger's default ValueThreshold) live in the LSM
+	// tree, so the value log only holds rare huge values; badger mmaps and
+	// preallocates 2x this size per vlog file, so 1 GiB files are pure waste.
 	DefaultValueLogFileSize int64 = 64 << 20
 )
 

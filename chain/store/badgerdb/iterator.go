@@ -32,13 +32,12 @@ func (db *DB) newIterator(start, end []byte, reverse bool) (corestore.Iterator, 
 	if (start != nil && len(start) == 0) || (end != nil && len(end) == 0) {
 		return nil, ErrKeyEmpty
 	}
-	// Deliberately stricter than iavl's own MemDB/GoLevelDB, which return an
-	// empty iterator here. CAUTION: iavl v1.3.5's FastIterator does not
-	// handle an error from the backend (it calls Valid on a nil iterator), so
-	// tree.Iterator(start, end) with start >= end panics on this adapter;
-	// callers must validate user-supplied ranges before reaching iavl.
+	// An inverted or empty range yields an empty iterator, as iavl's own
+	// MemDB and GoLevelDB do: iavl v1.3.5's FastIterator does not handle an
+	// error from the backend (it calls Valid on a nil iterator), so an error
+	// here would turn a bad range into a node crash.
 	if start != nil && end != nil && bytes.Compare(start, end) >= 0 {
-		return nil, ErrInvalidRange
+		return emptyIterator{start: start, end: end}, nil
 	}
 	if err := db.checkOpen(); err != nil {
 		return nil, err
@@ -195,3 +194,14 @@ func (itr *iterator) assertValid() {
 		panic("badgerdb: iterator is invalid")
 	}
 }
+
+// emptyIterator is the iterator over an empty range.
+type emptyIterator struct{ start, end []byte }
+
+func (e emptyIterator) Domain() ([]byte, []byte) { return e.start, e.end }
+func (emptyIterator) Valid() bool                { return false }
+func (emptyIterator) Next()                      { panic("badgerdb: Next on an invalid iterator") }
+func (emptyIterator) Key() []byte                { panic("badgerdb: Key on an invalid iterator") }
+func (emptyIterator) Value() []byte              { panic("badgerdb: Value on an invalid iterator") }
+func (emptyIterator) Error() error               { return nil }
+func (emptyIterator) Close() error               { return nil }
