@@ -66,7 +66,7 @@ func (a *App) runTxAt(base state.KV, raw []byte, b blockCtx, check bool) (res tx
 		typ = "unknown"
 		return failed(tx.ErrUnknownMsgType.Wrapf("%q", t.Type))
 	}
-	_, pub, signer, err := identity.Authenticate(base, t.Signer)
+	_, pub, signer, err := identity.Authenticate(base, t.Signer, b.time)
 	if err != nil {
 		return failed(err)
 	}

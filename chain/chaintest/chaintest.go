@@ -51,6 +51,8 @@ type Options struct {
 	Genesis map[string]json.RawMessage
 	// AdminKeys lets a test supply department admin keys (e.g. tjfoc ones).
 	AdminKeys []*smcrypto.PrivateKey
+	// IdentityRoots are root CA certificates (DER) for the identity genesis.
+	IdentityRoots [][]byte
 	// Grants per department code (chaintest codes: ZWFW SCJG RSJ WJW ZJW JW MZJ SFJ).
 	Grants map[string][]string
 	// NoFirstBlock leaves genesis uncommitted (New commits an empty block 1
@@ -80,6 +82,7 @@ func New(t testing.TB, o Options) *Chain {
 		p = *o.Params
 	}
 	g := chain.AppGenesis{Params: p, Modules: o.Genesis}
+	g.Identity.RootCAs = o.IdentityRoots
 	var vals []abci.ValidatorUpdate
 	for i := 0; i < o.Depts; i++ {
 		var k *smcrypto.PrivateKey
@@ -160,6 +163,11 @@ func (c *Chain) BlockAt(t time.Time, txs ...[]byte) *abci.FinalizeBlockResponse 
 	}
 	if _, err := c.App.Commit(context.Background(), &abci.CommitRequest{}); err != nil {
 		c.T.Fatal(err)
+	}
+	// A rejected tx consumes no sequence: resync the harness's counters
+	// with what the chain committed.
+	for id := range c.seqs {
+		c.seqs[id] = c.App.PendingSequence(id)
 	}
 	return r
 }

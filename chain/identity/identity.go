@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"time"
 
+	"github.com/govchain/govchain/ca"
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/smcrypto"
@@ -64,6 +66,10 @@ type Account struct {
 	Roles        []string       `json:"roles"`
 	Status       string         `json:"status"`
 	Cert         []byte         `json:"cert,omitempty"` // DER X.509 (SM2-with-SM3), when issued by a CA
+	CertCA       string         `json:"cert_ca,omitempty"`
+	CertSerial   string         `json:"cert_serial,omitempty"`
+	NotBefore    int64          `json:"not_before,omitempty"` // unix seconds; 0 = no certificate
+	NotAfter     int64          `json:"not_after,omitempty"`
 	Created      int64          `json:"created"`
 	StatusHeight int64          `json:"status_height,omitempty"`
 	StatusReason string         `json:"status_reason,omitempty"`
@@ -129,15 +135,19 @@ func SetSequence(kv state.KV, id smcrypto.KeyID, seq uint64) error {
 	return kv.Set(SequenceKey(id), b[:])
 }
 
-// Authenticate resolves a signer: the account must exist and be active and
-// so must its department. It returns the parsed public key for verification.
-func Authenticate(kv state.KV, id smcrypto.KeyID) (*Account, *smcrypto.PublicKey, *module.Signer, error) {
+// Authenticate resolves a signer at block time t: the account must exist
+// and be active, its certificate (if any) valid at t, and its department
+// active. It returns the parsed public key for verification.
+func Authenticate(kv state.KV, id smcrypto.KeyID, t time.Time) (*Account, *smcrypto.PublicKey, *module.Signer, error) {
 	a, err := GetAccount(kv, id)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if a.Status != StatusActive {
 		return nil, nil, nil, tx.ErrSignerInactive.Wrapf("key %s is %s since height %d (%s)", id, a.Status, a.StatusHeight, a.StatusReason)
+	}
+	if err := checkCertWindow(a, t); err != nil {
+		return nil, nil, nil, err
 	}
 	d, err := GetDept(kv, a.Dept)
 	if err != nil {
@@ -181,12 +191,12 @@ const (
 )
 
 func (Module) Routes() []module.Route {
-	return []module.Route{
+	return append(certRoutes(), []module.Route{
 		{Type: MsgRegisterAccount, AnyRole: []string{RoleAdmin}, Handle: module.Handler(registerAccount),
 			Summary: "Register an officer's SM2 key for the signer's department (role operator only)."},
 		{Type: MsgSetAccountStatus, AnyRole: []string{RoleAdmin}, Handle: module.Handler(setAccountStatus),
 			Summary: "Suspend, reactivate or revoke an identity of the signer's department."},
-	}
+	}...)
 }
 
 func registerAccount(ctx *module.Context, m *RegisterAccount) error {
@@ -247,6 +257,9 @@ func setAccountStatus(ctx *module.Context, m *SetAccountStatus) error {
 // Genesis is the identity section of the app genesis.
 type Genesis struct {
 	Departments []GenesisDept `json:"departments"`
+	// RootCAs are the district's root CA certificates (DER); identities
+	// admitted later by certificate must chain to one of them.
+	RootCAs [][]byte `json:"root_cas,omitempty"`
 }
 
 // GenesisDept is a founding department: its administrator key and validator.
@@ -272,6 +285,22 @@ func (Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 	}
 	if len(g.Departments) == 0 {
 		return fmt.Errorf("identity genesis: at least one founding department is required")
+	}
+	for i, der := range g.RootCAs {
+		c, err := ca.Parse(der)
+		if err != nil {
+			return fmt.Errorf("identity genesis: root CA %d: %w", i, err)
+		}
+		if err := ca.CheckCA(c); err != nil {
+			return fmt.Errorf("identity genesis: root CA %d: %w", i, err)
+		}
+		if err := c.CheckSignatureFrom(c); err != nil {
+			return fmt.Errorf("identity genesis: root CA %d is not self-signed: %w", i, err)
+		}
+		id := ca.KeyIDOf(c)
+		if err := ctx.Store.Set(CAKey(id), module.MustJSON(CA{KeyID: id, Cert: der, Kind: "root"})); err != nil {
+			return err
+		}
 	}
 	for _, gd := range g.Departments {
 		if !ValidDeptCode(gd.Code) {
