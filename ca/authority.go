@@ -223,7 +223,9 @@ func (a *Authority) Issue(req Request) (*smx509.Certificate, []byte, error) {
 		req.Validity = 2 * 365 * 24 * time.Hour
 	}
 	if req.NotBefore.IsZero() {
-		req.NotBefore = time.Now()
+		// Backdated so a certificate is usable at once: the chain judges
+		// validity by block time, which trails the wall clock.
+		req.NotBefore = time.Now().Add(-5 * time.Minute)
 	}
 	tmpl := &smx509.Certificate{
 		SerialNumber: randomSerial(),

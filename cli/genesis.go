@@ -9,12 +9,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/govchain/govchain/ca"
 	"github.com/govchain/govchain/node"
 )
 
 func genesisCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "genesis", Short: "Build a network's genesis from the founding departments"}
 	var chainID, out string
+	var rootCAs []string
 	var power int64
 	build := &cobra.Command{
 		Use:   "build DEPT_JSON...",
@@ -35,7 +37,19 @@ func genesisCmd(g *globals) *cobra.Command {
 				}
 				infos = append(infos, d)
 			}
-			doc, err := node.BuildGenesis(node.GenesisOptions{ChainID: chainID, Power: power}, infos)
+			var roots [][]byte
+			for _, f := range rootCAs {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					return err
+				}
+				c, err := ca.ParsePEM(b)
+				if err != nil {
+					return fmt.Errorf("%s: %w", f, err)
+				}
+				roots = append(roots, c.Raw)
+			}
+			doc, err := node.BuildGenesis(node.GenesisOptions{ChainID: chainID, Power: power, RootCAs: roots}, infos)
 			if err != nil {
 				return err
 			}
@@ -54,6 +68,7 @@ func genesisCmd(g *globals) *cobra.Command {
 	}
 	build.Flags().StringVar(&chainID, "chain-id", "", "chain id (required)")
 	build.Flags().StringVarP(&out, "out", "O", "genesis.json", "output file")
+	build.Flags().StringSliceVar(&rootCAs, "root-ca", nil, "district root CA certificate file(s) (from `govchain ca init`)")
 	build.Flags().Int64Var(&power, "power", 10, "voting power of each founding validator")
 	_ = build.MarkFlagRequired("chain-id")
 	c.AddCommand(build)

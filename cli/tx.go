@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/govchain/govchain/ca"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/node"
@@ -134,6 +136,59 @@ func txCmd(g *globals) *cobra.Command {
 	f3.register(raw)
 	raw.Flags().StringVar(&msgType, "type", "", "message type, e.g. identity.register_account")
 	raw.Flags().StringVar(&body, "body", "", "message body as JSON, fields in the message's declared order")
-	c.AddCommand(reg, setStatus, raw)
+	var f4 txFlags
+	var certFile string
+	admit := &cobra.Command{
+		Use:     "admit-cert",
+		Short:   "Admit a CA-issued officer or department certificate of your department as a signing identity",
+		Example: "  govchain tx admit-cert --key zwfw-admin --cert officer1.crt",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := os.ReadFile(certFile)
+			if err != nil {
+				return err
+			}
+			return g.send(cmd, &f4, identity.MsgAdmitCert, identity.AdmitCert{Cert: ca.DERFromPEM(b), Roles: []string{identity.RoleOperator}})
+		},
+	}
+	f4.register(admit)
+	admit.Flags().StringVar(&certFile, "cert", "", "certificate file (PEM or DER)")
+
+	var f5 txFlags
+	var caFile string
+	regCA := &cobra.Command{
+		Use:     "register-ca",
+		Short:   "Register your department's intermediate CA (it must chain to a genesis root)",
+		Example: "  govchain tx register-ca --key zwfw-admin --cert ca/zwfw/ca.pem",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := os.ReadFile(caFile)
+			if err != nil {
+				return err
+			}
+			return g.send(cmd, &f5, identity.MsgRegisterCA, identity.RegisterCA{Cert: ca.DERFromPEM(b)})
+		},
+	}
+	f5.register(regCA)
+	regCA.Flags().StringVar(&caFile, "cert", "", "CA certificate file")
+
+	var f6 txFlags
+	var crlFile string
+	revoke := &cobra.Command{
+		Use:     "revoke-certs",
+		Short:   "Submit a CRL signed by a registered CA (usually done by `govchain ca revoke --key`)",
+		Example: "  govchain tx revoke-certs --key zwfw-admin --crl ca/root/crl.pem",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := os.ReadFile(crlFile)
+			if err != nil {
+				return err
+			}
+			return g.send(cmd, &f6, identity.MsgRevokeCerts, identity.RevokeCerts{CRL: ca.DERFromPEM(b)})
+		},
+	}
+	f6.register(revoke)
+	revoke.Flags().StringVar(&crlFile, "crl", "", "CRL file (PEM or DER)")
+	c.AddCommand(reg, setStatus, raw, admit, regCA, revoke)
 	return c
 }

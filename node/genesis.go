@@ -22,6 +22,8 @@ type GenesisOptions struct {
 	Modules     map[string]json.RawMessage
 	// Grants per department code, e.g. {"SCJG": ["issuer:BL"]}.
 	Grants map[string][]string
+	// RootCAs are the district root CA certificates (DER).
+	RootCAs [][]byte
 }
 
 // BuildGenesis makes CometBFT's genesis document from the founding
@@ -49,6 +51,7 @@ func BuildGenesis(o GenesisOptions, depts []DeptInfo) (*cmttypes.GenesisDoc, err
 	sorted := append([]DeptInfo(nil), depts...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Code < sorted[j].Code })
 	ag := chain.AppGenesis{Params: o.Params, Modules: o.Modules}
+	ag.Identity.RootCAs = o.RootCAs
 	doc := &cmttypes.GenesisDoc{ChainID: o.ChainID, GenesisTime: o.GenesisTime, InitialHeight: 1,
 		ConsensusParams: cmttypes.DefaultConsensusParams()}
 	seen := map[string]bool{}

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/govchain/govchain/ca"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/client"
@@ -127,7 +128,12 @@ func Create(dir string, o Options) (*Network, error) {
 		infos = append(infos, *info)
 		n.Nodes = append(n.Nodes, ni)
 	}
-	doc, err := node.BuildGenesis(node.GenesisOptions{ChainID: o.ChainID, Modules: o.GenesisModules, Grants: o.Grants}, infos)
+	// A district root CA for the network, in DIR/ca (same passphrase).
+	root, err := ca.InitRoot(filepath.Join(dir, "ca"), ca.RootOptions{District: "CY", Name: "朝阳区政务根CA (testnet)", Passphrase: []byte(Passphrase), Now: time.Now().Add(-time.Hour)})
+	if err != nil {
+		return nil, err
+	}
+	doc, err := node.BuildGenesis(node.GenesisOptions{ChainID: o.ChainID, Modules: o.GenesisModules, Grants: o.Grants, RootCAs: [][]byte{root.Cert.Raw}}, infos)
 	if err != nil {
 		return nil, err
 	}
@@ -344,6 +350,11 @@ func (n *Network) Stop() error {
 		errs = append(errs, n.StopNode(i, 20*time.Second))
 	}
 	return errors.Join(errs...)
+}
+
+// CA opens the network's root CA (DIR/ca).
+func (n *Network) CA() (*ca.Authority, error) {
+	return ca.Load(filepath.Join(n.Dir, "ca"), []byte(Passphrase))
 }
 
 func (n *Network) Client(i int) *client.Client { return client.New(n.Nodes[i].API) }
