@@ -2,11 +2,14 @@ package node
 
 import (
 	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/contracts/certificate"
 )
 
 // Modules returns the contract modules every node runs, in a fixed order:
 // the order is part of consensus (genesis and end-block run in it), so add
 // new modules at the end.
 func Modules() []module.Module {
-	return []module.Module{}
+	return []module.Module{
+		certificate.Module{},
+	}
 }
