@@ -63,7 +63,7 @@ func testnetCmd(g *globals) *cobra.Command {
 		},
 	}
 	status.Flags().StringVar(&dir, "dir", defaultTestnetDir, "network directory")
-	c.AddCommand(start, stop, status)
+	c.AddCommand(start, stop, status, testnetDockerCmd(g))
 	return c
 }
 
