@@ -1,0 +1,176 @@
+package node
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/govchain/govchain/chain/errs"
+	"github.com/govchain/govchain/chain/proof"
+	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/contracts/certificate"
+)
+
+// CertificateResult is GET /v1/certificates/{hash}: the certificate record
+// at a height (with an ICS23 proof, or a proof of its absence) and, for a
+// member of a batch, the anchored batch record with its proof. A batch
+// member with no status change has no record: it is valid if its inclusion
+// path (kept by the holder, see `govchain cert anchor-batch`) verifies
+// against the proven batch root and count.
+type CertificateResult struct {
+	Hash      string `json:"hash"`
+	Height    int64  `json:"height"`
+	AppHash   []byte `json:"app_hash,omitempty"`
+	BlockTime string `json:"block_time,omitempty"`
+	// Status: valid, suspended, revoked, expired (valid_until passed at
+	// BlockTime, China Standard Time), batch_member (no record, batch
+	// found: valid if the inclusion path verifies) or not_found.
+	Status     string              `json:"status"`
+	Found      bool                `json:"found"`
+	Key        string              `json:"key"`
+	Record     *certificate.Record `json:"record,omitempty"`
+	Proof      *proof.Proof        `json:"proof,omitempty"`
+	BatchKey   string              `json:"batch_key,omitempty"`
+	Batch      *certificate.Batch  `json:"batch,omitempty"`
+	BatchProof *proof.Proof        `json:"batch_proof,omitempty"`
+	Note       string              `json:"note,omitempty"`
+}
+
+func parseHeightParam(w http.ResponseWriter, s string) (int64, bool) {
+	if s == "" {
+		return 0, true
+	}
+	h, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || h < 0 {
+		writeErr(w, http.StatusBadRequest, "api", 400, "height must be a non-negative integer")
+		return 0, false
+	}
+	return h, true
+}
+
+func (a *API) getCertificate(w http.ResponseWriter, r *http.Request) {
+	hash := strings.ToLower(r.PathValue("hash"))
+	if !certificate.ValidHash(hash) {
+		writeErr(w, http.StatusBadRequest, "api", 400, "hash must be the SM3 digest of the certificate file, 64 hex characters")
+		return
+	}
+	q := r.URL.Query()
+	height, ok := parseHeightParam(w, q.Get("height"))
+	if !ok {
+		return
+	}
+	prove := q.Get("prove") == "true" || q.Get("prove") == "1"
+	batchRoot := strings.ToLower(q.Get("batch"))
+	if batchRoot != "" && !certificate.ValidHash(batchRoot) {
+		writeErr(w, http.StatusBadRequest, "api", 400, "batch must be a batch root, 64 hex characters")
+		return
+	}
+	res, err := a.certificateAt(hash, batchRoot, height, prove)
+	if err != nil {
+		status := http.StatusInternalServerError
+		if errors.Is(err, state.ErrVersionUnavailable) {
+			status = http.StatusNotFound
+		}
+		writeErr(w, status, "query", uint32(status), err.Error())
+		return
+	}
+	writeJSON200(w, res)
+}
+
+// certificateAt reads everything at one version, so the record, the batch
+// and the block time agree.
+func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*CertificateResult, error) {
+	rec, err := a.Prove(certificate.RecordKey(hash), height, prove)
+	if err != nil {
+		return nil, err
+	}
+	out := &CertificateResult{Hash: hash, Height: rec.Height, AppHash: rec.AppHash, Key: rec.Key, Proof: rec.Proof, Found: rec.Found}
+	if bt, err := a.Prove([]byte("block_time"), rec.Height, false); err == nil && bt.Found {
+		out.BlockTime = string(bt.Value)
+	}
+	if rec.Found {
+		out.Record = &certificate.Record{}
+		if err := json.Unmarshal(rec.Value, out.Record); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", rec.Key, err)
+		}
+		if out.Record.BatchRoot != "" {
+			batchRoot = out.Record.BatchRoot
+		}
+		t, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
+		out.Status = out.Record.EffectiveStatus(t)
+	}
+	if batchRoot != "" {
+		b, err := a.Prove(certificate.BatchKey(batchRoot), rec.Height, prove)
+		if err != nil {
+			return nil, err
+		}
+		out.BatchKey, out.BatchProof = b.Key, b.Proof
+		if b.Found {
+			out.Batch = &certificate.Batch{}
+			if err := json.Unmarshal(b.Value, out.Batch); err != nil {
+				return nil, fmt.Errorf("decode %s: %w", b.Key, err)
+			}
+		}
+	}
+	switch {
+	case out.Record != nil:
+	case out.Batch != nil:
+		out.Status = "batch_member"
+		out.Note = fmt.Sprintf("no status change recorded for %s; it is valid if its inclusion path verifies as a member of batch %s (%d members, anchored by %s at height %d)",
+			hash, out.Batch.Root, out.Batch.Count, out.Batch.Issuer, out.Batch.Height)
+	case batchRoot != "":
+		out.Status = "not_found"
+		out.Note = fmt.Sprintf("neither a record of %s nor a batch with root %s at height %d", hash, batchRoot, out.Height)
+	default:
+		out.Status = "not_found"
+		out.Note = fmt.Sprintf("no record of %s at height %d; a member of a batch is found with ?batch=<root>", hash, out.Height)
+	}
+	return out, nil
+}
+
+// CertificateList is GET /v1/certificates.
+type CertificateList struct {
+	Height   int64              `json:"height"`
+	Filter   certificate.Filter `json:"filter"`
+	Page     int                `json:"page"`
+	PageSize int                `json:"page_size"`
+	More     bool               `json:"more"`
+	Items    []certificate.Item `json:"items"`
+}
+
+func (a *API) listCertificates(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := certificate.Filter{Issuer: q.Get("issuer"), Type: q.Get("type"), Holder: q.Get("holder")}
+	page := 1
+	if s := q.Get("page"); s != "" {
+		p, err := strconv.Atoi(s)
+		if err != nil || p < 1 || p > 1_000_000 {
+			writeErr(w, http.StatusBadRequest, "api", 400, "page must be an integer from 1")
+			return
+		}
+		page = p
+	}
+	view, err := a.App.Store().At(0)
+	if err != nil {
+		writeErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
+		return
+	}
+	items, more, err := certificate.List(view, f, page)
+	if err != nil {
+		e := errs.From(err)
+		status := http.StatusInternalServerError
+		if e.Codespace == certificate.Name {
+			status = http.StatusBadRequest
+		}
+		writeErr(w, status, e.Codespace, e.Code, e.Error())
+		return
+	}
+	if items == nil {
+		items = []certificate.Item{}
+	}
+	writeJSON200(w, CertificateList{Height: view.Version(), Filter: f, Page: page, PageSize: certificate.PageSize, More: more, Items: items})
+}
