@@ -1,0 +1,859 @@
+package cli
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/spf13/cobra"
+
+	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/certificate/merkle"
+	"github.com/govchain/govchain/contracts/identifier"
+	"github.com/govchain/govchain/node"
+	"github.com/govchain/govchain/node/client"
+)
+
+// certCmd is `govchain cert`: the e-certificate registry (docs/certificates.md).
+func certCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "cert",
+		Short: "E-certificates (电子证照): anchor file hashes, batches, status changes, proofs",
+		Long: `Anchor the SM3 hash of each certificate file your department issues, or the
+Merkle root of a whole batch, and record suspensions, reinstatements,
+revocations and reissues. Anyone holding the file can check its status with a
+proof (govchain cert status --file F).
+
+Files never leave this machine: --file hashes them locally with SM3. Citizen
+ID numbers never leave it either: --holder-id is turned into the salted
+holder reference locally and only the reference is sent.
+
+Reason codes: 01 expired, 02 information changed, 03 lost, 04 revoked by law,
+05 error, 99 other.`,
+		Example: `  govchain cert type define --key scjg-admin --code BL --name "营业执照 business licence" --max-days 1825
+  govchain cert anchor --key scjg-officer --type BL --file licence.pdf --licence-no BL-2026-000001 \
+      --holder-kind org --holder-id 91350100M000100Y43 --valid-until 2030-12-31
+  govchain cert status --file licence.pdf
+  govchain cert revoke --key scjg-officer --file licence.pdf --reason 04`,
+	}
+	c.AddCommand(certTypeCmd(g), certAnchorCmd(g), certAnchorBatchCmd(g),
+		certStatusChangeCmd(g, "revoke", certificate.MsgRevoke, "Revoke a certificate of your department (final)"),
+		certStatusChangeCmd(g, "suspend", certificate.MsgSuspend, "Suspend a valid certificate of your department"),
+		certStatusChangeCmd(g, "reinstate", certificate.MsgReinstate, "Reinstate a suspended certificate of your department"),
+		certReissueCmd(g), certStatusCmd(g), certListCmd(g), certHolderRefCmd(g), certHashCmd(g))
+	return c
+}
+
+// certSend signs and submits msg, prints the result and returns it.
+func (g *globals) certSend(cmd *cobra.Command, f *txFlags, msgType string, msg any, quiet bool) (*node.SubmitResult, error) {
+	k, err := g.loadKey(f.key, f.passFile)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
+	defer cancel()
+	c := g.client()
+	st, err := c.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := client.NewSigner(ctx, c, st.ChainID, k)
+	if err != nil {
+		return nil, fmt.Errorf("signer %s: %w", k.PublicKey().ID(), err)
+	}
+	res, err := s.Send(ctx, c, msgType, msg, f.wait)
+	if res != nil && !quiet {
+		if e := g.emit(cmd.OutOrStdout(), res, func(w io.Writer) { printSubmit(w, res) }); e != nil {
+			return res, e
+		}
+	}
+	return res, err
+}
+
+// certHashFile is the SM3 of a file's bytes, streamed, as 64 lower-case hex.
+func certHashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sm3.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// certHashArg resolves --file / --hash (exactly one).
+func certHashArg(file, hash, what string) (string, error) {
+	switch {
+	case file != "" && hash != "":
+		return "", fmt.Errorf("give --%sfile or --%shash, not both", what, what)
+	case file != "":
+		return certHashFile(file)
+	case hash != "":
+		h := strings.ToLower(strings.TrimSpace(hash))
+		if !certificate.ValidHash(h) {
+			return "", fmt.Errorf("--%shash must be 64 hex characters (SM3 of the file)", what)
+		}
+		return h, nil
+	}
+	return "", fmt.Errorf("give --%sfile FILE (hashed locally with SM3) or --%shash HEX", what, what)
+}
+
+// certParams reads cert/params (the holder salt) from the node.
+func (g *globals) certParams(ctx context.Context) (*certificate.Params, error) {
+	r, err := g.client().State(ctx, string(certificate.ParamsKey()), 0, true)
+	if err != nil {
+		return nil, err
+	}
+	if !r.Found || r.Proof == nil {
+		return nil, fmt.Errorf("the node has no %s: is the certificate module running?", certificate.ParamsKey())
+	}
+	if err := r.Proof.Verify(r.AppHash); err != nil {
+		return nil, fmt.Errorf("proof of %s: %w", certificate.ParamsKey(), err)
+	}
+	var p certificate.Params
+	if err := json.Unmarshal(r.Proof.Value, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// certHolderRef turns --holder-id into a holder reference, locally: an
+// organisation's USCC is its own reference; a citizen ID number becomes
+// hex(SM3(salt || ID)) with the network's salt and is never sent.
+func (g *globals) certHolderRef(ctx context.Context, kind, id string) (string, error) {
+	switch kind {
+	case identifier.HolderOrg:
+		n, err := identifier.NormalizeUSCC(id)
+		if err != nil {
+			return "", fmt.Errorf("--holder-id: %w", err)
+		}
+		return n, nil
+	case identifier.HolderPerson:
+		n, err := identifier.NormalizeCitizenID(id)
+		if err != nil {
+			return "", fmt.Errorf("--holder-id: %w", err)
+		}
+		p, err := g.certParams(ctx)
+		if err != nil {
+			return "", err
+		}
+		return identifier.HolderRef(p.Salt(), n), nil
+	}
+	return "", fmt.Errorf("--holder-kind must be person or org")
+}
+
+func certToday() string { return time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") }
+
+func certTypeCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{Use: "type", Short: "Certificate types"}
+	var f txFlags
+	var code, name string
+	var maxDays int64
+	def := &cobra.Command{
+		Use:   "define",
+		Short: "Define a certificate type owned by your department (admin key)",
+		Long: `Define a certificate type. Your department owns it, but issuing it needs the
+department grant issuer:<code>, given at genesis or by governance.`,
+		Example: `  govchain cert type define --key scjg-admin --code BL --name "营业执照 business licence" --max-days 1825
+  govchain cert type define --key wjw-admin --code MPL --name "医师执业证书 medical practitioner licence"   # no expiry`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := g.certSend(cmd, &f, certificate.MsgDefineType, certificate.DefineType{Code: code, Name: name, MaxValidityDays: maxDays}, false)
+			return err
+		},
+	}
+	f.register(def)
+	def.Flags().StringVar(&code, "code", "", "type code, e.g. BL (A-Z 0-9 _ -)")
+	def.Flags().StringVar(&name, "name", "", "type name")
+	def.Flags().Int64Var(&maxDays, "max-days", 0, "maximum validity in days (valid_until - valid_from); 0 = no expiry")
+	c.AddCommand(def)
+	return c
+}
+
+// certAnchorFlags are the fields of one certificate.
+type certAnchorFlags struct {
+	file, hash, typ, licenceNo, holderKind, holderID, holderRef, issueDate, validFrom, validUntil string
+}
+
+func (a *certAnchorFlags) register(c *cobra.Command, prefix string, withType bool) {
+	c.Flags().StringVar(&a.file, prefix+"file", "", "certificate file, hashed locally with SM3 (never sent)")
+	c.Flags().StringVar(&a.hash, prefix+"hash", "", "or the file's SM3 hash (64 hex)")
+	if withType {
+		c.Flags().StringVar(&a.typ, "type", "", "certificate type code, e.g. BL")
+	}
+	c.Flags().StringVar(&a.licenceNo, "licence-no", "", "licence (certificate) number")
+	c.Flags().StringVar(&a.holderKind, "holder-kind", "", "person or org")
+	c.Flags().StringVar(&a.holderID, "holder-id", "", "holder's citizen ID number or unified social credit code; a citizen ID is turned into the salted reference locally and never sent")
+	c.Flags().StringVar(&a.holderRef, "holder-ref", "", "or the holder reference itself (see govchain cert holder-ref)")
+	c.Flags().StringVar(&a.issueDate, "issue-date", "", "issue date YYYY-MM-DD (default today, China Standard Time)")
+	c.Flags().StringVar(&a.validFrom, "valid-from", "", "first valid day YYYY-MM-DD (default the issue date)")
+	c.Flags().StringVar(&a.validUntil, "valid-until", "", "last valid day YYYY-MM-DD (required for types with a maximum validity)")
+}
+
+func (a *certAnchorFlags) build(ctx context.Context, g *globals, prefix string) (certificate.Anchor, error) {
+	var m certificate.Anchor
+	h, err := certHashArg(a.file, a.hash, prefix)
+	if err != nil {
+		return m, err
+	}
+	ref := a.holderRef
+	switch {
+	case a.holderID != "" && a.holderRef != "":
+		return m, fmt.Errorf("give --holder-id or --holder-ref, not both")
+	case a.holderID != "":
+		if ref, err = g.certHolderRef(ctx, a.holderKind, a.holderID); err != nil {
+			return m, err
+		}
+	case a.holderRef == "":
+		return m, fmt.Errorf("give --holder-id (computed into a reference locally) or --holder-ref")
+	}
+	if a.holderKind == identifier.HolderOrg {
+		ref = identifier.Normalize(ref)
+	}
+	if err := identifier.ValidateHolderRef(a.holderKind, ref); err != nil {
+		return m, fmt.Errorf("holder: %w", err)
+	}
+	issue := a.issueDate
+	if issue == "" {
+		issue = certToday()
+	}
+	from := a.validFrom
+	if from == "" {
+		from = issue
+	}
+	return certificate.Anchor{Hash: h, Type: a.typ, LicenceNo: a.licenceNo, HolderKind: a.holderKind, HolderRef: ref,
+		IssueDate: issue, ValidFrom: from, ValidUntil: a.validUntil}, nil
+}
+
+func certAnchorCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var a certAnchorFlags
+	c := &cobra.Command{
+		Use:   "anchor",
+		Short: "Anchor one certificate by the SM3 hash of its file",
+		Example: `  govchain cert anchor --key scjg-officer --type BL --file licence.pdf --licence-no BL-2026-000001 \
+      --holder-kind org --holder-id 91350100M000100Y43 --issue-date 2026-03-01 --valid-until 2031-02-28
+  govchain cert anchor --key wjw-officer --type MPL --file mpl.pdf --licence-no 110350100012345 \
+      --holder-kind person --holder-id 11010519491231002X     # only SM3(salt||ID) is sent`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := a.build(cmd.Context(), g, "")
+			if err != nil {
+				return err
+			}
+			_, err = g.certSend(cmd, &f, certificate.MsgAnchor, m, false)
+			return err
+		},
+	}
+	f.register(c)
+	a.register(c, "", true)
+	return c
+}
+
+// CertBatchFile is what `cert anchor-batch --out` writes: every member's
+// inclusion path, so each holder can be given what proves their certificate.
+type CertBatchFile struct {
+	Type      string            `json:"type"`
+	Root      string            `json:"root"`
+	Count     uint64            `json:"count"`
+	IssueDate string            `json:"issue_date"`
+	Tx        string            `json:"tx,omitempty"`
+	Height    int64             `json:"height,omitempty"`
+	Members   []CertBatchMember `json:"members"`
+}
+
+// CertBatchMember is one certificate of a batch.
+type CertBatchMember struct {
+	File  string   `json:"file,omitempty"`
+	Hash  string   `json:"hash"`
+	Index uint64   `json:"index"`
+	Path  []string `json:"path"`
+}
+
+// Find returns the member with hash h.
+func (b *CertBatchFile) Find(h string) (*CertBatchMember, bool) {
+	for i := range b.Members {
+		if b.Members[i].Hash == h {
+			return &b.Members[i], true
+		}
+	}
+	return nil, false
+}
+
+// BuildCertBatch hashes files (sorted by name, so the order is
+// reproducible) and builds the tree and every member's path.
+func BuildCertBatch(files []string) (*CertBatchFile, error) {
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no files in the batch")
+	}
+	files = append([]string(nil), files...)
+	sort.Strings(files)
+	leaves := make([][]byte, len(files))
+	b := &CertBatchFile{Count: uint64(len(files))}
+	seen := map[string]string{}
+	for i, f := range files {
+		h, err := certHashFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if other, dup := seen[h]; dup {
+			return nil, fmt.Errorf("%s and %s have the same content (SM3 %s)", other, f, h)
+		}
+		seen[h] = f
+		leaves[i], _ = hex.DecodeString(h)
+		b.Members = append(b.Members, CertBatchMember{File: f, Hash: h, Index: uint64(i)})
+	}
+	return fillBatchPaths(b, leaves)
+}
+
+// BuildCertBatchFromHashes is BuildCertBatch for hashes already computed
+// (kept in the given order).
+func BuildCertBatchFromHashes(hashes []string) (*CertBatchFile, error) {
+	leaves := make([][]byte, len(hashes))
+	b := &CertBatchFile{Count: uint64(len(hashes))}
+	for i, h := range hashes {
+		if !certificate.ValidHash(h) {
+			return nil, fmt.Errorf("hash %d %q is not 64 lower-case hex", i, h)
+		}
+		leaves[i], _ = hex.DecodeString(h)
+		b.Members = append(b.Members, CertBatchMember{Hash: h, Index: uint64(i)})
+	}
+	return fillBatchPaths(b, leaves)
+}
+
+func fillBatchPaths(b *CertBatchFile, leaves [][]byte) (*CertBatchFile, error) {
+	tr, err := merkle.New(leaves)
+	if err != nil {
+		return nil, err
+	}
+	root := tr.Root()
+	b.Root = hex.EncodeToString(root[:])
+	for i := range b.Members {
+		p, err := tr.Path(i)
+		if err != nil {
+			return nil, err
+		}
+		b.Members[i].Path = merkle.HexPath(p)
+	}
+	return b, nil
+}
+
+func certBatchFiles(dir string, args []string) ([]string, error) {
+	if dir == "" {
+		return args, nil
+	}
+	if len(args) > 0 {
+		return nil, fmt.Errorf("give --dir or files, not both")
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out, nil
+}
+
+func writeJSONFile(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func readCertBatchFile(path string) (*CertBatchFile, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var b CertBatchFile
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &b, nil
+}
+
+func certAnchorBatchCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var typ, dir, issue, first, last, out string
+	c := &cobra.Command{
+		Use:   "anchor-batch [FILE...]",
+		Short: "Anchor a batch of certificate files as one SM3 Merkle root; write every member's inclusion path",
+		Long: `Hash every file locally (SM3), build an RFC 6962-style Merkle tree over the
+hashes (files sorted by name), anchor the root in one transaction, and write
+--out: the root and, for every file, its hash, index and inclusion path. Give
+each holder their entry: with it anyone can prove the certificate against the
+chain (govchain cert status --file F --batch-file OUT), and the issuer can
+suspend or revoke it individually.`,
+		Example: `  govchain cert anchor-batch --key scjg-officer --type BL --dir ./licences-2026-03 --issue-date 2026-03-01 \
+      --first-licence BL-2026-000001 --last-licence BL-2026-001000 --out batch-2026-03.json
+  govchain cert anchor-batch --key scjg-officer --type BL a.pdf b.pdf c.pdf --out small-batch.json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			files, err := certBatchFiles(dir, args)
+			if err != nil {
+				return err
+			}
+			b, err := BuildCertBatch(files)
+			if err != nil {
+				return err
+			}
+			if issue == "" {
+				issue = certToday()
+			}
+			b.Type, b.IssueDate = typ, issue
+			if err := writeJSONFile(out, b); err != nil {
+				return err
+			}
+			res, err := g.certSend(cmd, &f, certificate.MsgAnchorBatch, certificate.AnchorBatch{Type: typ, Root: b.Root, Count: b.Count,
+				IssueDate: issue, FirstLicenceNo: first, LastLicenceNo: last}, true)
+			if res != nil {
+				b.Tx, b.Height = res.Hash, res.Height
+				if err == nil {
+					if werr := writeJSONFile(out, b); werr != nil {
+						return werr
+					}
+				}
+				summary := struct {
+					*node.SubmitResult
+					Root    string `json:"root"`
+					Count   uint64 `json:"count"`
+					Members string `json:"members_file"`
+				}{res, b.Root, b.Count, out}
+				if e := g.emit(cmd.OutOrStdout(), summary, func(w io.Writer) {
+					printSubmit(w, res)
+					fmt.Fprintf(w, "  batch root %s (%d certificates)\n  inclusion paths written to %s\n", b.Root, b.Count, out)
+				}); e != nil {
+					return e
+				}
+			}
+			return err
+		},
+	}
+	f.register(c)
+	c.Flags().StringVar(&typ, "type", "", "certificate type code")
+	c.Flags().StringVar(&dir, "dir", "", "anchor every regular file in this directory (instead of FILE arguments)")
+	c.Flags().StringVar(&issue, "issue-date", "", "issue date YYYY-MM-DD (default today, China Standard Time)")
+	c.Flags().StringVar(&first, "first-licence", "", "first licence number of the batch (optional)")
+	c.Flags().StringVar(&last, "last-licence", "", "last licence number of the batch (optional)")
+	c.Flags().StringVar(&out, "out", "batch.json", "where to write the root and every member's inclusion path")
+	return c
+}
+
+// certMembership finds hash in --batch-file.
+func certMembership(batchFile, hash string) (*certificate.Membership, error) {
+	if batchFile == "" {
+		return nil, nil
+	}
+	b, err := readCertBatchFile(batchFile)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := b.Find(hash)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a member of the batch in %s", hash, batchFile)
+	}
+	return &certificate.Membership{Root: b.Root, Index: m.Index, Path: m.Path}, nil
+}
+
+func certStatusChangeCmd(g *globals, use, msgType, short string) *cobra.Command {
+	var f txFlags
+	var file, hash, reason, batchFile string
+	c := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long: short + `. Only the issuing department may do this (operator or admin key).
+A member of a batch that has no record yet needs --batch-file (the file
+anchor-batch wrote): the chain checks its inclusion path first.
+
+Reason codes: 01 expired, 02 information changed, 03 lost, 04 revoked by law,
+05 error, 99 other.`,
+		Example: fmt.Sprintf(`  govchain cert %[1]s --key scjg-officer --file licence.pdf --reason 04
+  govchain cert %[1]s --key scjg-officer --hash 3f6c...e1 --reason 03 --batch-file batch-2026-03.json`, use),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			h, err := certHashArg(file, hash, "")
+			if err != nil {
+				return err
+			}
+			if certificate.ReasonName(reason) == "" {
+				return fmt.Errorf("--reason %q is not one of 01 02 03 04 05 99", reason)
+			}
+			mem, err := certMembership(batchFile, h)
+			if err != nil {
+				return err
+			}
+			_, err = g.certSend(cmd, &f, msgType, certificate.StatusChange{Hash: h, Reason: reason, Batch: mem}, false)
+			return err
+		},
+	}
+	f.register(c)
+	c.Flags().StringVar(&file, "file", "", "certificate file, hashed locally with SM3")
+	c.Flags().StringVar(&hash, "hash", "", "or its SM3 hash")
+	c.Flags().StringVar(&reason, "reason", "", "reason code: 01 02 03 04 05 99")
+	c.Flags().StringVar(&batchFile, "batch-file", "", "batch file from anchor-batch, for a batch member")
+	return c
+}
+
+func certReissueCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var a certAnchorFlags
+	var oldFile, oldHash, reason, batchFile string
+	c := &cobra.Command{
+		Use:   "reissue",
+		Short: "Replace a certificate by a new one (anchored in the same tx; both records link to each other)",
+		Long: `Reissue: the old certificate is revoked with replaced_by = the new hash, and
+the new one is anchored with replaces = the old hash, in one transaction. The
+type is the old certificate's. Reason codes: 01 02 03 04 05 99.`,
+		Example: `  govchain cert reissue --key wjw-officer --old-file mpl-2020.pdf --file mpl-2026.pdf --reason 03 \
+      --licence-no 110350100012345 --holder-kind person --holder-id 11010519491231002X`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			old, err := certHashArg(oldFile, oldHash, "old-")
+			if err != nil {
+				return err
+			}
+			if certificate.ReasonName(reason) == "" {
+				return fmt.Errorf("--reason %q is not one of 01 02 03 04 05 99", reason)
+			}
+			mem, err := certMembership(batchFile, old)
+			if err != nil {
+				return err
+			}
+			path := "/v1/certificates/" + old
+			if mem != nil {
+				path += "?batch=" + mem.Root
+			}
+			var cur node.CertificateResult
+			if err := g.client().Get(cmd.Context(), path, &cur); err != nil {
+				return err
+			}
+			switch {
+			case cur.Record != nil:
+				a.typ = cur.Record.Type
+			case cur.Batch != nil:
+				a.typ = cur.Batch.Type
+			default:
+				return fmt.Errorf("certificate %s is not on chain (%s)", old, cur.Note)
+			}
+			m, err := a.build(cmd.Context(), g, "")
+			if err != nil {
+				return err
+			}
+			_, err = g.certSend(cmd, &f, certificate.MsgReissue, certificate.Reissue{OldHash: old, Reason: reason, Batch: mem, New: m}, false)
+			return err
+		},
+	}
+	f.register(c)
+	c.Flags().StringVar(&oldFile, "old-file", "", "the certificate being replaced, hashed locally")
+	c.Flags().StringVar(&oldHash, "old-hash", "", "or its SM3 hash")
+	c.Flags().StringVar(&reason, "reason", "", "reason code: 01 02 03 04 05 99")
+	c.Flags().StringVar(&batchFile, "batch-file", "", "batch file from anchor-batch, if the old certificate is a batch member")
+	a.register(c, "", false)
+	return c
+}
+
+// CertVerdict is what `cert status` checked locally.
+type CertVerdict struct {
+	*node.CertificateResult
+	Verified []string `json:"verified"`
+	Verdict  string   `json:"verdict"`
+}
+
+// VerifyCertificate checks a /v1/certificates/{hash}?prove=true answer
+// locally: the record's proof (membership, or absence), the batch record's
+// proof and, for a batch member, its inclusion path against the proven root
+// and count. It decodes the records from the proven bytes, not from the
+// answer's convenience fields.
+func VerifyCertificate(r *node.CertificateResult, mem *CertBatchMember) (*CertVerdict, error) {
+	v := &CertVerdict{CertificateResult: r}
+	if r.Proof == nil {
+		return nil, fmt.Errorf("the node returned no proof")
+	}
+	if string(r.Proof.Key) != string(certificate.RecordKey(r.Hash)) {
+		return nil, fmt.Errorf("proof is for key %q, not %q", r.Proof.Key, certificate.RecordKey(r.Hash))
+	}
+	if err := r.Proof.Verify(r.AppHash); err != nil {
+		return nil, fmt.Errorf("PROOF INVALID for %s: %w", r.Proof.Key, err)
+	}
+	var rec *certificate.Record
+	if r.Proof.Value != nil {
+		rec = &certificate.Record{}
+		if err := json.Unmarshal(r.Proof.Value, rec); err != nil {
+			return nil, err
+		}
+		v.Verified = append(v.Verified, fmt.Sprintf("record %s present at height %d (ICS23 proof OK)", r.Proof.Key, r.Height))
+	} else {
+		v.Verified = append(v.Verified, fmt.Sprintf("no record %s at height %d (ICS23 non-membership proof OK)", r.Proof.Key, r.Height))
+	}
+	var batch *certificate.Batch
+	if r.BatchProof != nil {
+		if err := r.BatchProof.Verify(r.AppHash); err != nil {
+			return nil, fmt.Errorf("PROOF INVALID for %s: %w", r.BatchProof.Key, err)
+		}
+		if r.BatchProof.Value != nil {
+			batch = &certificate.Batch{}
+			if err := json.Unmarshal(r.BatchProof.Value, batch); err != nil {
+				return nil, err
+			}
+			if string(r.BatchProof.Key) != string(certificate.BatchKey(batch.Root)) {
+				return nil, fmt.Errorf("batch proof is for key %q, not %q", r.BatchProof.Key, certificate.BatchKey(batch.Root))
+			}
+			v.Verified = append(v.Verified, fmt.Sprintf("batch %s: %d %s certificates anchored by %s at height %d (ICS23 proof OK)", batch.Root, batch.Count, batch.Type, batch.Issuer, batch.Height))
+		}
+	}
+	if mem != nil {
+		if batch == nil {
+			return nil, fmt.Errorf("the batch of the member file is not on chain at height %d", r.Height)
+		}
+		root, err := merkle.ParseHash(batch.Root)
+		if err != nil {
+			return nil, err
+		}
+		path, err := merkle.ParsePath(mem.Path)
+		if err != nil {
+			return nil, err
+		}
+		leaf, _ := hex.DecodeString(r.Hash)
+		if err := merkle.VerifyPath(root, leaf, mem.Index, batch.Count, path); err != nil {
+			return nil, fmt.Errorf("INCLUSION PATH INVALID: %w", err)
+		}
+		v.Verified = append(v.Verified, fmt.Sprintf("certificate is member %d of that batch (inclusion path of %d hashes OK)", mem.Index, len(path)))
+	}
+	bt, _ := time.Parse(time.RFC3339Nano, r.BlockTime)
+	switch {
+	case rec != nil:
+		v.Verdict = rec.EffectiveStatus(bt)
+	case batch != nil && mem != nil:
+		v.Verdict = certificate.StatusValid
+	case batch != nil:
+		v.Verdict = "batch_member_unverified (give --batch-file to check the inclusion path)"
+	default:
+		v.Verdict = "not_found"
+	}
+	return v, nil
+}
+
+func certStatusCmd(g *globals) *cobra.Command {
+	var file, batchFile string
+	var height int64
+	c := &cobra.Command{
+		Use:   "status [HASH]",
+		Short: "Show a certificate's status at a height and check its proofs locally",
+		Long: `Fetch the certificate record (and its batch) with ICS23 proofs and verify them
+here: the record or its absence, the batch root and member count, and, with
+--batch-file, the inclusion path. The proofs are checked against the app hash
+the node reports for that height (committed in block header height+1):
+compare it across nodes, or with a header you trust.`,
+		Example: `  govchain cert status --file licence.pdf
+  govchain cert status --file member-0042.pdf --batch-file batch-2026-03.json
+  govchain cert status 3f6c...e1 --height 120 -o json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			hash := ""
+			if len(args) == 1 {
+				hash = args[0]
+			}
+			h, err := certHashArg(file, hash, "")
+			if err != nil {
+				return fmt.Errorf("give HASH or --file FILE")
+			}
+			var mem *CertBatchMember
+			q := url.Values{"prove": {"true"}}
+			if height > 0 {
+				q.Set("height", strconv.FormatInt(height, 10))
+			}
+			if batchFile != "" {
+				b, err := readCertBatchFile(batchFile)
+				if err != nil {
+					return err
+				}
+				m, ok := b.Find(h)
+				if !ok {
+					return fmt.Errorf("%s is not a member of the batch in %s", h, batchFile)
+				}
+				mem = m
+				q.Set("batch", b.Root)
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 20*time.Second)
+			defer cancel()
+			var r node.CertificateResult
+			if err := g.client().Get(ctx, "/v1/certificates/"+h+"?"+q.Encode(), &r); err != nil {
+				return err
+			}
+			v, err := VerifyCertificate(&r, mem)
+			if err != nil {
+				return err
+			}
+			return g.emit(cmd.OutOrStdout(), v, func(w io.Writer) { printCertVerdict(w, v) })
+		},
+	}
+	c.Flags().StringVar(&file, "file", "", "certificate file, hashed locally with SM3")
+	c.Flags().StringVar(&batchFile, "batch-file", "", "batch file from anchor-batch, for a batch member")
+	c.Flags().Int64Var(&height, "height", 0, "state version (default latest)")
+	return c
+}
+
+func printCertVerdict(w io.Writer, v *CertVerdict) {
+	fmt.Fprintf(w, "certificate %s\n  status %s at height %d (block time %s)\n", v.Hash, strings.ToUpper(v.Verdict), v.Height, v.BlockTime)
+	var rec *certificate.Record
+	if v.Proof != nil && v.Proof.Value != nil {
+		rec = &certificate.Record{}
+		_ = json.Unmarshal(v.Proof.Value, rec)
+	}
+	if rec != nil {
+		fmt.Fprintf(w, "  type %s, issued by %s on %s, licence %s\n", rec.Type, rec.Issuer, rec.IssueDate, rec.LicenceNo)
+		fmt.Fprintf(w, "  holder %s %s\n  valid %s .. %s\n  anchored at height %d (%s)\n", rec.HolderKind, rec.HolderRef, rec.ValidFrom, orDash(rec.ValidUntil), rec.AnchoredHeight, rec.AnchoredTime)
+		if rec.Replaces != "" {
+			fmt.Fprintf(w, "  replaces %s\n", rec.Replaces)
+		}
+		if rec.ReplacedBy != "" {
+			fmt.Fprintf(w, "  replaced by %s\n", rec.ReplacedBy)
+		}
+		for _, e := range rec.History {
+			reason := ""
+			if e.Reason != "" {
+				reason = fmt.Sprintf(" reason %s (%s)", e.Reason, certificate.ReasonName(e.Reason))
+			}
+			fmt.Fprintf(w, "    height %-6d %s %-11s -> %s%s\n", e.Height, e.Time, e.Action, e.Status, reason)
+		}
+	}
+	for _, s := range v.Verified {
+		fmt.Fprintf(w, "  ✓ %s\n", s)
+	}
+	fmt.Fprintf(w, "  under app hash %X (in header %d)\n", v.AppHash, v.Height+1)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "(no expiry)"
+	}
+	return s
+}
+
+func certListCmd(g *globals) *cobra.Command {
+	var issuer, typ, holderRef, holderID, holderKind string
+	var page int
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List certificates and batches by issuer, type or holder (newest first)",
+		Example: `  govchain cert list --issuer SCJG
+  govchain cert list --type BL --page 2 -o json
+  govchain cert list --holder-kind person --holder-id 11010519491231002X   # reference computed locally`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := context.WithTimeout(cmd.Context(), 20*time.Second)
+			defer cancel()
+			if holderID != "" {
+				if holderKind == "" {
+					holderKind = identifier.HolderPerson
+					if len(identifier.Normalize(holderID)) == identifier.USCCLen && identifier.ValidateUSCC(identifier.Normalize(holderID)) == nil {
+						holderKind = identifier.HolderOrg
+					}
+				}
+				ref, err := g.certHolderRef(ctx, holderKind, holderID)
+				if err != nil {
+					return err
+				}
+				holderRef = ref
+			}
+			q := url.Values{}
+			for k, v := range map[string]string{"issuer": issuer, "type": typ, "holder": holderRef} {
+				if v != "" {
+					q.Set(k, v)
+				}
+			}
+			q.Set("page", strconv.Itoa(page))
+			var r node.CertificateList
+			if err := g.client().Get(ctx, "/v1/certificates?"+q.Encode(), &r); err != nil {
+				return err
+			}
+			return g.emit(cmd.OutOrStdout(), r, func(w io.Writer) {
+				fmt.Fprintf(w, "%-11s %-64s %-6s %-6s %-9s %s\n", "KIND", "HASH / ROOT", "TYPE", "ISSUER", "STATUS", "HEIGHT")
+				for _, it := range r.Items {
+					if it.Record != nil {
+						fmt.Fprintf(w, "%-11s %-64s %-6s %-6s %-9s %d\n", it.Kind, it.ID, it.Record.Type, it.Record.Issuer, it.Record.Status, it.Height)
+					} else if it.Batch != nil {
+						fmt.Fprintf(w, "%-11s %-64s %-6s %-6s %-9s %d (%d members)\n", it.Kind, it.ID, it.Batch.Type, it.Batch.Issuer, "-", it.Height, it.Batch.Count)
+					}
+				}
+				if r.More {
+					fmt.Fprintf(w, "more: --page %d\n", r.Page+1)
+				}
+			})
+		},
+	}
+	c.Flags().StringVar(&issuer, "issuer", "", "issuing department code")
+	c.Flags().StringVar(&typ, "type", "", "certificate type code")
+	c.Flags().StringVar(&holderRef, "holder-ref", "", "holder reference")
+	c.Flags().StringVar(&holderID, "holder-id", "", "holder citizen ID or USCC, turned into the reference locally")
+	c.Flags().StringVar(&holderKind, "holder-kind", "", "person or org (default: org for a valid USCC, else person)")
+	c.Flags().IntVar(&page, "page", 1, "page (50 items each)")
+	return c
+}
+
+func certHolderRefCmd(g *globals) *cobra.Command {
+	var kind, id string
+	c := &cobra.Command{
+		Use:   "holder-ref",
+		Short: "Compute a holder reference locally (nothing is sent but a read of the network's salt)",
+		Example: `  govchain cert holder-ref --holder-kind person --holder-id 11010519491231002X
+  govchain cert holder-ref --holder-kind org --holder-id 91350100m000100y43`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ref, err := g.certHolderRef(cmd.Context(), kind, id)
+			if err != nil {
+				return err
+			}
+			return g.emit(cmd.OutOrStdout(), map[string]string{"holder_kind": kind, "holder_ref": ref}, func(w io.Writer) { fmt.Fprintln(w, ref) })
+		},
+	}
+	c.Flags().StringVar(&kind, "holder-kind", "person", "person or org")
+	c.Flags().StringVar(&id, "holder-id", "", "citizen ID number or unified social credit code")
+	return c
+}
+
+func certHashCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "hash FILE...",
+		Short:   "Print the SM3 hash of certificate files (what the chain records)",
+		Example: "  govchain cert hash licence.pdf mpl.pdf",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			type fileHash struct {
+				File string `json:"file"`
+				Hash string `json:"hash"`
+			}
+			var out []fileHash
+			for _, f := range args {
+				h, err := certHashFile(f)
+				if err != nil {
+					return err
+				}
+				out = append(out, fileHash{f, h})
+			}
+			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+				for _, fh := range out {
+					fmt.Fprintf(w, "%s  %s\n", fh.Hash, fh.File)
+				}
+			})
+		},
+	}
+}
