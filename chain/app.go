@@ -268,7 +268,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			continue
 		}
 		cache := state.NewCache(working)
-		ctx := &module.Context{ChainID: a.chainID, Height: req.Height, Time: req.Time, Store: cache}
+		ctx := &module.Context{ChainID: a.chainID, Height: req.Height, Time: req.Time, Store: cache, Route: a.route}
 		if err := eb.EndBlock(ctx); err != nil {
 			// End-block logic is the chain's own; failing it must stop the
 			// node rather than fork the state silently.

@@ -98,7 +98,7 @@ func (a *App) runTxAt(base state.KV, raw []byte, b blockCtx, check bool) (res tx
 	if err := identity.SetSequence(cache, t.Signer, t.Sequence); err != nil {
 		return failed(err)
 	}
-	ctx := &module.Context{ChainID: b.chainID, Height: b.height, Time: b.time, TxHash: hash[:], Signer: signer, Store: cache, CheckOnly: check}
+	ctx := &module.Context{ChainID: b.chainID, Height: b.height, Time: b.time, TxHash: hash[:], Signer: signer, Store: cache, CheckOnly: check, Route: a.route}
 	if err := safeHandle(route, ctx, t.Body); err != nil {
 		return failed(err)
 	}
@@ -123,6 +123,11 @@ func safeHandle(r module.Route, ctx *module.Context, body []byte) (err error) {
 		}
 	}()
 	return r.Handle(ctx, body)
+}
+
+func (a *App) route(t string) (module.Route, bool) {
+	r, ok := a.routes[t]
+	return r, ok
 }
 
 func hasAny(s *module.Signer, roles []string) bool {

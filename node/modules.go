@@ -3,6 +3,7 @@ package node
 import (
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/gov"
 )
 
 // Modules returns the contract modules every node runs, in a fixed order:
@@ -11,5 +12,6 @@ import (
 func Modules() []module.Module {
 	return []module.Module{
 		certificate.Module{},
+		gov.Module{},
 	}
 }

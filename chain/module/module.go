@@ -27,6 +27,10 @@ type Signer struct {
 	KeyID smcrypto.KeyID
 	Dept  string   // department code
 	Roles []string // sorted
+	// Governance is set when the message is executed by a passed governance
+	// proposal rather than signed by one identity: it holds every
+	// "gov:*"-style authority the message's module asks for.
+	Governance bool
 }
 
 // HasRole reports whether the signer holds role r.
@@ -61,6 +65,9 @@ type Context struct {
 	// CheckOnly is true in CheckTx: handlers must behave identically, it is
 	// only there so hooks with side effects outside state can skip them.
 	CheckOnly bool
+	// Route looks up another module's message route (governance executes
+	// messages of other modules through it). Nil outside the app.
+	Route func(msgType string) (Route, bool)
 
 	events     []Event
 	data       []byte
@@ -79,6 +86,19 @@ func (c *Context) Emit(typ string, kv ...string) {
 }
 
 func (c *Context) Events() []Event { return c.events }
+
+// Sub returns a context for nested execution over store (a cache of this
+// context's store) with another signer; Merge copies its events and
+// validator updates back once its writes have been kept.
+func (c *Context) Sub(store state.KV, signer *Signer) *Context {
+	return &Context{ChainID: c.ChainID, Height: c.Height, Time: c.Time, TxHash: c.TxHash, Signer: signer, Store: store, CheckOnly: c.CheckOnly, Route: c.Route}
+}
+
+// Merge adopts a sub-context's events and validator updates.
+func (c *Context) Merge(sub *Context) {
+	c.events = append(c.events, sub.events...)
+	c.valUpdates = append(c.valUpdates, sub.valUpdates...)
+}
 
 // SetData sets the tx result data returned to the client (e.g. a record id).
 func (c *Context) SetData(b []byte) { c.data = b }

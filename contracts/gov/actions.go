@@ -1,0 +1,512 @@
+package gov
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/govchain/govchain/chain"
+	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/state"
+)
+
+// Action kinds.
+const (
+	KindAdmitDept       = "admit_department"
+	KindRemoveDept      = "remove_department"
+	KindSuspendDept     = "suspend_department"
+	KindReinstateDept   = "reinstate_department"
+	KindSetValidator    = "set_validator"
+	KindGrant           = "grant"
+	KindRevokeGrant     = "revoke_grant"
+	KindGrantRole       = "grant_role"
+	KindRevokeRole      = "revoke_role"
+	KindRegisterPartner = "register_partner"
+	KindSetParams       = "set_params"
+	KindSetPolicy       = "set_policy"
+	KindExecute         = "execute"
+)
+
+type action struct {
+	// check validates the action against ctx's state and returns a
+	// one-line summary of what it will change.
+	check func(ctx *module.Context, raw json.RawMessage) (string, error)
+	apply func(ctx *module.Context, p *Proposal) error
+}
+
+var actions map[string]action
+
+func init() {
+	actions = map[string]action{
+		KindAdmitDept:       {checkAdmit, applyAdmit},
+		KindRemoveDept:      {checkDeptStatus(identity.StatusRemoved), applyDeptStatus(identity.StatusRemoved)},
+		KindSuspendDept:     {checkDeptStatus(identity.StatusSuspended), applyDeptStatus(identity.StatusSuspended)},
+		KindReinstateDept:   {checkDeptStatus(identity.StatusActive), applyDeptStatus(identity.StatusActive)},
+		KindSetValidator:    {checkSetValidator, applySetValidator},
+		KindGrant:           {checkGrant(true), applyGrant(true)},
+		KindRevokeGrant:     {checkGrant(false), applyGrant(false)},
+		KindGrantRole:       {checkRole(true), applyRole(true)},
+		KindRevokeRole:      {checkRole(false), applyRole(false)},
+		KindRegisterPartner: {checkPartner, applyPartner},
+		KindSetParams:       {checkParams, applyParams},
+		KindSetPolicy:       {checkPolicy, applyPolicy},
+		KindExecute:         {checkExecute, applyExecute},
+	}
+}
+
+// Kinds lists the action kinds in order.
+func Kinds() []string {
+	out := make([]string, 0, len(actions))
+	for k := range actions {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func decode[T any](raw json.RawMessage) (*T, error) {
+	var v T
+	if err := module.DecodeCanonical(raw, &v); err != nil {
+		return nil, ErrBadAction.Wrapf("%v", err)
+	}
+	return &v, nil
+}
+
+// AdmitDept admits a new department with its admin key and validator.
+type AdmitDept struct {
+	Code           string `json:"code"`
+	Name           string `json:"name"`
+	AdminPublicKey []byte `json:"admin_public_key"`
+	ValidatorKey   []byte `json:"validator_key"` // ed25519, 32 bytes
+	Power          int64  `json:"power"`
+	// Binding is the new department's SM2 signature (admin key) over
+	// AdmissionBinding: it proves the department holds the admin key and
+	// asks for exactly this validator key.
+	Binding []byte `json:"binding"`
+}
+
+// AdmissionBinding is what a joining department signs.
+func AdmissionBinding(chainID, code string, validatorKey []byte) []byte {
+	d := smcrypto.SM3([]byte("govchain/admit/v1\x00"), []byte(chainID), []byte{0}, []byte(code), []byte{0}, validatorKey)
+	return d[:]
+}
+
+// ValidatorAddress is CometBFT's address of an ed25519 key: the first 20
+// bytes of SHA-256 of the key, upper-case hex.
+func ValidatorAddress(pub []byte) string {
+	h := sha256.Sum256(pub)
+	return strings.ToUpper(hex.EncodeToString(h[:20]))
+}
+
+func checkAdmit(ctx *module.Context, raw json.RawMessage) (string, error) {
+	m, err := decode[AdmitDept](raw)
+	if err != nil {
+		return "", err
+	}
+	if !identity.ValidDeptCode(m.Code) {
+		return "", ErrBadAction.Wrapf("department code %q", m.Code)
+	}
+	if m.Name == "" || len(m.Name) > 128 {
+		return "", ErrBadAction.Wrapf("department name must be 1..128 bytes")
+	}
+	if ok, _ := ctx.Store.Has(identity.DeptKey(m.Code)); ok {
+		return "", ErrBadAction.Wrapf("department %s already exists", m.Code)
+	}
+	pk, err := smcrypto.ParsePublicKey(m.AdminPublicKey)
+	if err != nil {
+		return "", ErrBadAction.Wrapf("admin public key: %v", err)
+	}
+	if ok, _ := ctx.Store.Has(identity.AccountKey(pk.ID())); ok {
+		return "", ErrBadAction.Wrapf("admin key %s is already registered", pk.ID())
+	}
+	if len(m.ValidatorKey) != 32 {
+		return "", ErrBadAction.Wrapf("validator key must be a 32-byte ed25519 key, got %d bytes", len(m.ValidatorKey))
+	}
+	if m.Power < 1 || m.Power > 1000 {
+		return "", ErrBadAction.Wrapf("power %d outside 1..1000", m.Power)
+	}
+	if ok, _ := ctx.Store.Has(identity.ValidatorKey(ValidatorAddress(m.ValidatorKey))); ok {
+		return "", ErrBadAction.Wrapf("validator key %s already belongs to a department", ValidatorAddress(m.ValidatorKey))
+	}
+	if err := pk.Verify(AdmissionBinding(ctx.ChainID, m.Code, m.ValidatorKey), m.Binding); err != nil {
+		return "", ErrBadAction.Wrapf("binding signature: the department's admin key did not sign this code and validator key (%v)", err)
+	}
+	return fmt.Sprintf("admit department %s (%s) with admin key %s and validator %s at power %d", m.Code, m.Name, pk.ID(), ValidatorAddress(m.ValidatorKey), m.Power), nil
+}
+
+func applyAdmit(ctx *module.Context, p *Proposal) error {
+	m, _ := decode[AdmitDept](p.Action)
+	pk, _ := smcrypto.ParsePublicKey(m.AdminPublicKey)
+	v := &identity.Validator{Type: "ed25519", PubKey: m.ValidatorKey, Power: m.Power}
+	if err := identity.PutDept(ctx.Store, &identity.Department{Code: m.Code, Name: m.Name, Status: identity.StatusActive, Validator: v, Since: ctx.Height}); err != nil {
+		return err
+	}
+	if err := ctx.Store.Set(identity.ValidatorKey(ValidatorAddress(m.ValidatorKey)), []byte(m.Code)); err != nil {
+		return err
+	}
+	if err := identity.PutAccount(ctx.Store, &identity.Account{KeyID: pk.ID(), PublicKey: pk.Bytes(), Dept: m.Code, Name: m.Name + " admin",
+		Roles: []string{identity.RoleAdmin, identity.RoleOperator}, Status: identity.StatusActive, Created: ctx.Height}); err != nil {
+		return err
+	}
+	ctx.UpdateValidator(module.ValidatorUpdate{PubKeyType: "ed25519", PubKey: m.ValidatorKey, Power: m.Power})
+	ctx.Emit("gov.dept_admitted", "dept", m.Code)
+	return nil
+}
+
+// DeptRef names a department.
+type DeptRef struct {
+	Code string `json:"code"`
+}
+
+func checkDeptStatus(to string) func(*module.Context, json.RawMessage) (string, error) {
+	return func(ctx *module.Context, raw json.RawMessage) (string, error) {
+		m, err := decode[DeptRef](raw)
+		if err != nil {
+			return "", err
+		}
+		d, err := identity.GetDept(ctx.Store, m.Code)
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case d.Status == identity.StatusRemoved:
+			return "", ErrBadAction.Wrapf("department %s was removed; removal is final", m.Code)
+		case to == identity.StatusActive && d.Status != identity.StatusSuspended:
+			return "", ErrBadAction.Wrapf("department %s is %s, not suspended", m.Code, d.Status)
+		case to != identity.StatusActive && d.Status == to:
+			return "", ErrBadAction.Wrapf("department %s is already %s", m.Code, to)
+		}
+		verb := map[string]string{identity.StatusRemoved: "remove", identity.StatusSuspended: "suspend", identity.StatusActive: "reinstate"}[to]
+		s := fmt.Sprintf("%s department %s (%s)", verb, d.Code, d.Name)
+		if to == identity.StatusRemoved && d.Validator != nil && d.Validator.Power > 0 {
+			s += fmt.Sprintf("; its validator %s (power %d) leaves the set", ValidatorAddress(d.Validator.PubKey), d.Validator.Power)
+		}
+		return s, nil
+	}
+}
+
+func applyDeptStatus(to string) func(*module.Context, *Proposal) error {
+	return func(ctx *module.Context, p *Proposal) error {
+		m, _ := decode[DeptRef](p.Action)
+		d, err := identity.GetDept(ctx.Store, m.Code)
+		if err != nil {
+			return err
+		}
+		d.Status = to
+		if to == identity.StatusRemoved && d.Validator != nil && d.Validator.Power > 0 {
+			d.Validator.Power = 0
+			ctx.UpdateValidator(module.ValidatorUpdate{PubKeyType: "ed25519", PubKey: d.Validator.PubKey, Power: 0})
+		}
+		ctx.Emit("gov.dept_status", "dept", d.Code, "status", to)
+		return identity.PutDept(ctx.Store, d)
+	}
+}
+
+// SetValidator re-weights (or removes, power 0) a department's validator.
+type SetValidator struct {
+	Code  string `json:"code"`
+	Power int64  `json:"power"`
+}
+
+func checkSetValidator(ctx *module.Context, raw json.RawMessage) (string, error) {
+	m, err := decode[SetValidator](raw)
+	if err != nil {
+		return "", err
+	}
+	d, err := identity.GetDept(ctx.Store, m.Code)
+	if err != nil {
+		return "", err
+	}
+	if d.Validator == nil {
+		return "", ErrBadAction.Wrapf("department %s has no validator key", m.Code)
+	}
+	if m.Power < 0 || m.Power > 1000 {
+		return "", ErrBadAction.Wrapf("power %d outside 0..1000", m.Power)
+	}
+	if m.Power > 0 && d.Status != identity.StatusActive {
+		return "", ErrBadAction.Wrapf("department %s is %s; only active departments validate", m.Code, d.Status)
+	}
+	if m.Power == d.Validator.Power {
+		return "", ErrBadAction.Wrapf("validator of %s already has power %d", m.Code, m.Power)
+	}
+	return fmt.Sprintf("set validator of %s from power %d to %d", m.Code, d.Validator.Power, m.Power), nil
+}
+
+func applySetValidator(ctx *module.Context, p *Proposal) error {
+	m, _ := decode[SetValidator](p.Action)
+	d, _ := identity.GetDept(ctx.Store, m.Code)
+	d.Validator.Power = m.Power
+	ctx.UpdateValidator(module.ValidatorUpdate{PubKeyType: "ed25519", PubKey: d.Validator.PubKey, Power: m.Power})
+	return identity.PutDept(ctx.Store, d)
+}
+
+// GrantRef is a department grant.
+type GrantRef struct {
+	Dept  string `json:"dept"`
+	Grant string `json:"grant"`
+}
+
+func checkGrant(give bool) func(*module.Context, json.RawMessage) (string, error) {
+	return func(ctx *module.Context, raw json.RawMessage) (string, error) {
+		m, err := decode[GrantRef](raw)
+		if err != nil {
+			return "", err
+		}
+		if !identity.ValidGrant(m.Grant) {
+			return "", ErrBadAction.Wrapf("grant %q: want kind:object, e.g. issuer:BL", m.Grant)
+		}
+		if _, err := identity.GetDept(ctx.Store, m.Dept); err != nil {
+			return "", err
+		}
+		has, err := identity.HasGrant(ctx.Store, m.Dept, m.Grant)
+		if err != nil {
+			return "", err
+		}
+		if give && has {
+			return "", ErrBadAction.Wrapf("%s already holds %q", m.Dept, m.Grant)
+		}
+		if !give && !has {
+			return "", ErrBadAction.Wrapf("%s does not hold %q", m.Dept, m.Grant)
+		}
+		if give {
+			return fmt.Sprintf("grant %q to department %s", m.Grant, m.Dept), nil
+		}
+		return fmt.Sprintf("revoke %q from department %s", m.Grant, m.Dept), nil
+	}
+}
+
+func applyGrant(give bool) func(*module.Context, *Proposal) error {
+	return func(ctx *module.Context, p *Proposal) error {
+		m, _ := decode[GrantRef](p.Action)
+		if give {
+			return identity.SetGrant(ctx.Store, identity.Grant{Dept: m.Dept, Grant: m.Grant, Height: ctx.Height, By: fmt.Sprintf("proposal:%d", p.ID)})
+		}
+		return identity.DeleteGrant(ctx.Store, m.Dept, m.Grant)
+	}
+}
+
+// RoleRef is a role of one identity.
+type RoleRef struct {
+	KeyID smcrypto.KeyID `json:"key_id"`
+	Role  string         `json:"role"`
+}
+
+// Roles governance may give an identity.
+var grantableRoles = map[string]bool{identity.RoleAdmin: true, identity.RoleOperator: true, "auditor": true}
+
+func checkRole(give bool) func(*module.Context, json.RawMessage) (string, error) {
+	return func(ctx *module.Context, raw json.RawMessage) (string, error) {
+		m, err := decode[RoleRef](raw)
+		if err != nil {
+			return "", err
+		}
+		if !grantableRoles[m.Role] {
+			return "", ErrBadAction.Wrapf("role %q: admin, operator or auditor", m.Role)
+		}
+		// No transaction may raise its own signer: not directly, and not
+		// through a proposal its own key opened.
+		if give && ctx.Signer != nil && !ctx.Signer.Governance && m.KeyID == ctx.Signer.KeyID {
+			return "", ErrSelfGrant.Wrapf("key %s proposed a role for itself", m.KeyID)
+		}
+		a, err := identity.GetAccount(ctx.Store, m.KeyID)
+		if err != nil {
+			return "", err
+		}
+		has := false
+		for _, r := range a.Roles {
+			has = has || r == m.Role
+		}
+		if give == has {
+			return "", ErrBadAction.Wrapf("key %s roles are %v", m.KeyID, a.Roles)
+		}
+		if give {
+			return fmt.Sprintf("give role %s to key %s of %s (%s)", m.Role, m.KeyID, a.Dept, a.Name), nil
+		}
+		return fmt.Sprintf("take role %s from key %s of %s (%s)", m.Role, m.KeyID, a.Dept, a.Name), nil
+	}
+}
+
+func applyRole(give bool) func(*module.Context, *Proposal) error {
+	return func(ctx *module.Context, p *Proposal) error {
+		m, _ := decode[RoleRef](p.Action)
+		if give && p.ProposerID == m.KeyID.String() {
+			return ErrSelfGrant.Wrapf("key %s proposed a role for itself", m.KeyID)
+		}
+		a, err := identity.GetAccount(ctx.Store, m.KeyID)
+		if err != nil {
+			return err
+		}
+		if give {
+			a.Roles = append(a.Roles, m.Role)
+		} else {
+			kept := a.Roles[:0]
+			for _, r := range a.Roles {
+				if r != m.Role {
+					kept = append(kept, r)
+				}
+			}
+			a.Roles = kept
+		}
+		return identity.PutAccount(ctx.Store, a)
+	}
+}
+
+// Partner is a partner province's trust anchor (used by recognition).
+type Partner struct {
+	ID     string          `json:"id"`
+	Name   string          `json:"name"`
+	Kind   string          `json:"kind"` // govchain | fabric
+	Config json.RawMessage `json:"config"`
+}
+
+func checkPartner(ctx *module.Context, raw json.RawMessage) (string, error) {
+	m, err := decode[Partner](raw)
+	if err != nil {
+		return "", err
+	}
+	if !identity.ValidDeptCode(m.ID) {
+		return "", ErrBadAction.Wrapf("partner id %q: 2-32 characters A-Z 0-9 _ -", m.ID)
+	}
+	if m.Kind != "govchain" && m.Kind != "fabric" {
+		return "", ErrBadAction.Wrapf("partner kind %q: govchain or fabric", m.Kind)
+	}
+	if !json.Valid(m.Config) || len(m.Config) > 256<<10 {
+		return "", ErrBadAction.Wrapf("partner config must be JSON of at most 256 KiB")
+	}
+	verb := "register"
+	if ok, _ := ctx.Store.Has(PartnerKey(m.ID)); ok {
+		verb = "replace the trust anchor of"
+	}
+	return fmt.Sprintf("%s partner %s (%s, %s)", verb, m.ID, m.Name, m.Kind), nil
+}
+
+func applyPartner(ctx *module.Context, p *Proposal) error {
+	m, _ := decode[Partner](p.Action)
+	return ctx.Store.Set(PartnerKey(m.ID), module.MustJSON(m))
+}
+
+func checkParams(ctx *module.Context, raw json.RawMessage) (string, error) {
+	m, err := decode[chain.Params](raw)
+	if err != nil {
+		return "", err
+	}
+	if err := m.Validate(); err != nil {
+		return "", ErrBadAction.Wrapf("%v", err)
+	}
+	old, err := chain.LoadParams(ctx.Store)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("set parameters from %+v to %+v", old, *m), nil
+}
+
+func applyParams(ctx *module.Context, p *Proposal) error {
+	m, _ := decode[chain.Params](p.Action)
+	return ctx.Store.Set(chain.ParamsKey, module.MustJSON(m))
+}
+
+// SetPolicy changes the policy of an action kind.
+type SetPolicy struct {
+	Kind   string `json:"kind"`
+	Policy string `json:"policy"`
+}
+
+func checkPolicy(ctx *module.Context, raw json.RawMessage) (string, error) {
+	m, err := decode[SetPolicy](raw)
+	if err != nil {
+		return "", err
+	}
+	if _, ok := actions[m.Kind]; !ok {
+		return "", ErrUnknownKind.Wrapf("%q", m.Kind)
+	}
+	p, err := ParsePolicy(m.Policy)
+	if err != nil {
+		return "", ErrBadPolicy.Wrapf("%v", err)
+	}
+	old, err := PolicyFor(ctx.Store, m.Kind)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("change the policy of %s from %s to %s", m.Kind, old, p), nil
+}
+
+func applyPolicy(ctx *module.Context, p *Proposal) error {
+	m, _ := decode[SetPolicy](p.Action)
+	pol, _ := ParsePolicy(m.Policy)
+	return ctx.Store.Set(policyKey(m.Kind), module.MustJSON(pol))
+}
+
+// Execute runs another module's message with governance authority (e.g.
+// catalog.transfer_item, which moves a data item's authoritative source).
+type Execute struct {
+	Type string          `json:"type"`
+	Body json.RawMessage `json:"body"`
+}
+
+func checkExecute(ctx *module.Context, raw json.RawMessage) (string, error) {
+	m, err := decode[Execute](raw)
+	if err != nil {
+		return "", err
+	}
+	if strings.HasPrefix(m.Type, "gov.") {
+		return "", ErrBadAction.Wrapf("a proposal cannot execute governance messages")
+	}
+	if ctx.Route == nil {
+		return "", ErrBadAction.Wrapf("no router")
+	}
+	r, ok := ctx.Route(m.Type)
+	if !ok {
+		return "", ErrBadAction.Wrapf("unknown message type %q", m.Type)
+	}
+	// Dry run on a throwaway cache so a proposal that cannot execute is
+	// refused now, not after the votes.
+	if !ctx.Signer.Governance {
+		dry := ctx.Sub(state.NewCache(ctx.Store), &module.Signer{Dept: ctx.Signer.Dept, Governance: true})
+		if err := r.Handle(dry, m.Body); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("execute %s %s with governance authority", m.Type, string(m.Body)), nil
+}
+
+func applyExecute(ctx *module.Context, p *Proposal) error {
+	m, _ := decode[Execute](p.Action)
+	r, _ := ctx.Route(m.Type)
+	return r.Handle(ctx, m.Body)
+}
+
+// checkValidatorFloor refuses an execution that leaves fewer active
+// validators than min_validators, unless the proposal needed every
+// department (ALL). It never allows an empty set.
+func checkValidatorFloor(ctx *module.Context, p *Proposal) error {
+	params, err := chain.LoadParams(ctx.Store)
+	if err != nil {
+		return err
+	}
+	n := 0
+	err = state.IteratePrefix(ctx.Store, []byte("id/dept/"), true, func(_, v []byte) (bool, error) {
+		var d identity.Department
+		if _, err := module.GetJSONBytes(v, &d); err != nil {
+			return false, err
+		}
+		if d.Status != identity.StatusRemoved && d.Validator != nil && d.Validator.Power > 0 {
+			n++
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrMinValidators.Wrapf("the network cannot run without validators")
+	}
+	if n < params.MinValidators && p.Policy.Rule != RuleAll {
+		return ErrMinValidators.Wrapf("%d validators would remain, minimum %d; only a proposal with require_all can go below it", n, params.MinValidators)
+	}
+	return nil
+}
