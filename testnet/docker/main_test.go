@@ -1,0 +1,120 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	// skipReason is set when Docker cannot be used; every test then skips
+	// with it, loudly.
+	skipReason string
+	// image is the one image every scenario runs, built once by TestMain.
+	image string
+	// binary is the static govchain binary inside it (also used on the host
+	// by the deploy-guide test).
+	binary     string
+	suiteStart time.Time
+)
+
+// TestMain builds one static binary and one FROM scratch image for the
+// whole suite, runs the scenarios, prints the reliability table and, with
+// GOVCHAIN_RELIABILITY_REPORT=1, writes it to docs/reliability.md.
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	if err := Available(ctx); err != nil {
+		skipReason = "DOCKER NOT AVAILABLE, fault-tolerance e2e suite NOT RUN: " + err.Error()
+		fmt.Fprintln(os.Stderr, "testnet/docker: "+skipReason)
+		cancel()
+		os.Exit(m.Run())
+	}
+	suiteStart = time.Now()
+	dir, err := os.MkdirTemp("", "govchain-e2e-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "govchain")
+	build := exec.CommandContext(ctx, "go", "build", "-o", binary, "../../cmd/govchain")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build static govchain: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	image = "govchain-e2e:" + randHex(6)
+	if err := BuildImage(ctx, image, binary); err != nil {
+		fmt.Fprintf(os.Stderr, "build image: %v\n", err)
+		os.Exit(1)
+	}
+	cancel()
+	code := m.Run()
+	total := time.Since(suiteStart)
+	table := summaryTable()
+	if table != "" {
+		fmt.Fprintf(os.Stderr, "\nfault-tolerance summary (suite %s, %d CPUs):\n%s\n", total.Round(time.Second), runtime.NumCPU(), table)
+		if os.Getenv("GOVCHAIN_RELIABILITY_REPORT") == "1" {
+			if err := writeReport(total, table); err != nil {
+				fmt.Fprintf(os.Stderr, "write docs/reliability.md: %v\n", err)
+				code = 1
+			}
+		}
+	}
+	cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
+	_, _ = Docker(cctx, "rmi", "--force", image)
+	ccancel()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func needDocker(t *testing.T) {
+	t.Helper()
+	if skipReason != "" {
+		t.Skip(skipReason)
+	}
+}
+
+// writeReport replaces the measured part of docs/reliability.md (between
+// the markers) with this run's table.
+func writeReport(total time.Duration, table string) error {
+	path := filepath.Join("..", "..", "docs", "reliability.md")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	const begin, end = "<!-- measured:begin -->", "<!-- measured:end -->"
+	s := string(b)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		return fmt.Errorf("%s lacks the %s / %s markers", path, begin, end)
+	}
+	var env strings.Builder
+	fmt.Fprintf(&env, "Measured %s on %d CPUs (%s/%s), %s, Docker %s, %s; whole suite (image build included): **%s**.\n\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(),
+		dockerVersion(), composeVersion(), total.Round(time.Second))
+	s = s[:i+len(begin)] + "\n" + env.String() + table + "\n" + s[j:]
+	return os.WriteFile(path, []byte(s), 0o644)
+}
+
+func dockerVersion() string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	v, _ := Docker(ctx, "version", "--format", "{{.Server.Version}}")
+	return v
+}
+
+func composeVersion() string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cc, err := ComposeCommand(ctx)
+	if err != nil {
+		return "no compose"
+	}
+	out, _ := exec.CommandContext(ctx, cc[0], append(cc[1:], "version", "--short")...).Output()
+	return filepath.Base(strings.Join(cc, " ")) + " " + strings.TrimSpace(string(out))
+}
