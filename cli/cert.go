@@ -18,7 +18,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/contracts/certificate"
-	"github.com/govchain/govchain/contracts/certificate/merkle"
 	"github.com/govchain/govchain/contracts/identifier"
 	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/client"
@@ -263,90 +262,25 @@ func certAnchorCmd(g *globals) *cobra.Command {
 	return c
 }
 
-// CertBatchFile is what `cert anchor-batch --out` writes: every member's
-// inclusion path, so each holder can be given what proves their certificate.
-type CertBatchFile struct {
-	Type      string            `json:"type"`
-	Root      string            `json:"root"`
-	Count     uint64            `json:"count"`
-	IssueDate string            `json:"issue_date"`
-	Tx        string            `json:"tx,omitempty"`
-	Height    int64             `json:"height,omitempty"`
-	Members   []CertBatchMember `json:"members"`
-}
-
-// CertBatchMember is one certificate of a batch.
-type CertBatchMember struct {
-	File  string   `json:"file,omitempty"`
-	Hash  string   `json:"hash"`
-	Index uint64   `json:"index"`
-	Path  []string `json:"path"`
-}
-
-// Find returns the member with hash h.
-func (b *CertBatchFile) Find(h string) (*CertBatchMember, bool) {
-	for i := range b.Members {
-		if b.Members[i].Hash == h {
-			return &b.Members[i], true
-		}
-	}
-	return nil, false
-}
-
-// BuildCertBatch hashes files (sorted by name, so the order is
+// certBuildBatch hashes files (sorted by name, so the order is
 // reproducible) and builds the tree and every member's path.
-func BuildCertBatch(files []string) (*CertBatchFile, error) {
+func certBuildBatch(files []string) (*certificate.BatchFile, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no files in the batch")
 	}
 	files = append([]string(nil), files...)
 	sort.Strings(files)
-	leaves := make([][]byte, len(files))
-	b := &CertBatchFile{Count: uint64(len(files))}
-	seen := map[string]string{}
+	hashes := make([]string, len(files))
 	for i, f := range files {
 		h, err := certHashFile(f)
 		if err != nil {
 			return nil, err
 		}
-		if other, dup := seen[h]; dup {
-			return nil, fmt.Errorf("%s and %s have the same content (SM3 %s)", other, f, h)
-		}
-		seen[h] = f
-		leaves[i], _ = hex.DecodeString(h)
-		b.Members = append(b.Members, CertBatchMember{File: f, Hash: h, Index: uint64(i)})
+		hashes[i] = h
 	}
-	return fillBatchPaths(b, leaves)
-}
-
-// BuildCertBatchFromHashes is BuildCertBatch for hashes already computed
-// (kept in the given order).
-func BuildCertBatchFromHashes(hashes []string) (*CertBatchFile, error) {
-	leaves := make([][]byte, len(hashes))
-	b := &CertBatchFile{Count: uint64(len(hashes))}
-	for i, h := range hashes {
-		if !certificate.ValidHash(h) {
-			return nil, fmt.Errorf("hash %d %q is not 64 lower-case hex", i, h)
-		}
-		leaves[i], _ = hex.DecodeString(h)
-		b.Members = append(b.Members, CertBatchMember{Hash: h, Index: uint64(i)})
-	}
-	return fillBatchPaths(b, leaves)
-}
-
-func fillBatchPaths(b *CertBatchFile, leaves [][]byte) (*CertBatchFile, error) {
-	tr, err := merkle.New(leaves)
+	b, err := certificate.NewBatchFile(hashes, files)
 	if err != nil {
-		return nil, err
-	}
-	root := tr.Root()
-	b.Root = hex.EncodeToString(root[:])
-	for i := range b.Members {
-		p, err := tr.Path(i)
-		if err != nil {
-			return nil, err
-		}
-		b.Members[i].Path = merkle.HexPath(p)
+		return nil, fmt.Errorf("batch: %w (files are named in the order sorted by name)", err)
 	}
 	return b, nil
 }
@@ -379,12 +313,12 @@ func writeJSONFile(path string, v any) error {
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-func readCertBatchFile(path string) (*CertBatchFile, error) {
+func readCertBatchFile(path string) (*certificate.BatchFile, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var b CertBatchFile
+	var b certificate.BatchFile
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -411,7 +345,7 @@ suspend or revoke it individually.`,
 			if err != nil {
 				return err
 			}
-			b, err := BuildCertBatch(files)
+			b, err := certBuildBatch(files)
 			if err != nil {
 				return err
 			}
@@ -470,7 +404,7 @@ func certMembership(batchFile, hash string) (*certificate.Membership, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s is not a member of the batch in %s", hash, batchFile)
 	}
-	return &certificate.Membership{Root: b.Root, Index: m.Index, Path: m.Path}, nil
+	return b.Membership(m), nil
 }
 
 func certStatusChangeCmd(g *globals, use, msgType, short string) *cobra.Command {
@@ -570,85 +504,10 @@ type is the old certificate's. Reason codes: 01 02 03 04 05 99.`,
 	return c
 }
 
-// CertVerdict is what `cert status` checked locally.
-type CertVerdict struct {
+// certVerdict is what `cert status` prints with --output json.
+type certVerdict struct {
 	*node.CertificateResult
-	Verified []string `json:"verified"`
-	Verdict  string   `json:"verdict"`
-}
-
-// VerifyCertificate checks a /v1/certificates/{hash}?prove=true answer
-// locally: the record's proof (membership, or absence), the batch record's
-// proof and, for a batch member, its inclusion path against the proven root
-// and count. It decodes the records from the proven bytes, not from the
-// answer's convenience fields.
-func VerifyCertificate(r *node.CertificateResult, mem *CertBatchMember) (*CertVerdict, error) {
-	v := &CertVerdict{CertificateResult: r}
-	if r.Proof == nil {
-		return nil, fmt.Errorf("the node returned no proof")
-	}
-	if string(r.Proof.Key) != string(certificate.RecordKey(r.Hash)) {
-		return nil, fmt.Errorf("proof is for key %q, not %q", r.Proof.Key, certificate.RecordKey(r.Hash))
-	}
-	if err := r.Proof.Verify(r.AppHash); err != nil {
-		return nil, fmt.Errorf("PROOF INVALID for %s: %w", r.Proof.Key, err)
-	}
-	var rec *certificate.Record
-	if r.Proof.Value != nil {
-		rec = &certificate.Record{}
-		if err := json.Unmarshal(r.Proof.Value, rec); err != nil {
-			return nil, err
-		}
-		v.Verified = append(v.Verified, fmt.Sprintf("record %s present at height %d (ICS23 proof OK)", r.Proof.Key, r.Height))
-	} else {
-		v.Verified = append(v.Verified, fmt.Sprintf("no record %s at height %d (ICS23 non-membership proof OK)", r.Proof.Key, r.Height))
-	}
-	var batch *certificate.Batch
-	if r.BatchProof != nil {
-		if err := r.BatchProof.Verify(r.AppHash); err != nil {
-			return nil, fmt.Errorf("PROOF INVALID for %s: %w", r.BatchProof.Key, err)
-		}
-		if r.BatchProof.Value != nil {
-			batch = &certificate.Batch{}
-			if err := json.Unmarshal(r.BatchProof.Value, batch); err != nil {
-				return nil, err
-			}
-			if string(r.BatchProof.Key) != string(certificate.BatchKey(batch.Root)) {
-				return nil, fmt.Errorf("batch proof is for key %q, not %q", r.BatchProof.Key, certificate.BatchKey(batch.Root))
-			}
-			v.Verified = append(v.Verified, fmt.Sprintf("batch %s: %d %s certificates anchored by %s at height %d (ICS23 proof OK)", batch.Root, batch.Count, batch.Type, batch.Issuer, batch.Height))
-		}
-	}
-	if mem != nil {
-		if batch == nil {
-			return nil, fmt.Errorf("the batch of the member file is not on chain at height %d", r.Height)
-		}
-		root, err := merkle.ParseHash(batch.Root)
-		if err != nil {
-			return nil, err
-		}
-		path, err := merkle.ParsePath(mem.Path)
-		if err != nil {
-			return nil, err
-		}
-		leaf, _ := hex.DecodeString(r.Hash)
-		if err := merkle.VerifyPath(root, leaf, mem.Index, batch.Count, path); err != nil {
-			return nil, fmt.Errorf("INCLUSION PATH INVALID: %w", err)
-		}
-		v.Verified = append(v.Verified, fmt.Sprintf("certificate is member %d of that batch (inclusion path of %d hashes OK)", mem.Index, len(path)))
-	}
-	bt, _ := time.Parse(time.RFC3339Nano, r.BlockTime)
-	switch {
-	case rec != nil:
-		v.Verdict = rec.EffectiveStatus(bt)
-	case batch != nil && mem != nil:
-		v.Verdict = certificate.StatusValid
-	case batch != nil:
-		v.Verdict = "batch_member_unverified (give --batch-file to check the inclusion path)"
-	default:
-		v.Verdict = "not_found"
-	}
-	return v, nil
+	Check *node.CertificateCheck `json:"check"`
 }
 
 func certStatusCmd(g *globals) *cobra.Command {
@@ -675,7 +534,7 @@ compare it across nodes, or with a header you trust.`,
 			if err != nil {
 				return fmt.Errorf("give HASH or --file FILE")
 			}
-			var mem *CertBatchMember
+			var mem *certificate.BatchMember
 			q := url.Values{"prove": {"true"}}
 			if height > 0 {
 				q.Set("height", strconv.FormatInt(height, 10))
@@ -698,11 +557,12 @@ compare it across nodes, or with a header you trust.`,
 			if err := g.client().Get(ctx, "/v1/certificates/"+h+"?"+q.Encode(), &r); err != nil {
 				return err
 			}
-			v, err := VerifyCertificate(&r, mem)
+			chk, err := r.Verify(mem)
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), v, func(w io.Writer) { printCertVerdict(w, v) })
+			v := certVerdict{&r, chk}
+			return g.emit(cmd.OutOrStdout(), v, func(w io.Writer) { printCertVerdict(w, &r, chk) })
 		},
 	}
 	c.Flags().StringVar(&file, "file", "", "certificate file, hashed locally with SM3")
@@ -711,16 +571,24 @@ compare it across nodes, or with a header you trust.`,
 	return c
 }
 
-func printCertVerdict(w io.Writer, v *CertVerdict) {
-	fmt.Fprintf(w, "certificate %s\n  status %s at height %d (block time %s)\n", v.Hash, strings.ToUpper(v.Verdict), v.Height, v.BlockTime)
-	var rec *certificate.Record
-	if v.Proof != nil && v.Proof.Value != nil {
-		rec = &certificate.Record{}
-		_ = json.Unmarshal(v.Proof.Value, rec)
+func printCertVerdict(w io.Writer, r *node.CertificateResult, c *node.CertificateCheck) {
+	fmt.Fprintf(w, "certificate %s\n  status %s at height %d (block time %s)\n", r.Hash, strings.ToUpper(c.Status), r.Height, r.BlockTime)
+	if c.Status == "batch_member_unverified" {
+		fmt.Fprintln(w, "  (the batch is on chain; give --batch-file to check this file's inclusion path)")
 	}
-	if rec != nil {
-		fmt.Fprintf(w, "  type %s, issued by %s on %s, licence %s\n", rec.Type, rec.Issuer, rec.IssueDate, rec.LicenceNo)
-		fmt.Fprintf(w, "  holder %s %s\n  valid %s .. %s\n  anchored at height %d (%s)\n", rec.HolderKind, rec.HolderRef, rec.ValidFrom, orDash(rec.ValidUntil), rec.AnchoredHeight, rec.AnchoredTime)
+	if rec := c.Record; rec != nil {
+		fmt.Fprintf(w, "  type %s, issued by %s on %s", rec.Type, rec.Issuer, rec.IssueDate)
+		if rec.LicenceNo != "" {
+			fmt.Fprintf(w, ", licence %s", rec.LicenceNo)
+		}
+		fmt.Fprintf(w, "\n")
+		if rec.HolderRef != "" {
+			fmt.Fprintf(w, "  holder %s %s\n", rec.HolderKind, rec.HolderRef)
+		}
+		if rec.ValidFrom != "" {
+			fmt.Fprintf(w, "  valid %s .. %s\n", rec.ValidFrom, orDash(rec.ValidUntil))
+		}
+		fmt.Fprintf(w, "  anchored at height %d (%s)\n", rec.AnchoredHeight, rec.AnchoredTime)
 		if rec.Replaces != "" {
 			fmt.Fprintf(w, "  replaces %s\n", rec.Replaces)
 		}
@@ -732,13 +600,13 @@ func printCertVerdict(w io.Writer, v *CertVerdict) {
 			if e.Reason != "" {
 				reason = fmt.Sprintf(" reason %s (%s)", e.Reason, certificate.ReasonName(e.Reason))
 			}
-			fmt.Fprintf(w, "    height %-6d %s %-11s -> %s%s\n", e.Height, e.Time, e.Action, e.Status, reason)
+			fmt.Fprintf(w, "    height %-6d %s %-12s -> %s%s\n", e.Height, e.Time, e.Action, e.Status, reason)
 		}
 	}
-	for _, s := range v.Verified {
+	for _, s := range c.Verified {
 		fmt.Fprintf(w, "  ✓ %s\n", s)
 	}
-	fmt.Fprintf(w, "  under app hash %X (in header %d)\n", v.AppHash, v.Height+1)
+	fmt.Fprintf(w, "  under app hash %X (in block header %d)\n", r.AppHash, r.Height+1)
 }
 
 func orDash(s string) string {

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/govchain/govchain/chain/proof"
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/certificate/merkle"
 )
 
 // CertificateResult is GET /v1/certificates/{hash}: the certificate record
@@ -173,4 +175,93 @@ func (a *API) listCertificates(w http.ResponseWriter, r *http.Request) {
 		items = []certificate.Item{}
 	}
 	writeJSON200(w, CertificateList{Height: view.Version(), Filter: f, Page: page, PageSize: certificate.PageSize, More: more, Items: items})
+}
+
+// CertificateCheck is what Verify established.
+type CertificateCheck struct {
+	// Status: valid, suspended, revoked, expired, not_found, or
+	// batch_member_unverified when the batch is proven but no member
+	// inclusion path was given.
+	Status   string              `json:"status"`
+	Record   *certificate.Record `json:"record,omitempty"`
+	Batch    *certificate.Batch  `json:"batch,omitempty"`
+	Verified []string            `json:"verified"`
+}
+
+// Verify checks an answer of GET /v1/certificates/{hash}?prove=true on the
+// client side: the proof of the record (or of its absence) and of the batch
+// record against AppHash, and, when member is given, its inclusion path
+// against the proven batch root and member count. Records are decoded from
+// the proven bytes, never from the answer's convenience fields. AppHash is
+// the node's word for the state root at Height (it is in block header
+// Height+1): compare it across nodes or with a header you trust.
+func (r *CertificateResult) Verify(member *certificate.BatchMember) (*CertificateCheck, error) {
+	c := &CertificateCheck{}
+	if r.Proof == nil {
+		return nil, fmt.Errorf("the node returned no proof (ask with prove=true)")
+	}
+	if want := string(certificate.RecordKey(r.Hash)); string(r.Proof.Key) != want {
+		return nil, fmt.Errorf("proof is for key %q, not %q", r.Proof.Key, want)
+	}
+	if err := r.Proof.Verify(r.AppHash); err != nil {
+		return nil, fmt.Errorf("PROOF INVALID for %s: %w", r.Proof.Key, err)
+	}
+	if r.Proof.Value != nil {
+		c.Record = &certificate.Record{}
+		if err := json.Unmarshal(r.Proof.Value, c.Record); err != nil {
+			return nil, err
+		}
+		if c.Record.Hash != r.Hash {
+			return nil, fmt.Errorf("proven record is for %s, not %s", c.Record.Hash, r.Hash)
+		}
+		c.Verified = append(c.Verified, fmt.Sprintf("record %s present at height %d (ICS23 proof OK)", r.Proof.Key, r.Height))
+	} else {
+		c.Verified = append(c.Verified, fmt.Sprintf("no record %s at height %d (ICS23 non-membership proof OK)", r.Proof.Key, r.Height))
+	}
+	if r.BatchProof != nil {
+		if err := r.BatchProof.Verify(r.AppHash); err != nil {
+			return nil, fmt.Errorf("PROOF INVALID for %s: %w", r.BatchProof.Key, err)
+		}
+		if r.BatchProof.Value != nil {
+			c.Batch = &certificate.Batch{}
+			if err := json.Unmarshal(r.BatchProof.Value, c.Batch); err != nil {
+				return nil, err
+			}
+			if want := string(certificate.BatchKey(c.Batch.Root)); string(r.BatchProof.Key) != want {
+				return nil, fmt.Errorf("batch proof is for key %q, not %q", r.BatchProof.Key, want)
+			}
+			c.Verified = append(c.Verified, fmt.Sprintf("batch %s: %d %s certificates anchored by %s at height %d (ICS23 proof OK)",
+				c.Batch.Root, c.Batch.Count, c.Batch.Type, c.Batch.Issuer, c.Batch.Height))
+		}
+	}
+	if c.Record != nil && c.Record.BatchRoot != "" && (c.Batch == nil || c.Batch.Root != c.Record.BatchRoot) {
+		return nil, fmt.Errorf("record names batch %s but its proven batch record is missing", c.Record.BatchRoot)
+	}
+	if member != nil {
+		if c.Batch == nil {
+			return nil, fmt.Errorf("the member's batch is not on chain at height %d", r.Height)
+		}
+		root, _ := merkle.ParseHash(c.Batch.Root)
+		path, err := merkle.ParsePath(member.Path)
+		if err != nil {
+			return nil, fmt.Errorf("INCLUSION PATH INVALID: %w", err)
+		}
+		leaf, _ := hex.DecodeString(r.Hash)
+		if err := merkle.VerifyPath(root, leaf, member.Index, c.Batch.Count, path); err != nil {
+			return nil, fmt.Errorf("INCLUSION PATH INVALID: %w", err)
+		}
+		c.Verified = append(c.Verified, fmt.Sprintf("certificate is member %d of that batch (inclusion path of %d hashes OK)", member.Index, len(path)))
+	}
+	bt, _ := time.Parse(time.RFC3339Nano, r.BlockTime)
+	switch {
+	case c.Record != nil:
+		c.Status = c.Record.EffectiveStatus(bt)
+	case c.Batch != nil && member != nil:
+		c.Status = certificate.StatusValid
+	case c.Batch != nil:
+		c.Status = "batch_member_unverified"
+	default:
+		c.Status = "not_found"
+	}
+	return c, nil
 }
