@@ -50,7 +50,7 @@ Start here:
 	root.PersistentFlags().StringVar(&g.home, "home", envOr("GOVCHAIN_HOME", filepath.Join(home, ".govchain")), "node or client home directory (env GOVCHAIN_HOME)")
 	root.PersistentFlags().StringVar(&g.node, "node", envOr("GOVCHAIN_NODE", "http://127.0.0.1:26602"), "node API address (env GOVCHAIN_NODE); the demo's first node by default")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
-	root.AddCommand(nodeCmd(g), genesisCmd(g), keysCmd(g), txCmd(g), queryCmd(g), statusCmd(g), testnetCmd(g), demoCmd(g), versionCmd(), caCmd(g))
+	root.AddCommand(nodeCmd(g), genesisCmd(g), keysCmd(g), txCmd(g), queryCmd(g), statusCmd(g), testnetCmd(g), demoCmd(g), versionCmd(), caCmd(g), govCmd(g))
 	root.AddCommand(certCmd(g))
 	return root
 }

@@ -51,6 +51,7 @@ func (a *API) routes() []route {
 		{"GET", "/v1/accounts/{key_id}", a.getAccount},
 		{"GET", "/v1/departments", a.listDepartments},
 		{"GET", "/v1/messages", a.listMessages},
+		{"GET", "/v1/list", a.listPrefix},
 		{"GET", "/v1/certificates", a.listCertificates},
 		{"GET", "/v1/certificates/{hash}", a.getCertificate},
 		{"GET", "/openapi.json", a.openAPI},

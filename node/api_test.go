@@ -109,6 +109,9 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			if path == "/v1/state" {
 				url += "?key=chain_id&prove=true"
 			}
+			if path == "/v1/list" {
+				url += "?prefix=id/dept/"
+			}
 			if method == "POST" {
 				b, _ := json.Marshal(node.SubmitRequest{Tx: signed})
 				body = bytes.NewReader(b)

@@ -352,6 +352,47 @@ func (n *Network) Stop() error {
 	return errors.Join(errs...)
 }
 
+// AddNode creates a home for a new department's node that joins the
+// existing network (same genesis, peers = all current nodes) without being
+// a validator yet: governance admits it. It returns the node's index and
+// its dept.json.
+func (n *Network) AddNode(dept, name string, basePort int) (int, *node.DeptInfo, error) {
+	i := len(n.Nodes)
+	ni := NodeInfo{Index: i, Dept: dept, Home: filepath.Join(n.Dir, "node"+strconv.Itoa(i)),
+		P2P: addr(basePort), RPC: addr(basePort + 1), API: addr(basePort + 2), Prom: addr(basePort + 3)}
+	for _, a := range []string{ni.P2P, ni.RPC, ni.API, ni.Prom} {
+		if err := portFree(a); err != nil {
+			return 0, nil, err
+		}
+	}
+	c0, err := node.Home(n.Nodes[0].Home).CometConfigNoGenesis()
+	if err != nil {
+		return 0, nil, err
+	}
+	info, err := node.InitHome(node.Home(ni.Home), node.InitOptions{Dept: dept, DeptName: name, Passphrase: []byte(Passphrase),
+		P2PListen: ni.P2P, RPCListen: ni.RPC, APIListen: ni.API, PromListen: ni.Prom, TimeoutCommit: c0.Consensus.TimeoutCommit})
+	if err != nil {
+		return 0, nil, err
+	}
+	ni.NodeID = info.NodeID
+	gen, err := os.ReadFile(node.Home(n.Nodes[0].Home).GenesisFile())
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := os.WriteFile(node.Home(ni.Home).GenesisFile(), gen, 0o644); err != nil {
+		return 0, nil, err
+	}
+	var peers []string
+	for _, p := range n.Nodes {
+		peers = append(peers, p.NodeID+"@"+p.P2P)
+	}
+	if err := node.SetPeers(node.Home(ni.Home), peers); err != nil {
+		return 0, nil, err
+	}
+	n.Nodes = append(n.Nodes, ni)
+	return i, info, n.save()
+}
+
 // CA opens the network's root CA (DIR/ca).
 func (n *Network) CA() (*ca.Authority, error) {
 	return ca.Load(filepath.Join(n.Dir, "ca"), []byte(Passphrase))

@@ -3,6 +3,7 @@ package testnet_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -265,3 +266,5 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatalf("acknowledged %d txs, want 300", len(ids))
 	}
 }
+
+var jsonMarshal = json.Marshal

@@ -209,3 +209,33 @@ type RejectedError struct{ Result node.SubmitResult }
 func (e *RejectedError) Error() string {
 	return fmt.Sprintf("tx %s rejected: %s/%d: %s", e.Result.Hash, e.Result.Codespace, e.Result.Code, e.Result.Log)
 }
+
+// List pages through state keys under prefix (startAfter "" = from the start).
+func (c *Client) List(ctx context.Context, prefix, startAfter string, limit int) (*node.ListResult, error) {
+	q := url.Values{"prefix": {prefix}}
+	if startAfter != "" {
+		q.Set("start_after", startAfter)
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	var r node.ListResult
+	return &r, c.do(ctx, "GET", "/v1/list?"+q.Encode(), nil, &r)
+}
+
+// ListAll follows List's pages to the end.
+func (c *Client) ListAll(ctx context.Context, prefix string) ([]node.ListEntry, error) {
+	var out []node.ListEntry
+	after := ""
+	for {
+		r, err := c.List(ctx, prefix, after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r.Entries...)
+		if r.Next == "" {
+			return out, nil
+		}
+		after = r.Next
+	}
+}
