@@ -92,7 +92,7 @@ func startAndReport(cmd *cobra.Command, g *globals, net *testnet.Network, create
 	fmt.Fprintf(w, "waiting for the first blocks...\n")
 	ctx, cancel := context.WithTimeout(cmd.Context(), 90*time.Second)
 	defer cancel()
-	if err := net.WaitHeight(ctx, 2); err != nil {
+	if err := net.WaitReady(ctx); err != nil {
 		return err
 	}
 	return printNetwork(cmd, g, net)

@@ -296,6 +296,30 @@ func (n *Network) WaitHeight(ctx context.Context, h int64) error {
 	return nil
 }
 
+// WaitReady waits until every running node has committed block 2 and is
+// no longer catching up (a restarted network block-syncs first, and nodes
+// refuse transactions until it has).
+func (n *Network) WaitReady(ctx context.Context) error {
+	for i := range n.Nodes {
+		if !n.Running(i) {
+			continue
+		}
+		c := n.Client(i)
+		for {
+			s, err := c.Status(ctx)
+			if err == nil && s.Height >= 2 && !s.CatchingUp {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("node %d (%s) not ready: %w (last: %+v, %v); see %s", i, n.Nodes[i].Dept, ctx.Err(), s, err, filepath.Join(n.Nodes[i].Home, "node.log"))
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
 // Running reports whether node i's process is alive.
 func (n *Network) Running(i int) bool {
 	pid := readPID(n.Nodes[i].Home)
