@@ -631,9 +631,13 @@ func certListCmd(g *globals) *cobra.Command {
 			defer cancel()
 			if holderID != "" {
 				if holderKind == "" {
-					holderKind = identifier.HolderPerson
-					if len(identifier.Normalize(holderID)) == identifier.USCCLen && identifier.ValidateUSCC(identifier.Normalize(holderID)) == nil {
+					switch {
+					case identifier.LooksLikeCitizenID(holderID):
+						holderKind = identifier.HolderPerson
+					case identifier.ValidateUSCC(identifier.Normalize(holderID)) == nil:
 						holderKind = identifier.HolderOrg
+					default:
+						return fmt.Errorf("--holder-id is neither a valid citizen ID number nor a unified social credit code (give --holder-kind to see why)")
 					}
 				}
 				ref, err := g.certHolderRef(ctx, holderKind, holderID)
@@ -672,7 +676,7 @@ func certListCmd(g *globals) *cobra.Command {
 	c.Flags().StringVar(&typ, "type", "", "certificate type code")
 	c.Flags().StringVar(&holderRef, "holder-ref", "", "holder reference")
 	c.Flags().StringVar(&holderID, "holder-id", "", "holder citizen ID or USCC, turned into the reference locally")
-	c.Flags().StringVar(&holderKind, "holder-kind", "", "person or org (default: org for a valid USCC, else person)")
+	c.Flags().StringVar(&holderKind, "holder-kind", "", "person or org (default: person for a valid citizen ID, org for a valid USCC)")
 	c.Flags().IntVar(&page, "page", 1, "page (50 items each)")
 	return c
 }
