@@ -28,10 +28,11 @@ import (
 const Name = "catalog"
 
 // GovGrant is the department grant that governance actions need
-// (catalog.transfer_item, catalog.resolve). The governance module executes
-// passed proposals with a signer whose department holds it; a department may
-// also be given it at genesis (the demo gives it to ZWFW, the district's
-// catalog authority).
+// (catalog.transfer_item, catalog.resolve). The governance module
+// (contracts/gov) executes them through a passed "execute" proposal, whose
+// governance signer holds every grant; a department given gov:catalog (at
+// genesis or by a "grant" proposal) may also sign them directly — the demo
+// gives it to ZWFW, the district's catalog authority.
 const GovGrant = "gov:catalog"
 
 var (

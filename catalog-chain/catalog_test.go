@@ -17,6 +17,7 @@ import (
 	"github.com/govchain/govchain/chain/proof"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/contracts/gov"
 )
 
 const (
@@ -553,4 +554,35 @@ type proofT = proof.Proof
 func prove(v *state.View, k []byte) (*proof.Proof, error) {
 	val, ops, err := v.Prove(k)
 	return &proof.Proof{Key: k, Value: val, Height: v.Version(), Ops: ops}, err
+}
+
+// TestGovernanceExecutesTransfer: without any department holding
+// gov:catalog, a passed governance "execute" proposal moves ownership.
+func TestGovernanceExecutesTransfer(t *testing.T) {
+	c := chaintest.New(t, chaintest.Options{Modules: []module.Module{catalog.Module{}, gov.Module{}}})
+	e := &env{t: t, c: c}
+	for i := range c.Depts {
+		e.officers = append(e.officers, c.Officer(i))
+	}
+	e.seedSCJG()
+	e.ok(iRSJ, catalog.MsgDuty, duty("RSJ-01", "社会保险登记"))
+	e.ok(iRSJ, catalog.MsgResource, resource("110108-RSJ-0001", catalog.Conditional, []string{"RSJ-01"}, uscc(false)))
+	tr := catalog.TransferItem{Key: "企业.统一社会信用代码", To: "RSJ", Resource: "110108-RSJ-0001", Reason: "区政府常务会议决定"}
+	e.rejected(iZWFW, catalog.MsgTransferItem, tr, identity.ErrNoGrant)
+	body, _ := json.Marshal(tr)
+	action, _ := json.Marshal(gov.Execute{Type: catalog.MsgTransferItem, Body: body})
+	admin := func(i int) *smcrypto.PrivateKey { return c.Depts[i].Admin }
+	r := c.MustOK(c.Tx(admin(iZWFW), gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: action, Reason: "一数一源调整"}))
+	id, err := strconv.ParseUint(string(r.Data), 10, 64)
+	if err != nil {
+		t.Fatalf("proposal id %q: %v", r.Data, err)
+	}
+	for _, i := range []int{iSCJG, iRSJ} {
+		c.MustOK(c.Tx(admin(i), gov.MsgVote, gov.CastVote{ID: id, Vote: "approve"}))
+	}
+	c.Block()
+	it := get[catalog.ItemRecord](e, catalog.KindItem, "企业.统一社会信用代码")
+	if it.Owner != "RSJ" || it.Source != "110108-RSJ-0001" || it.Signer != "governance" || it.Reason != tr.Reason {
+		t.Fatalf("after the proposal: %+v", it)
+	}
 }

@@ -32,7 +32,10 @@ func put(ctx *module.Context, kind, id string, prev int64, rec versioned) error 
 	if ctx.TxHash != nil {
 		m.Tx = hex.EncodeToString(ctx.TxHash)
 	}
-	if ctx.Signer != nil {
+	switch {
+	case ctx.Signer != nil && ctx.Signer.Governance:
+		m.Signer = "governance" // a passed proposal, not one key
+	case ctx.Signer != nil:
 		m.Signer = ctx.Signer.KeyID.String()
 	}
 	b := module.MustJSON(rec)

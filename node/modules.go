@@ -1,6 +1,7 @@
 package node
 
 import (
+	catalog "github.com/govchain/govchain/catalog-chain"
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/gov"
@@ -13,5 +14,6 @@ func Modules() []module.Module {
 	return []module.Module{
 		certificate.Module{},
 		gov.Module{},
+		catalog.Module{},
 	}
 }
