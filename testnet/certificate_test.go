@@ -193,6 +193,77 @@ func TestCertificatesOnFourNodes(t *testing.T) {
 	if len(l.Items) != 1 || l.Items[0].ID != hash || l.Items[0].Record.Status != "revoked" {
 		t.Fatalf("list by holder: %+v", l)
 	}
+	var ref struct {
+		HolderRef string `json:"holder_ref"`
+	}
+	certJSON(t, cli(2, "cert", "holder-ref", "--holder-kind", "person", "--holder-id", " 11010519491231002x"), &ref)
+	if ref.HolderRef != l.Items[0].Record.HolderRef {
+		t.Fatalf("holder-ref %s, record has %s", ref.HolderRef, l.Items[0].Record.HolderRef)
+	}
+
+	// The rest of the commands docs/certificates.md shows, through the binary.
+	const scjg = 1
+	scjgKey := filepath.Join(net.Nodes[scjg].Home, "keys", "dept.pem")
+	var res node.SubmitResult
+	certJSON(t, cli(wjw, "cert", "type", "define", "--key", wjwKey, "--code", "NPL", "--name", "护士执业证书 nurse licence", "--max-days", "1825"), &res)
+	if res.Code != 0 || res.Data != "NPL" {
+		t.Fatalf("type define: %+v", res)
+	}
+	batchDir := t.TempDir()
+	for i := 0; i < 5; i++ {
+		if err := os.WriteFile(filepath.Join(batchDir, fmt.Sprintf("licence-%d.ofd", i)), []byte(fmt.Sprint("营业执照 small batch ", i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "batch.json")
+	var br struct {
+		node.SubmitResult
+		Root  string `json:"root"`
+		Count uint64 `json:"count"`
+	}
+	certJSON(t, cli(scjg, "cert", "anchor-batch", "--key", scjgKey, "--type", "BL", "--dir", batchDir, "--first-licence", "BL-2026-900000",
+		"--last-licence", "BL-2026-900004", "--out", out), &br)
+	var small certificate.BatchFile
+	raw, err = os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certJSON(t, raw, &small)
+	if br.Code != 0 || br.Count != 5 || small.Root != br.Root || small.Height != br.Height || len(small.Members) != 5 || small.Members[2].File != filepath.Join(batchDir, "licence-2.ofd") {
+		t.Fatalf("anchor-batch: %+v, file %+v", br, small)
+	}
+	member := filepath.Join(batchDir, "licence-2.ofd")
+	certJSON(t, cli(scjg, "cert", "suspend", "--key", scjgKey, "--file", member, "--batch-file", out, "--reason", "02"), &res)
+	certJSON(t, cli(scjg, "cert", "reinstate", "--key", scjgKey, "--file", member, "--reason", "05"), &res)
+	newFile := filepath.Join(t.TempDir(), "licence-2-v2.ofd")
+	if err := os.WriteFile(newFile, []byte("营业执照 small batch 2, reissued"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	certJSON(t, cli(scjg, "cert", "reissue", "--key", scjgKey, "--old-file", member, "--batch-file", out, "--file", newFile, "--reason", "02",
+		"--licence-no", "BL-2026-900002", "--holder-kind", "org", "--holder-id", "91350100m000100y43", "--valid-until", "2030-01-01"), &res)
+	if res.Code != 0 {
+		t.Fatalf("reissue: %+v", res)
+	}
+	if err := net.WaitHeight(ctx, res.Height+1); err != nil {
+		t.Fatal(err)
+	}
+	for i := range net.Nodes {
+		var v struct {
+			Check node.CertificateCheck `json:"check"`
+		}
+		certJSON(t, cli(i, "cert", "status", "--file", member, "--batch-file", out), &v)
+		if v.Check.Status != "revoked" || v.Check.Record.ReplacedBy != certFileHash(t, newFile) || len(v.Check.Record.History) != 4 {
+			t.Fatalf("node %d: reissued member %+v", i, v.Check.Record)
+		}
+		certJSON(t, cli(i, "cert", "status", "--file", newFile), &v)
+		if v.Check.Status != "valid" || v.Check.Record.Replaces != small.Members[2].Hash || v.Check.Record.HolderRef != "91350100M000100Y43" {
+			t.Fatalf("node %d: replacement %+v", i, v.Check.Record)
+		}
+	}
+	certJSON(t, cli(0, "cert", "list", "--issuer", "SCJG", "--type", "BL"), &l)
+	if len(l.Items) < 5 || l.Items[0].ID != certFileHash(t, newFile) {
+		t.Fatalf("list --issuer SCJG --type BL: %+v", l.Items[0])
+	}
 }
 
 func certJSON(t *testing.T, b []byte, v any) {
