@@ -43,7 +43,7 @@ type route struct {
 }
 
 func (a *API) routes() []route {
-	return []route{
+	return append([]route{
 		{"GET", "/v1/status", a.status},
 		{"POST", "/v1/txs", a.submitTx},
 		{"GET", "/v1/txs/{hash}", a.getTx},
@@ -55,7 +55,7 @@ func (a *API) routes() []route {
 		{"GET", "/v1/certificates", a.listCertificates},
 		{"GET", "/v1/certificates/{hash}", a.getCertificate},
 		{"GET", "/openapi.json", a.openAPI},
-	}
+	}, a.catalogRoutes()...)
 }
 
 // Handler returns the API mux with a body-size limit on every route.

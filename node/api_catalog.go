@@ -1,0 +1,233 @@
+package node
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	catalog "github.com/govchain/govchain/catalog-chain"
+	"github.com/govchain/govchain/chain/errs"
+	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/proof"
+	"github.com/govchain/govchain/chain/state"
+)
+
+// CatalogResult is the answer of every /v1/catalog route: the state version
+// read, its block time (what "expired" is judged against) and, with
+// prove=true, the app hash every entry's proof verifies against (committed
+// in the header at height+1). Data holds catalog.Entry values: exact stored
+// record bytes plus proof.
+type CatalogResult struct {
+	Height    int64  `json:"height"`
+	AppHash   []byte `json:"app_hash,omitempty"`
+	BlockTime string `json:"block_time,omitempty"`
+	Data      any    `json:"data"`
+}
+
+// MaxCatalogList caps list answers (sharing) when no limit is given.
+const MaxCatalogList = 1000
+
+// catalogReader opens the state at ?height= with proofs when ?prove=true.
+func (a *API) catalogReader(w http.ResponseWriter, r *http.Request) (*catalog.Reader, *CatalogResult, bool) {
+	q := r.URL.Query()
+	height, ok := parseHeightParam(w, q.Get("height"))
+	if !ok {
+		return nil, nil, false
+	}
+	view, err := a.App.Store().At(height)
+	if err != nil {
+		status := http.StatusInternalServerError
+		if errors.Is(err, state.ErrVersionUnavailable) {
+			status = http.StatusNotFound
+		}
+		writeErr(w, status, "query", uint32(status), err.Error())
+		return nil, nil, false
+	}
+	rd := &catalog.Reader{KV: view}
+	res := &CatalogResult{Height: view.Version()}
+	if t := rd.BlockTime(); !t.IsZero() {
+		res.BlockTime = catalog.FormatTime(t)
+	}
+	if p := q.Get("prove"); p == "true" || p == "1" {
+		res.AppHash = view.Hash()
+		rd.Prove = func(k []byte) (*proof.Proof, error) {
+			val, ops, err := view.Prove(k)
+			if err != nil {
+				return nil, err
+			}
+			return &proof.Proof{Key: k, Value: val, Height: view.Version(), Ops: ops}, nil
+		}
+	}
+	return rd, res, true
+}
+
+func (a *API) catalogAnswer(w http.ResponseWriter, res *CatalogResult, data any, err error) {
+	if err != nil {
+		var e *errs.Error
+		if errors.As(err, &e) && e.Codespace == catalog.Name {
+			writeErr(w, http.StatusBadRequest, e.Codespace, e.Code, e.Error())
+			return
+		}
+		writeErr(w, http.StatusInternalServerError, "query", 500, err.Error())
+		return
+	}
+	res.Data = data
+	writeJSON200(w, res)
+}
+
+func badParam(w http.ResponseWriter, msg string) {
+	writeErr(w, http.StatusBadRequest, "api", 400, msg)
+}
+
+// validID: ids with a department prefix ("SCJG:SCJG-ZZ-001",
+// "SCJG:qydjxt.scjg_djdb.t_qy_sldj").
+func validDeptID(id string) bool {
+	dept, rest, ok := strings.Cut(id, ":")
+	return ok && identity.ValidDeptCode(dept) && rest != "" && len(id) <= 256 && !strings.ContainsAny(rest, "/ %?#")
+}
+
+func (a *API) catalogDepartment(w http.ResponseWriter, r *http.Request) {
+	dept := r.PathValue("dept")
+	if !identity.ValidDeptCode(dept) {
+		badParam(w, "dept must be a department code, e.g. SCJG")
+		return
+	}
+	rd, res, ok := a.catalogReader(w, r)
+	if !ok {
+		return
+	}
+	d, err := rd.Department(dept)
+	a.catalogAnswer(w, res, d, err)
+}
+
+func (a *API) catalogRecord(kind, param string, valid func(string) bool, hint string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue(param)
+		if !valid(id) {
+			badParam(w, param+" "+hint)
+			return
+		}
+		rd, res, ok := a.catalogReader(w, r)
+		if !ok {
+			return
+		}
+		e, err := rd.Record(kind, id)
+		a.catalogAnswer(w, res, e, err)
+	}
+}
+
+func (a *API) catalogResource(w http.ResponseWriter, r *http.Request) {
+	code := r.PathValue("code")
+	if !catalog.ValidCode(code) {
+		badParam(w, "code must be a resource code, e.g. 110108-SCJG-0001")
+		return
+	}
+	rd, res, ok := a.catalogReader(w, r)
+	if !ok {
+		return
+	}
+	v, err := rd.Resource(code)
+	a.catalogAnswer(w, res, v, err)
+}
+
+func (a *API) catalogItemChain(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	if !catalog.ValidItemKey(key) {
+		badParam(w, "key must be a data item key, e.g. 企业.统一社会信用代码")
+		return
+	}
+	rd, res, ok := a.catalogReader(w, r)
+	if !ok {
+		return
+	}
+	c, err := rd.ItemChain(key)
+	a.catalogAnswer(w, res, c, err)
+}
+
+func (a *API) catalogDisputes(w http.ResponseWriter, r *http.Request) {
+	rd, res, ok := a.catalogReader(w, r)
+	if !ok {
+		return
+	}
+	es, err := rd.OpenDisputes()
+	a.catalogAnswer(w, res, es, err)
+}
+
+func (a *API) catalogSharing(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	st, dept := q.Get("state"), q.Get("dept")
+	if st != "" && !slices.Contains(catalog.ShareStates, st) {
+		badParam(w, "state must be one of "+strings.Join(catalog.ShareStates, ", "))
+		return
+	}
+	if dept != "" && !identity.ValidDeptCode(dept) {
+		badParam(w, "dept must be a department code")
+		return
+	}
+	limit := MaxCatalogList
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxCatalogList {
+			badParam(w, "limit must be 1.."+strconv.Itoa(MaxCatalogList))
+			return
+		}
+		limit = n
+	}
+	rd, res, ok := a.catalogReader(w, r)
+	if !ok {
+		return
+	}
+	list, err := rd.Sharing(st, dept, limit)
+	a.catalogAnswer(w, res, list, err)
+}
+
+func (a *API) catalogShare(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !catalog.ValidCode(id) {
+		badParam(w, "id must be a sharing request id, e.g. SQ00000001")
+		return
+	}
+	rd, res, ok := a.catalogReader(w, r)
+	if !ok {
+		return
+	}
+	v, err := rd.Share(id)
+	a.catalogAnswer(w, res, v, err)
+}
+
+func (a *API) catalogHistory(w http.ResponseWriter, r *http.Request) {
+	kind, id := r.PathValue("kind"), r.PathValue("id")
+	if !slices.Contains(catalog.Kinds, kind) {
+		badParam(w, "kind must be one of "+strings.Join(catalog.Kinds, ", "))
+		return
+	}
+	if id == "" || len(id) > 256 || strings.ContainsAny(id, "/%?#") {
+		badParam(w, "id is required (at most 256 bytes, no / % ? #)")
+		return
+	}
+	rd, res, ok := a.catalogReader(w, r)
+	if !ok {
+		return
+	}
+	h, err := rd.History(kind, id)
+	a.catalogAnswer(w, res, h, err)
+}
+
+func (a *API) catalogRoutes() []route {
+	return []route{
+		{"GET", "/v1/catalog/departments/{dept}", a.catalogDepartment},
+		{"GET", "/v1/catalog/duties/{id}", a.catalogRecord(catalog.KindDuty, "id", validDeptID, "must be DEPT:DUTYCODE, e.g. SCJG:SCJG-ZZ-001")},
+		{"GET", "/v1/catalog/resources/{code}", a.catalogResource},
+		{"GET", "/v1/catalog/tables/{id}", a.catalogRecord(catalog.KindTable, "id", validDeptID, "must be DEPT:system.database.table")},
+		{"GET", "/v1/catalog/items/{key}", a.catalogRecord(catalog.KindItem, "key", catalog.ValidItemKey, "must be a data item key, e.g. 企业.统一社会信用代码")},
+		{"GET", "/v1/catalog/items/{key}/chain", a.catalogItemChain},
+		{"GET", "/v1/catalog/attestations/{id}", a.catalogRecord(catalog.KindAttestation, "id", catalog.ValidCode, "must be an attestation id, e.g. AT00000001")},
+		{"GET", "/v1/catalog/disputes", a.catalogDisputes},
+		{"GET", "/v1/catalog/sharing", a.catalogSharing},
+		{"GET", "/v1/catalog/sharing/{id}", a.catalogShare},
+		{"GET", "/v1/catalog/deliveries/{id}", a.catalogRecord(catalog.KindDelivery, "id", catalog.ValidCode, "must be a delivery id, e.g. DL00000001")},
+		{"GET", "/v1/catalog/history/{kind}/{id}", a.catalogHistory},
+	}
+}
