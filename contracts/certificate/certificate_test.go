@@ -472,6 +472,7 @@ func TestInputRules(t *testing.T) {
 		{"short hash", mod(func(a *certificate.Anchor) { a.Hash = a.Hash[:62] }), certificate.ErrBadInput, "64 lower-case hex"},
 		{"upper-case hash", mod(func(a *certificate.Anchor) { a.Hash = strings.ToUpper(a.Hash) }), certificate.ErrBadInput, "64 lower-case hex"},
 		{"ID number as person ref", mod(func(a *certificate.Anchor) { a.HolderKind, a.HolderRef = "person", "11010519491231002X" }), certificate.ErrPersonalData, "in clear"},
+		{"ID number as org holder", mod(func(a *certificate.Anchor) { a.HolderRef = "11010519491231002X" }), certificate.ErrPersonalData, "in clear"},
 		{"ID number as licence number", mod(func(a *certificate.Anchor) { a.LicenceNo = "11010519491231002x" }), certificate.ErrPersonalData, "licence_no is a citizen identity number"},
 		{"bad USCC", mod(func(a *certificate.Anchor) { a.HolderRef = "91350100M000100Y44" }), certificate.ErrBadHolder, "check character is 4, computed 3"},
 		{"lower-case USCC", mod(func(a *certificate.Anchor) { a.HolderRef = "91350100m000100y43" }), certificate.ErrBadHolder, "not in normal form"},

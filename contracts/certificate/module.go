@@ -208,10 +208,10 @@ func validateAnchor(ctx *module.Context, m *Anchor, t *CertType) error {
 	if err := checkLicenceNo("licence_no", m.LicenceNo, true); err != nil {
 		return err
 	}
+	if identifier.LooksLikeCitizenID(m.HolderRef) {
+		return ErrPersonalData.Wrapf("holder_ref is a citizen identity number in clear; send hex(SM3(salt || ID)) computed locally (govchain cert anchor --holder-id does this)")
+	}
 	if err := identifier.ValidateHolderRef(m.HolderKind, m.HolderRef); err != nil {
-		if m.HolderKind == identifier.HolderPerson && identifier.LooksLikeCitizenID(m.HolderRef) {
-			return ErrPersonalData.Wrapf("holder_ref is a citizen identity number in clear; send hex(SM3(salt || ID)) computed locally (govchain cert anchor --holder-id does this)")
-		}
 		return ErrBadHolder.Wrapf("%v", err)
 	}
 	if _, err := dayNumber("issue_date", m.IssueDate); err != nil {
