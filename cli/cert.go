@@ -573,8 +573,11 @@ compare it across nodes, or with a header you trust.`,
 
 func printCertVerdict(w io.Writer, r *node.CertificateResult, c *node.CertificateCheck) {
 	fmt.Fprintf(w, "certificate %s\n  status %s at height %d (block time %s)\n", r.Hash, strings.ToUpper(c.Status), r.Height, r.BlockTime)
-	if c.Status == "batch_member_unverified" {
+	switch c.Status {
+	case "batch_member_unverified":
 		fmt.Fprintln(w, "  (the batch is on chain; give --batch-file to check this file's inclusion path)")
+	case "not_found":
+		fmt.Fprintln(w, "  (a member of a batch has no record of its own until its status changes: give --batch-file)")
 	}
 	if rec := c.Record; rec != nil {
 		fmt.Fprintf(w, "  type %s, issued by %s on %s", rec.Type, rec.Issuer, rec.IssueDate)
