@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -130,4 +131,199 @@ func TestKillTwoOfFour(t *testing.T) {
 	}
 }
 
-var _ = os.Getenv
+// TestPartitions cuts the validators' links 2|2 (nobody has 3 of 4: both
+// sides must stop), heals, then 3|1 (the majority goes on, the minority
+// stops and catches up after the heal).
+func TestPartitions(t *testing.T) {
+	net := up(t, 4)
+	r22 := &result{Scenario: "partition 2|2, heal", Note: "halt (by design) + heal to first block"}
+	r31 := &result{Scenario: "partition 3|1, heal", Note: "majority's longest gap; recovery = minority catch-up"}
+	record(t, r22)
+	record(t, r31)
+	mon := startMonitor(t, net)
+	ld := startLoad(t, net, loadLimit)
+	ld.waitAcks(t, 20, time.Minute)
+	ctx := bg(t)
+
+	// 2|2: clients still reach every API, nothing may commit
+	fault := time.Now()
+	if err := net.Partition(ctx, []int{0, 1}, []int{2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	h := halted(t, net, all(net), 3*time.Second, 12*time.Second)
+	if n := ld.ackedAbove(h); n != 0 {
+		t.Fatalf("%d txs acknowledged above %d during a 2|2 partition", n, h)
+	}
+	heal := time.Now()
+	if err := net.Heal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r22.Recovery = mon.firstBlockAfter(t, heal, 90*time.Second)
+	blocksContinue(t, net, all(net), 5, 30*time.Second)
+	r22.Stall = mon.stall(fault, time.Now())
+	r22.Acked = ld.acked()
+
+	// 3|1: node 3 alone
+	ld.setTarget(3, false)
+	fault = time.Now()
+	if err := net.Partition(ctx, []int{0, 1, 2}, []int{3}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	h3 := height(net, 3)
+	before := ld.acked()
+	blocksContinue(t, net, []int{0, 1, 2}, 8, 30*time.Second)
+	if ld.acked() <= before {
+		t.Fatal("majority acknowledged no tx during the 3|1 partition")
+	}
+	if now := height(net, 3); now != h3 {
+		t.Fatalf("isolated node 3 committed %d -> %d without a majority", h3, now)
+	}
+	heal = time.Now()
+	r31.Stall = mon.stall(fault, heal)
+	if err := net.Heal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r31.Recovery = waitCaughtUp(t, net, 3, time.Minute)
+	ld.setTarget(3, true)
+	time.Sleep(3 * time.Second)
+	acks := ld.stop()
+	r31.Acked = len(acks) - r22.Acked
+	h, lost := verify(t, net, acks)
+	r22.Height, r31.Height = h, h
+	r31.Lost = lost // the check covers both halves' txs; reported once
+}
+
+// TestPause freezes a validator for 30 s (docker pause: the cgroup freezer,
+// SIGSTOP for every process of the container).
+func TestPause(t *testing.T) {
+	net := up(t, 4)
+	r := &result{Scenario: "pause 1 validator 30 s", Note: "longest gap while paused; recovery = catch-up after unpause"}
+	record(t, r)
+	mon := startMonitor(t, net)
+	ld := startLoad(t, net, loadLimit)
+	ld.waitAcks(t, 20, time.Minute)
+	ctx := bg(t)
+
+	ld.setTarget(3, false)
+	fault := time.Now()
+	if err := net.Pause(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	h0 := top(net, 0, 1, 2)
+	before := ld.acked()
+	time.Sleep(30 * time.Second)
+	if got := top(net, 0, 1, 2); got < h0+10 {
+		t.Fatalf("the 3 others went from %d to %d in 30 s while node 3 was paused", h0, got)
+	}
+	if ld.acked() <= before {
+		t.Fatal("no tx acknowledged while node 3 was paused")
+	}
+	if st, _ := net.State(ctx, 3); st != "paused" {
+		t.Fatalf("node 3 is %s, want paused", st)
+	}
+	r.Stall = mon.stall(fault, time.Now())
+	if err := net.Unpause(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	r.Recovery = waitCaughtUp(t, net, 3, time.Minute)
+	ld.setTarget(3, true)
+	time.Sleep(3 * time.Second)
+	acks := ld.stop()
+	r.Acked = len(acks)
+	r.Height, r.Lost = verify(t, net, acks)
+}
+
+// TestKillNineRepeatedly kills a validator with SIGKILL 10 times in a row
+// under load (nodes 0,1,2,3,0,... so the chain never loses its majority),
+// restarting it each time and waiting for it to catch up.
+func TestKillNineRepeatedly(t *testing.T) {
+	net := up(t, 4)
+	r := &result{Scenario: "kill -9 under load, 10 times", Note: "longest gap over the 10 rounds; recovery = slowest catch-up"}
+	record(t, r)
+	mon := startMonitor(t, net)
+	ld := startLoad(t, net, loadLimit)
+	ld.waitAcks(t, 20, time.Minute)
+	ctx := bg(t)
+
+	fault := time.Now()
+	for round := 0; round < 10; round++ {
+		v := round % len(net.Nodes)
+		ld.setTarget(v, false)
+		h0 := top(net, all(net)...)
+		if err := net.Kill(ctx, v); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		// down for 0.5 to 1.7 s: sometimes mid-block, sometimes a round later
+		time.Sleep(500*time.Millisecond + time.Duration(round*300%1500)*time.Millisecond)
+		if err := net.Start(ctx, v); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		d := waitCaughtUp(t, net, v, time.Minute)
+		r.Recovery = max(r.Recovery, d)
+		ld.setTarget(v, true)
+		// the chain goes on with the restarted node back among the four
+		blocksContinue(t, net, all(net), 2, 30*time.Second)
+		t.Logf("round %d: node %d killed at height ~%d, caught up in %s", round, v, h0, d.Round(100*time.Millisecond))
+	}
+	r.Stall = mon.stall(fault, time.Now())
+	time.Sleep(3 * time.Second)
+	acks := ld.stop()
+	r.Acked = len(acks)
+	r.Height, r.Lost = verify(t, net, acks)
+}
+
+// TestWipeAndResync deletes a validator's chain data (data/ and the app
+// state data/app; keys, config and priv_validator_state.json stay) and
+// restarts it: it must block-sync the whole chain from its peers and
+// rejoin with the same state.
+func TestWipeAndResync(t *testing.T) {
+	net := up(t, 4)
+	r := &result{Scenario: "wipe data/ of 1 validator, block-sync", Note: "longest gap while it was out; recovery = full resync"}
+	record(t, r)
+	mon := startMonitor(t, net)
+	ld := startLoad(t, net, loadLimit)
+	ld.waitAcks(t, 40, time.Minute)
+	ctx := bg(t)
+
+	ld.setTarget(3, false)
+	fault := time.Now()
+	if err := net.Kill(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := net.WipeData(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	app := filepath.Join(net.Nodes[3].Home, "data", "app")
+	if _, err := os.Stat(app); !os.IsNotExist(err) {
+		t.Fatalf("%s survived the wipe: %v", app, err)
+	}
+	blocksContinue(t, net, []int{0, 1, 2}, 5, 30*time.Second)
+	want := top(net, 0, 1, 2)
+	if err := net.Start(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	r.Recovery = waitCaughtUp(t, net, 3, 2*time.Minute)
+	if got := height(net, 3); got < want {
+		t.Fatalf("resynced node 3 is at %d, below %d", got, want)
+	}
+	if _, err := os.Stat(app); err != nil {
+		t.Fatalf("node 3 did not rebuild its application state: %v", err)
+	}
+	r.Stall = mon.stall(fault, time.Now())
+	ld.setTarget(3, true)
+	time.Sleep(3 * time.Second)
+	acks := ld.stop()
+	r.Acked = len(acks)
+	r.Height, r.Lost = verify(t, net, acks)
+}
+
+// TestValidatorRemovedByGovernance is the scenario still missing: remove a
+// validator by a governance proposal while the network is under load, and
+// check the remaining set keeps committing and the removed node follows as
+// a full node. The governance module is being written separately; until it
+// lands there is nothing real to drive, and this test says so.
+func TestValidatorRemovedByGovernance(t *testing.T) {
+	needDocker(t)
+	t.Skip("MISSING SCENARIO: validator removal by governance under load needs the governance module (contracts/gov), which another engineer is still wiring into the node")
+}

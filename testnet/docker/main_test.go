@@ -30,6 +30,12 @@ var (
 func TestMain(m *testing.M) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	if err := Available(ctx); err != nil {
+		if _, cerr := ComposeCommand(ctx); cerr != nil && err == cerr {
+			// Docker is here, compose is not: that is a broken setup, not
+			// a reason to skip.
+			fmt.Fprintf(os.Stderr, "testnet/docker: %v (.ci/run installs it)\n", err)
+			os.Exit(1)
+		}
 		skipReason = "DOCKER NOT AVAILABLE, fault-tolerance e2e suite NOT RUN: " + err.Error()
 		fmt.Fprintln(os.Stderr, "testnet/docker: "+skipReason)
 		cancel()
