@@ -54,6 +54,11 @@ func (a *API) routes() []route {
 		{"GET", "/v1/list", a.listPrefix},
 		{"GET", "/v1/certificates", a.listCertificates},
 		{"GET", "/v1/certificates/{hash}", a.getCertificate},
+		{"GET", "/v1/credit/subjects/{ref}", a.getCreditSubject},
+		{"GET", "/v1/credit/events/{id}", a.getCreditEvent},
+		{"GET", "/v1/credit/blacklist", a.creditList("blacklist")},
+		{"GET", "/v1/credit/redlist", a.creditList("redlist")},
+		{"GET", "/v1/credit/departments/{dept}/events", a.listCreditByDept},
 		{"GET", "/openapi.json", a.openAPI},
 	}, a.catalogRoutes()...)
 }

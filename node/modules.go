@@ -4,6 +4,7 @@ import (
 	catalog "github.com/govchain/govchain/catalog-chain"
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/gov"
 )
 
@@ -15,5 +16,6 @@ func Modules() []module.Module {
 		certificate.Module{},
 		gov.Module{},
 		catalog.Module{},
+		credit.Module{},
 	}
 }

@@ -1,0 +1,474 @@
+package node
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/govchain/govchain/chain/errs"
+	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/proof"
+	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/contracts/credit"
+	"github.com/govchain/govchain/contracts/identifier"
+)
+
+// Credit answers are read from one state version each, so the records, the
+// subject summary and the block time agree. With prove=true every value
+// they rest on comes with an ICS23 proof against AppHash (in block header
+// Height+1), and Verify recomputes the answer from the proven bytes alone.
+
+// creditView opens the version at height (0 = latest).
+func (a *API) creditView(w http.ResponseWriter, r *http.Request) (*state.View, bool, bool) {
+	q := r.URL.Query()
+	height, ok := parseHeightParam(w, q.Get("height"))
+	if !ok {
+		return nil, false, false
+	}
+	v, err := a.App.Store().At(height)
+	if err != nil {
+		status := http.StatusInternalServerError
+		if errors.Is(err, state.ErrVersionUnavailable) {
+			status = http.StatusNotFound
+		}
+		writeErr(w, status, "query", uint32(status), err.Error())
+		return nil, false, false
+	}
+	return v, q.Get("prove") == "true" || q.Get("prove") == "1", true
+}
+
+// readKey reads key from v, with a proof when prove is set.
+func readKey(v *state.View, key []byte, prove bool) ([]byte, *proof.Proof, error) {
+	if !prove {
+		val, err := v.Get(key)
+		return val, nil, err
+	}
+	val, ops, err := v.Prove(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return val, &proof.Proof{Key: key, Value: val, Height: v.Version(), Ops: ops}, nil
+}
+
+func creditErr(w http.ResponseWriter, err error) {
+	e := errs.From(err)
+	status := http.StatusInternalServerError
+	if e.Codespace == credit.Name {
+		status = http.StatusBadRequest
+	}
+	writeErr(w, status, e.Codespace, e.Code, e.Error())
+}
+
+// CreditProfileResult is GET /v1/credit/subjects/{ref}.
+type CreditProfileResult struct {
+	Ref       string `json:"ref"`
+	Height    int64  `json:"height"`
+	AppHash   []byte `json:"app_hash,omitempty"`
+	BlockTime string `json:"block_time"`
+	Found     bool   `json:"found"`
+	// Profile is computed at BlockTime (nil when the subject has no events).
+	Profile    *credit.Profile `json:"profile,omitempty"`
+	SubjectKey string          `json:"subject_key"`
+	// Proofs (prove=true): the subject summary (or its absence), the block
+	// time, and every event record in history order.
+	SubjectProof   *proof.Proof   `json:"subject_proof,omitempty"`
+	BlockTimeProof *proof.Proof   `json:"block_time_proof,omitempty"`
+	EventProofs    []*proof.Proof `json:"event_proofs,omitempty"`
+}
+
+// validRefParam checks a subject reference given to the API.
+func validRefParam(w http.ResponseWriter, ref string) bool {
+	if credit.ValidateSubject(credit.SubjectOrg, ref) == nil || credit.ValidateSubject(credit.SubjectPerson, ref) == nil {
+		return true
+	}
+	if identifier.LooksLikeCitizenID(ref) {
+		writeErr(w, http.StatusBadRequest, credit.Name, credit.ErrPersonalData.Code, "the subject must be a reference, not an ID number: compute it locally (govchain credit profile --subject-id does)")
+		return false
+	}
+	writeErr(w, http.StatusBadRequest, credit.Name, credit.ErrBadSubject.Code, fmt.Sprintf("subject %q is neither a unified social credit code (upper case, valid check character) nor a 64-hex person reference", ref))
+	return false
+}
+
+func (a *API) getCreditSubject(w http.ResponseWriter, r *http.Request) {
+	ref := r.PathValue("ref")
+	if !validRefParam(w, ref) {
+		return
+	}
+	v, prove, ok := a.creditView(w, r)
+	if !ok {
+		return
+	}
+	res, err := CreditProfileAt(v, ref, prove)
+	if err != nil {
+		creditErr(w, err)
+		return
+	}
+	writeJSON200(w, res)
+}
+
+// CreditProfileAt builds the profile answer from one state version.
+func CreditProfileAt(v *state.View, ref string, prove bool) (*CreditProfileResult, error) {
+	out := &CreditProfileResult{Ref: ref, Height: v.Version(), SubjectKey: string(credit.SubjectKey(ref))}
+	if prove {
+		out.AppHash = v.Hash()
+	}
+	btRaw, btProof, err := readKey(v, credit.BlockTimeKey, prove)
+	if err != nil {
+		return nil, err
+	}
+	out.BlockTime, out.BlockTimeProof = string(btRaw), btProof
+	bt, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
+	sRaw, sProof, err := readKey(v, credit.SubjectKey(ref), prove)
+	if err != nil {
+		return nil, err
+	}
+	out.SubjectProof = sProof
+	if sRaw == nil {
+		return out, nil
+	}
+	out.Found = true
+	var s credit.Subject
+	if err := json.Unmarshal(sRaw, &s); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", out.SubjectKey, err)
+	}
+	recs := make([]*credit.Record, len(s.Events))
+	for i, id := range s.Events {
+		raw, p, err := readKey(v, credit.EventKey(id), prove)
+		if err != nil {
+			return nil, err
+		}
+		if raw == nil {
+			return nil, fmt.Errorf("subject %s lists event %s, which is missing", ref, id)
+		}
+		recs[i] = &credit.Record{}
+		if err := json.Unmarshal(raw, recs[i]); err != nil {
+			return nil, fmt.Errorf("decode event %s: %w", id, err)
+		}
+		if prove {
+			out.EventProofs = append(out.EventProofs, p)
+		}
+	}
+	out.Profile, err = credit.BuildProfile(&s, recs, bt)
+	return out, err
+}
+
+// CreditCheck is what a Verify established.
+type CreditCheck struct {
+	Verified []string `json:"verified"`
+}
+
+func verifyProof(p *proof.Proof, key []byte, root []byte) error {
+	if p == nil {
+		return fmt.Errorf("no proof for %s (ask with prove=true)", key)
+	}
+	if string(p.Key) != string(key) {
+		return fmt.Errorf("proof is for key %q, not %q", p.Key, key)
+	}
+	if err := p.Verify(root); err != nil {
+		return fmt.Errorf("PROOF INVALID for %s: %w", key, err)
+	}
+	return nil
+}
+
+// verifyBlockTime checks the block time proof and returns the proven time.
+func verifyBlockTime(p *proof.Proof, root []byte, height int64, c *CreditCheck) (time.Time, error) {
+	if err := verifyProof(p, credit.BlockTimeKey, root); err != nil {
+		return time.Time{}, err
+	}
+	if p.Value == nil {
+		return time.Time{}, fmt.Errorf("no block time at height %d", height)
+	}
+	bt, err := time.Parse(time.RFC3339Nano, string(p.Value))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("proven block time %q: %w", p.Value, err)
+	}
+	c.Verified = append(c.Verified, fmt.Sprintf("block time %s at height %d (ICS23 proof OK)", p.Value, height))
+	return bt, nil
+}
+
+// Verify checks every proof of a profile answer against AppHash and
+// recomputes the profile from the proven bytes; it returns that profile
+// (nil when the subject is proven to have no events). Compare AppHash
+// across nodes or with a header you trust.
+func (r *CreditProfileResult) Verify() (*credit.Profile, *CreditCheck, error) {
+	c := &CreditCheck{}
+	bt, err := verifyBlockTime(r.BlockTimeProof, r.AppHash, r.Height, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	sk := credit.SubjectKey(r.Ref)
+	if err := verifyProof(r.SubjectProof, sk, r.AppHash); err != nil {
+		return nil, nil, err
+	}
+	if r.SubjectProof.Value == nil {
+		c.Verified = append(c.Verified, fmt.Sprintf("no credit events for %s at height %d (ICS23 non-membership proof of %s OK)", r.Ref, r.Height, sk))
+		return nil, c, nil
+	}
+	var s credit.Subject
+	if err := json.Unmarshal(r.SubjectProof.Value, &s); err != nil {
+		return nil, nil, err
+	}
+	if s.Ref != r.Ref {
+		return nil, nil, fmt.Errorf("proven summary is of %s, not %s", s.Ref, r.Ref)
+	}
+	c.Verified = append(c.Verified, fmt.Sprintf("subject summary %s: %d events (ICS23 proof OK)", sk, len(s.Events)))
+	if len(r.EventProofs) != len(s.Events) {
+		return nil, nil, fmt.Errorf("the summary lists %d events, the answer proves %d", len(s.Events), len(r.EventProofs))
+	}
+	recs := make([]*credit.Record, len(s.Events))
+	for i, id := range s.Events {
+		p := r.EventProofs[i]
+		if err := verifyProof(p, credit.EventKey(id), r.AppHash); err != nil {
+			return nil, nil, err
+		}
+		if p.Value == nil {
+			return nil, nil, fmt.Errorf("event %s is proven absent", id)
+		}
+		recs[i] = &credit.Record{}
+		if err := json.Unmarshal(p.Value, recs[i]); err != nil {
+			return nil, nil, err
+		}
+	}
+	c.Verified = append(c.Verified, fmt.Sprintf("%d event records (ICS23 proofs OK)", len(recs)))
+	prof, err := credit.BuildProfile(&s, recs, bt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return prof, c, nil
+}
+
+// CreditEventResult is GET /v1/credit/events/{id}.
+type CreditEventResult struct {
+	ID        string `json:"id"`
+	Height    int64  `json:"height"`
+	AppHash   []byte `json:"app_hash,omitempty"`
+	BlockTime string `json:"block_time"`
+	Found     bool   `json:"found"`
+	// Status at BlockTime: published, ended, repaired, or not_found.
+	Status         string         `json:"status"`
+	Key            string         `json:"key"`
+	Record         *credit.Record `json:"record,omitempty"`
+	Proof          *proof.Proof   `json:"proof,omitempty"`
+	BlockTimeProof *proof.Proof   `json:"block_time_proof,omitempty"`
+}
+
+func eventStatus(rec *credit.Record, bt time.Time) string {
+	switch {
+	case rec == nil:
+		return "not_found"
+	case rec.RepairedBy != "":
+		return credit.StatusRepaired
+	case rec.Published(bt):
+		return credit.StatusPublished
+	}
+	return credit.StatusEnded
+}
+
+func (a *API) getCreditEvent(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !credit.ValidID(id) {
+		writeErr(w, http.StatusBadRequest, "api", 400, "event id must be 12 digits")
+		return
+	}
+	v, prove, ok := a.creditView(w, r)
+	if !ok {
+		return
+	}
+	out := &CreditEventResult{ID: id, Height: v.Version(), Key: string(credit.EventKey(id))}
+	if prove {
+		out.AppHash = v.Hash()
+	}
+	btRaw, btProof, err := readKey(v, credit.BlockTimeKey, prove)
+	if err != nil {
+		creditErr(w, err)
+		return
+	}
+	out.BlockTime, out.BlockTimeProof = string(btRaw), btProof
+	raw, p, err := readKey(v, credit.EventKey(id), prove)
+	if err != nil {
+		creditErr(w, err)
+		return
+	}
+	out.Proof = p
+	if raw != nil {
+		out.Found, out.Record = true, &credit.Record{}
+		if err := json.Unmarshal(raw, out.Record); err != nil {
+			creditErr(w, err)
+			return
+		}
+	}
+	bt, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
+	out.Status = eventStatus(out.Record, bt)
+	writeJSON200(w, out)
+}
+
+// Verify checks the record (or its absence) and the block time against
+// AppHash and returns the proven record and its status.
+func (r *CreditEventResult) Verify() (*credit.Record, string, *CreditCheck, error) {
+	c := &CreditCheck{}
+	bt, err := verifyBlockTime(r.BlockTimeProof, r.AppHash, r.Height, c)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if err := verifyProof(r.Proof, credit.EventKey(r.ID), r.AppHash); err != nil {
+		return nil, "", nil, err
+	}
+	if r.Proof.Value == nil {
+		c.Verified = append(c.Verified, fmt.Sprintf("no event %s at height %d (ICS23 non-membership proof OK)", r.ID, r.Height))
+		return nil, "not_found", c, nil
+	}
+	var rec credit.Record
+	if err := json.Unmarshal(r.Proof.Value, &rec); err != nil {
+		return nil, "", nil, err
+	}
+	if rec.ID != r.ID {
+		return nil, "", nil, fmt.Errorf("proven record is event %s, not %s", rec.ID, r.ID)
+	}
+	c.Verified = append(c.Verified, fmt.Sprintf("record %s at height %d (ICS23 proof OK)", r.Proof.Key, r.Height))
+	return &rec, eventStatus(&rec, bt), c, nil
+}
+
+// CreditListItem is one active list entry with the proof of its index key
+// (its presence proves the event was not repaired at Height).
+type CreditListItem struct {
+	credit.ListItem
+	Proof *proof.Proof `json:"proof,omitempty"`
+}
+
+// CreditListResult is GET /v1/credit/blacklist and /v1/credit/redlist: the
+// entries published at BlockTime and not repaired, in subject order.
+type CreditListResult struct {
+	List           string           `json:"list"`
+	Height         int64            `json:"height"`
+	AppHash        []byte           `json:"app_hash,omitempty"`
+	BlockTime      string           `json:"block_time"`
+	BlockTimeProof *proof.Proof     `json:"block_time_proof,omitempty"`
+	Page           int              `json:"page"`
+	PageSize       int              `json:"page_size"`
+	More           bool             `json:"more"`
+	Items          []CreditListItem `json:"items"`
+}
+
+func pageParam(w http.ResponseWriter, r *http.Request) (int, bool) {
+	page := 1
+	if s := r.URL.Query().Get("page"); s != "" {
+		p, err := strconv.Atoi(s)
+		if err != nil || p < 1 || p > 1_000_000 {
+			writeErr(w, http.StatusBadRequest, "api", 400, "page must be an integer from 1")
+			return 0, false
+		}
+		page = p
+	}
+	return page, true
+}
+
+func (a *API) creditList(list string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		page, ok := pageParam(w, r)
+		if !ok {
+			return
+		}
+		v, prove, ok := a.creditView(w, r)
+		if !ok {
+			return
+		}
+		out := &CreditListResult{List: list, Height: v.Version(), Page: page, PageSize: credit.PageSize, Items: []CreditListItem{}}
+		if prove {
+			out.AppHash = v.Hash()
+		}
+		btRaw, btProof, err := readKey(v, credit.BlockTimeKey, prove)
+		if err != nil {
+			creditErr(w, err)
+			return
+		}
+		out.BlockTime, out.BlockTimeProof = string(btRaw), btProof
+		bt, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
+		items, more, err := credit.ActiveList(v, list, bt, page)
+		if err != nil {
+			creditErr(w, err)
+			return
+		}
+		out.More = more
+		for _, it := range items {
+			ci := CreditListItem{ListItem: it}
+			if prove {
+				if _, ci.Proof, err = readKey(v, []byte(it.Key), true); err != nil {
+					creditErr(w, err)
+					return
+				}
+			}
+			out.Items = append(out.Items, ci)
+		}
+		writeJSON200(w, out)
+	}
+}
+
+// Verify checks the block time and every entry's proof, and that each
+// proven entry is published at the proven block time.
+func (r *CreditListResult) Verify() (*CreditCheck, error) {
+	c := &CreditCheck{}
+	bt, err := verifyBlockTime(r.BlockTimeProof, r.AppHash, r.Height, c)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range r.Items {
+		if err := verifyProof(it.Proof, []byte(it.Key), r.AppHash); err != nil {
+			return nil, err
+		}
+		if it.Proof.Value == nil {
+			return nil, fmt.Errorf("list entry %s is proven absent", it.Key)
+		}
+		ref, id, err := credit.ParseListKey(r.List, it.Proof.Key)
+		if err != nil || ref != it.SubjectRef || id != it.ID {
+			return nil, fmt.Errorf("list key %s does not name subject %s event %s", it.Proof.Key, it.SubjectRef, it.ID)
+		}
+		var e credit.ListEntry
+		if err := json.Unmarshal(it.Proof.Value, &e); err != nil {
+			return nil, err
+		}
+		pe, err := time.Parse(time.RFC3339, e.PublishEnd)
+		if err != nil || !bt.Before(pe) {
+			return nil, fmt.Errorf("list entry %s is not published at %s (publish_end %s)", it.Key, bt.Format(time.RFC3339), e.PublishEnd)
+		}
+	}
+	c.Verified = append(c.Verified, fmt.Sprintf("%d %s entries present and published at height %d (ICS23 proofs OK)", len(r.Items), r.List, r.Height))
+	return c, nil
+}
+
+// CreditDeptList is GET /v1/credit/departments/{dept}/events.
+type CreditDeptList struct {
+	Dept     string            `json:"dept"`
+	Kind     string            `json:"kind,omitempty"`
+	Height   int64             `json:"height"`
+	Page     int               `json:"page"`
+	PageSize int               `json:"page_size"`
+	More     bool              `json:"more"`
+	Items    []credit.DeptItem `json:"items"`
+}
+
+func (a *API) listCreditByDept(w http.ResponseWriter, r *http.Request) {
+	dept := r.PathValue("dept")
+	if !identity.ValidDeptCode(dept) {
+		writeErr(w, http.StatusBadRequest, "api", 400, "department code must be 2-32 of A-Z 0-9 _ -")
+		return
+	}
+	kind := strings.ToLower(r.URL.Query().Get("kind"))
+	page, ok := pageParam(w, r)
+	if !ok {
+		return
+	}
+	v, _, ok := a.creditView(w, r)
+	if !ok {
+		return
+	}
+	items, more, err := credit.ListByDept(v, dept, kind, page)
+	if err != nil {
+		creditErr(w, err)
+		return
+	}
+	writeJSON200(w, CreditDeptList{Dept: dept, Kind: kind, Height: v.Version(), Page: page, PageSize: credit.PageSize, More: more, Items: items})
+}
