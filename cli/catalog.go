@@ -87,9 +87,16 @@ func catalogGet[T any](ctx context.Context, g *globals, path string, height int6
 				return nil, fmt.Errorf("PROOF INVALID: %w", err)
 			}
 		}
-		a.Verified = fmt.Sprintf("proofs OK: %d entries at height %d under app hash %X (committed in header %d)", len(es), a.Height, a.AppHash, a.Height+1)
+		a.Verified = fmt.Sprintf("proofs OK: %s at height %d under app hash %X (committed in header %d)", plural(len(es), "entry", "entries"), a.Height, a.AppHash, a.Height+1)
 	}
 	return &a, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 func one(e *catalog.Entry) []*catalog.Entry { return []*catalog.Entry{e} }
@@ -612,7 +619,7 @@ func catalogShowCmd(g *globals) *cobra.Command {
 						_ = e.Decode(&at)
 						fmt.Fprintf(w, "%s  %s disputes %s %s %s (owner %s): %s\n", at.ID, at.Dept, at.Target, at.Subject, at.Item, at.Owner, at.Comment)
 					}
-					fmt.Fprintf(w, "%d open disputes at height %d\n", len(a.Data), a.Height)
+					fmt.Fprintf(w, "%s at height %d\n", plural(len(a.Data), "open dispute", "open disputes"), a.Height)
 					printVerified(w, a.Verified)
 				})
 			}
@@ -782,24 +789,60 @@ func printChain(w io.Writer, key string, c *catalog.ItemChain) {
 		_ = c.Source.Decode(&r)
 		fmt.Fprintf(w, "  resource  %s %s (%s)\n", r.Code, r.Name, catalogio.Label("sharing", r.Sharing))
 	}
+	// the source resource's own tables in full; the copies elsewhere counted
+	src := ""
+	if c.Source != nil {
+		var r catalog.Resource
+		if c.Source.Decode(&r) == nil {
+			src = r.Code
+		}
+	}
+	others := map[string]int{}
+	var depts []string
 	for _, e := range c.Tables {
 		var t catalog.Table
 		_ = e.Decode(&t)
+		if t.Resource != src {
+			if others[t.Dept] == 0 {
+				depts = append(depts, t.Dept)
+			}
+			others[t.Dept]++
+			continue
+		}
 		col := ""
 		for _, cl := range t.Columns {
 			if cl.Item == key {
 				col = cl.Column
 			}
 		}
-		fmt.Fprintf(w, "  table     %s column %s (schema SM3 %s)\n", t.ID, col, short(t.SchemaSM3))
+		fmt.Fprintf(w, "  table     %s column %s (schema SM3 %s, v%d)\n", t.ID, col, short(t.SchemaSM3), t.Version)
 	}
-	fmt.Fprintf(w, "  carried by %d resources:", len(c.References))
+	if len(depts) > 0 {
+		n := 0
+		for _, d := range depts {
+			n += others[d]
+		}
+		fmt.Fprintf(w, "  also held in %d other tables:", n)
+		for _, d := range depts {
+			fmt.Fprintf(w, " %s %d", d, others[d])
+		}
+		fmt.Fprintln(w)
+	}
+	refs := map[string]int{}
+	var rdepts []string
 	for _, e := range c.References {
 		var r catalog.Resource
 		_ = e.Decode(&r)
-		fmt.Fprintf(w, " %s(%s)", r.Code, r.Provider)
+		if refs[r.Provider] == 0 {
+			rdepts = append(rdepts, r.Provider)
+		}
+		refs[r.Provider]++
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  carried by %d resources:", len(c.References))
+	for _, d := range rdepts {
+		fmt.Fprintf(w, " %s %d", d, refs[d])
+	}
+	fmt.Fprintln(w, " (-o json lists them)")
 	for _, e := range c.Attestations {
 		var at catalog.Attestation
 		_ = e.Decode(&at)
@@ -972,8 +1015,8 @@ versions.`,
 					if len(probs) > 0 {
 						verb = "the good rows hold"
 					}
-					fmt.Fprintf(w, "%s: %d bad rows; %s %d duties, %d resources (%d data items), %d tables for %s in %d txs (at most %d bytes each)\n",
-						src, len(probs), verb, rep.Duties, rep.Resources, rep.Items, rep.Tables, dept, rep.Txs, rep.MaxBody)
+					fmt.Fprintf(w, "%s: %d bad rows; %s %d duties, %d resources (%d data items), %d tables for %s in %s (at most %d bytes each)\n",
+						src, len(probs), verb, rep.Duties, rep.Resources, rep.Items, rep.Tables, dept, plural(rep.Txs, "tx", "txs"), rep.MaxBody)
 				}); err != nil {
 					return err
 				}
@@ -1006,8 +1049,8 @@ versions.`,
 			_ = bar.Finish()
 			return g.emit(out, rep, func(w io.Writer) {
 				r := rep.Result
-				fmt.Fprintf(w, "imported %s for %s in %d txs (blocks %v)\n  duties    %d new, %d changed, %d unchanged\n  resources %d new, %d changed, %d unchanged (%d data items)\n  tables    %d new, %d changed, %d unchanged\n",
-					src, dept, rep.Txs, rep.Heights, r.Duties.Created, r.Duties.Updated, r.Duties.Unchanged,
+				fmt.Fprintf(w, "imported %s for %s in %s (blocks %v)\n  duties    %d new, %d changed, %d unchanged\n  resources %d new, %d changed, %d unchanged (%d data items)\n  tables    %d new, %d changed, %d unchanged\n",
+					src, dept, plural(rep.Txs, "tx", "txs"), rep.Heights, r.Duties.Created, r.Duties.Updated, r.Duties.Unchanged,
 					r.Resources.Created, r.Resources.Updated, r.Resources.Unchanged, rep.Items, r.Tables.Created, r.Tables.Updated, r.Tables.Unchanged)
 			})
 		},
