@@ -307,8 +307,8 @@ func catalogResolveCmd(g *globals) *cobra.Command {
 		Use:   "resolve ID",
 		Short: "Resolve an open dispute: upheld or dismissed (needs gov:catalog; normally through a governance proposal)",
 		Example: `  govchain catalog resolve AT00000002 --key zwfw-officer --outcome upheld --note "SCJG 应更正映射"
-  # through governance instead of the grant:
-  govchain gov propose --key zwfw-admin --kind execute --action '{"type":"catalog.resolve","body":{"id":"AT00000002","outcome":"upheld","note":"..."}}'`,
+  # through governance instead of the grant (a majority of departments votes):
+  govchain gov propose execute --key zwfw-admin --type catalog.resolve --body '{"id":"AT00000002","outcome":"upheld","note":"..."}'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m.ID = args[0]
@@ -328,7 +328,8 @@ func catalogTransferCmd(g *globals) *cobra.Command {
 		Use:   "transfer-item KEY",
 		Short: "Move a data item's authoritative source to another department (needs gov:catalog; normally through governance)",
 		Example: `  govchain catalog transfer-item 企业.统一社会信用代码 --key zwfw-officer --to RSJ --resource 110108-RSJ-0001 --reason "..."
-  govchain gov propose --key zwfw-admin --kind execute --action '{"type":"catalog.transfer_item","body":{"key":"...","to":"RSJ","reason":"..."}}'`,
+  govchain gov propose execute --key zwfw-admin --type catalog.transfer_item \
+      --body '{"key":"企业开办.开办完成日期","to":"SCJG","reason":"区数据管理联席会议决定"}'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m.Key = args[0]
