@@ -297,6 +297,18 @@ func Parse(rows Rows, dept string) (*Catalog, []Problem) {
 			bad(r, "resource %s has no data item %s", t.Resource, x[4])
 			continue
 		}
+		dup := ""
+		for _, col := range t.Columns {
+			if col.Item == x[4] {
+				dup = "data item " + x[4]
+			} else if col.Column == x[5] {
+				dup = "column " + x[5]
+			}
+		}
+		if dup != "" {
+			bad(r, "table %s maps %s twice", id, dup)
+			continue
+		}
 		t.Columns = append(t.Columns, catalog.Column{Item: x[4], Column: x[5]})
 	}
 	keepT := c.Tables[:0]

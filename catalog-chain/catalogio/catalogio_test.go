@@ -247,7 +247,8 @@ func TestDryRunReportsEveryBadRow(t *testing.T) {
 	write(t, dir, "columns.csv", h(catalogio.ColumnSheet)+
 		"RSJ,cbdwxt,rsj_shbx,t_cbdw,失业登记.失业原因,syyy\n"+
 		"RSJ,cbdwxt,rsj_shbx,t_cbdw,失业登记.不存在,bcz\n"+ // line 3: item not in resource
-		"RSJ,cbdwxt,rsj_shbx,t_none,失业登记.失业原因,syyy\n") // line 4: unknown table
+		"RSJ,cbdwxt,rsj_shbx,t_none,失业登记.失业原因,syyy\n"+ // line 4: unknown table
+		"RSJ,cbdwxt,rsj_shbx,t_cbdw,失业登记.失业原因,syyy2\n") // line 5: item mapped twice
 	rows, probs, err := catalogio.ReadCSVDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -269,6 +270,7 @@ func TestDryRunReportsEveryBadRow(t *testing.T) {
 		{"tables.csv line 3", "schema_sm3"},
 		{"columns.csv line 3", "has no data item 失业登记.不存在"},
 		{"columns.csv line 4", "t_none"},
+		{"columns.csv line 5", "maps data item 失业登记.失业原因 twice"},
 		{"resources.csv line 4", "RSJ has no duty RSJ-ZZ-404"},
 		{"items.csv line 4", "SCJG"},
 		{"resources.csv line 5", "belongs to SCJG"},
