@@ -52,6 +52,7 @@ Start here:
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
 	root.AddCommand(nodeCmd(g), genesisCmd(g), keysCmd(g), txCmd(g), queryCmd(g), statusCmd(g), testnetCmd(g), demoCmd(g), versionCmd(), caCmd(g), govCmd(g))
 	root.AddCommand(certCmd(g))
+	root.AddCommand(creditCmd(g))
 	root.AddCommand(catalogCmd(g))
 	return root
 }
