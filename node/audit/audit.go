@@ -61,6 +61,12 @@ type Options struct {
 	MaxFindings int
 	// FetchChunk heights per fetch and FetchParallel chunks in flight.
 	FetchChunk, FetchParallel int
+	// State, when set, is the audited node's state API: after the replay,
+	// every key of the replayed state at To is read from the node with a
+	// proof and compared (see StateReader). StateSample > 1 checks every
+	// n-th key only.
+	State       StateReader
+	StateSample int
 }
 
 // Run audits the chain served by o.Source. A non-nil error means the audit
@@ -357,6 +363,15 @@ func (a *auditor) run(ctx context.Context) (*Report, error) {
 	}
 	if lastH != to+1 {
 		return nil, fmt.Errorf("source stopped at height %d, expected %d", lastH, to+1)
+	}
+	if o.State != nil {
+		// Header to+1 (its commit verified above) carries the signed app
+		// hash of the state after to.
+		sc, err := a.checkServedState(ctx, o.State, to, lastBlock.Block.AppHash, o.StateSample, max(4, o.Workers))
+		if err != nil {
+			return nil, fmt.Errorf("served-state check: %w", err)
+		}
+		rep.StateChecked = &StateChecked{Height: to, Keys: sc.keys, Mismatched: sc.mismatched, Extra: sc.extra, Sample: o.StateSample}
 	}
 	if o.Checkpoint != "" {
 		// Block to+1 carries the hash of header to and the app hash after to.

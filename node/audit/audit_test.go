@@ -18,8 +18,10 @@ import (
 
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/gov"
+	"github.com/govchain/govchain/node"
 )
 
 // honestChain builds a chain with identity, certificate and governance txs,
@@ -502,3 +504,74 @@ func jsonCopy(t *testing.T, b *types.Block) *types.Block {
 }
 
 var _ = time.Second
+
+// simState serves the sim's state as a node's API would, optionally with
+// tampered values (what an edited database returns: the value read differs
+// from what the tree's hashes commit to) and extra keys.
+type simState struct {
+	s      *sim
+	tamper map[string][]byte
+	extra  []string
+}
+
+func (x simState) Prove(_ context.Context, key string, h int64) (*node.StateResult, error) {
+	r, err := (&node.API{App: x.s.app}).Prove([]byte(key), h, true)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := x.tamper[key]; ok {
+		r.Value, r.Proof.Value = v, v
+	}
+	return r, nil
+}
+
+func (x simState) Keys(_ context.Context, prefix string, h int64) ([]string, error) {
+	v, err := x.s.store.At(h)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	err = state.IteratePrefix(v, []byte(prefix), true, func(k, _ []byte) (bool, error) {
+		out = append(out, string(k))
+		return true, nil
+	})
+	for _, k := range x.extra {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, k)
+		}
+	}
+	return out, err
+}
+
+func TestAuditServedState(t *testing.T) {
+	s, _, _, _ := honestChain(t)
+	rep := runAudit(t, &memSource{s: s}, Options{State: simState{s: s}})
+	if !rep.OK || rep.StateChecked == nil || rep.StateChecked.Keys < 20 || rep.StateChecked.Mismatched != 0 {
+		t.Fatalf("honest state: ok %v %+v %+v", rep.OK, rep.StateChecked, rep.Failures)
+	}
+	// a certificate record whose status the node's database now says revoked
+	var key string
+	v, _ := s.store.At(rep.To)
+	_ = state.IteratePrefix(v, []byte("cert/rec/"), true, func(k, _ []byte) (bool, error) {
+		key = string(k)
+		return false, nil
+	})
+	orig, _ := v.Get([]byte(key))
+	forged := bytes.Replace(orig, []byte(`"status":"valid"`), []byte(`"status":"revoked"`), 1)
+	if bytes.Equal(orig, forged) {
+		t.Fatalf("record %s has no valid status: %s", key, orig)
+	}
+	rep = runAudit(t, &memSource{s: s}, Options{State: simState{s: s, tamper: map[string][]byte{key: forged}, extra: []string{"cert/rec/ffff"}}})
+	if rep.OK || rep.StateChecked.Mismatched != 1 || rep.StateChecked.Extra != 1 || len(rep.Failures) != 2 {
+		t.Fatalf("tampered state: %+v %+v", rep.StateChecked, rep.Failures)
+	}
+	for _, f := range rep.Failures {
+		if f.Kind != KindState || f.Height != rep.To {
+			t.Errorf("failure %+v", f)
+		}
+	}
+	joined := rep.Failures[0].Reason + rep.Failures[1].Reason
+	if !strings.Contains(joined, key) || !strings.Contains(joined, "does not verify") || !strings.Contains(joined, "cert/rec/ffff") {
+		t.Fatalf("reasons should name the key, the failed proof and the extra key: %s", joined)
+	}
+}

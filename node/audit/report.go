@@ -27,6 +27,7 @@ const (
 	KindEvents           = "events"            // events differ from the replay
 	KindEvidence         = "evidence"          // evidence in a block does not verify
 	KindCheckpoint       = "checkpoint"        // the chain differs from a saved checkpoint
+	KindState            = "state"             // the node serves state that differs from the replay
 	KindEquivocation     = "equivocation"      // verified double signing (anomaly)
 	KindTxRejected       = "tx_rejected"       // a tx in a block failed on execution (anomaly)
 	KindValidatorChange  = "validator_change"  // validator set changed (anomaly)
@@ -62,6 +63,16 @@ type Resumed struct {
 	Skipped    string    `json:"skipped"`
 }
 
+// StateChecked is the outcome of comparing the node's served state at
+// Height with the replay.
+type StateChecked struct {
+	Height     int64 `json:"height"`
+	Keys       int   `json:"keys"`
+	Mismatched int   `json:"mismatched"`
+	Extra      int   `json:"extra"`
+	Sample     int   `json:"sample,omitempty"`
+}
+
 // Report is the outcome of an audit.
 type Report struct {
 	OK            bool   `json:"ok"`
@@ -86,6 +97,8 @@ type Report struct {
 	AppHash            string   `json:"app_hash"` // replayed state after To
 	Resumed            *Resumed `json:"resumed,omitempty"`
 	CheckpointHeight   int64    `json:"checkpoint_height,omitempty"`
+	// StateChecked reports the served-state check (nil when not run).
+	StateChecked *StateChecked `json:"state_checked,omitempty"`
 
 	Started            time.Time `json:"started"`
 	Finished           time.Time `json:"finished"`
@@ -118,6 +131,9 @@ func (r *Report) Summary() string {
 		fmt.Fprintf(&b, "  resumed from checkpoint at height %d: %s\n", r.Resumed.Height, r.Resumed.Skipped)
 	}
 	fmt.Fprintf(&b, "  app hash after %d: %s (matches header %d: %v)\n", r.To, r.AppHash, r.To+1, r.OK || !r.hasKind(KindAppHash))
+	if sc := r.StateChecked; sc != nil {
+		fmt.Fprintf(&b, "  served state at %d: %d keys read with proofs, %d differ from the replay, %d extra keys on the node\n", sc.Height, sc.Keys, sc.Mismatched, sc.Extra)
+	}
 	fmt.Fprintf(&b, "  %.1f s, %.0f tx/s end to end, replay alone %.0f tx/s, %d workers on %d cores\n", r.Seconds, r.TxsPerSecond, r.ReplayTxsPerSecond, r.Workers, r.Cores)
 	fmt.Fprintf(&b, "  failures: %d, anomalies: %d, equivocations: %d\n", r.FailureCount, r.AnomalyCount, len(r.Equivocations))
 	return b.String()
