@@ -38,9 +38,10 @@ turned into the salted reference locally (salt from credit/params) and the
 number itself only goes into the encrypted details.
 
 Details are encrypted here with SM4-GCM under a fresh key per event; the key
-is wrapped with SM2 for the admin key of each department in --readers (your
-own department always) and for your own key. Only those keys can read them
-(govchain credit show ID --decrypt --key K).
+is wrapped with SM2 for the active keys (admin and officers; --wrap-keys admin:
+admin keys only) of each department in --readers (your own department always)
+and for your own key. Only those keys can read them (govchain credit show ID
+--decrypt --key K).
 
 Kinds: licence 行政许可, penalty 行政处罚, redlist 守信激励, blacklist 失信联合惩戒,
 commitment 信用承诺, repair 信用修复. Recording kind K needs the grant credit:K.`,
@@ -228,7 +229,7 @@ func (e *creditEventFlags) register(c *cobra.Command, subject bool) {
 	c.Flags().StringVar(&e.details, "details", "", "details text (encrypted)")
 	c.Flags().StringVar(&e.detailsFile, "details-file", "", "or a file whose content is the details text (encrypted)")
 	c.Flags().StringVar(&e.readers, "readers", "", "departments that may read the details, comma-separated, or all (your department always can)")
-	c.Flags().StringVar(&e.wrapKeys, "wrap-keys", creditio.WrapAdmin, "which keys of a reader department get the data key: admin (its admin keys) or all (every active key)")
+	c.Flags().StringVar(&e.wrapKeys, "wrap-keys", creditio.WrapAll, "which keys of a reader department get the data key: all (every active key: admin and officers) or admin (its admin keys only, fewer wraps)")
 }
 
 // build completes ev (kind, subject, repairs set by the caller) and seals
@@ -621,8 +622,8 @@ func creditShowCmd(g *globals) *cobra.Command {
 		Short: "Show a credit event with its proof; --decrypt opens the details with your department's key",
 		Long: `Show one event, its proof checked here, and its status at the height
 (published, ended, repaired). With --decrypt --key K, the details are opened
-locally: K must be a key the data key was wrapped for (the admin key of an
-authorised department, or the key that recorded the event).`,
+locally: K must be a key the data key was wrapped for (a key of an authorised
+department, or the key that recorded the event).`,
 		Example: `  govchain credit show 000000000001
   govchain credit show 000000000001 --decrypt --key rsj-admin --home .testnets/demo`,
 		Args: cobra.ExactArgs(1),
@@ -843,7 +844,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 				return err
 			}
 			bar = progressbar.NewOptions(len(evs), progressbar.OptionSetWriter(errOut), progressbar.OptionSetDescription("recording"),
-				progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("events"), progressbar.OptionClearOnFinish())
+				progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 			done := 0
 			var sendErr error
 			for _, b := range batches {
@@ -875,7 +876,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "check every row (locally and against the chain), report bad rows, send nothing")
 	c.Flags().BoolVar(&skipBad, "skip-bad", false, "import the valid rows even if some are bad")
 	c.Flags().StringVar(&readers, "readers", "", "departments that may read the details, comma-separated, or all")
-	c.Flags().StringVar(&wrapKeys, "wrap-keys", creditio.WrapAdmin, "admin or all (see credit record --help)")
+	c.Flags().StringVar(&wrapKeys, "wrap-keys", creditio.WrapAll, "all or admin (see credit record --help)")
 	c.Flags().IntVar(&batch, "batch", 200, "events per transaction")
 	c.Flags().IntVar(&maxBytes, "max-tx-bytes", 900_000, "approximate bound of one transaction's body")
 	return c

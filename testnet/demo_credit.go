@@ -57,8 +57,8 @@ type CreditDemoResult struct {
 	Readers      []string // departments the details are wrapped for
 }
 
-// demoReaders reads the identity registry and picks the admin keys of
-// depts plus self.
+// demoReaders reads the identity registry and picks every active key of
+// depts (admins and officers) plus self.
 func demoReaders(ctx context.Context, c *client.Client, depts []string, self *smcrypto.PrivateKey) ([]creditio.Reader, error) {
 	var ds []identity.Department
 	ents, err := c.ListAll(ctx, "id/dept/")
@@ -83,7 +83,7 @@ func demoReaders(ctx context.Context, c *client.Client, depts []string, self *sm
 		}
 		as = append(as, a)
 	}
-	return creditio.SelectReaders(ds, as, depts, creditio.WrapAdmin, self.PublicKey())
+	return creditio.SelectReaders(ds, as, depts, creditio.WrapAll, self.PublicKey())
 }
 
 // SeedCredit records, on three demo companies and one fictional person, a

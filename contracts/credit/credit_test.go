@@ -410,7 +410,7 @@ func TestEnvelope(t *testing.T) {
 	}
 	for _, k := range []*smcrypto.PrivateKey{c.Depts[wjw].Admin, wjwOp, c.Depts[zwfw].Admin} {
 		_, err := creditio.Open(rec, k)
-		if !errors.Is(err, creditio.ErrNoWrap) || !strings.Contains(err.Error(), "wrapped only for RSJ key") {
+		if !errors.Is(err, creditio.ErrNoWrap) || !strings.Contains(err.Error(), "wrapped only for RSJ (keys") {
 			t.Fatalf("key %s of another department: %v", k.PublicKey().ID(), err)
 		}
 	}

@@ -91,13 +91,17 @@ func Open(r *credit.Record, k *smcrypto.PrivateKey) ([]byte, error) {
 	var wrap *credit.Wrap
 	var readers []string
 	for i, w := range r.Details.Wraps {
-		readers = append(readers, w.Dept+" key "+w.KeyID)
+		if i == 0 || w.Dept != r.Details.Wraps[i-1].Dept {
+			readers = append(readers, w.Dept+" (keys "+w.KeyID)
+		} else {
+			readers[len(readers)-1] += ", " + w.KeyID
+		}
 		if w.KeyID == id {
 			wrap = &r.Details.Wraps[i]
 		}
 	}
 	if wrap == nil {
-		return nil, fmt.Errorf("%w: event %s's details are wrapped only for %s; key %s is not one of them", ErrNoWrap, r.ID, strings.Join(readers, ", "), id)
+		return nil, fmt.Errorf("%w: the details of event %s are wrapped only for %s); key %s is not one of them", ErrNoWrap, r.ID, strings.Join(readers, "), "), id)
 	}
 	key, err := k.Decrypt(wrap.WrappedKey)
 	if err != nil {

@@ -278,3 +278,53 @@ func TestImportKeepsPersonalDataOffChain(t *testing.T) {
 		t.Fatal("WJW decrypted")
 	}
 }
+
+// TestSelectReaders: admin mode wraps for admins, all mode for every active
+// key; the recording key always; inactive keys and departments never.
+func TestSelectReaders(t *testing.T) {
+	key := func() *smcrypto.PrivateKey { k, _ := smcrypto.GenerateKey(); return k }
+	acct := func(dept string, k *smcrypto.PrivateKey, status string, roles ...string) identity.Account {
+		return identity.Account{KeyID: k.PublicKey().ID(), PublicKey: k.PublicKey().Bytes(), Dept: dept, Roles: roles, Status: status}
+	}
+	rsjAdmin, rsjOfficer, rsjGone, scjgAdmin, scjgOfficer, mzjAdmin := key(), key(), key(), key(), key(), key()
+	depts := []identity.Department{{Code: "RSJ", Status: identity.StatusActive}, {Code: "SCJG", Status: identity.StatusActive}, {Code: "MZJ", Status: identity.StatusSuspended}}
+	accts := []identity.Account{
+		acct("RSJ", rsjAdmin, identity.StatusActive, identity.RoleAdmin, identity.RoleOperator),
+		acct("RSJ", rsjOfficer, identity.StatusActive, identity.RoleOperator),
+		acct("RSJ", rsjGone, identity.StatusRevoked, identity.RoleOperator),
+		acct("SCJG", scjgAdmin, identity.StatusActive, identity.RoleAdmin, identity.RoleOperator),
+		acct("SCJG", scjgOfficer, identity.StatusActive, identity.RoleOperator),
+		acct("MZJ", mzjAdmin, identity.StatusActive, identity.RoleAdmin),
+	}
+	ids := func(rs []creditio.Reader) map[string]bool {
+		m := map[string]bool{}
+		for _, r := range rs {
+			m[r.KeyID] = true
+		}
+		return m
+	}
+	id := func(k *smcrypto.PrivateKey) string { return k.PublicKey().ID().String() }
+	rs, err := creditio.SelectReaders(depts, accts, []string{"RSJ", "SCJG"}, creditio.WrapAdmin, scjgOfficer.PublicKey())
+	if m := ids(rs); err != nil || len(m) != 3 || !m[id(rsjAdmin)] || !m[id(scjgAdmin)] || !m[id(scjgOfficer)] {
+		t.Fatalf("admin mode: %v %v", m, err)
+	}
+	rs, err = creditio.SelectReaders(depts, accts, []string{"RSJ", "SCJG"}, creditio.WrapAll, scjgOfficer.PublicKey())
+	if m := ids(rs); err != nil || len(m) != 4 || !m[id(rsjOfficer)] || m[id(rsjGone)] {
+		t.Fatalf("all mode: %v %v", m, err)
+	}
+	if _, err := creditio.SelectReaders(depts, accts, []string{"MZJ"}, creditio.WrapAll, nil); err == nil || !strings.Contains(err.Error(), "MZJ is not active") {
+		t.Fatalf("suspended department: %v", err)
+	}
+	// an officer of an authorised department opens an all-mode envelope
+	env, err := creditio.Seal(credit.KindPenalty, uscc(1), "罚1", []byte("secret"), rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &credit.Record{ID: "000000000001", Kind: credit.KindPenalty, SubjectRef: uscc(1), DecisionNo: "罚1", Details: env}
+	if pt, err := creditio.Open(rec, rsjOfficer); err != nil || string(pt) != "secret" {
+		t.Fatalf("RSJ officer: %q %v", pt, err)
+	}
+	if _, err := creditio.Open(rec, mzjAdmin); err == nil || !strings.Contains(err.Error(), "wrapped only for RSJ (keys ") {
+		t.Fatalf("MZJ: %v", err)
+	}
+}
