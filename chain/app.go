@@ -48,6 +48,11 @@ type App struct {
 		time   time.Time
 	}
 	lastBlockTime time.Time
+	// SM2 attestations (vote extensions), see attest_app.go
+	attestKey     *smcrypto.PrivateKey
+	veEnable      int64
+	lastBlockHash []byte
+	pendingHash   []byte
 	metrics       *metrics
 }
 
@@ -79,6 +84,8 @@ func NewApp(store *state.Store, mods ...module.Module) (*App, error) {
 		}
 		a.chainID = loadChainID(view)
 		a.lastBlockTime = loadBlockTime(view)
+		a.veEnable = loadInt64(view, attestEnableKey)
+		a.lastBlockHash, _ = view.Get(blockHashKey)
 	}
 	a.checkState = a.newCheckState()
 	return a, nil
@@ -167,6 +174,12 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if err := cache.Set(chainIDKey, []byte(req.ChainId)); err != nil {
 		return nil, err
 	}
+	if cp := req.ConsensusParams; cp != nil && cp.Feature != nil && cp.Feature.VoteExtensionsEnableHeight != nil {
+		a.veEnable = cp.Feature.VoteExtensionsEnableHeight.Value
+	}
+	if err := cache.Set(attestEnableKey, int64Bytes(a.veEnable)); err != nil {
+		return nil, err
+	}
 	idRaw, _ := json.Marshal(g.Identity)
 	for _, m := range a.modules {
 		raw := g.Modules[m.Name()]
@@ -186,6 +199,9 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 		return nil, err
 	}
 	a.chainID, a.params = req.ChainId, g.Params
+	// Until block 1, "the last block time" is the genesis time: certificate
+	// windows (txs, attestations) are judged against it.
+	a.lastBlockTime = req.Time
 	// Until block 1 commits, mempool txs must see the genesis state; the
 	// check cache never writes back, so reading the working tree is safe.
 	a.checkState = state.NewCache(a.store.Working())
@@ -229,23 +245,24 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	return &abci.CheckTxResponse{Code: res.Code, Codespace: res.Codespace, Log: res.Log, Data: res.Data}, nil
 }
 
-// PrepareProposal keeps CometBFT's order and drops what does not fit.
+// PrepareProposal opens the block with the SM2 quorum certificate of the
+// previous height (when attestations are on), then keeps CometBFT's order
+// and drops what does not fit.
 func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
-	var total int64
-	txs := make([][]byte, 0, len(req.Txs))
-	for _, t := range req.Txs {
-		if total+int64(len(t)) > req.MaxTxBytes {
-			break
-		}
-		total += int64(len(t))
-		txs = append(txs, t)
-	}
-	return &abci.PrepareProposalResponse{Txs: txs}, nil
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return &abci.PrepareProposalResponse{Txs: a.prepareWithQC(req)}, nil
 }
 
-// ProcessProposal accepts any proposal: invalid txs inside a block are
-// recorded with their error code rather than halting the chain.
-func (a *App) ProcessProposal(context.Context, *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+// ProcessProposal rejects a block without a valid quorum certificate;
+// otherwise it accepts: invalid txs inside a block are recorded with their
+// error code rather than halting the chain.
+func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.processQC(req); err != nil {
+		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
+	}
 	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
 }
 
@@ -254,11 +271,18 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	defer a.mu.Unlock()
 	working := a.store.Working()
 	bctx := blockCtx{chainID: a.chainID, height: req.Height, time: req.Time}
-	results := make([]*abci.ExecTxResult, len(req.Txs))
+	results := make([]*abci.ExecTxResult, 0, len(req.Txs))
+	qcRes, txs, err := a.finalizeQC(working, req)
+	if err != nil {
+		return nil, err
+	}
+	if qcRes != nil {
+		results = append(results, qcRes)
+	}
 	var updates []module.ValidatorUpdate
-	for i, raw := range req.Txs {
+	for _, raw := range txs {
 		r := a.runTxAt(working, raw, bctx, false)
-		results[i] = r.exec()
+		results = append(results, r.exec())
 		updates = append(updates, r.valUpdates...)
 	}
 	var events []abci.Event
@@ -283,6 +307,12 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	if err := working.Set(blockTimeKey, []byte(req.Time.UTC().Format(time.RFC3339Nano))); err != nil {
 		return nil, err
 	}
+	if len(req.Hash) > 0 {
+		if err := working.Set(blockHashKey, req.Hash); err != nil {
+			return nil, err
+		}
+	}
+	a.pendingHash = req.Hash
 	// Parameters may have been changed by governance in this block.
 	if p, err := LoadParams(working); err == nil {
 		a.params = p
@@ -303,6 +333,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 		return nil, fmt.Errorf("chain: commit height %d: %w", a.pending.height, err)
 	}
 	a.lastBlockTime = a.pending.time
+	a.lastBlockHash = a.pendingHash
 	a.checkState = a.newCheckState()
 	return &abci.CommitResponse{}, nil
 }

@@ -53,15 +53,20 @@ func nodeCmd(g *globals) *cobra.Command {
 	initCmd.Flags().StringVar(&passFile, "passphrase-file", "", "file holding the passphrase for the SM2 key (else env GOVCHAIN_PASSPHRASE)")
 	_ = initCmd.MarkFlagRequired("dept")
 
+	var startPass string
 	startCmd := &cobra.Command{
 		Use:     "start",
 		Short:   "Run the validator until SIGINT/SIGTERM",
-		Example: "  govchain node start --home /srv/govchain",
+		Example: "  govchain node start --home /srv/govchain --passphrase-file /etc/govchain/passphrase",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			pass, err := readPassphrase(startPass)
+			if err != nil {
+				return fmt.Errorf("the node signs an SM2 attestation of every block with the department key: %w", err)
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			n, err := node.Start(ctx, node.Home(g.home), cmd.ErrOrStderr())
+			n, err := node.Start(ctx, node.Home(g.home), cmd.ErrOrStderr(), pass)
 			if err != nil {
 				return err
 			}
@@ -71,6 +76,7 @@ func nodeCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+	startCmd.Flags().StringVar(&startPass, "passphrase-file", "", "passphrase of the department's SM2 key (else env GOVCHAIN_PASSPHRASE)")
 	setPeers := &cobra.Command{
 		Use:     "set-peers PEER[,PEER...]",
 		Short:   "Write the persistent peers (node_id@host:port, as printed by `genesis build`) into config.toml",

@@ -101,13 +101,17 @@ func writeErr(w http.ResponseWriter, status int, codespace string, code uint32, 
 	writeJSONStatus(w, status, Error{Codespace: codespace, Code: code, Message: msg})
 }
 
-// Status is GET /v1/status.
+// Status is GET /v1/status. Height is the last height the application has
+// committed (state queries answer at it) and AppHash that state's root;
+// BlockHeight is CometBFT's block store height, which can be one ahead
+// while the app is still committing.
 type Status struct {
 	ChainID       string   `json:"chain_id"`
 	Dept          string   `json:"dept"`
 	NodeID        string   `json:"node_id"`
 	Height        int64    `json:"height"`
 	AppHash       string   `json:"app_hash"`
+	BlockHeight   int64    `json:"block_height"`
 	BlockTime     string   `json:"block_time"`
 	CatchingUp    bool     `json:"catching_up"`
 	Validators    int      `json:"validators"`
@@ -120,8 +124,9 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
 		return
 	}
+	v, root := a.App.Store().LastCommit()
 	s := Status{ChainID: st.NodeInfo.Network, Dept: a.Dept, NodeID: string(st.NodeInfo.ID()),
-		Height: st.SyncInfo.LatestBlockHeight, AppHash: fmt.Sprintf("%X", st.SyncInfo.LatestAppHash),
+		Height: v, AppHash: fmt.Sprintf("%X", root), BlockHeight: st.SyncInfo.LatestBlockHeight,
 		BlockTime: st.SyncInfo.LatestBlockTime.UTC().Format(time.RFC3339), CatchingUp: st.SyncInfo.CatchingUp}
 	if vals, err := a.RPC.Validators(r.Context(), nil, nil, nil); err == nil {
 		s.Validators = vals.Total

@@ -56,7 +56,7 @@ func startOne(t *testing.T) (*node.Node, *testnet.Network) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		shared, sharedErr = node.Start(ctx, node.Home(sharedNet.Nodes[0].Home), io.Discard)
+		shared, sharedErr = node.Start(ctx, node.Home(sharedNet.Nodes[0].Home), io.Discard, []byte(testnet.Passphrase))
 		if sharedErr == nil {
 			_, sharedErr = sharedNet.Client(0).WaitHeight(ctx, 2)
 		}

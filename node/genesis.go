@@ -24,6 +24,12 @@ type GenesisOptions struct {
 	Grants map[string][]string
 	// RootCAs are the district root CA certificates (DER).
 	RootCAs [][]byte
+	// AdminCerts are department certificates (DER) of the admin keys, by
+	// department code (optional).
+	AdminCerts map[string][]byte
+	// NoAttestations turns SM2 block attestations (vote extensions) off;
+	// benchmarks compare both.
+	NoAttestations bool
 }
 
 // BuildGenesis makes CometBFT's genesis document from the founding
@@ -54,6 +60,11 @@ func BuildGenesis(o GenesisOptions, depts []DeptInfo) (*cmttypes.GenesisDoc, err
 	ag.Identity.RootCAs = o.RootCAs
 	doc := &cmttypes.GenesisDoc{ChainID: o.ChainID, GenesisTime: o.GenesisTime, InitialHeight: 1,
 		ConsensusParams: cmttypes.DefaultConsensusParams()}
+	if !o.NoAttestations {
+		// Every precommit from height 1 carries the department's SM2
+		// attestation (chain/attest).
+		doc.ConsensusParams.Feature.VoteExtensionsEnableHeight = 1
+	}
 	seen := map[string]bool{}
 	for _, d := range sorted {
 		if seen[d.Code] {
@@ -67,6 +78,7 @@ func BuildGenesis(o GenesisOptions, depts []DeptInfo) (*cmttypes.GenesisDoc, err
 		ag.Identity.Departments = append(ag.Identity.Departments, identity.GenesisDept{
 			Code: d.Code, Name: d.Name, AdminPublicKey: d.AdminPublicKey,
 			Grants:           o.Grants[d.Code],
+			AdminCert:        o.AdminCerts[d.Code],
 			Validator:        &identity.Validator{Type: ed25519.KeyType, PubKey: d.ValidatorPubKey, Power: o.Power},
 			ValidatorAddress: pk.Address().String(),
 		})

@@ -37,7 +37,11 @@ type Node struct {
 
 // Start opens state, starts CometBFT with the app in-process and serves the
 // HTTP API. Stop it with Stop.
-func Start(ctx context.Context, h Home, logOut io.Writer) (*Node, error) {
+//
+// passphrase decrypts the department's SM2 key, with which the node signs
+// an attestation of every block it precommits; nil runs without it (the
+// other validators then reject this node's precommits).
+func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*Node, error) {
 	conf, err := h.LoadConfig()
 	if err != nil {
 		return nil, err
@@ -65,6 +69,16 @@ func Start(ctx context.Context, h Home, logOut io.Writer) (*Node, error) {
 	if err != nil {
 		store.Close()
 		return nil, err
+	}
+	if passphrase != nil {
+		k, err := h.LoadDeptKey(passphrase)
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("department key (needed to attest blocks): %w", err)
+		}
+		app.SetAttester(k)
+	} else {
+		logger.Error("no department key loaded: this validator's precommits carry no SM2 attestation and will be rejected; pass --passphrase-file or set GOVCHAIN_PASSPHRASE")
 	}
 	n, err := startComet(ctx, cfg, app, logger)
 	if err != nil {

@@ -71,6 +71,8 @@ type Options struct {
 	GenesisModules map[string]json.RawMessage
 	// Grants per department code (e.g. "issuer:BL").
 	Grants map[string][]string
+	// NoAttestations turns SM2 block attestations off (benchmarks).
+	NoAttestations bool
 }
 
 // Network is a local network on disk, optionally with processes it started.
@@ -133,7 +135,21 @@ func Create(dir string, o Options) (*Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := node.BuildGenesis(node.GenesisOptions{ChainID: o.ChainID, Modules: o.GenesisModules, Grants: o.Grants, RootCAs: [][]byte{root.Cert.Raw}}, infos)
+	// Each department's admin key gets a department certificate from it, so
+	// a CRL can revoke a whole department's key (and its attestations).
+	adminCerts := map[string][]byte{}
+	for _, info := range infos {
+		pub, err := smcrypto.ParsePublicKey(info.AdminPublicKey)
+		if err != nil {
+			return nil, err
+		}
+		_, der, err := root.Issue(ca.Request{Kind: ca.KindDepartment, Dept: info.Code, DeptName: info.Name, Name: info.Name, PublicKey: pub, NotBefore: time.Now().Add(-time.Hour)})
+		if err != nil {
+			return nil, err
+		}
+		adminCerts[info.Code] = der
+	}
+	doc, err := node.BuildGenesis(node.GenesisOptions{ChainID: o.ChainID, Modules: o.GenesisModules, Grants: o.Grants, RootCAs: [][]byte{root.Cert.Raw}, AdminCerts: adminCerts, NoAttestations: o.NoAttestations}, infos)
 	if err != nil {
 		return nil, err
 	}
@@ -259,6 +275,7 @@ func (n *Network) StartNode(i int) error {
 		return err
 	}
 	cmd := exec.Command(n.Binary, "node", "start", "--home", ni.Home)
+	cmd.Env = append(os.Environ(), "GOVCHAIN_PASSPHRASE="+Passphrase)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {

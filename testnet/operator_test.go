@@ -68,6 +68,7 @@ func TestOperatorGuide(t *testing.T) {
 		}
 		p := exec.Command(binary, "node", "start", "--home", d.code)
 		p.Dir = dir
+		p.Env = append(os.Environ(), "GOVCHAIN_PASSPHRASE=choose-a-long-passphrase")
 		logf, _ := os.Create(filepath.Join(dir, d.code+".log"))
 		p.Stdout, p.Stderr = logf, logf
 		if err := p.Start(); err != nil {

@@ -3,9 +3,13 @@
 package chaintest
 
 import (
+	"fmt"
+
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
+	gogotypes "github.com/cosmos/gogoproto/types"
 	"testing"
 	"time"
 
@@ -13,6 +17,7 @@ import (
 	"github.com/cometbft/cometbft/crypto/ed25519"
 
 	"github.com/govchain/govchain/chain"
+	"github.com/govchain/govchain/chain/attest"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/smcrypto"
@@ -40,6 +45,11 @@ type Chain struct {
 	Depts  []Dept
 	Height int64
 	seqs   map[smcrypto.KeyID]uint64
+	attest bool
+	// AttestBy lists the departments (indexes) whose keys sign QCs; nil = all.
+	AttestBy []int
+	// AttestKeys overrides the key department i attests with.
+	AttestKeys map[int]*smcrypto.PrivateKey
 }
 
 // Options customise New.
@@ -55,6 +65,10 @@ type Options struct {
 	IdentityRoots [][]byte
 	// Grants per department code (chaintest codes: ZWFW SCJG RSJ WJW ZJW JW MZJ SFJ).
 	Grants map[string][]string
+	// Attest turns SM2 attestations on (vote extensions from height 1):
+	// every block from 2 on opens with a QC of the previous height signed
+	// by the departments in AttestBy (all by default).
+	Attest bool
 	// NoFirstBlock leaves genesis uncommitted (New commits an empty block 1
 	// by default so tests start from committed state).
 	NoFirstBlock bool
@@ -105,7 +119,12 @@ func New(t testing.TB, o Options) *Chain {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.InitChain(context.Background(), &abci.InitChainRequest{ChainId: ChainID, Time: Genesis0, InitialHeight: 1, AppStateBytes: raw, Validators: vals}); err != nil {
+	req := &abci.InitChainRequest{ChainId: ChainID, Time: Genesis0, InitialHeight: 1, AppStateBytes: raw, Validators: vals}
+	if o.Attest {
+		c.attest = true
+		req.ConsensusParams = &cmtproto.ConsensusParams{Feature: &cmtproto.FeatureParams{VoteExtensionsEnableHeight: &gogotypes.Int64Value{Value: 1}}}
+	}
+	if _, err := app.InitChain(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
 	if !o.NoFirstBlock {
@@ -157,7 +176,12 @@ func (c *Chain) Block(txs ...[]byte) *abci.FinalizeBlockResponse {
 func (c *Chain) BlockAt(t time.Time, txs ...[]byte) *abci.FinalizeBlockResponse {
 	c.T.Helper()
 	c.Height++
-	r, err := c.App.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Txs: txs, Height: c.Height, Time: t})
+	req := &abci.FinalizeBlockRequest{Txs: txs, Height: c.Height, Time: t, Hash: BlockHash(c.Height)}
+	if c.attest && c.Height >= 2 {
+		req.DecidedLastCommit = c.LastCommit()
+		req.Txs = append([][]byte{attest.EncodeTx(c.QC(c.Height - 1))}, txs...)
+	}
+	r, err := c.App.FinalizeBlock(context.Background(), req)
 	if err != nil {
 		c.T.Fatal(err)
 	}
@@ -172,10 +196,50 @@ func (c *Chain) BlockAt(t time.Time, txs ...[]byte) *abci.FinalizeBlockResponse 
 	return r
 }
 
+// BlockHash is the (fake) block hash the harness gives height h.
+func BlockHash(h int64) []byte {
+	d := smcrypto.SM3([]byte(fmt.Sprintf("block %d", h)))
+	return d[:]
+}
+
+// LastCommit lists every department's validator with power 10.
+func (c *Chain) LastCommit() abci.CommitInfo {
+	var ci abci.CommitInfo
+	for _, d := range c.Depts {
+		ci.Votes = append(ci.Votes, abci.VoteInfo{Validator: abci.Validator{Address: d.Val.PubKey().Address(), Power: 10}, BlockIdFlag: cmtproto.BlockIDFlagCommit})
+	}
+	return ci
+}
+
+// QC builds the quorum certificate of height h signed by AttestBy.
+func (c *Chain) QC(h int64) *attest.QC {
+	q := &attest.QC{ChainID: ChainID, Height: h, BlockHash: BlockHash(h), TotalPower: int64(10 * len(c.Depts))}
+	by := c.AttestBy
+	if by == nil {
+		for i := range c.Depts {
+			by = append(by, i)
+		}
+	}
+	for _, i := range by {
+		k := c.Depts[i].Admin
+		if o, ok := c.AttestKeys[i]; ok {
+			k = o
+		}
+		sig, err := k.Sign(attest.SignBytes(ChainID, h, BlockHash(h)))
+		if err != nil {
+			c.T.Fatal(err)
+		}
+		q.Attestations = append(q.Attestations, attest.Attestation{Validator: attest.AddressHex(c.Depts[i].Val.PubKey().Address()), Power: 10, Dept: c.Depts[i].Code, KeyID: k.PublicKey().ID(), Sig: sig})
+	}
+	q.Sort()
+	return q
+}
+
 // MustOK delivers raw in its own block and fails the test unless it succeeds.
 func (c *Chain) MustOK(raw []byte) *abci.ExecTxResult {
 	c.T.Helper()
-	r := c.Block(raw).TxResults[0]
+	res := c.Block(raw).TxResults
+	r := res[len(res)-1] // after the QC, if any
 	if r.Code != 0 {
 		c.T.Fatalf("tx failed: %s/%d %s", r.Codespace, r.Code, r.Log)
 	}

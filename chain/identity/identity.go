@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/govchain/govchain/ca"
@@ -75,10 +76,15 @@ type Account struct {
 	StatusReason string         `json:"status_reason,omitempty"`
 }
 
-func DeptKey(code string) []byte            { return module.Key("id", "dept", code) }
-func AccountKey(id smcrypto.KeyID) []byte   { return module.Key("id", "acct", id.String()) }
-func SequenceKey(id smcrypto.KeyID) []byte  { return module.Key("id", "seq", id.String()) }
-func ValidatorKey(addressHex string) []byte { return module.Key("id", "val", addressHex) }
+func DeptKey(code string) []byte           { return module.Key("id", "dept", code) }
+func AccountKey(id smcrypto.KeyID) []byte  { return module.Key("id", "acct", id.String()) }
+func SequenceKey(id smcrypto.KeyID) []byte { return module.Key("id", "seq", id.String()) }
+
+// ValidatorKey maps a CometBFT validator address (hex, either case; stored
+// upper-case as CometBFT prints it) to its department.
+func ValidatorKey(addressHex string) []byte {
+	return module.Key("id", "val", strings.ToUpper(addressHex))
+}
 
 var deptCode = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{1,31}$`)
 
@@ -329,6 +335,20 @@ func (Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 			Roles: append([]string{RoleAdmin, RoleOperator}, gd.Roles...), Status: StatusActive, Cert: gd.AdminCert}
 		if ok, _ := ctx.Store.Has(AccountKey(a.KeyID)); ok {
 			return fmt.Errorf("identity genesis: admin key of %s reused", gd.Code)
+		}
+		if len(gd.AdminCert) > 0 {
+			sub, caID, c, err := VerifyIdentityCert(ctx.Store, gd.AdminCert, ctx.Time)
+			if err != nil {
+				return fmt.Errorf("identity genesis: department %s admin certificate: %w", gd.Code, err)
+			}
+			if sub.KeyID != a.KeyID || sub.Dept != gd.Code {
+				return fmt.Errorf("identity genesis: department %s admin certificate is for %s key %s", gd.Code, sub.Dept, sub.KeyID)
+			}
+			a.CertCA, a.CertSerial = caID, ca.Serial(c.SerialNumber)
+			a.NotBefore, a.NotAfter = c.NotBefore.Unix(), c.NotAfter.Unix()
+			if err := ctx.Store.Set(CertIndexKey(caID, a.CertSerial), []byte(a.KeyID.String())); err != nil {
+				return err
+			}
 		}
 		if err := PutAccount(ctx.Store, a); err != nil {
 			return err

@@ -1,0 +1,123 @@
+package chain_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/govchain/govchain/chain"
+	"github.com/govchain/govchain/chain/attest"
+	"github.com/govchain/govchain/chain/chaintest"
+	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/proof"
+)
+
+func TestQCStoredAndProvable(t *testing.T) {
+	c := chaintest.New(t, chaintest.Options{Attest: true})
+	for i := 0; i < 4; i++ {
+		c.Block()
+	}
+	view := c.View()
+	for h := int64(1); h < c.Height; h++ {
+		val, ops, err := view.Prove(chain.AttestKey(h))
+		if err != nil || val == nil {
+			t.Fatalf("QC of height %d missing: %v", h, err)
+		}
+		if err := proof.VerifyMembership(view.Hash(), chain.AttestKey(h), val, ops); err != nil {
+			t.Fatalf("QC proof at %d: %v", h, err)
+		}
+		var q attest.QC
+		if err := json.Unmarshal(val, &q); err != nil {
+			t.Fatal(err)
+		}
+		if q.Height != h || len(q.Attestations) != 4 || !q.Quorum() {
+			t.Fatalf("QC %d: %+v", h, q)
+		}
+	}
+}
+
+func process(c *chaintest.Chain, txs [][]byte) abci.ProcessProposalStatus {
+	r, err := c.App.ProcessProposal(context.Background(), &abci.ProcessProposalRequest{Txs: txs, Height: c.Height + 1, ProposedLastCommit: c.LastCommit(), Hash: chaintest.BlockHash(c.Height + 1)})
+	if err != nil {
+		c.T.Fatal(err)
+	}
+	return r.Status
+}
+
+func TestProcessProposalChecksQC(t *testing.T) {
+	c := chaintest.New(t, chaintest.Options{Attest: true})
+	c.Block()
+	good := c.QC(c.Height)
+	if s := process(c, [][]byte{attest.EncodeTx(good)}); s != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("valid QC: %v", s)
+	}
+	mutate := map[string]func(q *attest.QC){
+		"flipped signature": func(q *attest.QC) { q.Attestations[1].Sig[10] ^= 1 },
+		"wrong height":      func(q *attest.QC) { q.Height-- },
+		"wrong block hash":  func(q *attest.QC) { q.BlockHash = chaintest.BlockHash(99) },
+		"inflated power":    func(q *attest.QC) { q.Attestations[0].Power = 30 },
+		"duplicate":         func(q *attest.QC) { q.Attestations[1] = q.Attestations[0] },
+		"no quorum":         func(q *attest.QC) { q.Attestations = q.Attestations[:2] },
+		"wrong department":  func(q *attest.QC) { q.Attestations[0].Dept = "XXX" },
+		"other key":         func(q *attest.QC) { q.Attestations[0].KeyID = q.Attestations[1].KeyID },
+	}
+	for name, m := range mutate {
+		q := c.QC(c.Height)
+		m(q)
+		if s := process(c, [][]byte{attest.EncodeTx(q)}); s != abci.PROCESS_PROPOSAL_STATUS_REJECT {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if s := process(c, nil); s != abci.PROCESS_PROPOSAL_STATUS_REJECT {
+		t.Error("block without QC accepted")
+	}
+	if s := process(c, [][]byte{attest.EncodeTx(good), attest.EncodeTx(good)}); s != abci.PROCESS_PROPOSAL_STATUS_REJECT {
+		t.Error("second QC accepted")
+	}
+	// 3 of 4 departments is a quorum (30 > 2/3 of 40)
+	c.AttestBy = []int{0, 1, 3}
+	if s := process(c, [][]byte{attest.EncodeTx(c.QC(c.Height))}); s != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("3 of 4: %v", s)
+	}
+}
+
+func TestRevokedDepartmentKeyCannotAttest(t *testing.T) {
+	c := chaintest.New(t, chaintest.Options{Attest: true})
+	c.Block()
+	ext := func(i int) []byte {
+		sig, _ := c.Depts[i].Admin.Sign(attest.SignBytes(chaintest.ChainID, c.Height+1, chaintest.BlockHash(c.Height+1)))
+		return attest.Extension{KeyID: c.Depts[i].Admin.PublicKey().ID(), Sig: sig}.Encode()
+	}
+	verify := func(i int, e []byte) abci.VerifyVoteExtensionStatus {
+		r, err := c.App.VerifyVoteExtension(context.Background(), &abci.VerifyVoteExtensionRequest{Hash: chaintest.BlockHash(c.Height + 1), ValidatorAddress: c.Depts[i].Val.PubKey().Address(), Height: c.Height + 1, VoteExtension: e})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Status
+	}
+	if s := verify(3, ext(3)); s != abci.VERIFY_VOTE_EXTENSION_STATUS_ACCEPT {
+		t.Fatalf("valid extension: %v", s)
+	}
+	if s := verify(2, ext(3)); s != abci.VERIFY_VOTE_EXTENSION_STATUS_REJECT {
+		t.Fatal("another department's attestation accepted for validator 2")
+	}
+	if s := verify(3, nil); s != abci.VERIFY_VOTE_EXTENSION_STATUS_REJECT {
+		t.Fatal("empty extension accepted")
+	}
+	// the department revokes its own admin key (as after a CA revocation)
+	c.MustOK(c.Tx(c.Depts[3].Admin, identity.MsgSetAccountStatus, identity.SetAccountStatus{KeyID: c.Depts[3].Admin.PublicKey().ID(), Status: identity.StatusRevoked, Reason: "key compromised"}))
+	if s := verify(3, ext(3)); s != abci.VERIFY_VOTE_EXTENSION_STATUS_REJECT {
+		t.Fatal("revoked department key's attestation accepted")
+	}
+	// a QC still naming it is refused; one without it is accepted
+	if s := process(c, [][]byte{attest.EncodeTx(c.QC(c.Height))}); s != abci.PROCESS_PROPOSAL_STATUS_REJECT {
+		t.Fatal("QC with a revoked key accepted")
+	}
+	c.AttestBy = []int{0, 1, 2}
+	if s := process(c, [][]byte{attest.EncodeTx(c.QC(c.Height))}); s != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatal("QC of the three others refused")
+	}
+	c.Block()
+}
