@@ -54,6 +54,7 @@ Start here:
 	root.AddCommand(certCmd(g))
 	root.AddCommand(creditCmd(g))
 	root.AddCommand(catalogCmd(g))
+	root.AddCommand(exploreCmd(g), auditCmd(g))
 	return root
 }
 

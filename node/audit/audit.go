@@ -574,6 +574,10 @@ func (a *auditor) replay(b *Block) (*replayResult, error) {
 		typ, signer := "undecodable", ""
 		if t, err := tx.Decode(raw, 0); err == nil {
 			typ, signer = t.Type, t.Signer.String()
+		} else if got.Code == 0 && len(got.Events) > 0 {
+			// not a signed envelope but accepted by the chain: a consensus
+			// pseudo-tx (e.g. the SM2 quorum certificate), named by its event
+			typ = got.Events[0].Type
 		}
 		dept := eventAttr(got.Events, "tx", "dept")
 		if got.Code != 0 {
