@@ -20,6 +20,7 @@ import (
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/credit/creditio"
+	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/client"
 )
@@ -364,16 +365,22 @@ func (g *globals) creditEvent(ctx context.Context, id string, height int64) (*no
 func creditRepairCmd(g *globals) *cobra.Command {
 	var f txFlags
 	var e creditEventFlags
-	var target string
+	var target, reason string
+	var propose bool
 	c := &cobra.Command{
 		Use:   "repair",
 		Short: "Repair a penalty or black list event your department recorded (信用修复)",
 		Long: `Record a repair event that ends a penalty's publication or takes a black list
 entry off the list. Only the department that recorded the event can repair it
-(a governance proposal can repair any: gov propose --kind execute). The
-repaired event and the repair both stay on chain, provable at every height.`,
+(a governance proposal can repair any: --propose, with a department admin key,
+opens a gov.propose of kind execute carrying the repair; once the proposal
+passes, the repair is recorded with the proposer's department and signer
+"governance"). The repaired event and the repair both stay on chain,
+provable at every height.`,
 		Example: `  govchain credit repair --key scjg-officer --event 000000000003 \
-      --legal-basis "《失信行为纠正后的信用信息修复管理办法》第十条" --decision-no "榕市监信修〔2026〕1号" --details "已履行行政处罚决定"`,
+      --legal-basis "《失信行为纠正后的信用信息修复管理办法》第十条" --decision-no "榕市监信修〔2026〕1号" --details "已履行行政处罚决定"
+  govchain credit repair --propose --key wjw-admin --event 000000000002 --legal-basis "区社会信用体系建设领导小组决定" \
+      --decision-no "区信用〔2026〕1号" --reason "错误记录，经复核撤销公示"      # then: govchain gov vote ID approve --key ...`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
@@ -395,20 +402,37 @@ repaired event and the repair both stay on chain, provable at every height.`,
 			if err != nil {
 				return err
 			}
-			if rec.Dept != s.account.Dept {
-				return fmt.Errorf("event %s was recorded by %s; only %s (or a governance proposal) can repair it, your key is of %s", rec.ID, rec.Dept, rec.Dept, s.account.Dept)
+			if rec.Dept != s.account.Dept && !propose {
+				return fmt.Errorf("event %s was recorded by %s; only %s can repair it (or a governance proposal: --propose), your key is of %s", rec.ID, rec.Dept, rec.Dept, s.account.Dept)
 			}
 			ev := credit.Event{Kind: credit.KindRepair, SubjectKind: rec.SubjectKind, SubjectRef: rec.SubjectRef, Repairs: rec.ID}
 			if err := e.build(ctx, s, &ev, rec.SubjectRef); err != nil {
 				return err
 			}
-			res, err := s.send(ctx, credit.MsgRecord, ev, f.wait)
+			if !propose {
+				res, err := s.send(ctx, credit.MsgRecord, ev, f.wait)
+				return g.printResult(cmd, res, err)
+			}
+			body, err := json.Marshal(ev)
+			if err != nil {
+				return err
+			}
+			action, err := json.Marshal(gov.Execute{Type: credit.MsgRecord, Body: body})
+			if err != nil {
+				return err
+			}
+			if reason == "" {
+				reason = "credit repair of event " + rec.ID
+			}
+			res, err := s.send(ctx, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: action, Reason: reason}, f.wait)
 			return g.printResult(cmd, res, err)
 		},
 	}
 	f.register(c)
 	e.register(c, false)
 	c.Flags().StringVar(&target, "event", "", "id of the penalty or blacklist event to repair")
+	c.Flags().BoolVar(&propose, "propose", false, "open a governance proposal to record the repair (admin key; for events of other departments)")
+	c.Flags().StringVar(&reason, "reason", "", "with --propose: the proposal's reason")
 	return c
 }
 

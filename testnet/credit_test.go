@@ -173,6 +173,26 @@ func TestCreditOnFourNodes(t *testing.T) {
 		t.Fatalf("WJW decrypt: %v\n%s\n%s", err, out, stderr)
 	}
 
+	// SCJG's penalty on company 2 is repaired by governance on WJW's
+	// proposal (WJW neither recorded it nor holds credit:repair)
+	out, stderr, err = run(3, "credit", "repair", "--event", demo.IDs["penalty"], "--key", keyOf("WJW"), "--legal-basis", "区社会信用体系建设领导小组决定")
+	if err == nil || !strings.Contains(stderr, "only SCJG can repair it (or a governance proposal: --propose)") {
+		t.Fatalf("repair by WJW without a proposal: %v\n%s%s", err, out, stderr)
+	}
+	var prop node.SubmitResult
+	decode(cli(3, "credit", "repair", "--propose", "--event", demo.IDs["penalty"], "--key", keyOf("WJW"),
+		"--legal-basis", "区社会信用体系建设领导小组决定", "--decision-no", "区信用〔2026〕1号", "--reason", "错误记录，经复核撤销公示"), &prop)
+	if prop.Code != 0 || prop.Data == "" {
+		t.Fatalf("proposal: %+v", prop)
+	}
+	for _, dept := range []string{"ZWFW", "RSJ"} {
+		cli(0, "gov", "vote", prop.Data, "approve", "--key", keyOf(dept))
+	}
+	decode(cli(2, "credit", "profile", "--subject-id", demo.Companies[1]), &p)
+	if h := p.Profile.History; len(h) != 2 || h[0].Status != credit.StatusRepaired || h[1].Record.Signer != "governance" || h[1].Record.Dept != "WJW" || len(p.Profile.Active.Penalties) != 0 {
+		t.Fatalf("company 2 after the governance repair: %+v", p.Profile)
+	}
+
 	// import: a dry run reports the bad row and sends nothing; the import
 	// records the rest in two transactions
 	person := struct{ id, name string }{"35010219800101002X", "王小明"}
