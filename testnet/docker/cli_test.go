@@ -1,11 +1,13 @@
 package docker
 
 import (
+	"context"
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCLIUpStatusDown drives `govchain testnet docker up|status|down`
@@ -24,8 +26,13 @@ func TestCLIUpStatusDown(t *testing.T) {
 		return string(out)
 	}
 	t.Cleanup(func() {
+		// t.Context() is already cancelled when cleanups run
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
 		if n, err := Load(dir); err == nil {
-			_ = n.Down(t.Context())
+			if err := n.Down(ctx); err != nil {
+				t.Errorf("down: %v", err)
+			}
 		}
 	})
 	type status struct {

@@ -4,8 +4,10 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,10 +69,11 @@ func TestDeployGuide(t *testing.T) {
 		}
 	}
 	doc, _ := os.ReadFile(deployDoc)
+	lo := freeLoopback(t)
 	hosts := []*deployHost{
-		{dept: "SCJG", name: "市场监督管理局", docIP: "10.10.0.11", runtime: "systemd", ip: "127.0.77.11"},
-		{dept: "ZWFW", name: "政务服务管理局", docIP: "10.10.0.12", runtime: "compose", ip: "127.0.77.12"},
-		{dept: "RSJ", name: "人力资源和社会保障局", docIP: "10.10.0.13", runtime: "compose", ip: "127.0.77.13"},
+		{dept: "SCJG", name: "市场监督管理局", docIP: "10.10.0.11", runtime: "systemd", ip: lo + ".11"},
+		{dept: "ZWFW", name: "政务服务管理局", docIP: "10.10.0.12", runtime: "compose", ip: lo + ".12"},
+		{dept: "RSJ", name: "人力资源和社会保障局", docIP: "10.10.0.13", runtime: "compose", ip: lo + ".13"},
 	}
 	root := t.TempDir()
 	suffix := randHex(4)
@@ -132,6 +135,10 @@ func TestDeployGuide(t *testing.T) {
 	// 1. init on every host
 	for _, h := range hosts {
 		run("init", h, h.work, pass+"\n")
+		fi, err := os.Stat(filepath.Join(h.root, "etc/govchain/passphrase.env"))
+		if err != nil || fi.Mode().Perm()&0o077 != 0 {
+			t.Fatalf("%s: passphrase.env must exist and be private: %v %v", h.dept, fi, err)
+		}
 	}
 	// 2. coordinator
 	coord := filepath.Join(root, "coordinator")
@@ -149,7 +156,7 @@ func TestDeployGuide(t *testing.T) {
 	}
 	run("genesis", nil, coord, "")
 	peers, _ := os.ReadFile(filepath.Join(coord, "peers.txt"))
-	if n := strings.Count(string(peers), "@127.0.77.1"); n != 3 {
+	if n := strings.Count(string(peers), "@"+lo+".1"); n != 3 {
 		t.Fatalf("peers.txt names %d validators at their host addresses, want 3: %s", n, peers)
 	}
 	// 3. join and start
@@ -256,6 +263,33 @@ func TestDeployGuide(t *testing.T) {
 	}
 }
 
+// freeLoopback picks a random 127.x.y block whose .11-.13 have the guide's
+// ports free, so concurrent runs of the suite do not collide.
+func freeLoopback(t *testing.T) string {
+	t.Helper()
+	for try := 0; try < 50; try++ {
+		b := make([]byte, 2)
+		_, _ = rand.Read(b)
+		lo := fmt.Sprintf("127.%d.%d", 10+int(b[0])%200, int(b[1])%250)
+		ok := true
+		for _, host := range []string{".11", ".12", ".13"} {
+			for _, port := range []string{"26656", "26657", "26660", "26680"} {
+				ln, err := net.Listen("tcp", lo+host+":"+port)
+				if err != nil {
+					ok = false
+					break
+				}
+				ln.Close()
+			}
+		}
+		if ok {
+			return lo
+		}
+	}
+	t.Fatal("no free 127.x.y block for the simulated hosts")
+	return ""
+}
+
 func hostName(h *deployHost) string {
 	if h == nil {
 		return "the coordinator"
@@ -267,10 +301,22 @@ func hostName(h *deployHost) string {
 // User= switch), and stops it with its KillSignal at the end.
 func startUnit(t *testing.T, unit string, h *deployHost) {
 	t.Helper()
-	var exe []string
+	var exe, env []string
 	for _, l := range strings.Split(unit, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "ExecStart="); ok {
+		l = strings.TrimSpace(l)
+		if v, ok := strings.CutPrefix(l, "ExecStart="); ok {
 			exe = strings.Fields(v)
+		}
+		if v, ok := strings.CutPrefix(l, "EnvironmentFile="); ok {
+			b, err := os.ReadFile(v)
+			if err != nil {
+				t.Fatalf("the unit's EnvironmentFile: %v", err)
+			}
+			for _, kv := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+				if kv != "" && !strings.HasPrefix(kv, "#") {
+					env = append(env, kv)
+				}
+			}
 		}
 	}
 	if len(exe) == 0 || exe[0] != binary {
@@ -284,6 +330,8 @@ func startUnit(t *testing.T, unit string, h *deployHost) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe[0], exe[1:]...)
+	// systemd starts services with an empty environment plus the unit's
+	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

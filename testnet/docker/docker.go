@@ -121,6 +121,10 @@ type Options struct {
 // ComposeFile is the compose file Generate writes into the directory.
 const ComposeFile = "docker-compose.yml"
 
+// PassphraseEnvFile holds GOVCHAIN_PASSPHRASE for the containers (the
+// testnet-only passphrase), kept out of the compose file.
+const PassphraseEnvFile = "passphrase.env"
+
 func manifestPath(dir string) string { return filepath.Join(dir, "docker.json") }
 
 // Generate creates N validator homes in dir (node0..nodeN-1) with
@@ -216,6 +220,11 @@ func Generate(dir string, o Options) (*Network, error) {
 	if err := os.WriteFile(filepath.Join(abs, "passphrase.txt"), []byte(testnet.Passphrase+"\n"), 0o600); err != nil {
 		return nil, err
 	}
+	// `node start` reads the department key's passphrase from the
+	// environment (the key signs the node's block attestations)
+	if err := os.WriteFile(filepath.Join(abs, PassphraseEnvFile), []byte("GOVCHAIN_PASSPHRASE="+testnet.Passphrase+"\n"), 0o600); err != nil {
+		return nil, err
+	}
 	if err := n.layoutLinks(o.Subnet); err != nil {
 		return nil, err
 	}
@@ -282,6 +291,7 @@ func (n *Network) WriteCompose() error {
 		fmt.Fprintf(&b, "    hostname: %q\n", nd.Service)
 		fmt.Fprintf(&b, "    user: %q\n", n.User)
 		b.WriteString("    command: [\"node\", \"start\", \"--home\", \"/govchain\"]\n")
+		fmt.Fprintf(&b, "    env_file: [%q]\n", filepath.Join(n.Dir, PassphraseEnvFile))
 		b.WriteString("    stop_grace_period: 20s\n")
 		b.WriteString("    logging:\n      driver: json-file\n      options: {max-size: \"20m\", max-file: \"2\"}\n")
 		fmt.Fprintf(&b, "    volumes:\n      - %q\n", nd.Home+":/govchain")

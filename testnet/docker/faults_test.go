@@ -59,7 +59,7 @@ func halted(t *testing.T, net *Network, nodes []int, settle, d time.Duration) in
 
 func TestKillOneOfFour(t *testing.T) {
 	net := up(t, 4)
-	r := &result{Scenario: "kill 1 of 4, restart", Note: "kill to first block a proposer-less round costs"}
+	r := &result{Scenario: "kill 1 of 4, restart", Note: "stall: longest gap with node 3 down; recovery: restart → caught up"}
 	record(t, r)
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, loadLimit)
@@ -68,6 +68,7 @@ func TestKillOneOfFour(t *testing.T) {
 
 	ld.setTarget(3, false)
 	fault := time.Now()
+	r.Baseline = mon.interval(time.Time{}, fault)
 	if err := net.Kill(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func TestKillOneOfFour(t *testing.T) {
 
 func TestKillTwoOfFour(t *testing.T) {
 	net := up(t, 4)
-	r := &result{Scenario: "kill 2 of 4 (halt), restart one", Note: "halt (by design) + restart to first block"}
+	r := &result{Scenario: "kill 2 of 4 (halt), restart one", Note: "stall: the halt (by design) until the block after the restart; recovery: restart → first block"}
 	record(t, r)
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, loadLimit)
@@ -100,6 +101,7 @@ func TestKillTwoOfFour(t *testing.T) {
 	ld.setTarget(2, false)
 	ld.setTarget(3, false)
 	fault := time.Now()
+	r.Baseline = mon.interval(time.Time{}, fault)
 	for _, i := range []int{2, 3} {
 		if err := net.Kill(ctx, i); err != nil {
 			t.Fatal(err)
@@ -136,8 +138,8 @@ func TestKillTwoOfFour(t *testing.T) {
 // stops and catches up after the heal).
 func TestPartitions(t *testing.T) {
 	net := up(t, 4)
-	r22 := &result{Scenario: "partition 2|2, heal", Note: "halt (by design) + heal to first block"}
-	r31 := &result{Scenario: "partition 3|1, heal", Note: "majority's longest gap; recovery = minority catch-up"}
+	r22 := &result{Scenario: "partition 2|2, heal", Note: "stall: the halt (by design) until the block after the heal; recovery: heal → first block"}
+	r31 := &result{Scenario: "partition 3|1, heal", Note: "stall: the majority's longest gap; recovery: heal → node 3 caught up"}
 	record(t, r22)
 	record(t, r31)
 	mon := startMonitor(t, net)
@@ -147,6 +149,7 @@ func TestPartitions(t *testing.T) {
 
 	// 2|2: clients still reach every API, nothing may commit
 	fault := time.Now()
+	r22.Baseline = mon.interval(time.Time{}, fault)
 	if err := net.Partition(ctx, []int{0, 1}, []int{2, 3}); err != nil {
 		t.Fatal(err)
 	}
@@ -166,6 +169,7 @@ func TestPartitions(t *testing.T) {
 	// 3|1: node 3 alone
 	ld.setTarget(3, false)
 	fault = time.Now()
+	r31.Baseline = mon.interval(heal, fault)
 	if err := net.Partition(ctx, []int{0, 1, 2}, []int{3}); err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +202,7 @@ func TestPartitions(t *testing.T) {
 // SIGSTOP for every process of the container).
 func TestPause(t *testing.T) {
 	net := up(t, 4)
-	r := &result{Scenario: "pause 1 validator 30 s", Note: "longest gap while paused; recovery = catch-up after unpause"}
+	r := &result{Scenario: "pause 1 validator 30 s", Note: "stall: longest gap while paused; recovery: unpause → caught up"}
 	record(t, r)
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, loadLimit)
@@ -207,6 +211,7 @@ func TestPause(t *testing.T) {
 
 	ld.setTarget(3, false)
 	fault := time.Now()
+	r.Baseline = mon.interval(time.Time{}, fault)
 	if err := net.Pause(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +244,7 @@ func TestPause(t *testing.T) {
 // restarting it each time and waiting for it to catch up.
 func TestKillNineRepeatedly(t *testing.T) {
 	net := up(t, 4)
-	r := &result{Scenario: "kill -9 under load, 10 times", Note: "longest gap over the 10 rounds; recovery = slowest catch-up"}
+	r := &result{Scenario: "kill -9 under load, 10 times", Note: "stall: longest gap over the 10 rounds; recovery: slowest restart → caught up"}
 	record(t, r)
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, loadLimit)
@@ -247,6 +252,7 @@ func TestKillNineRepeatedly(t *testing.T) {
 	ctx := bg(t)
 
 	fault := time.Now()
+	r.Baseline = mon.interval(time.Time{}, fault)
 	for round := 0; round < 10; round++ {
 		v := round % len(net.Nodes)
 		ld.setTarget(v, false)
@@ -279,7 +285,7 @@ func TestKillNineRepeatedly(t *testing.T) {
 // rejoin with the same state.
 func TestWipeAndResync(t *testing.T) {
 	net := up(t, 4)
-	r := &result{Scenario: "wipe data/ of 1 validator, block-sync", Note: "longest gap while it was out; recovery = full resync"}
+	r := &result{Scenario: "wipe data/ of 1 validator, block-sync", Note: "stall: longest gap while it was out; recovery: start → resynced from height 1"}
 	record(t, r)
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, loadLimit)
@@ -288,6 +294,7 @@ func TestWipeAndResync(t *testing.T) {
 
 	ld.setTarget(3, false)
 	fault := time.Now()
+	r.Baseline = mon.interval(time.Time{}, fault)
 	if err := net.Kill(ctx, 3); err != nil {
 		t.Fatal(err)
 	}

@@ -83,6 +83,12 @@ func TestGenerate(t *testing.T) {
 			t.Fatalf("compose file lacks the internal network %s %s", l.Key, l.Subnet)
 		}
 	}
+	if strings.Count(cs, `env_file: ["`+filepath.Join(n.Dir, PassphraseEnvFile)+`"]`) != 4 {
+		t.Fatal("every service must read the passphrase env file")
+	}
+	if env, err := os.ReadFile(filepath.Join(n.Dir, PassphraseEnvFile)); err != nil || !strings.HasPrefix(string(env), "GOVCHAIN_PASSPHRASE=") {
+		t.Fatalf("passphrase env file: %q %v", env, err)
+	}
 	if strings.Count(cs, `"127.0.0.1:`) != 8 || strings.Contains(cs, `"0.0.0.0:`) {
 		t.Fatal("compose file must publish exactly the API and RPC port of each node, on 127.0.0.1 only")
 	}

@@ -319,6 +319,28 @@ func heightCtx(ctx context.Context, net *Network, i int) int64 {
 
 func (m *monitor) stop() { m.cancel(); <-m.done }
 
+// interval is the median time between new blocks within [from, to].
+func (m *monitor) interval(from, to time.Time) time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var gaps []time.Duration
+	var prev time.Time
+	for _, at := range m.incs {
+		if at.Before(from) || at.After(to) {
+			continue
+		}
+		if !prev.IsZero() {
+			gaps = append(gaps, at.Sub(prev))
+		}
+		prev = at
+	}
+	if len(gaps) == 0 {
+		return 0
+	}
+	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
+	return gaps[len(gaps)/2]
+}
+
 // stall is the longest time within [from, to] during which no node
 // committed a new block.
 func (m *monitor) stall(from, to time.Time) time.Duration {
@@ -543,6 +565,7 @@ func verify(t *testing.T, net *Network, acks []ack) (int64, int) {
 type result struct {
 	order    int
 	Scenario string
+	Baseline time.Duration // median block interval under load before the fault
 	Stall    time.Duration // longest time without a new block in the fault window
 	Recovery time.Duration // remedy (restart, heal, unpause) to progress / catch-up
 	Acked    int
@@ -574,8 +597,8 @@ func record(t *testing.T, r *result) {
 		default:
 			r.Verdict = "PASS"
 		}
-		t.Logf("%s: stall %.1fs, recovery %.1fs, %d txs acknowledged, %d lost, height %d: %s",
-			r.Scenario, r.Stall.Seconds(), r.Recovery.Seconds(), r.Acked, r.Lost, r.Height, r.Verdict)
+		t.Logf("%s: block interval before the fault %.2fs, stall %.1fs, recovery %.1fs, %d txs acknowledged, %d lost, height %d: %s",
+			r.Scenario, r.Baseline.Seconds(), r.Stall.Seconds(), r.Recovery.Seconds(), r.Acked, r.Lost, r.Height, r.Verdict)
 	})
 }
 
@@ -588,14 +611,23 @@ func summaryTable() string {
 	rs := append([]*result(nil), results...)
 	sort.Slice(rs, func(i, j int) bool { return rs[i].order < rs[j].order })
 	var b strings.Builder
-	b.WriteString("| scenario | stall s | recovery s | txs acknowledged | txs lost | final height | verdict | what the stall is |\n")
+	var lo, hi time.Duration
+	for _, r := range rs {
+		if r.Baseline > 0 && (lo == 0 || r.Baseline < lo) {
+			lo = r.Baseline
+		}
+		hi = max(hi, r.Baseline)
+	}
+	fmt.Fprintf(&b, "Median block interval under load before each fault: %.2f–%.2f s.\n\n", lo.Seconds(), hi.Seconds())
+	b.WriteString("| scenario | stall s | recovery s | txs acknowledged | txs lost | final height | verdict | measured as |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---|---|\n")
 	for _, r := range rs {
 		v := r.Verdict
 		if v == "" {
 			v = "INCOMPLETE"
 		}
-		fmt.Fprintf(&b, "| %s | %.1f | %.1f | %d | %d | %d | %s | %s |\n", r.Scenario, r.Stall.Seconds(), r.Recovery.Seconds(), r.Acked, r.Lost, r.Height, v, r.Note)
+		esc := strings.NewReplacer("|", `\|`).Replace
+		fmt.Fprintf(&b, "| %s | %.1f | %.1f | %d | %d | %d | %s | %s |\n", esc(r.Scenario), r.Stall.Seconds(), r.Recovery.Seconds(), r.Acked, r.Lost, r.Height, v, esc(r.Note))
 	}
 	return b.String()
 }
