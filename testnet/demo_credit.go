@@ -21,8 +21,9 @@ import (
 // resources) records the red list. The grants are genesis grants here
 // (governance elsewhere).
 func init() {
-	DemoGrants["SCJG"] = append(DemoGrants["SCJG"], "credit:licence", "credit:penalty", "credit:blacklist", "credit:commitment", "credit:repair")
-	DemoGrants["RSJ"] = append(DemoGrants["RSJ"], "credit:redlist")
+	for _, dept := range []string{"SCJG", "RSJ"} {
+		DemoGrants[dept] = append(DemoGrants[dept], CreditDemoGrants()[dept]...)
+	}
 	RegisterDemo(credit.Name, CreditDemoGenesis, &Seeder{Name: "credit (信用信息)", Seed: SeedCredit})
 }
 
