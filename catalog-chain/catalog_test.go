@@ -105,7 +105,11 @@ func (e *env) rejected(i int, typ string, msg any, want *errs.Error, mention ...
 // dump is the state without the per-block time.
 func (e *env) dump() map[string]string {
 	d := e.c.Dump()
-	delete(d, "block_time")
+	for k := range d {
+		if chaintest.Bookkeeping(k) {
+			delete(d, k)
+		}
+	}
 	return d
 }
 

@@ -324,6 +324,15 @@ func BenchmarkCheckTx(b *testing.B) {
 // bookkeeping keys change with every block whatever its txs do.
 var bookkeeping = map[string]bool{"block_time": true, "block_hash": true}
 
+func init() {
+	// keep this list and the harness's in step
+	for k := range bookkeeping {
+		if !chaintest.Bookkeeping(k) {
+			panic("chaintest.Bookkeeping misses " + k)
+		}
+	}
+}
+
 func mustJSON(v any) []byte {
 	raw := chaintest.Sign(newKeyNoT(), "x", "x.x", 1, v)
 	t, _ := tx.Decode(raw, 0)

@@ -4,6 +4,7 @@ package chaintest
 
 import (
 	"fmt"
+	"strings"
 
 	"context"
 	"encoding/hex"
@@ -264,6 +265,23 @@ func (c *Chain) Officer(i int) *smcrypto.PrivateKey {
 	}
 	c.MustOK(c.Tx(c.Depts[i].Admin, identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: k.PublicKey().Bytes(), Name: "officer", Roles: []string{identity.RoleOperator}}))
 	return k
+}
+
+// Bookkeeping are the keys the app rewrites at every block whatever its
+// transactions do (block time and hash, attestation QCs).
+func Bookkeeping(key string) bool {
+	return key == "block_time" || key == "block_hash" || strings.HasPrefix(key, "attest/qc/")
+}
+
+// DumpData is Dump without the bookkeeping keys: what transactions changed.
+func (c *Chain) DumpData() map[string]string {
+	d := c.Dump()
+	for k := range d {
+		if Bookkeeping(k) {
+			delete(d, k)
+		}
+	}
+	return d
 }
 
 // Dump returns every key/value of the latest committed state (for
