@@ -606,7 +606,7 @@ func (a *auditor) replay(b *Block) (*replayResult, error) {
 		r := rep.TxResults[i]
 		if r.Code != got.Code || r.Codespace != got.Codespace || !bytes.Equal(r.Data, got.Data) {
 			a.fail(Finding{Height: h, Index: i, Tx: hash, Dept: dept, Type: typ, Kind: KindResults,
-				Reason: fmt.Sprintf("the node reports result %s/%d data %q; the replay gives %s/%d data %q (%s)", space(r.Codespace), r.Code, r.Data, space(got.Codespace), got.Code, got.Data, got.Log)})
+				Reason: fmt.Sprintf("the node reports result %s/%d data %q; the replay gives %s/%d data %q%s", space(r.Codespace), r.Code, r.Data, space(got.Codespace), got.Code, got.Data, paren(got.Log))})
 		} else if !sameEvents(r.Events, got.Events) {
 			a.fail(Finding{Height: h, Index: i, Tx: hash, Dept: dept, Type: typ, Kind: KindEvents,
 				Reason: fmt.Sprintf("the node reports events %s; the replay emits %s (search results from this node would mislead)", eventsString(r.Events), eventsString(got.Events))})
@@ -896,6 +896,13 @@ func space(s string) string {
 		return "ok"
 	}
 	return s
+}
+
+func paren(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
 }
 
 func short(h string) string {

@@ -571,7 +571,8 @@ func TestAuditServedState(t *testing.T) {
 		}
 	}
 	joined := rep.Failures[0].Reason + rep.Failures[1].Reason
-	if !strings.Contains(joined, key) || !strings.Contains(joined, "does not verify") || !strings.Contains(joined, "cert/rec/ffff") {
+	if !strings.Contains(joined, key) || !strings.Contains(joined, "does not verify") || !strings.Contains(joined, "cert/rec/ffff") ||
+		!strings.Contains(joined, `status "revoked" (replay: "valid")`) {
 		t.Fatalf("reasons should name the key, the failed proof and the extra key: %s", joined)
 	}
 }

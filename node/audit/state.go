@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"sort"
@@ -138,7 +139,7 @@ func (a *auditor) checkServedState(ctx context.Context, sr StateReader, h int64,
 					problems = append(problems, fmt.Sprintf("answered for height %d", r.Height))
 				}
 				if !bytes.Equal(r.Value, want) {
-					problems = append(problems, fmt.Sprintf("serves %s; the replay has %s", clip(r.Value), clip(want)))
+					problems = append(problems, "serves "+valueDiff(r.Value, want))
 				}
 				if r.Proof == nil {
 					problems = append(problems, "no proof")
@@ -165,6 +166,39 @@ func (a *auditor) checkServedState(ctx context.Context, sr StateReader, h int64,
 		return res, firstErr
 	}
 	return res, nil
+}
+
+// valueDiff describes how served differs from want: the differing fields
+// of two JSON objects, else both values clipped.
+func valueDiff(served, want []byte) string {
+	var a, b map[string]json.RawMessage
+	if json.Unmarshal(served, &a) == nil && json.Unmarshal(want, &b) == nil {
+		var diffs []string
+		for k, v := range b {
+			if w, ok := a[k]; !ok {
+				diffs = append(diffs, fmt.Sprintf("%s missing (replay: %s)", k, clipJSON(v)))
+			} else if !bytes.Equal(w, v) {
+				diffs = append(diffs, fmt.Sprintf("%s %s (replay: %s)", k, clipJSON(w), clipJSON(v)))
+			}
+		}
+		for k, w := range a {
+			if _, ok := b[k]; !ok {
+				diffs = append(diffs, fmt.Sprintf("%s %s (not in the replay)", k, clipJSON(w)))
+			}
+		}
+		sort.Strings(diffs)
+		if len(diffs) > 0 {
+			return "a record whose fields differ from the replay's: " + strings.Join(diffs, ", ")
+		}
+	}
+	return fmt.Sprintf("%s; the replay has %s", clip(served), clip(want))
+}
+
+func clipJSON(b []byte) string {
+	if len(b) > 120 {
+		return string(b[:117]) + "..."
+	}
+	return string(b)
 }
 
 func clip(b []byte) string {
