@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 
+	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/node/audit"
@@ -15,7 +16,7 @@ import (
 
 func auditCmd(g *globals) *cobra.Command {
 	var o audit.Options
-	var rpc, report string
+	var rpc, report, genesisFile string
 	var noProgress, noState bool
 	c := &cobra.Command{
 		Use:   "audit",
@@ -43,7 +44,7 @@ records the last verified height and hashes; a later run resumes from it, skippi
 the commit signature checks at or below it (the blocks are replayed again: the
 state is rebuilt from the genesis every run). See docs/audit.md.`,
 		Example: `  govchain audit --node 127.0.0.1:26602 --rpc 127.0.0.1:26601
-  govchain audit --report audit.xlsx --checkpoint audit.cp
+  govchain audit --report audit.xlsx --checkpoint audit.cp --genesis .testnets/demo/node0/config/genesis.json
   govchain audit --from 5000 --report audit.csv -o json > audit.json
   govchain audit compare --nodes 127.0.0.1:26601,127.0.0.1:26611,127.0.0.1:26621`,
 		Args: cobra.NoArgs,
@@ -56,6 +57,11 @@ state is rebuilt from the genesis every run). See docs/audit.md.`,
 				return err
 			}
 			o.Source = src
+			if genesisFile != "" {
+				if o.Genesis, err = cmttypes.GenesisDocFromFile(genesisFile); err != nil {
+					return fmt.Errorf("--genesis: %w", err)
+				}
+			}
 			o.Label = fmt.Sprintf("%s (RPC %s)", g.node, rpc)
 			if !noProgress {
 				o.Progress = cmd.ErrOrStderr()
@@ -89,6 +95,7 @@ state is rebuilt from the genesis every run). See docs/audit.md.`,
 	f.Int64Var(&o.To, "to", 0, "last height replayed (default: the node's latest - 1)")
 	f.IntVar(&o.Workers, "workers", 0, "signature verification workers (default: all cores)")
 	f.StringVar(&o.Checkpoint, "checkpoint", "", "file to resume from and save progress to")
+	f.StringVar(&genesisFile, "genesis", "", "the network's genesis.json as you obtained it independently (default: trust the node's, and print its hash)")
 	f.StringVar(&report, "report", "", "write the report to FILE (.json, .csv or .xlsx)")
 	f.BoolVar(&noProgress, "no-progress", false, "no progress bar on stderr")
 	f.BoolVar(&noState, "no-state-check", false, "skip reading the node's state with proofs after the replay")

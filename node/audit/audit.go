@@ -59,6 +59,10 @@ type Options struct {
 	// MaxFindings caps the failures and anomalies listed (the counts are
 	// always complete); default 1000.
 	MaxFindings int
+	// Genesis, when set, is the genesis document the auditor obtained
+	// independently (e.g. from the district's published genesis.json); the
+	// node's must be identical. Without it the node's genesis is trusted.
+	Genesis *types.GenesisDoc
 	// FetchChunk heights per fetch and FetchParallel chunks in flight.
 	FetchChunk, FetchParallel int
 	// State, when set, is the audited node's state API: after the replay,
@@ -136,8 +140,19 @@ func newAuditor(ctx context.Context, o Options) (*auditor, error) {
 	if err := gen.ValidateAndComplete(); err != nil {
 		return nil, fmt.Errorf("genesis: %w", err)
 	}
+	nodeGenesis := GenesisHash(gen)
+	if o.Genesis != nil {
+		if err := o.Genesis.ValidateAndComplete(); err != nil {
+			return nil, fmt.Errorf("--genesis: %w", err)
+		}
+		if h := GenesisHash(o.Genesis); h != nodeGenesis {
+			return nil, fmt.Errorf("the node serves genesis %s (chain %s), not the given genesis %s (chain %s): it is not the network you mean to audit",
+				short(nodeGenesis), gen.ChainID, short(h), o.Genesis.ChainID)
+		}
+		gen = o.Genesis
+	}
 	a := &auditor{o: o, gen: gen, counts: map[[2]string]*DeptCount{}, missed: map[string]int64{}}
-	a.rep = &Report{Node: o.Label, ChainID: gen.ChainID, GenesisHash: GenesisHash(gen), InitialHeight: gen.InitialHeight,
+	a.rep = &Report{Node: o.Label, ChainID: gen.ChainID, GenesisHash: nodeGenesis, InitialHeight: gen.InitialHeight, GenesisGiven: o.Genesis != nil,
 		Started: time.Now().UTC(), Workers: o.Workers, Cores: runtime.NumCPU()}
 	vals, err := GenesisValidators(gen)
 	if err != nil {

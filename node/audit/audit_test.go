@@ -576,3 +576,18 @@ func TestAuditServedState(t *testing.T) {
 		t.Fatalf("reasons should name the key, the failed proof and the extra key: %s", joined)
 	}
 }
+
+func TestAuditGivenGenesis(t *testing.T) {
+	k := newSimKeys(t)
+	s := newSim(t, k)
+	s.block(nil)
+	s.block(nil)
+	rep := runAudit(t, &memSource{s: s}, Options{Genesis: k.gen})
+	if !rep.OK || !rep.GenesisGiven {
+		t.Fatalf("own genesis: %+v", rep)
+	}
+	other := newSimKeys(t)
+	if _, err := Run(context.Background(), Options{Source: &memSource{s: s}, Genesis: other.gen}); err == nil || !strings.Contains(err.Error(), "not the network") {
+		t.Fatalf("another genesis: %v", err)
+	}
+}

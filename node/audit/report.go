@@ -75,11 +75,14 @@ type StateChecked struct {
 
 // Report is the outcome of an audit.
 type Report struct {
-	OK            bool   `json:"ok"`
-	Node          string `json:"node"`
-	ChainID       string `json:"chain_id"`
-	GenesisHash   string `json:"genesis_hash"`
-	InitialHeight int64  `json:"initial_height"`
+	OK          bool   `json:"ok"`
+	Node        string `json:"node"`
+	ChainID     string `json:"chain_id"`
+	GenesisHash string `json:"genesis_hash"`
+	// GenesisGiven: the genesis came from the auditor (--genesis) and the
+	// node's was identical; otherwise it is the node's.
+	GenesisGiven  bool  `json:"genesis_given"`
+	InitialHeight int64 `json:"initial_height"`
 	// From..To were audited; Latest is the node's height (header To+1 is
 	// checked against its own commit).
 	From   int64 `json:"from"`
@@ -125,6 +128,11 @@ func (r *Report) Summary() string {
 		verdict = "FAILED"
 	}
 	fmt.Fprintf(&b, "audit %s: chain %s, node %s\n", verdict, r.ChainID, r.Node)
+	src := "as the node serves it: compare this hash with one you trust, or pass --genesis"
+	if r.GenesisGiven {
+		src = "the --genesis file; the node's is identical"
+	}
+	fmt.Fprintf(&b, "  genesis %s (%s)\n", r.GenesisHash, src)
 	fmt.Fprintf(&b, "  heights %d..%d replayed from the genesis (%d blocks, %d txs, %d rejected on execution)\n", r.InitialHeight, r.To, r.Blocks, r.Txs, r.RejectedTxs)
 	fmt.Fprintf(&b, "  commits verified: %d (%d validator signatures); skipped: %d\n", r.CommitsVerified, r.SignaturesVerified, r.CommitsSkipped)
 	if r.Resumed != nil {

@@ -1,0 +1,87 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/contracts/certificate"
+)
+
+// benchChain is a chain of blocks×perBlock txs: officer registrations by
+// the four department admins and certificate anchors by SCJG officers.
+func benchChain(b *testing.B, blocks, perBlock int) *sim {
+	b.Helper()
+	s := newSim(b, newSimKeys(b))
+	s.block(nil)
+	officers := s.register(1, 8)
+	s.mustOK(s.block([][]byte{s.tx(s.admins[1], certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "营业执照", MaxValidityDays: 1825})}))
+	serial := 0
+	for i := 0; i < blocks; i++ {
+		var txs [][]byte
+		for j := 0; j < perBlock; j++ {
+			if j%2 == 0 {
+				k, _ := smcrypto.GenerateKey()
+				txs = append(txs, s.tx(s.admins[j%4], identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: k.PublicKey().Bytes(), Name: fmt.Sprintf("o%d", j), Roles: []string{identity.RoleOperator}}))
+			} else {
+				serial++
+				txs = append(txs, s.anchor(officers[serial%len(officers)], 1000+serial))
+			}
+		}
+		s.mustOK(s.block(txs))
+	}
+	s.block(nil)
+	return s
+}
+
+// singleVerify measures one SM2 verification (with the strict DER check)
+// on one core, as chain/smcrypto's BenchmarkVerify does.
+func singleVerify(n int) time.Duration {
+	k, _ := smcrypto.GenerateKey()
+	msg := []byte("benchmark message: a typical transaction sign-bytes payload of modest size")
+	sig, _ := k.Sign(msg)
+	pub := k.PublicKey()
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		if pub.Verify(msg, sig) != nil {
+			panic("verify")
+		}
+	}
+	return time.Since(start) / time.Duration(n)
+}
+
+// BenchmarkAuditReplay audits a 10,000-tx chain in memory (no RPC: the
+// source is the simulated node) and reports the replay rate in txs/s and
+// as a ratio of the machine's SM2 verify limit (cores / single verify).
+//
+//	go test -run XXX -bench BenchmarkAuditReplay -benchtime 3x ./node/audit/
+func BenchmarkAuditReplay(b *testing.B) {
+	s := benchChain(b, 50, 200)
+	src := &memSource{s: s}
+	v := singleVerify(3000)
+	limit := float64(runtime.NumCPU()) / v.Seconds()
+	b.ResetTimer()
+	var txs int64
+	var el, replay time.Duration
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		rep, err := Run(context.Background(), Options{Source: src})
+		el += time.Since(t0)
+		if err != nil || !rep.OK {
+			b.Fatalf("%v %+v", err, rep)
+		}
+		txs += rep.Txs
+		replay += time.Duration(rep.ReplaySeconds * float64(time.Second))
+	}
+	b.StopTimer()
+	rate := float64(txs) / el.Seconds()
+	b.ReportMetric(rate, "txs/s")
+	b.ReportMetric(float64(txs)/replay.Seconds(), "replay-only-txs/s")
+	b.ReportMetric(float64(v.Microseconds()), "sm2-verify-µs")
+	b.ReportMetric(limit, "sm2-limit/s")
+	b.ReportMetric(rate/limit, "ratio")
+}
