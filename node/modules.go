@@ -6,6 +6,7 @@ import (
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/gov"
+	"github.com/govchain/govchain/contracts/recognition"
 )
 
 // Modules returns the contract modules every node runs, in a fixed order:
@@ -17,5 +18,6 @@ func Modules() []module.Module {
 		gov.Module{},
 		catalog.Module{},
 		credit.Module{},
+		recognition.Module{},
 	}
 }
