@@ -513,9 +513,11 @@ func (a *auditor) countMissed(c *types.Commit) {
 		return
 	}
 	a.commits++
-	for _, s := range c.Signatures {
-		if s.BlockIDFlag != types.BlockIDFlagCommit {
-			a.missed[s.ValidatorAddress.String()]++
+	vals := a.valsAt(c.Height)
+	for i, s := range c.Signatures {
+		if s.BlockIDFlag != types.BlockIDFlagCommit && i < vals.Size() {
+			// an absent signature carries no address: take it from the set
+			a.missed[vals.Validators[i].Address.String()]++
 		}
 	}
 }

@@ -591,3 +591,34 @@ func TestAuditGivenGenesis(t *testing.T) {
 		t.Fatalf("another genesis: %v", err)
 	}
 }
+
+func TestAuditMissedSignatures(t *testing.T) {
+	s := newSim(t, newSimKeys(t))
+	s.block(nil)
+	s.block(nil)
+	// validator 1 is absent from the commit of height 2 (carried in block 3)
+	c := s.commits[2]
+	absent := c.Signatures[1].ValidatorAddress.String()
+	c.Signatures[1] = types.NewCommitSigAbsent()
+	s.block(nil)
+	s.block(nil)
+	rep := runAudit(t, &memSource{s: s}, Options{})
+	if !rep.OK {
+		t.Fatalf("3 of 4 signatures are a valid commit: %+v", rep.Failures)
+	}
+	found := false
+	for _, a := range rep.Anomalies {
+		if a.Kind == KindMissedSignatures {
+			if !strings.Contains(a.Reason, absent) || strings.Contains(a.Reason, "(-)") || a.Dept == "" {
+				t.Errorf("anomaly should name validator %s and its department: %s", absent, a.Reason)
+			}
+			if !strings.Contains(a.Reason, "did not sign 1 of 4 commits") {
+				t.Errorf("anomaly %s", a.Reason)
+			}
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no missed-signature anomaly: %+v", rep.Anomalies)
+	}
+}
