@@ -10,10 +10,10 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
+	cmtversionpb "github.com/cometbft/cometbft/api/cometbft/version/v1"
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/crypto/tmhash"
 	cmttypes "github.com/cometbft/cometbft/types"
-	cmtversionpb "github.com/cometbft/cometbft/api/cometbft/version/v1"
 	cmtversion "github.com/cometbft/cometbft/version"
 
 	"github.com/govchain/govchain/chain/chaintest"
