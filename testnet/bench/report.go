@@ -1,0 +1,236 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+func boolp(b bool) *bool { return &b }
+
+// rows turns the measurements into the table. A row whose measurement did
+// not run says so in its value.
+func (r *runner) rows() {
+	rep := r.rep
+	cores := float64(rep.Cores)
+	tv := rep.VerifyMicros
+	noop, iavl, gov, off := rep.Loads["noop"], rep.Loads["iavl"], rep.Loads["govchain"], rep.Loads["govchain-no-attest"]
+	lat, batch := rep.Loads["latency"], rep.Loads["batch10000"]
+	add := func(row Row) { rep.Rows = append(rep.Rows, row) }
+	notRun := func(name, goal, phase string) Row {
+		return Row{Name: name, Text: "not run", Goal: goal, Limited: "phase " + phase + " skipped"}
+	}
+	win := fmt.Sprintf("%.0f s", r.d.window.Seconds())
+	// Per-tx CPU (µs, summed over the four nodes) if every core were busy.
+	cpu := func(l *LoadResult) float64 {
+		if l == nil || l.TPS == 0 {
+			return 0
+		}
+		return cores * 1e6 / l.TPS
+	}
+
+	if tv > 0 {
+		add(Row{Name: "SM2 verify, one core (chain/smcrypto, strict DER)", Value: tv, Unit: "µs", Text: fmt.Sprintf("%.1f µs", tv),
+			Limited: fmt.Sprintf("SM2 limit of this machine: %d cores ÷ %.1f µs = %.0f verifies/s", rep.Cores, tv, cores*1e6/tv)})
+	} else {
+		add(notRun("SM2 verify, one core", "", "verify"))
+	}
+	if noop != nil {
+		add(Row{Name: fmt.Sprintf("no-op app, unsigned %d B txs (engine limit)", rep.TxBytes), Value: noop.TPS, Unit: "tx/s",
+			Text: fmt.Sprintf("%.0f tx/s (%s; p50 %.2f s, p99 %.2f s)", noop.TPS, win, noop.P50Sec, noop.P99Sec),
+			Limited: fmt.Sprintf("CometBFT: consensus, mempool gossip, block store and tx index of 4 processes on %d cores, %.0f µs CPU a tx", rep.Cores, cpu(noop))})
+	} else {
+		add(notRun("no-op app (engine limit)", "", "noop"))
+	}
+	if iavl != nil {
+		lim := "IAVL writes and commit on badger"
+		if noop != nil {
+			lim = fmt.Sprintf("engine %.0f µs + IAVL %.0f µs CPU a tx (4 nodes)", cpu(noop), cpu(iavl)-cpu(noop))
+		}
+		add(Row{Name: "IAVL-only app, unsigned txs (1 IAVL write a tx)", Value: iavl.TPS, Unit: "tx/s",
+			Text: fmt.Sprintf("%.0f tx/s (%s; p50 %.2f s, p99 %.2f s)", iavl.TPS, win, iavl.P50Sec, iavl.P99Sec), Limited: lim})
+	} else {
+		add(notRun("IAVL-only app", "", "iavl"))
+	}
+	if gov != nil {
+		lim := "CPU"
+		if noop != nil && iavl != nil && tv > 0 {
+			rest := cpu(gov) - cpu(iavl) - 4*tv
+			lim = fmt.Sprintf("CPU a tx (4 nodes): engine %.0f µs, IAVL %.0f µs, SM2 4×%.0f µs, contract/JSON/identity/extra writes %.0f µs", cpu(noop), cpu(iavl)-cpu(noop), tv, rest)
+		}
+		add(Row{Name: "govchain, SM2-signed certificate.anchor txs, attestations on", Value: gov.TPS, Unit: "tx/s",
+			Text: fmt.Sprintf("%.0f tx/s (%s; p50 %.2f s, p99 %.2f s)", gov.TPS, win, gov.P50Sec, gov.P99Sec), Limited: lim})
+	} else {
+		add(notRun("govchain, SM2-signed txs", "", "govchain"))
+	}
+	if gov != nil && noop != nil && noop.TPS > 0 {
+		v := gov.TPS / noop.TPS
+		add(Row{Name: "govchain ÷ no-op (engine)", Value: v, Unit: "ratio", Text: fmt.Sprintf("%.2f", v), Goal: "≥ 0.5", Met: boolp(v >= 0.5),
+			Limited: "signatures, contract and state work on top of the engine (row above)"})
+	} else {
+		add(notRun("govchain ÷ no-op (engine)", "≥ 0.5", "noop/govchain"))
+	}
+	if iavl != nil && tv > 0 && iavl.TPS > 0 {
+		limit := 1 / (1/iavl.TPS + 4*tv*1e-6/cores)
+		add(Row{Name: "CPU-model limit for signed txs: 1/(1/IAVL + 4×verify÷cores)", Value: limit, Unit: "tx/s", Text: fmt.Sprintf("%.0f tx/s", limit),
+			Limited: fmt.Sprintf("IAVL-only %.0f tx/s, 4 replicas × %.1f µs ÷ %d cores", iavl.TPS, tv, rep.Cores)})
+		if gov != nil {
+			v := gov.TPS / limit
+			add(Row{Name: "govchain ÷ CPU-model limit", Value: v, Unit: "ratio", Text: fmt.Sprintf("%.2f", v), Goal: "≥ 0.9", Met: boolp(v >= 0.9),
+				Limited: "what the model leaves out: the contract (JSON, identity and grant reads, 4 record/index writes instead of 1), CheckTx and recheck work"})
+		} else {
+			add(notRun("govchain ÷ CPU-model limit", "≥ 0.9", "govchain"))
+		}
+	} else {
+		add(notRun("CPU-model limit for signed txs", "", "iavl/verify"))
+		add(notRun("govchain ÷ CPU-model limit", "≥ 0.9", "iavl/verify"))
+	}
+	if lat != nil {
+		add(Row{Name: fmt.Sprintf("commit latency at %.0f tx/s offered (submit → block committed)", lat.Offered), Value: lat.P99Sec, Unit: "s p99",
+			Text: fmt.Sprintf("p50 %.2f s, p99 %.2f s (%.0f tx/s committed, %d samples)", lat.P50Sec, lat.P99Sec, lat.TPS, lat.Latencies),
+			Goal: "p99 ≤ 1 s", Met: boolp(lat.P99Sec <= 1 && lat.Latencies > 0),
+			Limited: "block interval: a tx waits for the next proposal, then propose + 2 vote rounds + FinalizeBlock/Commit"})
+	} else {
+		add(notRun("commit latency at 1000 tx/s", "p99 ≤ 1 s", "govchain"))
+	}
+	if batch != nil {
+		v := batch.TPS * 10_000
+		add(Row{Name: "certificates anchored/s, batches of 10,000 a tx", Value: v, Unit: "certs/s",
+			Text: fmt.Sprintf("%.0f certs/s (%.0f batch txs/s)", v, batch.TPS), Goal: "≥ 50,000", Met: boolp(v >= 50_000),
+			Limited: "the signed-tx rate: a batch tx costs what an anchor tx costs; the issuer's SM3 tree is off chain"})
+	} else {
+		add(notRun("certificates anchored/s, batches of 10,000", "≥ 50,000", "govchain"))
+	}
+	if gov != nil {
+		add(Row{Name: "certificates anchored/s, one a tx", Value: gov.TPS, Unit: "certs/s", Text: fmt.Sprintf("%.0f certs/s", gov.TPS),
+			Limited: "the signed-tx rate (the govchain row is this measurement)"})
+	}
+	if q := rep.Queries; q != nil {
+		add(Row{Name: "verify-with-proof queries, one node (GET /v1/certificates/{hash}?prove=true)", Value: q.QPS, Unit: "queries/s",
+			Text: fmt.Sprintf("%.0f /s (%d concurrent, %d B answers)", q.QPS, q.Workers, q.Bytes), Goal: "≥ 10,000", Met: boolp(q.QPS >= 10_000),
+			Limited: "per answer: two IAVL proofs (record, block time) and JSON encoding on the node; the HTTP client shares the cores"})
+	} else {
+		add(notRun("verify-with-proof queries/s", "≥ 10,000", "govchain"))
+	}
+	if a := rep.Audit; a != nil && tv > 0 {
+		limit := cores * 1e6 / tv
+		v := a.ReplayTPS / limit
+		add(Row{Name: "audit replay ÷ SM2 verify limit (cores ÷ verify time)", Value: v, Unit: "ratio",
+			Text: fmt.Sprintf("%.2f (%.0f tx/s of %d txs ÷ %.0f; ok=%v)", v, a.ReplayTPS, a.Txs, limit, a.OK), Goal: "≥ 0.7", Met: boolp(v >= 0.7 && a.OK),
+			Limited: "per tx besides SM2: decode, identity reads, the contract and IAVL writes run in order on one core; " + a.Via})
+	} else {
+		add(notRun("audit replay ÷ SM2 verify limit", "≥ 0.7", "govchain"))
+	}
+	if gov != nil && off != nil && off.TPS > 0 {
+		v := gov.TPS / off.TPS
+		add(Row{Name: "attestations on ÷ off (issue 13)", Value: v, Unit: "ratio", Text: fmt.Sprintf("%.2f (%.0f ÷ %.0f tx/s)", v, gov.TPS, off.TPS),
+			Goal: "≥ 0.9", Met: boolp(v >= 0.9), Limited: "per block: 1 SM2 sign (ExtendVote), 3 verifies (VerifyVoteExtension), 4 QC verifies in ProcessProposal and FinalizeBlock each"})
+	} else {
+		add(notRun("attestations on ÷ off", "≥ 0.9", "govchain/attest-off"))
+	}
+	if rc := rep.Records; rc != nil {
+		v, text := mib(rc.RSS), ""
+		if rc.Records >= 1_000_000 {
+			text = fmt.Sprintf("%.0f MiB after %d records (peak %.0f MiB)", v, rc.Records, mib(rc.HWM))
+		} else {
+			est := extrapolate(rc, 1_000_000)
+			text = fmt.Sprintf("%.0f MiB after %d records (peak %.0f MiB); %.0f MiB at 1M extrapolated linearly from the growth over the second half", v, rc.Records, mib(rc.HWM), mib(est))
+			v = mib(est)
+		}
+		if len(rep.NodeRSS) > 0 {
+			text += fmt.Sprintf("; network node RSS %.0f MiB with CometBFT at %d txs", mib(maxInt(rep.NodeRSS)), rep.NodeTxs)
+		}
+		add(Row{Name: "app resident memory after 1M certificate records (in-process app + store, FinalizeBlock batches)", Value: v, Unit: "MiB", Text: text,
+			Goal: "≤ 512 MiB", Met: boolp(v <= 512), Limited: "IAVL node cache (200,000 nodes), badger memtables and caches, Go heap headroom"})
+		dtext := fmt.Sprintf("%.0f B/record app state (%d records, every version kept)", rc.PerRecord, rc.Records)
+		if rep.NodeTxs > 0 {
+			dtext += fmt.Sprintf("; network node %.0f B/tx (blocks, tx index, state)", float64(rep.NodeDisk)/float64(rep.NodeTxs))
+		}
+		add(Row{Name: "disk bytes per record", Value: rc.PerRecord, Unit: "B", Text: dtext,
+			Limited: "record JSON + 3 index keys + sequence, IAVL inner nodes of each version (keep_recent 0), badger LSM"})
+	} else {
+		add(notRun("app resident memory after 1M records", "≤ 512 MiB", "records"))
+		add(notRun("disk bytes per record", "", "records"))
+	}
+}
+
+// extrapolate the RSS at n records linearly from the growth between the
+// middle and the last sample.
+func extrapolate(rc *RecordsResult, n int) int64 {
+	s := rc.Samples
+	if len(s) < 2 {
+		return rc.RSS
+	}
+	a, b := s[(len(s)-1)/2], s[len(s)-1]
+	if b.Records <= a.Records {
+		return b.RSS
+	}
+	slope := float64(b.RSS-a.RSS) / float64(b.Records-a.Records)
+	if slope < 0 {
+		slope = 0
+	}
+	return b.RSS + int64(slope*float64(n-b.Records))
+}
+
+func maxInt(xs []int64) int64 {
+	m := int64(0)
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
+
+// WriteTable prints the report as one table.
+func (rep *Report) WriteTable(w io.Writer) {
+	mode := "full"
+	if rep.Quick {
+		mode = "quick"
+	}
+	fmt.Fprintf(w, "govchain bench (%s) — %s; load average %s at start, %s at end; %.0f s\n", mode, rep.Machine, rep.LoadStart, rep.LoadEnd, rep.Seconds)
+	if rep.Command != "" {
+		fmt.Fprintf(w, "command: %s\n", rep.Command)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "WHAT\tVALUE\tGOAL\tMET\tLIMITED BY")
+	for _, r := range rep.Rows {
+		met := ""
+		if r.Met != nil {
+			met = "no"
+			if *r.Met {
+				met = "yes"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Text, orDash(r.Goal), orDash(met), r.Limited)
+	}
+	tw.Flush()
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+}
+
+// WriteMarkdown prints the table for docs/benchmarks.md.
+func (rep *Report) WriteMarkdown(w io.Writer) {
+	fmt.Fprintln(w, "| what | value | goal | met | limited by |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, r := range rep.Rows {
+		met := ""
+		if r.Met != nil {
+			met = "no"
+			if *r.Met {
+				met = "**yes**"
+			}
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", mdEsc(r.Name), mdEsc(r.Text), mdEsc(orDash(r.Goal)), orDash(met), mdEsc(r.Limited))
+	}
+}
+
+func mdEsc(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
