@@ -30,6 +30,7 @@ import (
 	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/audit"
 	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/node/explore"
 	"github.com/govchain/govchain/testnet"
 )
 
@@ -228,6 +229,8 @@ func TestAuditOnFourNodes(t *testing.T) {
 		t.Fatalf("%s before the revocation: %v %s", key, err, before.Value)
 	}
 
+	checkExplore(t, net, certHash, revH)
+
 	// node 3's operator edits its stopped node
 	if err := net.StopNode(3, 20*time.Second); err != nil {
 		t.Fatal(err)
@@ -294,6 +297,55 @@ func TestAuditOnFourNodes(t *testing.T) {
 	msg, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(msg), "audit FAILED") {
 		t.Fatalf("govchain audit of node 3: %v\n%s", err, msg)
+	}
+}
+
+// checkExplore runs the explorer's commands against node 0 and checks
+// them against what the test knows: the demo's revoked certificate.
+func checkExplore(t *testing.T, net *testnet.Network, certHash string, revH int64) {
+	t.Helper()
+	ex := func(v any, args ...string) {
+		t.Helper()
+		out := runCLI(t, 0, append([]string{"explore", "--node", net.Nodes[0].API, "-o", "json"}, args...)...)
+		if err := json.Unmarshal(out, v); err != nil {
+			t.Fatalf("explore %v: %v\n%s", args, err, out)
+		}
+	}
+	var st explore.Status
+	ex(&st, "status")
+	if len(st.Validators) != 4 || st.Txs == 0 || st.Validators[0].Dept == "" {
+		t.Fatalf("explore status: %+v", st)
+	}
+	var search explore.SearchResult
+	ex(&search, "search", "--cert", certHash)
+	if search.Total != 2 || search.Txs[0].Type != certificate.MsgAnchor || search.Txs[1].Type != certificate.MsgRevoke || search.Txs[1].Height != revH {
+		t.Fatalf("explore search --cert: %+v", search)
+	}
+	var byDept explore.SearchResult
+	ex(&byDept, "search", "--dept", "SCJG", "--type", certificate.MsgRevoke)
+	if byDept.Total != 1 || byDept.Txs[0].Hash != search.Txs[1].Hash {
+		t.Fatalf("explore search --dept --type: %+v", byDept)
+	}
+	var tx explore.TxDetail
+	ex(&tx, "tx", search.Txs[1].Hash)
+	if tx.Height != revH || tx.Dept != "SCJG" || !strings.Contains(tx.Included, "Merkle proof verified") {
+		t.Fatalf("explore tx: %+v", tx)
+	}
+	var hist explore.History
+	ex(&hist, "record", string(certificate.RecordKey(certHash)))
+	if len(hist.Versions) != 2 || hist.Versions[0].Height != revH || hist.Versions[1].Height != search.Txs[0].Height || !hist.Versions[1].Created ||
+		len(hist.Versions[0].Txs) != 1 || hist.Versions[0].Txs[0].Hash != tx.Hash {
+		t.Fatalf("explore record: %+v", hist)
+	}
+	var dept explore.DeptActivity
+	ex(&dept, "dept", "SCJG")
+	if dept.Counts["certificate status changes"] != 2 || len(dept.Grants) == 0 || len(dept.Identities) < 2 {
+		t.Fatalf("explore dept: %+v", dept)
+	}
+	var blocks explore.BlockPage
+	ex(&blocks, "blocks", "--limit", "5")
+	if len(blocks.Blocks) != 5 || blocks.Blocks[0].Height != blocks.To || blocks.Older != blocks.From-1 {
+		t.Fatalf("explore blocks: %+v", blocks)
 	}
 }
 
