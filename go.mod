@@ -12,7 +12,7 @@ require (
 	github.com/emmansun/gmsm v0.34.1
 	github.com/google/btree v1.1.3
 	github.com/prometheus/client_golang v1.20.5
-	github.com/spf13/cobra v1.9.1
+	github.com/spf13/cobra v1.10.2
 	github.com/spf13/viper v1.19.0
 	github.com/tjfoc/gmsm v1.4.1
 )
