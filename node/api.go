@@ -59,6 +59,7 @@ func (a *API) routes() []route {
 		{"GET", "/v1/credit/blacklist", a.creditList("blacklist")},
 		{"GET", "/v1/credit/redlist", a.creditList("redlist")},
 		{"GET", "/v1/credit/departments/{dept}/events", a.listCreditByDept},
+		{"GET", "/v1/recognition/{hash}", a.getRecognition},
 		{"GET", "/openapi.json", a.openAPI},
 	}, a.catalogRoutes()...)
 }

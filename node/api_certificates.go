@@ -15,6 +15,7 @@ import (
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/certificate/merkle"
+	"github.com/govchain/govchain/contracts/recognition"
 )
 
 // CertificateResult is GET /v1/certificates/{hash}: the certificate record
@@ -40,6 +41,13 @@ type CertificateResult struct {
 	Batch      *certificate.Batch  `json:"batch,omitempty"`
 	BatchProof *proof.Proof        `json:"batch_proof,omitempty"`
 	Note       string              `json:"note,omitempty"`
+	// When this chain holds no record of the hash: the recognition of a
+	// partner province's certificate (recognition/rec/<hash>, see
+	// api_recognition.go) with its proof or proof of absence; Status is then
+	// recognised, recognition_revoked or expired if one is found.
+	RecognitionKey   string              `json:"recognition_key,omitempty"`
+	Recognition      *recognition.Record `json:"recognition,omitempty"`
+	RecognitionProof *proof.Proof        `json:"recognition_proof,omitempty"`
 }
 
 func parseHeightParam(w http.ResponseWriter, s string) (int64, bool) {
@@ -130,6 +138,9 @@ func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*
 	default:
 		out.Status = "not_found"
 		out.Note = fmt.Sprintf("no record of %s at height %d; a member of a batch is found with ?batch=<root>", hash, out.Height)
+		if err := a.addRecognition(out, prove); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -186,6 +197,9 @@ type CertificateCheck struct {
 	Record   *certificate.Record `json:"record,omitempty"`
 	Batch    *certificate.Batch  `json:"batch,omitempty"`
 	Verified []string            `json:"verified"`
+
+	// Recognition is a partner's certificate recognised on this chain.
+	Recognition *recognition.Record `json:"recognition,omitempty"`
 }
 
 // Verify checks an answer of GET /v1/certificates/{hash}?prove=true on the
@@ -252,10 +266,15 @@ func (r *CertificateResult) Verify(member *certificate.BatchMember) (*Certificat
 		}
 		c.Verified = append(c.Verified, fmt.Sprintf("certificate is member %d of that batch (inclusion path of %d hashes OK)", member.Index, len(path)))
 	}
+	if err := r.verifyRecognition(c); err != nil {
+		return nil, err
+	}
 	bt, _ := time.Parse(time.RFC3339Nano, r.BlockTime)
 	switch {
 	case c.Record != nil:
 		c.Status = c.Record.EffectiveStatus(bt)
+	case c.Recognition != nil:
+		c.Status = certStatusOfRecognition(c.Recognition.EffectiveStatus(bt))
 	case c.Batch != nil && member != nil:
 		c.Status = certificate.StatusValid
 	case c.Batch != nil:

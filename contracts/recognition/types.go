@@ -178,3 +178,16 @@ func PartnerIndexPrefix(partner string) []byte {
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// EffectiveStatus is the record's status at a block time: recognised,
+// revoked, or expired once valid_until (the partner's) has passed in China
+// Standard Time, as for local certificates.
+func (r *Record) EffectiveStatus(blockTime time.Time) string {
+	if r.Status == StatusRecognised && r.ValidUntil != "" && !blockTime.IsZero() &&
+		blockTime.In(cst).Format("2006-01-02") > r.ValidUntil {
+		return "expired"
+	}
+	return r.Status
+}
+
+var cst = time.FixedZone("CST", 8*3600)

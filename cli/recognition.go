@@ -1,0 +1,322 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	cmthttp "github.com/cometbft/cometbft/rpc/client/http"
+	"github.com/spf13/cobra"
+
+	"github.com/govchain/govchain/contracts/gov"
+	"github.com/govchain/govchain/contracts/recognition"
+	"github.com/govchain/govchain/node"
+	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/node/relay"
+)
+
+func relayCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var partner, partnerNode, partnerRPC string
+	var hashes []string
+	var follow bool
+	var interval time.Duration
+	c := &cobra.Command{
+		Use:   "relay",
+		Short: "Relay a partner province's certificates and revocations (跨省互认) to this chain",
+		Long: `Reads the partner's certificate records of every type a recognition agreement
+covers, with evidence, and submits recognition.recognise for those valid at
+the partner and recognition.revoke for recognitions whose certificate the
+partner revoked. For a govchain partner the evidence is a light-client update
+(signed header, commit and validator set from --partner-rpc, CometBFT RPC) and
+an ICS23 proof of cert/rec/<hash> under that header's app hash (from
+--partner-node, the partner's govchain API). The chain verifies all of it: the
+relayer needs no trust and no special role, any active identity may relay.
+
+--follow keeps polling (every --interval) for new certificates and for
+revocations of recognised ones.`,
+		Example: `  govchain relay --partner TJ --partner-node 127.0.0.1:27602 --partner-rpc 127.0.0.1:27601 \
+      --node 127.0.0.1:26602 --key rsj-officer
+  govchain relay --partner TJ --partner-node tj-api:26602 --partner-rpc tj-rpc:26601 --key relayer --follow --interval 10s`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			k, err := g.loadKey(f.key, f.passFile)
+			if err != nil {
+				return err
+			}
+			local := g.client()
+			st, err := local.Status(ctx)
+			if err != nil {
+				return err
+			}
+			signer, err := client.NewSigner(ctx, local, st.ChainID, k)
+			if err != nil {
+				return fmt.Errorf("signer %s: %w", k.PublicKey().ID(), err)
+			}
+			reg, err := relay.LoadPartner(ctx, local, partner)
+			if err != nil {
+				return err
+			}
+			var logw io.Writer = cmd.ErrOrStderr()
+			var src relay.Source
+			switch reg.Kind {
+			case recognition.KindGovchain:
+				if partnerNode == "" || partnerRPC == "" {
+					return fmt.Errorf("a govchain partner needs --partner-node (its API) and --partner-rpc (its CometBFT RPC)")
+				}
+				src, err = relay.NewGovchainSource(ctx, partner, reg, client.New(partnerNode), partnerRPC, local, signer, logw)
+			default:
+				src, err = newPartnerSource(ctx, reg, partnerNode, local, signer, logw)
+			}
+			if err != nil {
+				return err
+			}
+			for i, h := range hashes {
+				hashes[i] = strings.ToLower(h)
+			}
+			r := &relay.Relayer{Partner: partner, Source: src, Local: local, Signer: signer, Hashes: hashes, Out: logw}
+			print := func(rep *relay.Report) {
+				_ = g.emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
+					fmt.Fprintf(w, "partner %s: %d recognised, %d revoked, %d skipped\n", rep.Partner, len(rep.Recognised), len(rep.Revoked), len(rep.Skipped))
+					for _, d := range rep.Recognised {
+						fmt.Fprintf(w, "  recognised %s (partner height %d) tx %s height %d\n", d.Hash, d.PartnerHeight, d.Tx, d.Height)
+					}
+					for _, d := range rep.Revoked {
+						fmt.Fprintf(w, "  revoked    %s (partner height %d) tx %s height %d\n", d.Hash, d.PartnerHeight, d.Tx, d.Height)
+					}
+					for _, s := range rep.Skipped {
+						fmt.Fprintf(w, "  skipped    %s: %s\n", s.Hash, s.Reason)
+					}
+				})
+			}
+			if follow {
+				return r.Follow(ctx, interval, func(rep *relay.Report) {
+					if len(rep.Recognised)+len(rep.Revoked) > 0 {
+						print(rep)
+					}
+				})
+			}
+			rep, err := r.Round(ctx)
+			if err != nil {
+				return err
+			}
+			print(rep)
+			return nil
+		},
+	}
+	f.register(c)
+	c.Flags().StringVar(&partner, "partner", "", "partner id, as registered by governance (required)")
+	c.Flags().StringVar(&partnerNode, "partner-node", "", "the partner's node: govchain API address (govchain partners) or connection profile (fabric partners)")
+	c.Flags().StringVar(&partnerRPC, "partner-rpc", "", "the partner's CometBFT RPC address (govchain partners)")
+	c.Flags().StringSliceVar(&hashes, "hash", nil, "relay only these certificate hashes (default: every certificate of a type an agreement covers)")
+	c.Flags().BoolVar(&follow, "follow", false, "keep polling for new certificates and revocations")
+	c.Flags().DurationVar(&interval, "interval", 5*time.Second, "polling interval with --follow")
+	_ = c.MarkFlagRequired("partner")
+	return c
+}
+
+// newPartnerSource builds the relayer side of partner kinds other than
+// govchain (set by the Fabric relayer's file when it is built in).
+var newPartnerSource = func(_ context.Context, reg *gov.Partner, _ string, _ *client.Client, _ *client.Signer, _ io.Writer) (relay.Source, error) {
+	return nil, fmt.Errorf("partner %s is of kind %q, which this relayer does not support", reg.ID, reg.Kind)
+}
+
+func recognitionCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{Use: "recognition", Short: "Cross-province recognition (跨省互认): partner trust anchors, agreements, recognised certificates",
+		Long: `Partner provinces are registered by governance (govchain gov propose
+register-partner) with a trust anchor; agreements (partner certificate type →
+local type) are set by governance too (propose-agreement below); relayers
+(govchain relay) submit evidence that the chain verifies itself.`}
+	c.AddCommand(recognitionStatusCmd(g), recognitionPartnerConfigCmd(g), recognitionProposeAgreementCmd(g), recognitionPartnersCmd(g))
+	return c
+}
+
+func recognitionStatusCmd(g *globals) *cobra.Command {
+	var file string
+	var height int64
+	c := &cobra.Command{Use: "status [HASH]", Short: "Show whether a partner's certificate is recognised here, with its proof checked locally",
+		Example: "  govchain recognition status --file tj-licence.pdf\n  govchain recognition status 3f6c...e1 -o json",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			hash := ""
+			if len(args) == 1 {
+				hash = args[0]
+			}
+			h, err := certHashArg(file, hash, "")
+			if err != nil {
+				return fmt.Errorf("give HASH or --file FILE")
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 20*time.Second)
+			defer cancel()
+			path := "/v1/recognition/" + h + "?prove=true"
+			if height > 0 {
+				path += fmt.Sprintf("&height=%d", height)
+			}
+			var r node.RecognitionResult
+			if err := g.client().Get(ctx, path, &r); err != nil {
+				return err
+			}
+			rec, status, err := r.Verify()
+			if err != nil {
+				return err
+			}
+			out := map[string]any{"hash": h, "height": r.Height, "status": status, "record": rec, "key": r.Key, "app_hash": fmt.Sprintf("%X", r.AppHash)}
+			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+				fmt.Fprintf(w, "certificate %s\n  %s at height %d\n", h, strings.ToUpper(status), r.Height)
+				if rec != nil {
+					fmt.Fprintf(w, "  %s\n", rec.Describe())
+					fmt.Fprintf(w, "  licence %s, issued %s, valid %s .. %s\n", rec.LicenceNo, rec.IssueDate, rec.ValidFrom, orDash(rec.ValidUntil))
+					for _, e := range rec.History {
+						fmt.Fprintf(w, "    height %-6d %s %-9s -> %s (partner height %d: %s) by %s\n", e.Height, e.Time, e.Action, e.Status, e.PartnerHeight, e.PartnerStatus, e.By)
+					}
+				}
+				fmt.Fprintf(w, "  ✓ ICS23 proof of %s OK under app hash %X (in block header %d)\n", r.Key, r.AppHash, r.Height+1)
+			})
+		}}
+	c.Flags().StringVar(&file, "file", "", "certificate file, hashed locally with SM3")
+	c.Flags().Int64Var(&height, "height", 0, "state version (default latest)")
+	return c
+}
+
+func recognitionPartnerConfigCmd(g *globals) *cobra.Command {
+	var rpcURL, trusting, drift, level, age, out string
+	var height int64
+	c := &cobra.Command{Use: "partner-config", Short: "Build a govchain partner's trust anchor (config for register-partner) from its CometBFT RPC",
+		Long: `Fetches the partner's signed header and validator set at --height (default 1,
+its first block, whose validators are its genesis validators) and writes the
+config JSON that "govchain gov propose register-partner --kind govchain
+--config FILE" takes. Check the header hash it prints with the partner
+out of band (phone, letter, their published genesis) before proposing: the
+anchor is the root of all trust in that partner.`,
+		Example: "  govchain recognition partner-config --rpc 127.0.0.1:27601 --height 1 --trusting-period 336h --out partner-tj.json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !strings.Contains(rpcURL, "://") {
+				rpcURL = "http://" + rpcURL
+			}
+			rpc, err := cmthttp.New(rpcURL)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+			defer cancel()
+			u, sh, err := relay.FetchUpdate(ctx, rpc, height)
+			if err != nil {
+				return err
+			}
+			cfg := recognition.GovchainConfig{ChainID: sh.ChainID, TrustingPeriod: trusting, MaxClockDrift: drift, TrustLevel: level, MaxEvidenceAge: age, Anchor: *u}
+			raw, err := json.Marshal(cfg)
+			if err != nil {
+				return err
+			}
+			if _, err := recognition.ParseGovchainConfig(raw); err != nil {
+				return err
+			}
+			if err := os.WriteFile(out, raw, 0o644); err != nil {
+				return err
+			}
+			info := map[string]any{"file": out, "chain_id": sh.ChainID, "height": sh.Height, "header_hash": fmt.Sprintf("%X", sh.Hash()),
+				"time": sh.Time, "validators": len(u.Validators), "validators_hash": fmt.Sprintf("%X", sh.ValidatorsHash)}
+			return g.emit(cmd.OutOrStdout(), info, func(w io.Writer) {
+				fmt.Fprintf(w, "wrote %s: chain %s, anchor header %d %X (%s), %d validators (hash %X)\n", out, sh.ChainID, sh.Height, sh.Hash(), sh.Time.UTC().Format(time.RFC3339), len(u.Validators), sh.ValidatorsHash)
+				fmt.Fprintln(w, "confirm the header hash with the partner out of band, then propose it:")
+				fmt.Fprintf(w, "  govchain gov propose register-partner ID --name NAME --kind govchain --config %s --key <admin>\n", out)
+			})
+		}}
+	c.Flags().StringVar(&rpcURL, "rpc", "", "the partner's CometBFT RPC address")
+	c.Flags().Int64Var(&height, "height", 1, "anchor height")
+	c.Flags().StringVar(&trusting, "trusting-period", "336h", "how long a verified partner header anchors further updates")
+	c.Flags().StringVar(&drift, "max-clock-drift", "", "how far partner headers may be ahead of this chain's block time (default 10s)")
+	c.Flags().StringVar(&level, "trust-level", "", "share of trusted validators that must sign a skipping update (default 1/3)")
+	c.Flags().StringVar(&age, "max-evidence-age", "", "how old a partner header may be to recognise on it (default 1h)")
+	c.Flags().StringVar(&out, "out", "", "output file")
+	_ = c.MarkFlagRequired("rpc")
+	_ = c.MarkFlagRequired("out")
+	return c
+}
+
+func recognitionProposeAgreementCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var a recognition.Agreement
+	var reason string
+	c := &cobra.Command{Use: "propose-agreement", Short: "Propose (gov execute) a recognition agreement: a partner's certificate type → a local type",
+		Example: `  govchain recognition propose-agreement --partner TJ --partner-type BL --local-type BL \
+      --conditions "京津冀营业执照互认协议 2026 第3条" --key zwfw-admin
+  govchain gov vote 4 approve --key scjg-admin`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			body, err := json.Marshal(a)
+			if err != nil {
+				return err
+			}
+			raw, err := json.Marshal(gov.Execute{Type: recognition.MsgSetAgreement, Body: body})
+			if err != nil {
+				return err
+			}
+			return g.send(cmd, &f, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: raw, Reason: reason})
+		}}
+	f.register(c)
+	c.Flags().StringVar(&a.Partner, "partner", "", "partner id")
+	c.Flags().StringVar(&a.PartnerType, "partner-type", "", "the partner's certificate type code")
+	c.Flags().StringVar(&a.LocalType, "local-type", "", "the local certificate type it counts as")
+	c.Flags().Int64Var(&a.FromHeight, "from-height", 0, "in force from this local height")
+	c.Flags().StringVar(&a.FromTime, "from-time", "", "in force from this block time (RFC 3339)")
+	c.Flags().StringVar(&a.Conditions, "conditions", "", "the agreement's text or reference")
+	c.Flags().StringVar(&reason, "reason", "", "why, recorded with the proposal")
+	return c
+}
+
+func recognitionPartnersCmd(g *globals) *cobra.Command {
+	return &cobra.Command{Use: "partners", Short: "List registered partners, their light-client state and agreements", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := context.WithTimeout(cmd.Context(), 20*time.Second)
+			defer cancel()
+			c := g.client()
+			entries, err := c.ListAll(ctx, "gov/partner/")
+			if err != nil {
+				return err
+			}
+			type view struct {
+				Partner    gov.Partner                   `json:"partner"`
+				Client     *recognition.ClientState      `json:"client,omitempty"`
+				Agreements []recognition.AgreementRecord `json:"agreements"`
+			}
+			var out []view
+			for _, e := range entries {
+				var v view
+				if err := json.Unmarshal(e.Value, &v.Partner); err != nil {
+					return err
+				}
+				if r, err := c.State(ctx, string(recognition.ClientKey(v.Partner.ID)), 0, false); err == nil && r.Found {
+					v.Client = &recognition.ClientState{}
+					_ = json.Unmarshal(r.Value, v.Client)
+				}
+				if v.Agreements, err = relay.Agreements(ctx, c, v.Partner.ID); err != nil {
+					return err
+				}
+				out = append(out, v)
+			}
+			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+				if len(out) == 0 {
+					fmt.Fprintln(w, "no partners (govchain gov propose register-partner)")
+				}
+				for _, v := range out {
+					fmt.Fprintf(w, "%s %s (%s)\n", v.Partner.ID, v.Partner.Name, v.Partner.Kind)
+					if v.Client != nil {
+						fmt.Fprintf(w, "  light client: chain %s trusted at height %d (%s), updated at local height %d\n", v.Client.ChainID, v.Client.Height, v.Client.Time, v.Client.UpdatedHeight)
+					}
+					for _, a := range v.Agreements {
+						fmt.Fprintf(w, "  agreement: %s → %s from height %d %s  %s\n", a.PartnerType, a.LocalType, a.FromHeight, a.FromTime, a.Conditions)
+					}
+				}
+			})
+		}}
+}
