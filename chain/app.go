@@ -5,6 +5,7 @@
 package chain
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -22,6 +23,7 @@ import (
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/chain/tx"
 )
 
 const AppVersion = 1
@@ -247,11 +249,54 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 
 // PrepareProposal opens the block with the SM2 quorum certificate of the
 // previous height (when attestations are on), then keeps CometBFT's order
-// and drops what does not fit.
+// (except that a signer's own txs are put in sequence order) and drops what
+// does not fit.
 func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return &abci.PrepareProposalResponse{Txs: a.prepareWithQC(req)}, nil
+	return &abci.PrepareProposalResponse{Txs: inSequenceOrder(a.prepareWithQC(req))}, nil
+}
+
+// inSequenceOrder puts each signer's txs in sequence order within the
+// positions they occupy in the proposal; nothing is added or dropped.
+// CometBFT's mempool can hold a signer's txs out of order: with the
+// in-process ABCI client, CheckTx calls are serialised but the insertion
+// into the mempool list that follows each is not, so when tx n arrives from
+// one peer and n+1 from another at the same time, n+1 can be listed first.
+// Executed in that order n+1 fails (tx/7), and so does every later tx of
+// the signer in the block.
+func inSequenceOrder(txs [][]byte) [][]byte {
+	type slot struct {
+		seq uint64
+		at  int
+	}
+	bySigner := map[smcrypto.KeyID][]slot{}
+	for i, raw := range txs {
+		t, err := tx.Decode(raw, 0)
+		if err != nil {
+			continue // the QC pseudo-tx, or a tx that will fail anyway
+		}
+		bySigner[t.Signer] = append(bySigner[t.Signer], slot{t.Sequence, i})
+	}
+	bySeq := func(x, y slot) int { return cmp.Compare(x.seq, y.seq) }
+	var out [][]byte
+	for _, slots := range bySigner {
+		if slices.IsSortedFunc(slots, bySeq) {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(txs)
+		}
+		sorted := slices.Clone(slots)
+		slices.SortStableFunc(sorted, bySeq)
+		for k, s := range slots {
+			out[s.at] = txs[sorted[k].at]
+		}
+	}
+	if out == nil {
+		return txs
+	}
+	return out
 }
 
 // ProcessProposal rejects a block without a valid quorum certificate;
