@@ -271,6 +271,7 @@ func (a *auditor) run(ctx context.Context) (*Report, error) {
 	}
 
 	a.pool = newCommitPool(a, o.Workers)
+	defer a.pool.close() // on early returns; idempotent
 	var bar *progressbar.ProgressBar
 	if o.Progress != nil {
 		bar = progressbar.NewOptions64(to+1-first+1,
@@ -721,6 +722,7 @@ func (a *auditor) saveCheckpoint(h int64, headerHash, appHash string) {
 type commitPool struct {
 	a        *auditor
 	jobs     chan commitJob
+	once     sync.Once
 	wg       sync.WaitGroup
 	pending  sync.WaitGroup
 	verified atomic.Int64
@@ -774,7 +776,7 @@ func (p *commitPool) do(j commitJob) {
 func (p *commitPool) flush() { p.pending.Wait() }
 
 func (p *commitPool) close() {
-	close(p.jobs)
+	p.once.Do(func() { close(p.jobs) })
 	p.wg.Wait()
 }
 

@@ -201,6 +201,9 @@ func (e *Explorer) Blocks(ctx context.Context, from, to int64, limit int) (*Bloc
 	if limit <= 0 {
 		limit = 20
 	}
+	if to <= 0 && from > 0 {
+		to = from + int64(limit) - 1
+	}
 	if to <= 0 || to > latest {
 		to = latest
 	}
