@@ -129,6 +129,13 @@ func checkBlock(chainID string, lb *types.LightBlock) error {
 	if err := types.VerifyCommit(chainID, lb.ValidatorSet, sh.Commit.BlockID, sh.Height, sh.Commit); err != nil {
 		return wrap(StepCommit, err, "header %d", sh.Height)
 	}
+	// VerifyCommit finds each signature's validator by position; the
+	// address next to it is not signed, so check it names that validator.
+	for i, s := range sh.Commit.Signatures {
+		if s.BlockIDFlag != types.BlockIDFlagAbsent && !bytes.Equal(s.ValidatorAddress, lb.ValidatorSet.Validators[i].Address) {
+			return fail(StepCommit, "header %d: signature %d names validator %X, the set has %X at that position", sh.Height, i, s.ValidatorAddress, lb.ValidatorSet.Validators[i].Address)
+		}
+	}
 	return nil
 }
 

@@ -87,12 +87,12 @@ type Certificate struct {
 
 // BatchInfo describes a proven batch membership.
 type BatchInfo struct {
-	Root           string `json:"root"`
-	Count          uint64 `json:"count"`
+	Root           string  `json:"root"`
+	Count          uint64  `json:"count"`
 	Index          *uint64 `json:"index,omitempty"`
-	Issuer         string `json:"issuer"`
-	AnchoredHeight int64  `json:"anchored_height"`
-	Member         bool   `json:"member"`
+	Issuer         string  `json:"issuer"`
+	AnchoredHeight int64   `json:"anchored_height"`
+	Member         bool    `json:"member"`
 }
 
 // HeaderInfo describes the verified header and its signatures.
@@ -264,8 +264,10 @@ func (b *Bundle) Verify(trust *TrustRoot, in Input) (*Result, error) {
 			check("no batch %s at height %d (ICS23 proof of absence)", b.Batch.Root, b.Height)
 		}
 	}
-	if rec != nil && rec.BatchRoot != "" && (batch == nil || batch.Root != rec.BatchRoot) {
-		return nil, fail(StepBatch, "the record is a member of batch %s, whose proven record the bundle lacks", rec.BatchRoot)
+	// A member's record carries its own status (the chain created it after
+	// checking the inclusion path); its batch record is extra information.
+	if rec != nil && rec.BatchRoot != "" && batch != nil && batch.Root != rec.BatchRoot {
+		return nil, fail(StepBatch, "the record is a member of batch %s, the bundle proves batch %s", rec.BatchRoot, batch.Root)
 	}
 	inBatch := false
 	if rec == nil && batch != nil && member != nil {

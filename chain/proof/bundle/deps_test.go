@@ -1,0 +1,67 @@
+package bundle_test
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const pkgPath = "github.com/govchain/govchain/chain/proof/bundle"
+
+// allowed are the only non-standard packages the verifier may import
+// directly: it runs in the browser as WebAssembly, so iavl, badger and
+// CometBFT's light package (goleveldb) must stay out.
+var allowed = []string{
+	"github.com/govchain/govchain/chain/proof",
+	"github.com/govchain/govchain/chain/attest",
+	"github.com/govchain/govchain/chain/smcrypto",
+	"github.com/govchain/govchain/contracts/certificate/merkle",
+	"github.com/cometbft/cometbft/types",
+	"github.com/cometbft/cometbft/api/cometbft/types/v1",
+	"github.com/cometbft/cometbft/crypto/ed25519",
+	"github.com/cometbft/cometbft/libs/math",
+}
+
+var forbidden = []string{"github.com/cosmos/iavl", "github.com/dgraph-io/badger", "github.com/cometbft/cometbft/light",
+	"github.com/syndtr/goleveldb", "github.com/cometbft/cometbft-db", "github.com/govchain/govchain/chain/state"}
+
+// TestDependencies checks the verifier's imports for the host and for
+// js/wasm, and that it builds for js/wasm.
+func TestDependencies(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("go tool not found: %v", err)
+	}
+	run := func(env []string, args ...string) string {
+		cmd := exec.Command(goBin, args...)
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	for _, env := range [][]string{nil, {"GOOS=js", "GOARCH=wasm"}} {
+		for _, line := range strings.Split(strings.TrimSpace(run(env, "list", "-tags", "force64bit", "-f", `{{join .Imports "\n"}}`, pkgPath)), "\n") {
+			if !strings.Contains(line, ".") {
+				continue // standard library
+			}
+			ok := false
+			for _, a := range allowed {
+				ok = ok || line == a
+			}
+			if !ok {
+				t.Errorf("%v: %s imports %s", env, pkgPath, line)
+			}
+		}
+		for _, dep := range strings.Fields(run(env, "list", "-tags", "force64bit", "-deps", pkgPath)) {
+			for _, f := range forbidden {
+				if dep == f || strings.HasPrefix(dep, f+"/") {
+					t.Errorf("%v: %s depends on %s", env, pkgPath, dep)
+				}
+			}
+		}
+	}
+	run([]string{"GOOS=js", "GOARCH=wasm"}, "build", "-tags", "force64bit", pkgPath)
+}
