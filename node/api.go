@@ -34,6 +34,9 @@ type API struct {
 	MaxBody int64
 	Dept    string
 	Logger  cmtlog.Logger
+	// Verify tunes /v1/verify/* (nil = defaults); verify is its state.
+	Verify *VerifyConfig
+	verify verifyState
 }
 
 // route is one API endpoint; the list is what the OpenAPI test walks.
@@ -59,6 +62,9 @@ func (a *API) routes() []route {
 		{"GET", "/v1/credit/blacklist", a.creditList("blacklist")},
 		{"GET", "/v1/credit/redlist", a.creditList("redlist")},
 		{"GET", "/v1/credit/departments/{dept}/events", a.listCreditByDept},
+		{"GET", "/v1/verify/bundle/{hash}", a.getVerifyBundle},
+		{"GET", "/v1/verify/prefix/{hexprefix}", a.getVerifyPrefix},
+		{"GET", "/v1/verify/trust", a.getVerifyTrust},
 		{"GET", "/v1/recognition/{hash}", a.getRecognition},
 		{"GET", "/openapi.json", a.openAPI},
 	}, a.catalogRoutes()...)
