@@ -55,6 +55,8 @@ Start here:
 	root.AddCommand(creditCmd(g))
 	root.AddCommand(catalogCmd(g))
 	root.AddCommand(exploreCmd(g), auditCmd(g))
+	root.AddCommand(verifyCmd(g))
+	certVerifyCmds(g, root)
 	root.AddCommand(relayCmd(g), recognitionCmd(g))
 	root.AddCommand(benchCmd(g))
 	return root

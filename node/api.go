@@ -84,6 +84,7 @@ func (a *API) Handler() http.Handler {
 			h(w, req)
 		})
 	}
+	a.webRoutes(mux)
 	return mux
 }
 

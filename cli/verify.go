@@ -1,0 +1,629 @@
+package cli
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/skip2/go-qrcode"
+	"github.com/spf13/cobra"
+
+	"github.com/govchain/govchain/chain/proof/bundle"
+	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/node/verify"
+	"github.com/govchain/govchain/node/verify/web"
+)
+
+// Exit codes of `govchain verify` (docs/verify.md).
+const (
+	ExitValid     = 0
+	ExitError     = 1 // usage, files, network: nothing was concluded
+	ExitRevoked   = 2
+	ExitSuspended = 3
+	ExitExpired   = 4
+	ExitUnknown   = 5
+	ExitFailed    = 6 // the proofs do not check out: tampered bundle, lying node, untrusted header
+)
+
+var verdictExit = map[string]int{bundle.Valid: ExitValid, bundle.Revoked: ExitRevoked, bundle.Suspended: ExitSuspended,
+	bundle.Expired: ExitExpired, bundle.Unknown: ExitUnknown}
+
+// exitError ends the process with code; quiet errors were already reported.
+type exitError struct {
+	code  int
+	quiet bool
+	err   error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// ExitCode is the process exit code for an error returned by a command,
+// and whether the error was already reported on the output.
+func ExitCode(err error) (code int, reported bool) {
+	var e *exitError
+	if errors.As(err, &e) {
+		return e.code, e.quiet
+	}
+	return ExitError, false
+}
+
+// verifyFlags are what `verify` and `cert bundle`/`cert qr` share.
+type verifyFlags struct {
+	hash, batchFile, batchRoot, batchPath string
+	batchIndex                            int64
+	height                                int64
+	rpc                                   string
+}
+
+func (f *verifyFlags) register(c *cobra.Command) {
+	c.Flags().StringVar(&f.hash, "hash", "", "certificate hash (SM3 of the file, 64 hex) instead of FILE")
+	c.Flags().StringVar(&f.batchFile, "batch-file", "", "batch file from `cert anchor-batch`, for a member of a batch")
+	c.Flags().StringVar(&f.batchRoot, "batch-root", "", "batch root (with --batch-index and --batch-path, instead of --batch-file)")
+	c.Flags().Int64Var(&f.batchIndex, "batch-index", -1, "member index in the batch")
+	c.Flags().StringVar(&f.batchPath, "batch-path", "", "inclusion path: comma-separated hex hashes")
+	c.Flags().Int64Var(&f.height, "height", 0, "state version to prove (default: the newest with a stored SM2 quorum certificate)")
+	c.Flags().StringVar(&f.rpc, "rpc", envOr("GOVCHAIN_RPC", ""), "CometBFT RPC (host:port) to read headers from; proofs then come from --node's /v1/state and the bundle is assembled here (env GOVCHAIN_RPC)")
+}
+
+// resolve returns the certificate hash and the batch member, if any.
+func (f *verifyFlags) resolve(args []string) (string, *bundle.Member, error) {
+	file := ""
+	if len(args) == 1 {
+		file = args[0]
+	}
+	h, err := certHashArg(file, f.hash, "")
+	if err != nil {
+		return "", nil, fmt.Errorf("give FILE (hashed here with SM3) or --hash HEX")
+	}
+	switch {
+	case f.batchFile != "":
+		b, err := readCertBatchFile(f.batchFile)
+		if err != nil {
+			return "", nil, err
+		}
+		m, ok := b.Find(h)
+		if !ok {
+			return "", nil, fmt.Errorf("%s is not a member of the batch in %s", h, f.batchFile)
+		}
+		return h, &bundle.Member{Root: b.Root, Index: m.Index, Path: m.Path}, nil
+	case f.batchRoot != "":
+		if f.batchIndex < 0 {
+			return "", nil, fmt.Errorf("--batch-root needs --batch-index and --batch-path")
+		}
+		var path []string
+		if f.batchPath != "" {
+			path = strings.Split(strings.ToLower(f.batchPath), ",")
+		}
+		return h, &bundle.Member{Root: strings.ToLower(f.batchRoot), Index: uint64(f.batchIndex), Path: path}, nil
+	}
+	return h, nil, nil
+}
+
+// fetchBundle gets a bundle: assembled here from --node's proofs and
+// --rpc's headers, or by --node; privately (by hash prefix) when bits > 0.
+func (g *globals) fetchBundle(ctx context.Context, f *verifyFlags, hash string, m *bundle.Member, bits int, trustHeight int64, compact bool) ([]byte, error) {
+	o := verify.Options{Height: f.height, Member: m, TrustHeight: trustHeight, NoSM2: compact, NoDepts: compact}
+	if m != nil {
+		o.BatchRoot = m.Root
+	}
+	prefix := ""
+	if bits > 0 {
+		prefix = hash[:(bits+3)/4]
+	}
+	if f.rpc != "" {
+		r, err := verify.NewRemote(g.node, f.rpc)
+		if err != nil {
+			return nil, err
+		}
+		var b *bundle.Bundle
+		if prefix != "" {
+			b, err = verify.NewBuilder(r).Bucket(ctx, prefix, o)
+		} else {
+			b, err = verify.NewBuilder(r).Certificate(ctx, hash, o)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return b.Encode()
+	}
+	q := url.Values{}
+	if f.height > 0 {
+		q.Set("height", strconv.FormatInt(f.height, 10))
+	}
+	if trustHeight > 0 {
+		q.Set("trusted_height", strconv.FormatInt(trustHeight, 10))
+	}
+	if o.BatchRoot != "" {
+		q.Set("batch", o.BatchRoot)
+	}
+	if compact {
+		q.Set("compact", "true")
+	}
+	path := "/v1/verify/bundle/" + hash
+	if prefix != "" {
+		path = "/v1/verify/prefix/" + prefix
+	}
+	var raw json.RawMessage
+	if err := g.client().Get(ctx, path+"?"+q.Encode(), &raw); err != nil {
+		return nil, err
+	}
+	if prefix == "" && m != nil {
+		// put the holder's path in the bundle, so it verifies on its own
+		b, err := bundle.Decode(raw)
+		if err == nil && b.Batch != nil && b.Batch.Root == m.Root {
+			idx := m.Index
+			b.Batch.Index, b.Batch.Path = &idx, m.Path
+			return b.Encode()
+		}
+	}
+	return raw, nil
+}
+
+func (g *globals) trustPath(p string) string {
+	if p != "" {
+		return p
+	}
+	return filepath.Join(g.home, "trust.json")
+}
+
+func readTrust(path string) (*bundle.TrustRoot, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no trust root at %s: get one from the district, or run `govchain verify init-trust --nodes A,B` against nodes you chose", path)
+		}
+		return nil, err
+	}
+	t, _, err := bundle.ParseTrustRoot(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
+}
+
+func verifyCmd(g *globals) *cobra.Command {
+	var f verifyFlags
+	var trustFile, bundleFile, saveBundle string
+	var private bool
+	var bits int
+	c := &cobra.Command{
+		Use:   "verify [FILE]",
+		Short: "Verify a certificate file without trusting any single node (light client, offline bundles)",
+		Long: `Hash FILE here with SM3 and verify its certificate record — or the proof
+that there is none — up to a block header signed by the validators, from a
+trust root (trust.json: one header, from the district or from nodes that
+agree; see verify init-trust). Header checks follow CometBFT's light client:
+more than 1/3 of the trusted validators must sign the newer header (or
+intermediate headers are checked), then more than 2/3 of its own set. The SM2
+quorum certificate of that header is verified against department keys proven
+from state.
+
+The bundle of proofs comes from --node (assembled by it, or here with --rpc),
+or from a file (--bundle, no network at all). --private sends only a prefix
+of the hash (--prefix-bits, default 20): the node returns every record in
+that bucket with proofs that there are no others, and this command picks the
+file's own.
+
+Exit codes: 0 VALID, 2 REVOKED, 3 SUSPENDED, 4 EXPIRED, 5 UNKNOWN (proven not
+on chain), 6 verification failed (the proofs do not check out), 1 any other
+error (nothing concluded).`,
+		Example: `  govchain verify init-trust --nodes 127.0.0.1:26602,127.0.0.1:26612
+  govchain verify licence.pdf
+  govchain verify --private --prefix-bits 16 licence.pdf
+  govchain verify member-0042.pdf --batch-file batch-2026-03.json -o json
+  govchain cert bundle --file licence.pdf > b.json && govchain verify --bundle b.json licence.pdf`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			hash, member, err := f.resolve(args)
+			if err != nil {
+				return err
+			}
+			trust, err := readTrust(g.trustPath(trustFile))
+			if err != nil {
+				return err
+			}
+			var raw []byte
+			if bundleFile != "" {
+				if raw, err = os.ReadFile(bundleFile); err != nil {
+					return err
+				}
+			} else {
+				if !private {
+					bits = 0
+				} else if bits < 4 || bits > 252 {
+					return fmt.Errorf("--prefix-bits must be 4..252")
+				}
+				ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
+				defer cancel()
+				if raw, err = g.fetchBundle(ctx, &f, hash, member, bits, trust.Height, false); err != nil {
+					return err
+				}
+				if saveBundle != "" {
+					if err := os.WriteFile(saveBundle, append(bytes.TrimRight(raw, "\n"), '\n'), 0o644); err != nil {
+						return err
+					}
+				}
+			}
+			res, verr := bundle.Verify(raw, trust, bundle.Input{Hash: hash, Member: member, Now: time.Now()})
+			w := cmd.OutOrStdout()
+			if verr != nil {
+				step := bundle.StepOf(verr)
+				out := map[string]any{"verdict": "FAILED", "hash": hash, "step": step, "error": verr.Error()}
+				if err := g.emit(w, out, func(w io.Writer) {
+					fmt.Fprintf(w, "VERIFICATION FAILED 验证失败 at step %q\n  %v\n  certificate %s\n  (nothing about this certificate can be concluded from this answer)\n", step, verr, hash)
+				}); err != nil {
+					return err
+				}
+				return &exitError{code: ExitFailed, quiet: true, err: verr}
+			}
+			if err := g.emit(w, res, func(w io.Writer) { printVerifyResult(w, res, trust) }); err != nil {
+				return err
+			}
+			if code := verdictExit[res.Verdict]; code != 0 {
+				return &exitError{code: code, quiet: true, err: fmt.Errorf("%s", res.Verdict)}
+			}
+			return nil
+		},
+	}
+	f.register(c)
+	c.Flags().StringVar(&trustFile, "trust", "", "trust root file (default $GOVCHAIN_HOME/trust.json)")
+	c.Flags().StringVar(&bundleFile, "bundle", "", "verify this bundle file offline (from `govchain cert bundle`)")
+	c.Flags().StringVar(&saveBundle, "save-bundle", "", "also write the fetched bundle to this file")
+	c.Flags().BoolVar(&private, "private", false, "private lookup: send only a prefix of the hash")
+	c.Flags().IntVar(&bits, "prefix-bits", 20, "bits of the hash sent with --private (rounded up to a hex digit; nodes accept 16..32 by default)")
+	c.AddCommand(verifyInitTrustCmd(g), verifyBuildWasmCmd(g))
+	return c
+}
+
+var verdictChinese = map[string]string{bundle.Valid: "有效", bundle.Revoked: "已撤销", bundle.Suspended: "已暂停",
+	bundle.Expired: "已过期", bundle.Unknown: "未登记 (not on chain)"}
+
+func printVerifyResult(w io.Writer, r *bundle.Result, t *bundle.TrustRoot) {
+	fmt.Fprintf(w, "%s %s\n", r.Verdict, verdictChinese[r.Verdict])
+	fmt.Fprintf(w, "certificate %s\n", r.Hash)
+	if c := r.Certificate; c != nil {
+		issuer := c.Issuer
+		if c.IssuerName != "" {
+			issuer += " " + c.IssuerName
+		}
+		fmt.Fprintf(w, "  type %s, issued by %s on %s", c.Type, issuer, c.IssueDate)
+		if c.LicenceNo != "" {
+			fmt.Fprintf(w, ", licence %s", c.LicenceNo)
+		}
+		fmt.Fprintln(w)
+		if c.ValidFrom != "" {
+			fmt.Fprintf(w, "  valid %s .. %s\n", c.ValidFrom, orDash(c.ValidUntil))
+		}
+		fmt.Fprintf(w, "  anchored at height %d (%s)\n", c.AnchoredHeight, c.AnchoredTime)
+		if c.ChangedHeight > 0 {
+			fmt.Fprintf(w, "  %s at height %d (%s), reason %s %s %s\n", c.Status, c.ChangedHeight, c.ChangedTime, c.Reason, c.ReasonName, c.ReasonChinese)
+		}
+		if c.ReplacedBy != "" {
+			fmt.Fprintf(w, "  replaced by %s\n", c.ReplacedBy)
+		}
+	}
+	if r.Note != "" {
+		fmt.Fprintf(w, "  %s\n", r.Note)
+	}
+	fmt.Fprintf(w, "as of %s: state %d, committed by header %d %s\n", r.AsOf, r.Height, r.Header.Height, r.Header.Hash)
+	fmt.Fprintf(w, "  ed25519: %d of %d validators signed (power %d/%d)\n", r.Header.Signed, r.Header.Validators, r.Header.SignedPower, r.Header.TotalPower)
+	if r.SM2 != nil {
+		fmt.Fprintf(w, "  SM2: %s attested (power %d/%d)\n", strings.Join(r.SM2.Depts, ", "), r.SM2.Power, r.SM2.TotalPower)
+	} else {
+		fmt.Fprintln(w, "  SM2: not checked (the bundle carries no quorum certificate)")
+	}
+	if r.Private != nil {
+		fmt.Fprintf(w, "  private lookup: only %d bits of the hash were sent; %d records in that bucket\n", r.Private.Bits, r.Private.Records)
+	}
+	fmt.Fprintf(w, "  trust root: header %d %s (%s)\n", t.Height, t.Hash, strings.Join(t.Sources, ", "))
+	for _, s := range r.Checks {
+		fmt.Fprintf(w, "  ✓ %s\n", s)
+	}
+}
+
+func splitNodes(s string) []string {
+	var out []string
+	for _, n := range strings.Split(s, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func verifyInitTrustCmd(g *globals) *cobra.Command {
+	var nodes, hash, out, period string
+	var height int64
+	c := &cobra.Command{
+		Use:   "init-trust",
+		Short: "Write a trust root (trust.json): one header that several nodes, or the district, vouch for",
+		Long: `Ask each node in --nodes for its header at one height (default: two below the
+lowest latest height among them) and write it as the trust root only if all
+of them give the same header hash. With --hash (the value the district
+publishes), one node suffices and its header must have that hash. Every
+later verification starts from this header; keep the file, refresh it
+within its trusting period (--trusting-period, default 720h).`,
+		Example: `  govchain verify init-trust --nodes 127.0.0.1:26602,127.0.0.1:26612,127.0.0.1:26622
+  govchain verify init-trust --nodes gov-node.example:26602 --height 120 --hash 3F1C…`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			list := splitNodes(nodes)
+			if len(list) == 0 {
+				list = []string{g.node}
+			}
+			if len(list) < 2 && hash == "" {
+				return fmt.Errorf("give at least two nodes run by different departments (--nodes A,B), or --height and --hash from the district")
+			}
+			d, err := time.ParseDuration(period)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("--trusting-period must be a duration such as 720h")
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
+			defer cancel()
+			if height == 0 {
+				for _, n := range list {
+					s, err := client.New(n).Status(ctx)
+					if err != nil {
+						return err
+					}
+					if height == 0 || s.Height-2 < height {
+						height = s.Height - 2
+					}
+				}
+			}
+			var root *bundle.TrustRoot
+			for _, n := range list {
+				var t bundle.TrustRoot
+				if err := client.New(n).Get(ctx, fmt.Sprintf("/v1/verify/trust?height=%d&trusting_period=%s", height, url.QueryEscape(d.String())), &t); err != nil {
+					return fmt.Errorf("%s: %w", n, err)
+				}
+				if _, err := t.Check(); err != nil {
+					return fmt.Errorf("%s sent a bad trust root: %w", n, err)
+				}
+				if root == nil {
+					root = &t
+				} else if t.Hash != root.Hash || t.ChainID != root.ChainID {
+					return fmt.Errorf("nodes disagree on header %d: %s says %s, %s says %s — do not trust either without asking the district", height, list[0], root.Hash, n, t.Hash)
+				}
+			}
+			if hash != "" && !strings.EqualFold(hash, root.Hash) {
+				return fmt.Errorf("header %d is %s at %s, the district says %s", height, root.Hash, list[0], strings.ToUpper(hash))
+			}
+			root.Sources = nil
+			for _, n := range list {
+				root.Sources = append(root.Sources, "node "+n)
+			}
+			if hash != "" {
+				root.Sources = append(root.Sources, "district-published hash")
+			}
+			path := g.trustPath(out)
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				return err
+			}
+			if err := writeJSONFile(path, root); err != nil {
+				return err
+			}
+			return g.emit(cmd.OutOrStdout(), root, func(w io.Writer) {
+				fmt.Fprintf(w, "trust root written to %s\n  chain %s, header %d %s (%s)\n  agreed by: %s\n  usable until %s (trusting period %s)\n",
+					path, root.ChainID, root.Height, root.Hash, root.Time, strings.Join(root.Sources, ", "), trustExpiry(root), root.TrustingPeriod)
+			})
+		},
+	}
+	c.Flags().StringVar(&nodes, "nodes", "", "comma-separated node API addresses that must agree (default --node)")
+	c.Flags().StringVar(&hash, "hash", "", "the header hash the district published for --height")
+	c.Flags().Int64Var(&height, "height", 0, "header height (default two below the lowest latest height)")
+	c.Flags().StringVar(&out, "out", "", "where to write (default $GOVCHAIN_HOME/trust.json)")
+	c.Flags().StringVar(&period, "trusting-period", bundle.DefaultTrustingPeriod.String(), "how long the root may be used")
+	return c
+}
+
+func trustExpiry(t *bundle.TrustRoot) string {
+	tm, err := time.Parse(time.RFC3339Nano, t.Time)
+	d, _ := t.Period()
+	if err != nil {
+		return "?"
+	}
+	return tm.Add(d).UTC().Format(time.RFC3339)
+}
+
+// certVerifyCmds adds `cert bundle` and `cert qr` to the cert command.
+func certVerifyCmds(g *globals, root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.Name() == "cert" {
+			c.AddCommand(certBundleCmd(g), certQRCmd(g))
+		}
+	}
+}
+
+func certBundleCmd(g *globals) *cobra.Command {
+	var f verifyFlags
+	var out string
+	var compact bool
+	var trustHeight int64
+	c := &cobra.Command{
+		Use:   "bundle [HASH]",
+		Short: "Write a certificate's offline proof bundle (verify it anywhere with `govchain verify --bundle`)",
+		Long: `Fetch everything needed to verify one certificate with no network: its
+record (or proof of absence) with an ICS23 proof, the batch record and the
+member's inclusion path (--batch-file), the header that commits the app hash
+with its commit and validator set, and the SM2 quorum certificate with the
+proven department keys (--compact leaves those out). The bundle is compact
+JSON; any change to it is detected. Any node can produce it: nothing in it
+needs to be trusted.`,
+		Example: `  govchain cert bundle --file licence.pdf > b.json
+  govchain cert bundle --file bl-0042.txt --batch-file batch-BL-demo.json --out b.json
+  govchain verify --bundle b.json licence.pdf`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var hashArg []string
+			if len(args) == 1 {
+				f.hash = args[0]
+			}
+			hash, member, err := f.resolve(hashArg)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
+			defer cancel()
+			raw, err := g.fetchBundle(ctx, &f, hash, member, 0, trustHeight, compact)
+			if err != nil {
+				return err
+			}
+			raw = append(bytes.TrimRight(raw, "\n"), '\n')
+			var gz bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+			zw.Write(raw)
+			zw.Close()
+			fmt.Fprintf(cmd.ErrOrStderr(), "bundle for %s: %d bytes (%d gzipped)\n", hash, len(raw), gz.Len())
+			if out != "" {
+				return os.WriteFile(out, raw, 0o644)
+			}
+			_, err = cmd.OutOrStdout().Write(raw)
+			return err
+		},
+	}
+	f.register(c)
+	c.Flags().Lookup("hash").Usage = "certificate hash (or give it as HASH)"
+	c.Flags().StringVar(&out, "out", "", "write to this file instead of standard output")
+	c.Flags().BoolVar(&compact, "compact", false, "leave out the SM2 quorum certificate and department records (smallest bundle)")
+	c.Flags().Int64Var(&trustHeight, "trusted-height", 0, "height of the verifier's trust root: adds intermediate headers if the validators changed since")
+	c.Flags().String("file", "", "certificate file, hashed here with SM3")
+	c.PreRunE = func(cmd *cobra.Command, args []string) error {
+		if file, _ := cmd.Flags().GetString("file"); file != "" {
+			h, err := certHashFile(file)
+			if err != nil {
+				return err
+			}
+			f.hash = h
+		}
+		return nil
+	}
+	return c
+}
+
+// VerifyLink is the /verify page's link for a certificate: the hash (and,
+// for a batch member, its path) and optionally the trust root travel in
+// the URL fragment, which browsers never send to the server.
+func VerifyLink(base, hash string, m *bundle.Member, t *bundle.TrustRoot) string {
+	u := strings.TrimRight(base, "/") + "/verify#h=" + hash
+	if m != nil {
+		u += fmt.Sprintf("&b=%s&i=%d&p=%s", m.Root, m.Index, strings.Join(m.Path, ","))
+	}
+	if t != nil {
+		u += fmt.Sprintf("&t=%d-%s", t.Height, t.Hash)
+	}
+	return u
+}
+
+func certQRCmd(g *globals) *cobra.Command {
+	var f verifyFlags
+	var base, out, trustFile string
+	var size int
+	c := &cobra.Command{
+		Use:   "qr [HASH]",
+		Short: "Print or write the QR code of a certificate's verification link (/verify#h=…)",
+		Long: `The link opens the node's /verify page, which checks the certificate in the
+browser (proofs verified by WebAssembly, nothing sent but a hash prefix).
+With --trust, the link also pins the trust root (height and header hash), so
+the page does not depend on the node for it. Print it on the certificate.`,
+		Example: `  govchain cert qr --file licence.pdf --url https://verify.district.gov.cn --out licence-qr.png
+  govchain cert qr 9f66…e1`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				f.hash = args[0]
+			}
+			if file, _ := cmd.Flags().GetString("file"); file != "" {
+				h, err := certHashFile(file)
+				if err != nil {
+					return err
+				}
+				f.hash = h
+			}
+			hash, member, err := f.resolve(nil)
+			if err != nil {
+				return err
+			}
+			var t *bundle.TrustRoot
+			if trustFile != "" {
+				if t, err = readTrust(trustFile); err != nil {
+					return err
+				}
+			}
+			if base == "" {
+				base = client.New(g.node).BaseURL
+			}
+			link := VerifyLink(base, hash, member, t)
+			if out != "" {
+				if err := qrcode.WriteFile(link, qrcode.Medium, size, out); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s\nQR code written to %s\n", link, out)
+				return nil
+			}
+			q, err := qrcode.New(link, qrcode.Medium)
+			if err != nil {
+				return err
+			}
+			return g.emit(cmd.OutOrStdout(), map[string]string{"link": link}, func(w io.Writer) {
+				fmt.Fprint(w, q.ToSmallString(false))
+				fmt.Fprintln(w, link)
+			})
+		},
+	}
+	f.register(c)
+	c.Flags().String("file", "", "certificate file, hashed here with SM3")
+	c.Flags().StringVar(&base, "url", "", "base URL of the verification page (default --node)")
+	c.Flags().StringVar(&out, "out", "", "write a PNG here instead of printing")
+	c.Flags().IntVar(&size, "size", 320, "PNG size in pixels")
+	c.Flags().StringVar(&trustFile, "trust", "", "pin this trust root in the link")
+	return c
+}
+
+var _ = certificate.ValidHash
+
+func verifyBuildWasmCmd(g *globals) *cobra.Command {
+	var out, src string
+	c := &cobra.Command{
+		Use:   "build-wasm",
+		Short: "Build the browser verifier (WebAssembly) for nodes without a Go toolchain",
+		Long: `Compile chain/proof/bundle's browser verifier to WebAssembly and write
+verifier.wasm.gz and wasm_exec.js to --out. Point a node at that directory
+with GOVCHAIN_VERIFY_WASM=DIR; without it a node builds the verifier itself
+on the first request for /verify (which needs Go and this source tree).`,
+		Example: `  govchain verify build-wasm --out /opt/govchain/verifier`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if src == "" {
+				if src, err = web.SourceDir(); err != nil {
+					return err
+				}
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 15*time.Minute)
+			defer cancel()
+			a, err := web.Build(ctx, src, out)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "built %s/verifier.wasm.gz: %.1f MiB of WebAssembly, %.1f MiB gzipped (and wasm_exec.js)\nserve it with GOVCHAIN_VERIFY_WASM=%s\n",
+				out, float64(a.Size)/(1<<20), float64(len(a.WasmGz))/(1<<20), out)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&out, "out", "verifier", "output directory")
+	c.Flags().StringVar(&src, "src", "", "govchain source tree (default: found automatically)")
+	return c
+}
