@@ -25,7 +25,7 @@ tmp=$(mktemp -d "$cache/.build-$key.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 echo "building Fabric v2.1.1 binaries into $dir (first time for this dependency set: several minutes)" >&2
 cd "$here"
-export GOFLAGS=-mod=readonly CGO_ENABLED=1
+export GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=1
 go build -trimpath -o "$tmp/bin/" \
 	github.com/hyperledger/fabric/cmd/peer \
 	github.com/hyperledger/fabric/cmd/orderer \
