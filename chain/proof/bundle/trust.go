@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -100,10 +99,10 @@ func (t *TrustRoot) Check() (*types.LightBlock, error) {
 	}
 	lb, err := DecodeBlock(t.Block)
 	if err != nil {
-		return nil, &Error{Step: StepTrust, Err: fmt.Errorf("trust root block: %w", err)}
+		return nil, rewrap(StepTrust, err, "trust root block")
 	}
 	if err := checkBlock(t.ChainID, lb); err != nil {
-		return nil, &Error{Step: StepTrust, Err: fmt.Errorf("trust root block: %w", err)}
+		return nil, rewrap(StepTrust, err, "trust root block")
 	}
 	if lb.Height != t.Height || !bytes.Equal(lb.Hash(), want) {
 		return nil, fail(StepTrust, "trust root names header %d %X, its block is header %d %X", t.Height, want, lb.Height, lb.Hash())

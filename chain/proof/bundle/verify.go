@@ -180,7 +180,7 @@ func (b *Bundle) Verify(trust *TrustRoot, in Input) (*Result, error) {
 	for i, raw := range b.Via {
 		v, err := DecodeBlock(raw)
 		if err != nil {
-			return nil, &Error{Step: StepOf(err), Err: fmt.Errorf("intermediate header %d: %w", i, err)}
+			return nil, rewrap(StepOf(err), err, "intermediate header %d", i)
 		}
 		if i > 0 && v.Height <= via[i-1].Height || v.Height >= lb.Height {
 			return nil, fail(StepHeader, "intermediate header %d (height %d) is out of order", i, v.Height)
@@ -299,7 +299,7 @@ func (b *Bundle) Verify(trust *TrustRoot, in Input) (*Result, error) {
 	for i, p := range b.Depts {
 		d, err := proveDept(appHash, p)
 		if err != nil {
-			return nil, &Error{Step: StepDepts, ICS23: errICS23(err), Err: fmt.Errorf("department proof %d: %w", i, err)}
+			return nil, rewrap(StepDepts, err, "department proof %d", i)
 		}
 		if depts[d.Code] != nil {
 			return nil, fail(StepDepts, "department %s proven twice", d.Code)
@@ -361,11 +361,14 @@ func (b *Bundle) Verify(trust *TrustRoot, in Input) (*Result, error) {
 	return res, nil
 }
 
-func errICS23(err error) string {
+// rewrap adds context to err under step, keeping its ICS23 step.
+func rewrap(step string, err error, format string, args ...any) *Error {
+	out := &Error{Step: step, Err: fmt.Errorf(format+": %w", append(args, err)...)}
 	if e, ok := err.(*Error); ok {
-		return e.ICS23
+		out.ICS23 = e.ICS23
+		out.Err = fmt.Errorf(format+": %w", append(args, e.Err)...)
 	}
-	return ""
+	return out
 }
 
 // proveRecord verifies the proof of cert/rec/<hash>: the record (nil if
@@ -535,7 +538,7 @@ func verifySM2(chainID string, lb *types.LightBlock, appHash []byte, s *SM2, dep
 	for i, p := range s.Keys {
 		id, v, err := proveMember(appHash, acctPrefix, p, StepKeys)
 		if err != nil {
-			return nil, &Error{Step: StepKeys, ICS23: errICS23(err), Err: fmt.Errorf("key proof %d: %w", i, err)}
+			return nil, rewrap(StepKeys, err, "key proof %d", i)
 		}
 		var a Account
 		if err := json.Unmarshal(v, &a); err != nil || a.KeyID != id {
