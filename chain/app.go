@@ -56,6 +56,9 @@ type App struct {
 	lastBlockHash []byte
 	pendingHash   []byte
 	metrics       *metrics
+	// preverified holds, during FinalizeBlock, the txs whose signature
+	// verified (in parallel, before execution) and under which key.
+	preverified map[[32]byte]*smcrypto.PublicKey
 }
 
 // NewApp builds the application over store with the given modules; the
@@ -325,6 +328,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		results = append(results, qcRes)
 	}
 	var updates []module.ValidatorUpdate
+	a.preverified = a.preverify(working, bctx, txs)
+	defer func() { a.preverified = nil }()
 	for _, raw := range txs {
 		r := a.runTxAt(working, raw, bctx, false)
 		results = append(results, r.exec())

@@ -2,7 +2,9 @@ package chain
 
 import (
 	"errors"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -79,11 +81,15 @@ func (a *App) runTxAt(base state.KV, raw []byte, b blockCtx, check bool) (res tx
 	}
 	hash := tx.Hash(raw)
 	if !a.verified.has(hash) {
-		if err := pub.Verify(t.SignBytes(), t.Signature); err != nil {
-			if errors.Is(err, smcrypto.ErrNonCanonicalSignature) {
-				return failed(tx.ErrNonCanonical.Wrapf("%v", err))
+		// A signature verified before execution (preverify) counts only
+		// if it was checked against the key that signs now.
+		if k, ok := a.preverified[hash]; !ok || !k.Equal(pub) {
+			if err := pub.Verify(t.SignBytes(), t.Signature); err != nil {
+				if errors.Is(err, smcrypto.ErrNonCanonicalSignature) {
+					return failed(tx.ErrNonCanonical.Wrapf("%v", err))
+				}
+				return failed(tx.ErrSignature.Wrapf("signature does not verify under key %s", t.Signer))
 			}
-			return failed(tx.ErrSignature.Wrapf("signature does not verify under key %s", t.Signer))
 		}
 		// Remember the verification so FinalizeBlock (on this node) does
 		// not repeat it: the tx bytes fix the signer, and a key id fixes
@@ -220,4 +226,67 @@ func itoa(u uint32) string {
 		u /= 10
 	}
 	return string(b[i:])
+}
+
+// preverify checks, on every core, the signatures of the block's txs this
+// node has not verified yet (a block it did not see in its mempool, block
+// sync, a replay), each against the signer's key in the state at the start
+// of the block. Execution stays sequential and unchanged: runTxAt skips its
+// own verification only for a tx verified here under the very key it
+// resolves then; a failed or skipped tx (unknown signer, key registered in
+// this block, undecodable) is verified, and its error reported, in order.
+func (a *App) preverify(kv state.KV, b blockCtx, txs [][]byte) map[[32]byte]*smcrypto.PublicKey {
+	type job struct {
+		hash [32]byte
+		t    *tx.Tx
+		pub  *smcrypto.PublicKey
+	}
+	var jobs []job
+	for _, raw := range txs {
+		h := tx.Hash(raw)
+		if a.verified.has(h) {
+			continue
+		}
+		t, err := tx.Decode(raw, a.params.MaxTxBytes)
+		if err != nil || t.ChainID != b.chainID {
+			continue
+		}
+		acct, err := identity.GetAccount(kv, t.Signer)
+		if err != nil {
+			continue
+		}
+		pub, err := smcrypto.ParsePublicKey(acct.PublicKey)
+		if err != nil {
+			continue
+		}
+		jobs = append(jobs, job{hash: h, t: t, pub: pub})
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
+	if workers < 2 {
+		return nil // in order is as fast
+	}
+	ok := make([]bool, len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) {
+					return
+				}
+				ok[i] = jobs[i].pub.Verify(jobs[i].t.SignBytes(), jobs[i].t.Signature) == nil
+			}
+		}()
+	}
+	wg.Wait()
+	out := make(map[[32]byte]*smcrypto.PublicKey, len(jobs))
+	for i, j := range jobs {
+		if ok[i] {
+			out[j.hash] = j.pub
+		}
+	}
+	return out
 }
