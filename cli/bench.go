@@ -90,6 +90,8 @@ average at start and end is in the header.`,
 	f.DurationVar(&o.Warmup, "warmup", 0, "warm-up before each window (default 10s, --quick 3s)")
 	f.IntVar(&o.Records, "records", 0, "records stored for the memory/disk rows (default 1,000,000, --quick 100,000)")
 	f.StringVar(&markdown, "markdown", "", "also write the table as Markdown to this file")
+	f.IntVar(&o.MempoolSize, "mempool-size", 0, "CometBFT mempool.size of every bench node (default: the testnet's)")
+	f.DurationVar(&o.TimeoutCommit, "timeout-commit", 0, "CometBFT timeout_commit of every bench network (default: the testnet's)")
 	c.AddCommand(benchNodeCmd(g), benchRecordsCmd(g))
 	return c
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,6 +93,7 @@ type LoadResult struct {
 	FromH     int64   `json:"from_height"`
 	ToH       int64   `json:"to_height"`
 	Exhausted bool    `json:"exhausted,omitempty"` // ran out of pre-built txs inside the window
+	CPU       CPUUse  `json:"cpu"`                 // during the window
 }
 
 // maxTries: a queue that keeps failing (not for a full mempool) is given
@@ -128,6 +131,24 @@ func (l *Load) Run(ctx context.Context, n *Net, o RunOptions) (*LoadResult, erro
 		}
 		senders = append(senders, s)
 	}
+	// CPU use of the machine, the nodes and this process in the window.
+	pids := make([]int, 0, len(n.Nodes)+1)
+	for i := range n.Nodes {
+		pids = append(pids, n.Pid(i))
+	}
+	pids = append(pids, os.Getpid())
+	cpuC := make(chan CPUUse, 1)
+	go func() {
+		select {
+		case <-time.After(time.Until(wStart)):
+		case <-runCtx.Done():
+			cpuC <- CPUUse{}
+			return
+		}
+		a := readCPU(pids)
+		<-runCtx.Done()
+		cpuC <- readCPU(pids).since(a, runtime.NumCPU())
+	}()
 	var wg sync.WaitGroup
 	for _, s := range senders {
 		rate := 0.0
@@ -138,6 +159,8 @@ func (l *Load) Run(ctx context.Context, n *Net, o RunOptions) (*LoadResult, erro
 		go func() { defer wg.Done(); s.run(runCtx, rate, start) }()
 	}
 	wg.Wait()
+	cancel()
+	res.CPU = <-cpuC
 	exhaustedAt := time.Time{}
 	for _, s := range senders {
 		s.close()

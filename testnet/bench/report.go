@@ -38,7 +38,7 @@ func (r *runner) rows() {
 	}
 	if noop != nil {
 		add(Row{Name: fmt.Sprintf("no-op app, unsigned %d B txs (engine limit)", rep.TxBytes), Value: noop.TPS, Unit: "tx/s",
-			Text: fmt.Sprintf("%.0f tx/s (%s; p50 %.2f s, p99 %.2f s)", noop.TPS, win, noop.P50Sec, noop.P99Sec),
+			Text:    fmt.Sprintf("%.0f tx/s (%s; p50 %.2f s, p99 %.2f s)", noop.TPS, win, noop.P50Sec, noop.P99Sec),
 			Limited: fmt.Sprintf("CometBFT: consensus, mempool gossip, block store and tx index of 4 processes on %d cores, %.0f µs CPU a tx", rep.Cores, cpu(noop))})
 	} else {
 		add(notRun("no-op app (engine limit)", "", "noop"))

@@ -1,0 +1,84 @@
+package bench_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/govchain/govchain/testnet/bench"
+)
+
+var binary string
+
+// TestMain builds the govchain binary the bench networks run.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "govchain-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "govchain")
+	out, err := exec.Command("go", "build", "-o", binary, "../../cmd/govchain").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build govchain: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// TestBenchSmoke runs every phase with tiny windows and checks that each
+// row was measured and that what was measured is real: txs committed and
+// found in blocks, every signed tx in a block succeeded (sequence bumps),
+// the audit replay agreed with the chain, records landed on disk.
+func TestBenchSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts four 4-validator networks")
+	}
+	var log strings.Builder
+	rep, err := bench.Run(context.Background(), bench.Options{Quick: true, Binary: binary, Dir: t.TempDir(),
+		Warmup: time.Second, Window: 2 * time.Second, Records: 2000, Progress: &log})
+	t.Log(log.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	rep.WriteTable(&b)
+	t.Log(b.String())
+	for _, r := range rep.Rows {
+		if r.Text == "not run" {
+			t.Errorf("row %q not measured", r.Name)
+		}
+	}
+	for name, l := range rep.Loads {
+		if l.Committed == 0 || l.TPS <= 0 {
+			t.Errorf("%s: nothing committed: %+v", name, l)
+		}
+		if l.Exhausted {
+			t.Errorf("%s: ran out of pre-built txs inside the window", name)
+		}
+		if l.Committed != l.Accepted {
+			t.Errorf("%s: %d txs accepted into mempools but %d found in blocks", name, l.Accepted, l.Committed)
+		}
+	}
+	for _, n := range rep.Notes {
+		t.Errorf("note: %s", n)
+	}
+	if rep.Audit == nil || !rep.Audit.OK || rep.Audit.Txs == 0 {
+		t.Errorf("audit: %+v", rep.Audit)
+	}
+	if rep.Queries == nil || rep.Queries.Queries == 0 {
+		t.Errorf("queries: %+v", rep.Queries)
+	}
+	if rc := rep.Records; rc == nil || rc.Records != 2000 || rc.Disk == 0 || rc.RSS == 0 {
+		t.Errorf("records: %+v", rep.Records)
+	}
+	if rep.VerifyMicros <= 0 {
+		t.Error("no SM2 verify time")
+	}
+}
