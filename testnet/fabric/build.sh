@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Hyperledger Fabric v2.1.1's peer, orderer, configtxgen and cryptogen
-# (and the licence chaincode) with the current Go toolchain, once per
+# (and the licence chaincode; plus Fabric's sample core.yaml and orderer.yaml
+# in config/) with the current Go toolchain, once per
 # dependency set, and prints the directory holding them.
 #
 # The binaries live OUTSIDE the repository, in
@@ -15,7 +16,10 @@ cache=${GOVCHAIN_FABRIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/govchain/fabric}
 key=$(cd "$here" && cat go.sum go.mod chaincode/licence/main.go <(go env GOVERSION) | sha256sum | cut -c1-16)
 dir="$cache/$key"
 bins=(peer orderer configtxgen cryptogen licence)
-complete() { for b in "${bins[@]}"; do [ -x "$1/bin/$b" ] || return 1; done; }
+complete() {
+	for b in "${bins[@]}"; do [ -x "$1/bin/$b" ] || return 1; done
+	[ -f "$1/config/core.yaml" ] && [ -f "$1/config/orderer.yaml" ]
+}
 if complete "$dir"; then
 	echo "$dir/bin"
 	exit 0
@@ -32,8 +36,17 @@ go build -trimpath -o "$tmp/bin/" \
 	github.com/hyperledger/fabric/cmd/configtxgen \
 	github.com/hyperledger/fabric/cmd/cryptogen
 go build -trimpath -o "$tmp/bin/licence" ./chaincode/licence
+# Fabric's sample core.yaml and orderer.yaml, which testnet/fabricnet adapts.
+mkdir -p "$tmp/config"
+src=$(go list -m -f '{{.Dir}}' github.com/hyperledger/fabric)
+cp "$src/sampleconfig/core.yaml" "$src/sampleconfig/orderer.yaml" "$tmp/config/"
+chmod 644 "$tmp/config/"*
 complete "$tmp"
-# Publish atomically; a concurrent build that won keeps its copy.
+# Publish atomically (replacing an incomplete entry from an older build.sh);
+# a concurrent build that won keeps its copy.
+if [ -e "$dir" ] && ! complete "$dir"; then
+	rm -rf "$dir"
+fi
 if ! mv -T "$tmp" "$dir" 2>/dev/null; then
 	complete "$dir"
 fi
