@@ -13,6 +13,7 @@ go 1.14
 
 require (
 	code.cloudfoundry.org/clock v1.0.0
+	github.com/BurntSushi/toml v0.3.1 // indirect
 	github.com/DataDog/zstd v1.4.0 // indirect
 	github.com/Knetic/govaluate v3.0.0+incompatible
 	github.com/Shopify/sarama v1.20.1
@@ -55,6 +56,7 @@ require (
 	github.com/rcrowley/go-metrics v0.0.0-20181016184325-3113b8401b8a
 	github.com/spf13/cobra v0.0.5
 	github.com/spf13/jwalterweatherman v1.1.0 // indirect
+	github.com/spf13/cast v1.3.0 // indirect
 	github.com/spf13/pflag v1.0.3
 	github.com/spf13/viper v1.3.2
 	github.com/stretchr/testify v1.5.1
@@ -68,7 +70,14 @@ require (
 	google.golang.org/grpc v1.28.0
 	gopkg.in/alecthomas/kingpin.v2 v2.2.6
 	gopkg.in/cheggaaa/pb.v1 v1.0.28
+	gopkg.in/fsnotify.v1 v1.4.7 // indirect
 	gopkg.in/yaml.v2 v2.2.4
 )
 
 replace gopkg.in/fsnotify.v1 v1.4.7 => gopkg.in/fsnotify/fsnotify.v1 v1.4.7
+
+// Fabric v2.1 is written against viper as of September 2015 (it pinned
+// that revision with dep, and as "viper2015" after its switch to modules);
+// newer viper lower-cases configuration keys and loses configtx profiles.
+// Dependencies (cobra v0.0.5) would otherwise raise it to v1.3.2.
+replace github.com/spf13/viper => github.com/spf13/viper v0.0.0-20150908122457-1967d93db724
