@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,7 +22,8 @@ import (
 // VerifyConfig tunes the citizen-verification routes (/v1/verify/*).
 type VerifyConfig struct {
 	// Rate and Burst: a token bucket per client IP (requests per second,
-	// bucket size). Defaults 20 and 60.
+	// bucket size). Defaults 20 and 60, or $GOVCHAIN_VERIFY_RATE and
+	// $GOVCHAIN_VERIFY_BURST.
 	Rate  float64
 	Burst int
 	// MinPrefixBits and MaxPrefixBits bound private lookups (defaults 16
@@ -32,6 +34,14 @@ type VerifyConfig struct {
 
 func (c *VerifyConfig) withDefaults() VerifyConfig {
 	out := VerifyConfig{Rate: 20, Burst: 60, MinPrefixBits: 16, MaxPrefixBits: 32}
+	// operators (and load tests) can change the limits without a config
+	// file: GOVCHAIN_VERIFY_RATE, GOVCHAIN_VERIFY_BURST
+	if v, err := strconv.ParseFloat(os.Getenv("GOVCHAIN_VERIFY_RATE"), 64); err == nil && v > 0 {
+		out.Rate = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("GOVCHAIN_VERIFY_BURST")); err == nil && v > 0 {
+		out.Burst = v
+	}
 	if c != nil {
 		if c.Rate > 0 {
 			out.Rate = c.Rate
@@ -154,9 +164,11 @@ func (a *API) writeBundle(w http.ResponseWriter, b *bundle.Bundle, err error) {
 		writeErr(w, http.StatusInternalServerError, "verify", 500, err.Error())
 		return
 	}
+	raw = append(raw, '\n')
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(raw)))
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(append(raw, '\n'))
+	_, _ = w.Write(raw)
 }
 
 // getVerifyBundle is GET /v1/verify/bundle/{hash}: everything needed to

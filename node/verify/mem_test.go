@@ -130,7 +130,7 @@ type certChain struct {
 	trust                    *bundle.TrustRoot
 }
 
-func newCertChain(t *testing.T) *certChain {
+func newCertChain(t testing.TB) *certChain {
 	c := chaintest.New(t, chaintest.Options{Modules: []module.Module{certificate.Module{}}, Grants: map[string][]string{"SCJG": {"issuer:BL"}}})
 	op := c.Officer(1)
 	c.MustOK(c.Tx(c.Depts[1].Admin, certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "营业执照", MaxValidityDays: 1825}))
@@ -183,7 +183,7 @@ func (cc *certChain) member(i int) *bundle.Member {
 	return &bundle.Member{Root: cc.bf.Root, Index: m.Index, Path: m.Path}
 }
 
-func (cc *certChain) build(t *testing.T, hash string, o verify.Options) []byte {
+func (cc *certChain) build(t testing.TB, hash string, o verify.Options) []byte {
 	t.Helper()
 	b, err := verify.NewBuilder(cc.src).Certificate(context.Background(), hash, o)
 	if err != nil {
