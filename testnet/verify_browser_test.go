@@ -145,6 +145,20 @@ func TestVerifyPageInBrowser(t *testing.T) {
 	}
 	check("revoked", base, valid, "REVOKED")
 	check("tampered", base, tampered, "UNKNOWN")
+	// how long the WebAssembly verifier takes in the page, per bundle
+	// (the page is loaded and its trust root set by the checks above)
+	ms, err := chromedp.Run(bctx, chromedp.Evaluate[float64](`(async () => {
+		const hash = document.getElementById("hashline").textContent.slice(4);
+		const r = await fetch("/v1/verify/bundle/" + hash);
+		const text = await r.text();
+		const t0 = performance.now();
+		for (let i = 0; i < 20; i++) govchainVerify(text, JSON.stringify(trust), hash, "", Date.now());
+		return (performance.now() - t0) / 20;
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("WebAssembly verifier in headless Chromium: %.1f ms per full bundle", ms)
 	// a QR link: hash and inclusion path in the fragment, no file needed
 	out, stderr, code := e.run(net.Nodes[0].API, "cert", "qr", "--file", filepath.Join(dir, "batch-BL-demo", "bl-0042.txt"),
 		"--batch-file", filepath.Join(dir, "batch-BL-demo.json"), "--url", "http://"+net.Nodes[2].API, "--out", filepath.Join(shots, "qr-bl-0042.png"))

@@ -7,8 +7,9 @@ const $ = (id) => document.getElementById(id);
 const PREFIX_HEX = 5; // 20 bits
 const TRUST_KEY = "govchain-trust-" + location.host;
 const V = {
-  VALID: ["有效", "valid"], REVOKED: ["已撤销", "revoked"], SUSPENDED: ["已暂停", "suspended"],
-  EXPIRED: ["已过期", "expired"], UNKNOWN: ["未登记", "not on chain: altered or never anchored"], FAILED: ["验证失败", "verification failed"],
+  VALID: ["有效", "证照有效 · the certificate is valid"], REVOKED: ["已撤销", "发证部门已撤销 · revoked by its issuer"],
+  SUSPENDED: ["已暂停", "发证部门已暂停 · suspended by its issuer"], EXPIRED: ["已过期", "超过有效期 · past its validity period"],
+  UNKNOWN: ["未登记", "链上无此证照 · not on chain: altered or never anchored"], FAILED: ["验证失败", "证明不成立 · the proofs do not check out"],
 };
 let ready, trust, trustSource, member = null;
 
