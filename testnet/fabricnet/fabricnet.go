@@ -23,7 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-		"runtime"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -534,4 +534,3 @@ Profiles:
             <<: *ApplicationDefaults
             Organizations: [*SCJG]
 `
-
