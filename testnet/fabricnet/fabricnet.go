@@ -267,6 +267,37 @@ func (n *Network) Query(ctx context.Context, args ...string) (string, error) {
 	return n.run(ctx, n.adminEnv(), "peer", "chaincode", "query", "-C", Channel, "-n", Chaincode, "-c", string(b))
 }
 
+// Height is the peer's ledger height of the channel (blocks 0..Height-1).
+func (n *Network) Height(ctx context.Context) (uint64, error) {
+	out, err := n.run(ctx, n.adminEnv(), "peer", "channel", "getinfo", "-c", Channel)
+	if err != nil {
+		return 0, err
+	}
+	i := strings.Index(out, "{")
+	if i < 0 {
+		return 0, fmt.Errorf("getinfo: %s", out)
+	}
+	var info struct {
+		Height uint64 `json:"height"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out[i:])), &info); err != nil {
+		return 0, fmt.Errorf("getinfo %q: %v", out, err)
+	}
+	return info.Height, nil
+}
+
+// LedgerBlock returns block num as the peer committed it (with the
+// transaction validation flags the peer set), through the qscc system
+// chaincode.
+func (n *Network) LedgerBlock(ctx context.Context, num uint64) ([]byte, error) {
+	out, err := n.run(ctx, n.adminEnv(), "peer", "chaincode", "query", "-C", Channel, "-n", "qscc", "--hex",
+		"-c", fmt.Sprintf(`{"Args":["GetBlockByNumber","%s","%d"]}`, Channel, num))
+	if err != nil {
+		return nil, err
+	}
+	return hex.DecodeString(strings.TrimSpace(out))
+}
+
 func (n *Network) logFile(name string) string { return filepath.Join(n.Dir, name+".log") }
 
 // Logs returns the tail of the orderer's and the peer's logs.

@@ -87,6 +87,39 @@ func (licence) Invoke(stub shim.ChaincodeStubInterface) pb.Response {
 			return shim.Error(err.Error())
 		}
 		return shim.Success(b)
+	case fn == "attest" && len(args) == 1:
+		// A fresh, endorsed and ordered statement of the current record:
+		// it reads cert/<hash> (so MVCC validation fails it if the record
+		// changes before commit) and writes the same bytes to
+		// attest/<hash>. Relayers submit it to prove a record's current
+		// status to govchain.
+		b, err := stub.GetState("cert/" + args[0])
+		if err != nil || b == nil {
+			return shim.Error(fmt.Sprintf("no certificate %s", args[0]))
+		}
+		if err := stub.PutState("attest/"+args[0], b); err != nil {
+			return shim.Error(err.Error())
+		}
+		return shim.Success(b)
+	case fn == "list" && len(args) == 1:
+		it, err := stub.GetStateByRange("cert/", "cert0")
+		if err != nil {
+			return shim.Error(err.Error())
+		}
+		defer it.Close()
+		hashes := []string{}
+		for it.HasNext() {
+			kv, err := it.Next()
+			if err != nil {
+				return shim.Error(err.Error())
+			}
+			var r Record
+			if json.Unmarshal(kv.Value, &r) == nil && r.Type == args[0] {
+				hashes = append(hashes, r.Hash)
+			}
+		}
+		b, _ := json.Marshal(hashes)
+		return shim.Success(b)
 	case fn == "get" && len(args) == 1:
 		b, err := stub.GetState("cert/" + args[0])
 		if err != nil {
@@ -94,7 +127,7 @@ func (licence) Invoke(stub shim.ChaincodeStubInterface) pb.Response {
 		}
 		return shim.Success(b)
 	}
-	return shim.Error(fmt.Sprintf("unknown call %s/%d: anchor RECORD_JSON | revoke HASH REASON | get HASH", fn, len(args)))
+	return shim.Error(fmt.Sprintf("unknown call %s/%d: anchor RECORD_JSON | revoke HASH REASON | attest HASH | get HASH | list TYPE", fn, len(args)))
 }
 
 // runMetadata is the peer's chaincode.json for an external builder's run.
