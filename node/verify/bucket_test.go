@@ -3,6 +3,7 @@ package verify_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,9 +11,11 @@ import (
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/types"
 
+	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/chain/proof/bundle"
 	"github.com/govchain/govchain/chain/proof/bundle/bundletest"
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/node/verify"
 )
 
@@ -63,14 +66,41 @@ func TestPrivateLookup(t *testing.T) {
 			}
 		})
 	}
-	// a bucket with more than MaxBucket records is refused by the builder
-	big := &memSource{c: cc.c}
-	_ = big
-	if _, err := bld.Bucket(ctx, "", verify.Options{}); err == nil {
-		// the empty prefix covers all records: 5 here, under the limit
-		t.Log("empty prefix accepted by the builder (the API refuses prefixes under 16 bits)")
-	} else if !errors.Is(err, verify.ErrBucketTooLarge) {
+	// many records: 300 more certificates, so a 4-bit bucket holds ~20
+	op := cc.c.Officer(1)
+	var many []string
+	for i := 0; i < 300; i++ {
+		h := smcrypto.SM3Hex([]byte(fmt.Sprint("many ", i)))
+		many = append(many, h)
+		cc.c.MustOK(cc.c.Tx(op, certificate.MsgAnchor, certificate.Anchor{Hash: h, Type: "BL", LicenceNo: fmt.Sprint("M-", i), HolderKind: "org",
+			HolderRef: "91350100M000100Y43", IssueDate: "2026-01-01", ValidFrom: "2026-01-01", ValidUntil: "2030-01-01"}))
+	}
+	cc.c.Block()
+	cc.c.Block()
+	now := chaintest.Genesis0.Add(time.Duration(cc.c.Height+2) * 24 * time.Hour)
+	b, err := bld.Bucket(ctx, many[0][:1], verify.Options{NoSM2: true})
+	if err != nil {
 		t.Fatal(err)
+	}
+	raw, _ := b.Encode()
+	res, err := bundle.Verify(raw, cc.trust, bundle.Input{Hash: many[0], Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Verdict != bundle.Valid || res.Private.Records < 10 {
+		t.Fatalf("%s, %d records", res.Verdict, res.Private.Records)
+	}
+	t.Logf("4-bit bucket: %d records, %d bytes", res.Private.Records, len(raw))
+	// every proof in the chain matters: drop any one
+	for i := range b.Bucket {
+		bad := edit(t, raw, func(b *bundle.Bundle) { b.Bucket = append(append(b.Bucket[:0:0], b.Bucket[:i]...), b.Bucket[i+1:]...) })
+		if _, err := bundle.Verify(bad, cc.trust, bundle.Input{Hash: many[0], Now: now}); bundle.StepOf(err) != bundle.StepBucket {
+			t.Fatalf("proof %d of %d dropped: %v", i, len(b.Bucket), err)
+		}
+	}
+	// more than MaxBucket records under one prefix: refused, asking for a longer prefix
+	if _, err := bld.Bucket(ctx, "", verify.Options{}); !errors.Is(err, verify.ErrBucketTooLarge) {
+		t.Fatalf("305 records in one bucket: %v", err)
 	}
 }
 
