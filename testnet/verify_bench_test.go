@@ -78,6 +78,7 @@ func BenchmarkVerifyServed(b *testing.B) {
 	for _, tc := range []struct{ name, path string }{
 		{"bundle", "/v1/verify/bundle/" + hashes["valid"]},
 		{"bundle-compact", "/v1/verify/bundle/" + hashes["valid"] + "?compact=true"},
+		{"bundle-from-trust-root", "/v1/verify/bundle/" + hashes["valid"] + "?trusted_height=3"},
 		{"prefix-20bit", "/v1/verify/prefix/" + hashes["revoked"][:5]},
 		{"certificate-prove", "/v1/certificates/" + hashes["valid"] + "?prove=true"},
 	} {

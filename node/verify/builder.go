@@ -72,6 +72,7 @@ type Builder struct {
 	Src Source
 	mu  sync.Mutex
 	per map[int64]*heightData
+	via map[[2]int64][][]byte // (trusted height, header height) -> encoded intermediate headers
 }
 
 type heightData struct {
@@ -291,16 +292,32 @@ func (b *Builder) finish(ctx context.Context, out *bundle.Bundle, h int64, issue
 		out.Depts = append(out.Depts, p)
 	}
 	if o.TrustHeight > 0 && o.TrustHeight < h+1 {
-		via, err := b.Via(ctx, o.TrustHeight, d.lb)
-		if err != nil {
-			return nil, err
-		}
-		for _, lb := range via {
-			raw, err := bundle.EncodeBlock(lb)
+		key := [2]int64{o.TrustHeight, h + 1}
+		b.mu.Lock()
+		enc, ok := b.via[key]
+		b.mu.Unlock()
+		if !ok {
+			via, err := b.Via(ctx, o.TrustHeight, d.lb)
 			if err != nil {
 				return nil, err
 			}
-			out.Via = append(out.Via, raw)
+			enc = [][]byte{}
+			for _, lb := range via {
+				raw, err := bundle.EncodeBlock(lb)
+				if err != nil {
+					return nil, err
+				}
+				enc = append(enc, raw)
+			}
+			b.mu.Lock()
+			if b.via == nil || len(b.via) > 1024 {
+				b.via = map[[2]int64][][]byte{}
+			}
+			b.via[key] = enc
+			b.mu.Unlock()
+		}
+		if len(enc) > 0 {
+			out.Via = enc
 		}
 	}
 	return out, nil
