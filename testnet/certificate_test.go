@@ -21,34 +21,9 @@ import (
 // salt) and the demo issuer grants: SCJG issuer:BL, WJW issuer:MPL.
 func startCertNet(t *testing.T, n int) *testnet.Network {
 	t.Helper()
-	base, err := testnet.FreeBasePort(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, err := testnet.Create(t.TempDir(), testnet.Options{Validators: n, BasePort: base, Binary: binary, TimeoutCommit: 300 * time.Millisecond,
+	return startNetWith(t, testnet.Options{Validators: n,
 		GenesisModules: map[string]json.RawMessage{certificate.Name: testnet.CertificateDemoGenesis()},
 		Grants:         map[string][]string{"SCJG": {"issuer:BL"}, "WJW": {"issuer:MPL"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			for _, ni := range net.Nodes {
-				b, _ := os.ReadFile(filepath.Join(ni.Home, "node.log"))
-				if len(b) > 3000 {
-					b = b[len(b)-3000:]
-				}
-				t.Logf("--- tail of %s node.log ---\n%s", ni.Dept, b)
-			}
-		}
-		_ = net.Stop()
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := net.Start(ctx, 2); err != nil {
-		t.Fatal(err)
-	}
-	return net
 }
 
 // TestCertificatesOnFourNodes runs the certificate demo seeder (types,

@@ -25,33 +25,11 @@ import (
 // refusal for another, and a CSV import with a person (dry run with a bad
 // row, then the import), after which no ID number or name is in state.
 func TestCreditOnFourNodes(t *testing.T) {
-	base, err := testnet.FreeBasePort(4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, err := testnet.Create(t.TempDir(), testnet.Options{Validators: 4, BasePort: base, Binary: binary, TimeoutCommit: 300 * time.Millisecond,
+	net := startNetWith(t, testnet.Options{Validators: 4,
 		GenesisModules: map[string]json.RawMessage{credit.Name: testnet.CreditDemoGenesis()},
 		Grants:         testnet.CreditDemoGrants()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			for _, ni := range net.Nodes {
-				b, _ := os.ReadFile(filepath.Join(ni.Home, "node.log"))
-				if len(b) > 3000 {
-					b = b[len(b)-3000:]
-				}
-				t.Logf("--- tail of %s node.log ---\n%s", ni.Dept, b)
-			}
-		}
-		_ = net.Stop()
-	})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	if err := net.Start(ctx, 2); err != nil {
-		t.Fatal(err)
-	}
 	var seedOut bytes.Buffer
 	demo, err := testnet.SeedCreditResult(ctx, net, &seedOut)
 	if err != nil || demo == nil {

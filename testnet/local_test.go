@@ -40,12 +40,23 @@ func TestMain(m *testing.M) {
 }
 
 func startNet(t *testing.T, n int) *testnet.Network {
+	return startNetWith(t, testnet.Options{Validators: n})
+}
+
+// startNetWith creates and starts a network of separate processes with the
+// test binary on free ports (o.BasePort, o.Binary and o.TimeoutCommit are
+// filled in), dumps the nodes' logs if the test fails, and stops it after.
+func startNetWith(t *testing.T, o testnet.Options) *testnet.Network {
 	t.Helper()
-	base, err := testnet.FreeBasePort(n)
+	base, err := testnet.FreeBasePort(o.Validators)
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, err := testnet.Create(t.TempDir(), testnet.Options{Validators: n, BasePort: base, Binary: binary, TimeoutCommit: 300 * time.Millisecond})
+	o.BasePort, o.Binary = base, binary
+	if o.TimeoutCommit == 0 {
+		o.TimeoutCommit = 300 * time.Millisecond
+	}
+	net, err := testnet.Create(t.TempDir(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
