@@ -197,7 +197,7 @@ func verifyEvidence(ctx *module.Context, p *partnerInfo, m *Evidence, fresh bool
 	case p.Kind == KindGovchain && m.Govchain != nil && m.Fabric == nil:
 		return verifyGovchain(ctx, p, m.Hash, m.Govchain, fresh)
 	case p.Kind == KindFabric && m.Fabric != nil && m.Govchain == nil:
-		return verifyFabric(ctx, p, m.Hash, m.Fabric)
+		return verifyFabric(ctx, p, m.Hash, m.Fabric, fresh)
 	}
 	return nil, ErrWrongKind.Wrapf("partner %s is of kind %s: give exactly the %s evidence", p.ID, p.Kind, p.Kind)
 }

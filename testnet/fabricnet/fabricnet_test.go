@@ -138,6 +138,8 @@ func TestRecordFabricFixtures(t *testing.T) {
 		"peer_ca_key":     filepath.Join(fabricnet.PeerOrg(), "ca", "priv_sk"),
 		"peer_cert":       filepath.Join(peer, "signcerts", "peer0.scjg.tianjin.example-cert.pem"),
 		"peer_key":        filepath.Join(peer, "keystore", "priv_sk"),
+		"client_cert":     filepath.Join(fabricnet.UserMSP("Admin"), "signcerts", "Admin@scjg.tianjin.example-cert.pem"),
+		"client_key":      filepath.Join(fabricnet.UserMSP("Admin"), "keystore", "priv_sk"),
 		"orderer_ca_cert": filepath.Join(fabricnet.OrdererOrg(), "ca", "ca.orderer.tianjin.example-cert.pem"),
 		"orderer_cert":    filepath.Join(ord, "signcerts", "orderer0.orderer.tianjin.example-cert.pem"),
 		"orderer_key":     filepath.Join(ord, "keystore", "priv_sk"),
