@@ -34,7 +34,7 @@ func TestVerifyRoutes(t *testing.T) {
 	n, _ := startOne(t)
 	var logs syncBuf
 	api := &node.API{App: n.App, RPC: rpclocal.New(n.Comet), MaxBody: 1 << 20, Dept: "ZWFW",
-		Logger: cmtlog.NewTMLogger(&logs), Verify: &node.VerifyConfig{Rate: 5, Burst: 8}}
+		Logger: cmtlog.NewTMLogger(&logs), Verify: &node.VerifyConfig{Rate: 1000, Burst: 1000}}
 	srv := httptest.NewServer(api.Handler())
 	defer srv.Close()
 	get := func(path string) (int, []byte) {
@@ -48,7 +48,7 @@ func TestVerifyRoutes(t *testing.T) {
 		return r.StatusCode, b
 	}
 	// wait until the chain is high enough for a bundle above the trust root
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	var trust bundle.TrustRoot
 	for {
 		code, body := get("/v1/verify/trust")
@@ -67,6 +67,9 @@ func TestVerifyRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for v, _ := n.App.Store().LastCommit(); v < trust.Height+4; v, _ = n.App.Store().LastCommit() {
+		if time.Now().After(deadline.Add(30 * time.Second)) {
+			t.Fatalf("chain stuck at %d", v)
+		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	hash := smcrypto.SM3Hex([]byte("a certificate this chain never saw"))
@@ -97,11 +100,21 @@ func TestVerifyRoutes(t *testing.T) {
 			t.Errorf("%s: %d %s", bad, code, body)
 		}
 	}
-	// the rate limit: 5 per second, bursts of 8
+	// the rate limit, on an API limited to one request every 2 s, bursts of 2
+	slow := &node.API{App: n.App, RPC: rpclocal.New(n.Comet), MaxBody: 1 << 20, Verify: &node.VerifyConfig{Rate: 0.5, Burst: 2}}
+	ssrv := httptest.NewServer(slow.Handler())
+	defer ssrv.Close()
 	limited := 0
 	for i := 0; i < 20; i++ {
-		if code, _ := get("/v1/verify/prefix/" + hash[:4]); code == http.StatusTooManyRequests {
-			limited++
+		r, err := http.Get(ssrv.URL + "/v1/verify/prefix/" + hash[:4])
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode == http.StatusTooManyRequests {
+			if limited++; r.Header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
 		}
 	}
 	if limited == 0 {
