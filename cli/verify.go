@@ -85,7 +85,10 @@ func (f *verifyFlags) resolve(args []string) (string, *bundle.Member, error) {
 	}
 	h, err := certHashArg(file, f.hash, "")
 	if err != nil {
-		return "", nil, fmt.Errorf("give FILE (hashed here with SM3) or --hash HEX")
+		if file == "" && f.hash == "" {
+			return "", nil, fmt.Errorf("give FILE (hashed here with SM3) or --hash HEX")
+		}
+		return "", nil, err
 	}
 	switch {
 	case f.batchFile != "":
