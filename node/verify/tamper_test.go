@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"math/rand"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -96,8 +97,7 @@ func TestBundleTamperSweep(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return jsonNum(n) }
-func jsonNum(n int) string { b, _ := json.Marshal(n); return string(b) }
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // edit decodes a bundle, lets f change it, and re-encodes it canonically
 // (the tampering a forger would do: a well-formed bundle with other contents).
