@@ -100,6 +100,14 @@ func OrdererOrg() string {
 	return filepath.Join(Crypto(), "ordererOrganizations", "orderer.tianjin.example")
 }
 
+// PeerTLSCA and OrdererTLSCA are the organisations' TLS CA certificates.
+func PeerTLSCA() string {
+	return filepath.Join(PeerOrg(), "tlsca", "tlsca.scjg.tianjin.example-cert.pem")
+}
+func OrdererTLSCA() string {
+	return filepath.Join(OrdererOrg(), "tlsca", "tlsca.orderer.tianjin.example-cert.pem")
+}
+
 // UserMSP is the MSP directory of a peer-org user (Admin or User1).
 func UserMSP(user string) string {
 	return filepath.Join(PeerOrg(), "users", user+"@scjg.tianjin.example", "msp")
@@ -137,6 +145,9 @@ func freePorts(n int) ([]int, error) {
 
 // Start lays the network out in dir and starts it: orderer, peer, channel
 // "licences" joined, licence chaincode installed, approved and committed.
+// Orderer, peer and chaincode talk TLS (cryptogen's TLS certificates, for
+// 127.0.0.1): fabric-sdk-go v1.0.0 under current gRPC panics on plaintext
+// connections (it takes every authenticated peer for a TLS one).
 func Start(ctx context.Context, dir string) (*Network, error) {
 	bin, err := Bin()
 	if err != nil {
@@ -176,7 +187,11 @@ func Start(ctx context.Context, dir string) (*Network, error) {
 		"ORDERER_GENERAL_LOCALMSPDIR=" + filepath.Join(ordDir, "msp"), "ORDERER_GENERAL_LOCALMSPID=" + OrdererMSP,
 		"ORDERER_FILELEDGER_LOCATION=" + filepath.Join(dir, "orderer"),
 		"ORDERER_OPERATIONS_LISTENADDRESS=127.0.0.1:" + strconv.Itoa(ports[1]),
-		"ORDERER_GENERAL_TLS_ENABLED=false", "FABRIC_LOGGING_SPEC=warning",
+		"ORDERER_GENERAL_TLS_ENABLED=true",
+		"ORDERER_GENERAL_TLS_PRIVATEKEY=" + filepath.Join(ordDir, "tls", "server.key"),
+		"ORDERER_GENERAL_TLS_CERTIFICATE=" + filepath.Join(ordDir, "tls", "server.crt"),
+		"ORDERER_GENERAL_TLS_ROOTCAS=[" + filepath.Join(ordDir, "tls", "ca.crt") + "]",
+		"FABRIC_LOGGING_SPEC=warning",
 	}); err != nil {
 		return nil, err
 	}
@@ -193,7 +208,11 @@ func Start(ctx context.Context, dir string) (*Network, error) {
 		"CORE_PEER_MSPCONFIGPATH=" + filepath.Join(peerDir, "msp"), "CORE_PEER_LOCALMSPID=" + PeerMSP,
 		"CORE_PEER_FILESYSTEMPATH=" + filepath.Join(dir, "peer"),
 		"CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:" + strconv.Itoa(ports[4]),
-		"CORE_PEER_TLS_ENABLED=false", "FABRIC_LOGGING_SPEC=warning:chaincode=info:lifecycle=info",
+		"CORE_PEER_TLS_ENABLED=true",
+		"CORE_PEER_TLS_CERT_FILE=" + filepath.Join(peerDir, "tls", "server.crt"),
+		"CORE_PEER_TLS_KEY_FILE=" + filepath.Join(peerDir, "tls", "server.key"),
+		"CORE_PEER_TLS_ROOTCERT_FILE=" + filepath.Join(peerDir, "tls", "ca.crt"),
+		"FABRIC_LOGGING_SPEC=warning:chaincode=info:lifecycle=info",
 	}, "node", "start"); err != nil {
 		return nil, err
 	}
@@ -202,7 +221,7 @@ func Start(ctx context.Context, dir string) (*Network, error) {
 	}
 	admin := n.adminEnv()
 	block := filepath.Join(arts, Channel+".block")
-	if _, err := n.retry(ctx, admin, "peer", "channel", "create", "-o", n.OrdererAddr, "-c", Channel, "-f", filepath.Join(arts, Channel+".tx"), "--outputBlock", block); err != nil {
+	if _, err := n.retry(ctx, admin, "peer", "channel", "create", "-o", n.OrdererAddr, "--tls", "--cafile", OrdererTLSCA(), "-c", Channel, "-f", filepath.Join(arts, Channel+".tx"), "--outputBlock", block); err != nil {
 		return nil, err
 	}
 	if _, err := n.retry(ctx, admin, "peer", "channel", "join", "-b", block); err != nil {
@@ -229,12 +248,12 @@ func Start(ctx context.Context, dir string) (*Network, error) {
 	if !strings.Contains(out, n.PackageID) {
 		return n, fmt.Errorf("package %s not installed:\n%s", n.PackageID, out)
 	}
-	if _, err := n.retry(ctx, admin, "peer", "lifecycle", "chaincode", "approveformyorg", "-o", n.OrdererAddr, "--channelID", Channel,
+	if _, err := n.retry(ctx, admin, "peer", "lifecycle", "chaincode", "approveformyorg", "-o", n.OrdererAddr, "--tls", "--cafile", OrdererTLSCA(), "--channelID", Channel,
 		"--name", Chaincode, "--version", "1", "--package-id", n.PackageID, "--sequence", "1", "--waitForEvent"); err != nil {
 		return nil, err
 	}
-	if _, err := n.retry(ctx, admin, "peer", "lifecycle", "chaincode", "commit", "-o", n.OrdererAddr, "--channelID", Channel,
-		"--name", Chaincode, "--version", "1", "--sequence", "1", "--peerAddresses", n.PeerAddr, "--waitForEvent"); err != nil {
+	if _, err := n.retry(ctx, admin, "peer", "lifecycle", "chaincode", "commit", "-o", n.OrdererAddr, "--tls", "--cafile", OrdererTLSCA(), "--channelID", Channel,
+		"--name", Chaincode, "--version", "1", "--sequence", "1", "--peerAddresses", n.PeerAddr, "--tlsRootCertFiles", PeerTLSCA(), "--waitForEvent"); err != nil {
 		return nil, err
 	}
 	ok = true
@@ -244,7 +263,8 @@ func Start(ctx context.Context, dir string) (*Network, error) {
 // adminEnv is the environment of the peer CLI acting as the org's admin.
 func (n *Network) adminEnv() []string {
 	return []string{"FABRIC_CFG_PATH=" + n.cfgDir, "CORE_PEER_LOCALMSPID=" + PeerMSP, "CORE_PEER_MSPCONFIGPATH=" + UserMSP("Admin"),
-		"CORE_PEER_ADDRESS=" + n.PeerAddr, "CORE_PEER_TLS_ENABLED=false", "FABRIC_LOGGING_SPEC=warning"}
+		"CORE_PEER_ADDRESS=" + n.PeerAddr, "CORE_PEER_TLS_ENABLED=true", "CORE_PEER_TLS_ROOTCERT_FILE=" + PeerTLSCA(),
+		"FABRIC_LOGGING_SPEC=warning"}
 }
 
 // Invoke runs the licence chaincode through the peer CLI as the admin and
@@ -254,8 +274,8 @@ func (n *Network) Invoke(ctx context.Context, args ...string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return n.run(ctx, n.adminEnv(), "peer", "chaincode", "invoke", "-o", n.OrdererAddr, "-C", Channel, "-n", Chaincode,
-		"--peerAddresses", n.PeerAddr, "-c", string(b), "--waitForEvent")
+	return n.run(ctx, n.adminEnv(), "peer", "chaincode", "invoke", "-o", n.OrdererAddr, "--tls", "--cafile", OrdererTLSCA(), "-C", Channel, "-n", Chaincode,
+		"--peerAddresses", n.PeerAddr, "--tlsRootCertFiles", PeerTLSCA(), "-c", string(b), "--waitForEvent")
 }
 
 // Query evaluates the licence chaincode on the peer (no transaction).
@@ -266,6 +286,77 @@ func (n *Network) Query(ctx context.Context, args ...string) (string, error) {
 	}
 	return n.run(ctx, n.adminEnv(), "peer", "chaincode", "query", "-C", Channel, "-n", Chaincode, "-c", string(b))
 }
+
+// ConnectionProfile writes a fabric-sdk-go connection profile for this
+// network to path, with user (Admin or User1) of the peer org embedded by
+// the paths of its certificate and key, and returns the org name to pass
+// to the SDK ("TJSCJG"). Logging is "warning" ("warn" panics the SDK).
+func (n *Network) ConnectionProfile(path, user string) (string, error) {
+	msp := UserMSP(user)
+	certs, err := filepath.Glob(filepath.Join(msp, "signcerts", "*.pem"))
+	if err != nil || len(certs) != 1 {
+		return "", fmt.Errorf("certificate of %s: %v", user, err)
+	}
+	store := filepath.Join(n.Dir, "sdk-store")
+	y := `version: 1.0.0
+client:
+  organization: TJSCJG
+  logging:
+    level: warning
+  cryptoconfig:
+    path: ` + Crypto() + `
+  credentialStore:
+    path: ` + store + `/state
+    cryptoStore:
+      path: ` + store + `/msp
+  BCCSP:
+    security:
+      enabled: true
+      default:
+        provider: SW
+      hashAlgorithm: SHA2
+      softVerify: true
+      level: 256
+channels:
+  ` + Channel + `:
+    orderers: [orderer0.orderer.tianjin.example]
+    peers:
+      peer0.scjg.tianjin.example:
+        endorsingPeer: true
+        chaincodeQuery: true
+        ledgerQuery: true
+        eventSource: true
+organizations:
+  TJSCJG:
+    mspid: ` + PeerMSP + `
+    cryptoPath: peerOrganizations/scjg.tianjin.example/users/{username}@scjg.tianjin.example/msp
+    peers: [peer0.scjg.tianjin.example]
+    users:
+      ` + user + `:
+        cert:
+          path: ` + certs[0] + `
+        key:
+          path: ` + filepath.Join(msp, "keystore", "priv_sk") + `
+orderers:
+  orderer0.orderer.tianjin.example:
+    url: grpcs://` + n.OrdererAddr + `
+    tlsCACerts:
+      path: ` + OrdererTLSCA() + `
+peers:
+  peer0.scjg.tianjin.example:
+    url: grpcs://` + n.PeerAddr + `
+    tlsCACerts:
+      path: ` + PeerTLSCA() + `
+entityMatchers:
+  peer:
+    - pattern: ` + regexpQuote(n.PeerAddr) + `
+      urlSubstitutionExp: grpcs://` + n.PeerAddr + `
+      mappedHost: peer0.scjg.tianjin.example
+`
+	return "TJSCJG", os.WriteFile(path, []byte(y), 0o644)
+}
+
+func regexpQuote(s string) string { return strings.ReplaceAll(s, ".", `\.`) }
 
 // Height is the peer's ledger height of the channel (blocks 0..Height-1).
 func (n *Network) Height(ctx context.Context) (uint64, error) {

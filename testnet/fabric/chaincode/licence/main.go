@@ -135,6 +135,11 @@ type runMetadata struct {
 	ChaincodeID string `json:"chaincode_id"`
 	PeerAddress string `json:"peer_address"`
 	MSPID       string `json:"mspid"`
+	// With TLS on: the client certificate and key the peer issued for this
+	// chaincode, and the peer's TLS root, PEM.
+	ClientCert string `json:"client_cert"`
+	ClientKey  string `json:"client_key"`
+	RootCert   string `json:"root_cert"`
 }
 
 func main() {
@@ -150,8 +155,24 @@ func main() {
 			os.Exit(1)
 		}
 		os.Setenv("CORE_CHAINCODE_ID_NAME", m.ChaincodeID)
-		os.Setenv("CORE_PEER_TLS_ENABLED", "false")
 		os.Setenv("CORE_PEER_LOCALMSPID", m.MSPID)
+		os.Setenv("CORE_PEER_TLS_ENABLED", "false")
+		if m.ClientCert != "" {
+			dir, err := os.MkdirTemp("", "licence-tls")
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			for env, v := range map[string]string{"CORE_TLS_CLIENT_CERT_FILE": m.ClientCert, "CORE_TLS_CLIENT_KEY_FILE": m.ClientKey, "CORE_PEER_TLS_ROOTCERT_FILE": m.RootCert} {
+				f := dir + "/" + env
+				if err := os.WriteFile(f, []byte(v), 0o600); err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(1)
+				}
+				os.Setenv(env, f)
+			}
+			os.Setenv("CORE_PEER_TLS_ENABLED", "true")
+		}
 		if err := flag.Set("peer.address", m.PeerAddress); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
