@@ -132,6 +132,10 @@ func NextSteps(n *Network) string {
 	fmt.Fprintf(&b, "  govchain keys create me --home %s\n", n.Dir)
 	fmt.Fprintf(&b, "  govchain tx register-account --home %s --key %s-admin --public-key \"$(govchain keys show me --home %s -o json | jq -r .public_key)\" --name Me\n",
 		n.Dir, strings.ToLower(n.Nodes[0].Dept), n.Dir)
+	fmt.Fprintf(&b, "  open http://%s/verify                         # citizens: drop a certificate file (demo files in %s)\n", api, filepath.Join(n.Dir, "certificates"))
+	fmt.Fprintf(&b, "  govchain verify init-trust --nodes %s,%s   # a trust root two nodes agree on\n", api, n.Nodes[1%len(n.Nodes)].API)
+	fmt.Fprintf(&b, "  govchain verify %s   # the same check from the CLI (light client)\n", filepath.Join(n.Dir, "certificates", "<file>"))
+	fmt.Fprintf(&b, "  govchain audit --node %s --rpc %s          # an auditor re-derives the whole chain\n", api, n.Nodes[0].RPC)
 	fmt.Fprintf(&b, "  curl -s http://%s/openapi.json | jq .paths   # the HTTP API\n", api)
 	fmt.Fprintf(&b, "  curl -s http://%s/metrics | grep govchain_   # Prometheus metrics\n", n.Nodes[0].Prom)
 	return b.String()
