@@ -27,6 +27,7 @@ func relayCmd(g *globals) *cobra.Command {
 	var hashes []string
 	var follow bool
 	var interval time.Duration
+	var fabricOrg, fabricUser string
 	c := &cobra.Command{
 		Use:   "relay",
 		Short: "Relay a partner province's certificates and revocations (跨省互认) to this chain",
@@ -39,11 +40,19 @@ an ICS23 proof of cert/rec/<hash> under that header's app hash (from
 --partner-node, the partner's govchain API). The chain verifies all of it: the
 relayer needs no trust and no special role, any active identity may relay.
 
+For a Fabric partner, --partner-node is a fabric-sdk-go connection profile
+with the relayer's Fabric identity; the relayer queries the partner's licence
+chaincode, submits an "attest" transaction per certificate (a fresh, endorsed
+and ordered statement of its current record) and relays the committed block,
+which the chain checks against the registered MSP CAs, orderer CAs and
+endorsement policy.
+
 --follow keeps polling (every --interval) for new certificates and for
 revocations of recognised ones.`,
 		Example: `  govchain relay --partner TJ --partner-node 127.0.0.1:27602 --partner-rpc 127.0.0.1:27601 \
       --node 127.0.0.1:26602 --key rsj-officer
-  govchain relay --partner TJ --partner-node tj-api:26602 --partner-rpc tj-rpc:26601 --key relayer --follow --interval 10s`,
+  govchain relay --partner TJ --partner-node tj-api:26602 --partner-rpc tj-rpc:26601 --key relayer --follow --interval 10s
+  govchain relay --partner TJF --partner-node tj-fabric-profile.yaml --fabric-user User1 --key relayer   # a Fabric partner`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -74,7 +83,10 @@ revocations of recognised ones.`,
 				}
 				src, err = relay.NewGovchainSource(ctx, partner, reg, client.New(partnerNode), partnerRPC, local, signer, logw)
 			default:
-				src, err = newPartnerSource(ctx, reg, partnerNode, local, signer, logw)
+				if partnerNode == "" {
+					return fmt.Errorf("partner %s (kind %s) needs --partner-node", partner, reg.Kind)
+				}
+				src, err = newPartnerSource(ctx, reg, partnerOpts{node: partnerNode, org: fabricOrg, user: fabricUser, out: logw})
 			}
 			if err != nil {
 				return err
@@ -114,7 +126,9 @@ revocations of recognised ones.`,
 	}
 	f.register(c)
 	c.Flags().StringVar(&partner, "partner", "", "partner id, as registered by governance (required)")
-	c.Flags().StringVar(&partnerNode, "partner-node", "", "the partner's node: govchain API address (govchain partners) or connection profile (fabric partners)")
+	c.Flags().StringVar(&partnerNode, "partner-node", "", "the partner's node: govchain API address (govchain partners), or a fabric-sdk-go connection profile YAML (fabric partners)")
+	c.Flags().StringVar(&fabricOrg, "fabric-org", "", "fabric partners: the organisation in the connection profile the relayer acts for (default: the profile's client.organization)")
+	c.Flags().StringVar(&fabricUser, "fabric-user", "User1", "fabric partners: the user in that organisation (its certificate and key in the profile)")
 	c.Flags().StringVar(&partnerRPC, "partner-rpc", "", "the partner's CometBFT RPC address (govchain partners)")
 	c.Flags().StringSliceVar(&hashes, "hash", nil, "relay only these certificate hashes (default: every certificate of a type an agreement covers)")
 	c.Flags().BoolVar(&follow, "follow", false, "keep polling for new certificates and revocations")
@@ -123,9 +137,15 @@ revocations of recognised ones.`,
 	return c
 }
 
+// partnerOpts configure the relayer side of a non-govchain partner.
+type partnerOpts struct {
+	node, org, user string
+	out             io.Writer
+}
+
 // newPartnerSource builds the relayer side of partner kinds other than
-// govchain (set by the Fabric relayer's file when it is built in).
-var newPartnerSource = func(_ context.Context, reg *gov.Partner, _ string, _ *client.Client, _ *client.Signer, _ io.Writer) (relay.Source, error) {
+// govchain (recognition_fabric.go sets it for fabric partners).
+var newPartnerSource = func(_ context.Context, reg *gov.Partner, _ partnerOpts) (relay.Source, error) {
 	return nil, fmt.Errorf("partner %s is of kind %q, which this relayer does not support", reg.ID, reg.Kind)
 }
 
@@ -135,7 +155,7 @@ func recognitionCmd(g *globals) *cobra.Command {
 register-partner) with a trust anchor; agreements (partner certificate type →
 local type) are set by governance too (propose-agreement below); relayers
 (govchain relay) submit evidence that the chain verifies itself.`}
-	c.AddCommand(recognitionStatusCmd(g), recognitionPartnerConfigCmd(g), recognitionProposeAgreementCmd(g), recognitionPartnersCmd(g))
+	c.AddCommand(recognitionStatusCmd(g), recognitionPartnerConfigCmd(g), recognitionFabricConfigCmd(g), recognitionProposeAgreementCmd(g), recognitionPartnersCmd(g))
 	return c
 }
 

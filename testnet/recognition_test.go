@@ -15,7 +15,9 @@ import (
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/relay"
+	"github.com/govchain/govchain/node/relay/fabric"
 	"github.com/govchain/govchain/testnet"
+	"github.com/govchain/govchain/testnet/fabricnet"
 )
 
 // startChain starts a network with its own chain id and certificate genesis.
@@ -122,12 +124,19 @@ func TestRecognitionAcrossTwoNetworks(t *testing.T) {
 		for _, i := range []int{scjg, rsj} {
 			gc(district.Nodes[i].API, "gov", "vote", r.Data, "approve", "--key", key(district, i))
 		}
-		var v struct {
-			Proposal struct{ Status, Error string } `json:"proposal"`
-		}
-		certJSON(t, gc(dAPI, "gov", "show", r.Data), &v)
-		if v.Proposal.Status != "passed" {
-			t.Fatalf("proposal %s: %+v", r.Data, v.Proposal)
+		// The last vote committed on its own node; node 0 may be a block behind.
+		for try := 0; ; try++ {
+			var v struct {
+				Proposal struct{ Status, Error string } `json:"proposal"`
+			}
+			certJSON(t, gc(dAPI, "gov", "show", r.Data), &v)
+			if v.Proposal.Status == "passed" {
+				break
+			}
+			if try == 20 {
+				t.Fatalf("proposal %s: %+v", r.Data, v.Proposal)
+			}
+			time.Sleep(250 * time.Millisecond)
 		}
 		return r.Data
 	}
@@ -229,4 +238,138 @@ func TestRecognitionAcrossTwoNetworks(t *testing.T) {
 		t.Fatalf("recognition status text:\n%s", s)
 	}
 	t.Logf("recognition status after the partner's revocation:\n%s", textOut(dAPI, "recognition", "status", "--file", file))
+}
+
+// TestRecognitionFromFabricPartner: the partner province runs Hyperledger
+// Fabric v2.1.1 (solo orderer, one peer, the licence chaincode through an
+// external builder; testnet/fabricnet). The district registers it by
+// governance (kind fabric: its MSP and orderer CAs, endorsement policy
+// 1:TJSCJGMSP) with a BL → BL agreement; the partner issues a licence
+// through fabric-sdk-go; `govchain relay` attests it on Fabric and relays
+// the committed block, which the district verifies on chain; the partner
+// revokes it and the next relay round revokes the recognition.
+func TestRecognitionFromFabricPartner(t *testing.T) {
+	if _, err := fabricnet.Bin(); err != nil {
+		t.Skipf("SKIPPING the Fabric partner test: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	fnet, err := fabricnet.Start(ctx, t.TempDir())
+	if fnet != nil {
+		defer fnet.Stop()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	district := startChain(t, "chaoyang-1", 4, nil)
+	gc := func(api string, args ...string) []byte {
+		t.Helper()
+		cmd := exec.Command(binary, append(args, "--node", api, "-o", "json")...)
+		cmd.Env = append(os.Environ(), "GOVCHAIN_PASSPHRASE="+testnet.Passphrase)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("govchain %s: %v\n%s%s\n%s", strings.Join(args, " "), err, out, stderr.String(), fnet.Logs())
+		}
+		return out
+	}
+	key := func(i int) string { return filepath.Join(district.Nodes[i].Home, "keys", "dept.pem") }
+	const zwfw, scjg, rsj = 0, 1, 2
+	dAPI := district.Nodes[0].API
+
+	// The partner's registry, through fabric-sdk-go as User1 of TJSCJGMSP.
+	profile := filepath.Join(t.TempDir(), "tj-fabric.yaml")
+	org, err := fnet.ConnectionProfile(profile, "User1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := fabric.NewSDKGateway(profile, fabricnet.Channel, fabricnet.Chaincode, org, "User1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	file := filepath.Join(t.TempDir(), "tjf-bl-海河物流有限公司.pdf")
+	if err := os.WriteFile(file, []byte("%PDF-1.7 营业执照 天津海河物流有限公司 (fictional, Fabric registry)"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var hashes []struct{ File, Hash string }
+	certJSON(t, gc(dAPI, "cert", "hash", file), &hashes)
+	hash := hashes[0].Hash
+	if _, _, err := gw.Submit(ctx, "anchor", `{"hash":"`+hash+`","type":"BL","licence_no":"津BL-F-000001","holder_kind":"org","holder_ref":"91350100M000100Y43","issue_date":"2026-01-01","valid_from":"2026-01-01","valid_until":"2030-12-31"}`); err != nil {
+		t.Fatalf("anchor on Fabric: %v\n%s", err, fnet.Logs())
+	}
+
+	// Governance: the partner's CAs and policy, and the agreement.
+	gc(dAPI, "cert", "type", "define", "--key", key(scjg), "--code", "BL", "--name", "营业执照 business licence", "--max-days", "1825")
+	cfgFile := filepath.Join(t.TempDir(), "partner-tjf.json")
+	gc(dAPI, "recognition", "fabric-config", "--channel", fabricnet.Channel, "--chaincode", fabricnet.Chaincode,
+		"--msp", fabricnet.PeerMSP+"="+filepath.Join(fabricnet.PeerOrg(), "ca", "ca.scjg.tianjin.example-cert.pem"),
+		"--orderer-msp", fabricnet.OrdererMSP+"="+filepath.Join(fabricnet.OrdererOrg(), "ca", "ca.orderer.tianjin.example-cert.pem"),
+		"--endorsement", "1:"+fabricnet.PeerMSP, "--out", cfgFile)
+	propose := func(args ...string) {
+		t.Helper()
+		var r node.SubmitResult
+		certJSON(t, gc(dAPI, append(args, "--key", key(zwfw))...), &r)
+		if r.Code != 0 || r.Data == "" {
+			t.Fatalf("propose: %+v", r)
+		}
+		for _, i := range []int{scjg, rsj} {
+			gc(district.Nodes[i].API, "gov", "vote", r.Data, "approve", "--key", key(i))
+		}
+		// The last vote committed on its own node; node 0 may be a block behind.
+		for try := 0; ; try++ {
+			var v struct {
+				Proposal struct{ Status, Error string } `json:"proposal"`
+			}
+			certJSON(t, gc(dAPI, "gov", "show", r.Data), &v)
+			if v.Proposal.Status == "passed" {
+				break
+			}
+			if try == 20 {
+				t.Fatalf("proposal %s: %+v", r.Data, v.Proposal)
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+	}
+	propose("gov", "propose", "register-partner", "TJF", "--name", "天津市 (Fabric)", "--kind", "fabric", "--config", cfgFile)
+	propose("recognition", "propose-agreement", "--partner", "TJF", "--partner-type", "BL", "--local-type", "BL", "--conditions", "京津冀营业执照互认 (test)")
+
+	relayOnce := func() relay.Report {
+		var rep relay.Report
+		certJSON(t, gc(district.Nodes[rsj].API, "relay", "--partner", "TJF", "--partner-node", profile, "--fabric-user", "User1", "--key", key(rsj)), &rep)
+		return rep
+	}
+	rep := relayOnce()
+	if len(rep.Recognised) != 1 || rep.Recognised[0].Hash != hash {
+		t.Fatalf("relay: %+v", rep)
+	}
+	if err := district.WaitHeight(ctx, rep.Recognised[0].Height+1); err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Check node.CertificateCheck `json:"check"`
+	}
+	certJSON(t, gc(district.Nodes[3].API, "cert", "status", "--file", file), &v)
+	if r := v.Check.Recognition; v.Check.Status != "recognised" || r == nil || r.PartnerKind != "fabric" || r.Issuer != fabricnet.PeerMSP || r.PartnerChain != fabricnet.Channel {
+		t.Fatalf("cert status: %+v", v.Check)
+	}
+
+	// The partner revokes; the next round revokes the recognition.
+	if _, _, err := gw.Submit(ctx, "revoke", hash, "04"); err != nil {
+		t.Fatal(err)
+	}
+	rep = relayOnce()
+	if len(rep.Revoked) != 1 || rep.Revoked[0].Hash != hash {
+		t.Fatalf("relay after revocation: %+v", rep)
+	}
+	if err := district.WaitHeight(ctx, rep.Revoked[0].Height+1); err != nil {
+		t.Fatal(err)
+	}
+	certJSON(t, gc(district.Nodes[3].API, "cert", "status", "--file", file), &v)
+	if v.Check.Status != "recognition_revoked" || v.Check.Recognition.PartnerStatus != "revoked" {
+		t.Fatalf("after the partner's revocation: %+v", v.Check)
+	}
+	out, _ := exec.Command(binary, "recognition", "status", "--file", file, "--node", dAPI).CombinedOutput()
+	t.Logf("recognition status:\n%s", out)
 }

@@ -26,7 +26,7 @@ type SDKGateway struct {
 
 // NewSDKGateway opens the profile and connects as user of org to channel.
 func NewSDKGateway(profile, channelID, chaincode, org, user string) (*SDKGateway, error) {
-	sdk, err := fabsdk.New(config.FromFile(profile))
+	sdk, err := fabsdk.New(config.FromFile(profile), fabsdk.WithLoggerPkg(stderrLogging{}))
 	if err != nil {
 		return nil, fmt.Errorf("fabric-sdk-go with %s: %w", profile, err)
 	}
