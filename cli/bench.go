@@ -92,6 +92,8 @@ average at start and end is in the header.`,
 	f.StringVar(&markdown, "markdown", "", "also write the table as Markdown to this file")
 	f.IntVar(&o.MempoolSize, "mempool-size", 0, "CometBFT mempool.size of every bench node (default: the testnet's)")
 	f.DurationVar(&o.TimeoutCommit, "timeout-commit", 0, "CometBFT timeout_commit of every bench network (default: the testnet's)")
+	f.BoolVar(&o.SaturatedOnly, "saturated-only", false, "on the govchain network, measure only the saturated throughput (tuning runs)")
+	_ = f.MarkHidden("saturated-only")
 	c.AddCommand(benchNodeCmd(g), benchRecordsCmd(g))
 	return c
 }
@@ -118,8 +120,9 @@ func benchNodeCmd(g *globals) *cobra.Command {
 // benchRecordsCmd stores records through the app in this process and
 // reports its memory and disk (hidden: `govchain bench` runs it).
 func benchRecordsCmd(g *globals) *cobra.Command {
-	var dir string
+	var dir, heap string
 	var n, per int
+	var settle time.Duration
 	c := &cobra.Command{
 		Use:    "records",
 		Short:  "Store N certificate records through the app; report RSS and disk",
@@ -131,7 +134,7 @@ func benchRecordsCmd(g *globals) *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			res, err := bench.RunRecords(ctx, dir, n, per, cmd.ErrOrStderr())
+			res, err := bench.RunRecords(ctx, dir, n, per, settle, cmd.ErrOrStderr(), heap)
 			if err != nil {
 				return err
 			}
@@ -146,6 +149,8 @@ func benchRecordsCmd(g *globals) *cobra.Command {
 	c.Flags().StringVar(&dir, "dir", "", "state directory (created)")
 	c.Flags().IntVar(&n, "records", 100_000, "records to store")
 	c.Flags().IntVar(&per, "per-block", 1000, "anchor txs a block")
+	c.Flags().DurationVar(&settle, "settle", 10*time.Second, "idle time after the last block before the memory is read")
+	c.Flags().StringVar(&heap, "heap-profile", "", "write a heap profile at the end to this file")
 	return c
 }
 

@@ -51,6 +51,8 @@ type Options struct {
 	// every network (0: defaults).
 	MempoolSize   int
 	TimeoutCommit time.Duration
+	// SaturatedOnly skips the govchain network's other rows (tuning runs).
+	SaturatedOnly bool
 	// Command is recorded in the report.
 	Command string
 }
@@ -73,8 +75,8 @@ func (o *Options) durations() durations {
 		batchWarmup: 3 * time.Second, batchWin: 15 * time.Second, queries: 10 * time.Second, records: 1_000_000,
 		verify: 3 * time.Second, maxRate: 7000, latencyRate: 1000, signersPerNode: 64, queues: 64}
 	if o.Quick {
-		d = durations{warmup: 3 * time.Second, window: 8 * time.Second, latWarmup: 2 * time.Second, latWindow: 8 * time.Second,
-			batchWarmup: 2 * time.Second, batchWin: 4 * time.Second, queries: 4 * time.Second, auditMaxTxs: 20_000, records: 100_000,
+		d = durations{warmup: 2 * time.Second, window: 6 * time.Second, latWarmup: 2 * time.Second, latWindow: 6 * time.Second,
+			batchWarmup: time.Second, batchWin: 3 * time.Second, queries: 3 * time.Second, auditMaxTxs: 10_000, records: 100_000,
 			verify: time.Second, maxRate: 7000, latencyRate: 1000, signersPerNode: 64, queues: 64}
 	}
 	// Overrides apply to every window of the run.
@@ -378,7 +380,7 @@ func (r *runner) govchain(ctx context.Context, noAttest bool, cap float64) error
 	if err := r.checkSequences(ctx, name, n, signers, l); err != nil {
 		return err
 	}
-	if noAttest {
+	if noAttest || r.o.SaturatedOnly {
 		return nil
 	}
 	hashes := l.committedCertHashes(5000)
@@ -498,7 +500,11 @@ func (r *runner) records(ctx context.Context) (*RecordsResult, error) {
 	dir := filepath.Join(r.o.Dir, "records")
 	_ = os.RemoveAll(dir)
 	r.logf("records: storing %d certificate records through the app (child process)", r.d.records)
-	cmd := exec.CommandContext(ctx, bin, "bench", "records", "--dir", dir, "--records", fmt.Sprint(r.d.records), "-o", "json")
+	settle := "10s"
+	if r.o.Quick {
+		settle = "2s"
+	}
+	cmd := exec.CommandContext(ctx, bin, "bench", "records", "--dir", dir, "--records", fmt.Sprint(r.d.records), "--settle", settle, "-o", "json")
 	cmd.Stderr = r.o.Progress
 	out, err := cmd.Output()
 	if err != nil {

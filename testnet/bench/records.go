@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -25,16 +27,26 @@ import (
 // RecordsResult is the memory and disk footprint of a node's app after
 // storing Records certificate records.
 type RecordsResult struct {
-	Records   int     `json:"records"`
-	PerBlock  int     `json:"per_block"`
-	Blocks    int64   `json:"blocks"`
-	Seconds   float64 `json:"seconds"`
-	RSS       int64   `json:"rss_bytes"`      // VmRSS at the end
-	HWM       int64   `json:"rss_peak_bytes"` // VmHWM
-	Disk      int64   `json:"disk_bytes"`     // state directory after close
-	PerRecord float64 `json:"disk_bytes_per_record"`
-	// Samples of RSS as records grow (for extrapolation of short runs).
+	Records  int     `json:"records"`
+	PerBlock int     `json:"per_block"`
+	Blocks   int64   `json:"blocks"`
+	Seconds  float64 `json:"seconds"`
+	// AppSeconds is the time spent in FinalizeBlock and Commit (signing,
+	// the clients' work, runs alongside on the other cores).
+	AppSeconds float64 `json:"app_seconds"`
+	RSS        int64   `json:"rss_bytes"`      // VmRSS at the end: idle, after a GC
+	RSSBusy    int64   `json:"rss_busy_bytes"` // VmRSS right after the last block
+	RSSIdle    int64   `json:"rss_idle_bytes"` // after the settle time, before the GC
+	HeapLive   int64   `json:"heap_live_bytes"`
+	Settle     []int64 `json:"settle_rss_bytes"`
+	HWM        int64   `json:"rss_peak_bytes"` // VmHWM
+	Disk       int64   `json:"disk_bytes"`     // state directory after close
+	PerRecord  float64 `json:"disk_bytes_per_record"`
+	// Samples of RSS as records grow, while storing.
 	Samples []RSSSample `json:"samples"`
+	// SettledHalf is the RSS after a GC with half the records stored (the
+	// end's is RSS): short runs extrapolate from the two.
+	SettledHalf RSSSample `json:"settled_half"`
 }
 
 // RSSSample is the resident memory after Records records.
@@ -49,7 +61,7 @@ type RSSSample struct {
 // FinalizeBlock and Commit, as a node does. It measures this process's
 // resident memory, so run it in a process of its own (`govchain bench
 // records`).
-func RunRecords(ctx context.Context, dir string, n, perBlock int, progress io.Writer) (*RecordsResult, error) {
+func RunRecords(ctx context.Context, dir string, n, perBlock int, settle time.Duration, progress io.Writer, heapProfile string) (*RecordsResult, error) {
 	if perBlock <= 0 {
 		perBlock = 1000
 	}
@@ -185,10 +197,18 @@ func RunRecords(ctx context.Context, dir string, n, perBlock int, progress io.Wr
 		if b.err != nil {
 			return nil, b.err
 		}
+		t0 := time.Now()
 		if err := block(b.txs); err != nil {
 			return nil, err
 		}
+		out.AppSeconds += time.Since(t0).Seconds()
 		done += len(b.txs)
+		if out.SettledHalf.Records == 0 && done >= n/2 && done < n {
+			runtime.GC()
+			debug.FreeOSMemory()
+			rss, _ := procRSS(os.Getpid(), "VmRSS")
+			out.SettledHalf = RSSSample{Records: done, RSS: rss}
+		}
 		if done >= mark || done == n {
 			rss, _ := procRSS(os.Getpid(), "VmRSS")
 			out.Samples = append(out.Samples, RSSSample{Records: done, RSS: rss})
@@ -204,8 +224,38 @@ func RunRecords(ctx context.Context, dir string, n, perBlock int, progress io.Wr
 	}
 	out.Seconds = time.Since(start).Seconds()
 	out.Blocks = height
+	// A node commits a block and then waits for the next one: let badger's
+	// compactions and Go's scavenger settle as they would between blocks.
+	out.RSSBusy, _ = procRSS(os.Getpid(), "VmRSS")
+	for i := 0; i < int(settle/time.Second); i++ {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+		rss, _ := procRSS(os.Getpid(), "VmRSS")
+		out.Settle = append(out.Settle, rss)
+	}
+	out.RSSIdle, _ = procRSS(os.Getpid(), "VmRSS")
+	// Go collects at least every two minutes and then returns free pages
+	// to the OS; do that now rather than wait.
+	runtime.GC()
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	out.HeapLive = int64(ms.HeapAlloc)
 	out.RSS, _ = procRSS(os.Getpid(), "VmRSS")
 	out.HWM, _ = procRSS(os.Getpid(), "VmHWM")
+	if heapProfile != "" {
+		f, err := os.Create(heapProfile)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			return nil, err
+		}
+		f.Close()
+	}
 	closed = true
 	if err := st.Close(); err != nil {
 		return nil, err
