@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 
 	cmthttp "github.com/cometbft/cometbft/rpc/client/http"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -31,6 +32,10 @@ type GovchainSource struct {
 	Local   *client.Client
 	Signer  *client.Signer
 	Out     io.Writer
+
+	// TrustingPeriod is the partner's registered trusting period; Refresh
+	// advances the light client once a third of it has passed.
+	TrustingPeriod time.Duration
 
 	height int64 // header height of this round's evidence (0: not fixed yet)
 	header *cmttypes.SignedHeader
@@ -56,7 +61,27 @@ func NewGovchainSource(ctx context.Context, partner string, reg *gov.Partner, ap
 	if st.ChainID != cfg.ChainID {
 		return nil, fmt.Errorf("partner node %s runs chain %q; partner %s is registered as chain %q", api.BaseURL, st.ChainID, partner, cfg.ChainID)
 	}
-	return &GovchainSource{Partner: partner, ChainID: cfg.ChainID, API: api, RPC: rpc, Local: local, Signer: signer, Out: out}, nil
+	tp, _ := time.ParseDuration(cfg.TrustingPeriod)
+	return &GovchainSource{Partner: partner, ChainID: cfg.ChainID, TrustingPeriod: tp, API: api, RPC: rpc, Local: local, Signer: signer, Out: out}, nil
+}
+
+// Refresh advances the local light client to the partner's latest header
+// when its trusted header is older than a third of the trusting period
+// (judged by this relayer's clock: it only decides when to relay, the
+// chain judges by its block time).
+func (s *GovchainSource) Refresh(ctx context.Context) error {
+	if s.TrustingPeriod <= 0 || s.height != 0 {
+		return nil // unknown, or already synced this round
+	}
+	cs, err := s.clientState(ctx)
+	if err != nil || cs == nil {
+		return err
+	}
+	t, err := time.Parse(time.RFC3339Nano, cs.Time)
+	if err != nil || time.Since(t) < s.TrustingPeriod/3 {
+		return err
+	}
+	return s.sync(ctx)
 }
 
 func (s *GovchainSource) logf(format string, args ...any) {

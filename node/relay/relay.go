@@ -40,6 +40,13 @@ type Source interface {
 	Evidence(ctx context.Context, hash string) (*recognition.Evidence, *certificate.Record, error)
 }
 
+// Refresher is a Source with client state on the local chain that must be
+// kept fresh even when there is nothing to relay (a govchain partner's
+// light client expires after its trusting period).
+type Refresher interface {
+	Refresh(ctx context.Context) error
+}
+
 // Relayer relays one partner to the local chain.
 type Relayer struct {
 	Partner string
@@ -196,6 +203,11 @@ func (r *Relayer) Round(ctx context.Context) (*Report, error) {
 		}
 		rep.Recognised = append(rep.Recognised, *d)
 		r.logf("recognised %s from %s (partner height %d) in tx %s at height %d", h, r.Partner, d.PartnerHeight, d.Tx, d.Height)
+	}
+	if rf, ok := r.Source.(Refresher); ok {
+		if err := rf.Refresh(ctx); err != nil {
+			r.logf("keeping the light client of %s fresh: %v", r.Partner, err)
+		}
 	}
 	// Revocations: every recognition from this partner still in force.
 	idx, err := r.Local.ListAll(ctx, string(recognition.PartnerIndexPrefix(r.Partner)))
