@@ -56,6 +56,7 @@ type App struct {
 	lastBlockHash []byte
 	pendingHash   []byte
 	metrics       *metrics
+	auth          authCache
 	// preverified holds, during FinalizeBlock, the txs whose signature
 	// verified (in parallel, before execution) and under which key.
 	preverified map[[32]byte]*smcrypto.PublicKey

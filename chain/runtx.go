@@ -1,8 +1,10 @@
 package chain
 
 import (
+	"bytes"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,7 +70,7 @@ func (a *App) runTxAt(base state.KV, raw []byte, b blockCtx, check bool) (res tx
 		typ = "unknown"
 		return failed(tx.ErrUnknownMsgType.Wrapf("%q", t.Type))
 	}
-	_, pub, signer, err := identity.Authenticate(base, t.Signer, b.time)
+	pub, signer, err := a.auth.authenticate(base, t.Signer, b.time)
 	if err != nil {
 		return failed(err)
 	}
@@ -289,4 +291,52 @@ func (a *App) preverify(kv state.KV, b blockCtx, txs [][]byte) map[[32]byte]*smc
 		}
 	}
 	return out
+}
+
+// authCache remembers identity.Authenticate's answers. Authenticate is a
+// function of the signer's account record, its department's record and the
+// block time only (status, certificate window, department status, the
+// parsed key); an answer is reused only when both records hold the very
+// same bytes and the time is the same, so it cannot differ from calling
+// Authenticate again. It saves the JSON decoding of both records and the
+// SM2 point parsing (a field inversion) that every CheckTx, recheck and
+// FinalizeBlock of a tx would otherwise repeat. Callers hold App.mu.
+type authCache struct {
+	entries map[smcrypto.KeyID]*authEntry
+}
+
+type authEntry struct {
+	acct, dept []byte // the records' bytes the answer was computed from
+	t          time.Time
+	pub        *smcrypto.PublicKey
+	signer     module.Signer
+}
+
+const authCacheMax = 50_000
+
+func (c *authCache) authenticate(kv state.KV, id smcrypto.KeyID, t time.Time) (*smcrypto.PublicKey, *module.Signer, error) {
+	if e := c.entries[id]; e != nil && e.t.Equal(t) {
+		acct, err1 := kv.Get(identity.AccountKey(id))
+		dept, err2 := kv.Get(identity.DeptKey(e.signer.Dept))
+		if err1 == nil && err2 == nil && bytes.Equal(acct, e.acct) && bytes.Equal(dept, e.dept) {
+			s := e.signer
+			s.Roles = slices.Clone(e.signer.Roles)
+			return e.pub, &s, nil
+		}
+	}
+	acct, pub, signer, err := identity.Authenticate(kv, id, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	acctRaw, err1 := kv.Get(identity.AccountKey(id))
+	deptRaw, err2 := kv.Get(identity.DeptKey(acct.Dept))
+	if err1 == nil && err2 == nil && acctRaw != nil && deptRaw != nil {
+		if c.entries == nil || len(c.entries) >= authCacheMax {
+			c.entries = make(map[smcrypto.KeyID]*authEntry)
+		}
+		e := &authEntry{acct: bytes.Clone(acctRaw), dept: bytes.Clone(deptRaw), t: t, pub: pub, signer: *signer}
+		e.signer.Roles = slices.Clone(signer.Roles)
+		c.entries[id] = e
+	}
+	return pub, signer, nil
 }

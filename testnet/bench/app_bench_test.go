@@ -1,0 +1,83 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/govchain/govchain/chain/chaintest"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/identifier"
+	"github.com/govchain/govchain/node"
+)
+
+// BenchmarkNodeAppPerTx is one validator's app work for a block of 1000
+// certificate.anchor txs from 100 signers, as on a network node: CheckTx of
+// every tx as it arrives (SM2 verified there), one recheck of the block's
+// txs (CometBFT rechecks what is left in the mempool after each commit),
+// then FinalizeBlock (signatures cached) and Commit. ns/op is per tx.
+//
+//	go test -run XXX -bench NodeAppPerTx -benchtime 5x ./testnet/bench/
+func BenchmarkNodeAppPerTx(b *testing.B) {
+	c := chaintest.New(b, chaintest.Options{Modules: node.Modules(), Grants: map[string][]string{"SCJG": {"issuer:BL"}}})
+	adm := c.Depts[1].Admin
+	c.MustOK(c.Tx(adm, certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "licence", MaxValidityDays: 1825}))
+	const signers, perBlock = 100, 1000
+	keys := make([]*smcrypto.PrivateKey, signers)
+	for i := range keys {
+		keys[i] = c.Officer(1)
+	}
+	holder, _ := benchUSCC()
+	seq := make([]uint64, signers)
+	ctx := context.Background()
+	n := 0
+	var check, recheck, deliver time.Duration
+	b.ResetTimer()
+	for it := 0; it < b.N; it++ {
+		b.StopTimer()
+		txs := make([][]byte, perBlock)
+		for i := range txs {
+			j := i % signers
+			seq[j]++
+			n++
+			txs[i] = chaintest.Sign(keys[j], chaintest.ChainID, certificate.MsgAnchor, seq[j], certificate.Anchor{Hash: smcrypto.SM3Hex([]byte(fmt.Sprint("bench ", n))),
+				Type: "BL", LicenceNo: fmt.Sprint("BL-", n), HolderKind: identifier.HolderOrg, HolderRef: holder, IssueDate: "2026-01-01", ValidFrom: "2026-01-01", ValidUntil: "2027-01-01"})
+		}
+		b.StartTimer()
+		t0 := time.Now()
+		for _, t := range txs {
+			if r, _ := c.App.CheckTx(ctx, &abci.CheckTxRequest{Tx: t, Type: abci.CHECK_TX_TYPE_CHECK}); r.Code != 0 {
+				b.Fatal(r.Log)
+			}
+		}
+		t1 := time.Now()
+		// A recheck runs against a check state rebuilt from the committed
+		// state, as after a commit that did not include these txs.
+		c.Block()
+		t2 := time.Now()
+		for _, t := range txs {
+			if r, _ := c.App.CheckTx(ctx, &abci.CheckTxRequest{Tx: t, Type: abci.CHECK_TX_TYPE_RECHECK}); r.Code != 0 {
+				b.Fatal(r.Log)
+			}
+		}
+		t3 := time.Now()
+		for _, r := range c.Block(txs...).TxResults {
+			if r.Code != 0 {
+				b.Fatal(r.Log)
+			}
+		}
+		t4 := time.Now()
+		check += t1.Sub(t0)
+		recheck += t3.Sub(t2)
+		deliver += t4.Sub(t3)
+	}
+	total := float64(b.N * perBlock)
+	b.ReportMetric(float64(check.Microseconds())/total, "check-µs/tx")
+	b.ReportMetric(float64(recheck.Microseconds())/total, "recheck-µs/tx")
+	b.ReportMetric(float64(deliver.Microseconds())/total, "finalize+commit-µs/tx")
+	b.ReportMetric(0, "ns/op")
+}
