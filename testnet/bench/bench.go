@@ -147,6 +147,7 @@ type QueryResult struct {
 	QPS     float64 `json:"qps"`
 	Workers int     `json:"workers"`
 	Bytes   int64   `json:"bytes_per_answer"`
+	CPU     CPUUse  `json:"cpu"`
 }
 
 type runner struct {
@@ -416,12 +417,27 @@ func (r *runner) govchain(ctx context.Context, noAttest bool, cap float64) error
 	}
 
 	// Verify-with-proof queries on node 0.
+	var pwg sync.WaitGroup
+	if r.o.Profile != "" {
+		pwg.Add(1)
+		go func() {
+			defer pwg.Done()
+			secs := max(1, int(r.d.queries.Seconds())-1)
+			_ = fetchProfile(n.PprofAddr(0), fmt.Sprintf("profile?seconds=%d", secs), filepath.Join(r.o.Profile, "queries.cpu.pprof"))
+		}()
+	}
+	pids := []int{n.Pid(0), n.Pid(1), n.Pid(2), n.Pid(3), os.Getpid()}
+	c0 := readCPU(pids)
 	q, err := QueryRate(ctx, n.Nodes[0].API, hashes, r.d.queries, 8)
+	if q != nil {
+		q.CPU = readCPU(pids).since(c0, runtime.NumCPU())
+	}
+	pwg.Wait()
 	if err != nil {
 		return fmt.Errorf("queries: %w", err)
 	}
 	r.rep.Queries = q
-	r.logf("proof queries on one node: %.0f/s (%d workers, %d B an answer)", q.QPS, q.Workers, q.Bytes)
+	r.logf("proof queries on one node: %.0f/s (%d workers, %d B an answer); %s", q.QPS, q.Workers, q.Bytes, q.CPU)
 
 	for i := range n.Nodes {
 		rss, _ := n.RSS(i)

@@ -62,8 +62,10 @@ func TestBenchSmoke(t *testing.T) {
 		if l.Exhausted {
 			t.Errorf("%s: ran out of pre-built txs inside the window", name)
 		}
-		if l.Committed != l.Accepted {
-			t.Errorf("%s: %d txs accepted into mempools but %d found in blocks", name, l.Accepted, l.Committed)
+		// Every tx a node accepted must reach a block (answers still in
+		// flight when the window closed are not counted as accepted).
+		if l.Committed < l.Accepted || l.Committed > l.Sent {
+			t.Errorf("%s: %d txs sent, %d accepted into mempools, %d found in blocks", name, l.Sent, l.Accepted, l.Committed)
 		}
 	}
 	for _, n := range rep.Notes {
