@@ -75,8 +75,10 @@ func (o *Options) durations() durations {
 		batchWarmup: 3 * time.Second, batchWin: 15 * time.Second, queries: 10 * time.Second, records: 1_000_000,
 		verify: 3 * time.Second, maxRate: 7000, latencyRate: 1000, signersPerNode: 64, queues: 64}
 	if o.Quick {
-		d = durations{warmup: 2 * time.Second, window: 6 * time.Second, latWarmup: 2 * time.Second, latWindow: 6 * time.Second,
-			batchWarmup: time.Second, batchWin: 3 * time.Second, queries: 3 * time.Second, auditMaxTxs: 10_000, records: 100_000,
+		// The warm-ups must outlast the first commit of a saturated
+		// network (a few seconds on a busy machine).
+		d = durations{warmup: 3 * time.Second, window: 6 * time.Second, latWarmup: 2 * time.Second, latWindow: 6 * time.Second,
+			batchWarmup: 3 * time.Second, batchWin: 5 * time.Second, queries: 3 * time.Second, auditMaxTxs: 10_000, records: 100_000,
 			verify: time.Second, maxRate: 7000, latencyRate: 1000, signersPerNode: 64, queues: 64}
 	}
 	// Overrides apply to every window of the run.
