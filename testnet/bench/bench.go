@@ -72,7 +72,7 @@ type durations struct {
 
 func (o *Options) durations() durations {
 	d := durations{warmup: 10 * time.Second, window: 30 * time.Second, latWarmup: 5 * time.Second, latWindow: 30 * time.Second,
-		batchWarmup: 3 * time.Second, batchWin: 15 * time.Second, queries: 10 * time.Second, records: 1_000_000,
+		batchWarmup: 5 * time.Second, batchWin: 15 * time.Second, queries: 10 * time.Second, records: 1_000_000,
 		verify: 3 * time.Second, maxRate: 7000, latencyRate: 1000, signersPerNode: 64, queues: 64}
 	if o.Quick {
 		// The warm-ups must outlast the first commit of a saturated
