@@ -23,6 +23,9 @@ import (
 	"github.com/govchain/govchain/node/audit"
 )
 
+// benchDirs are the subdirectories of Options.Dir a run creates.
+var benchDirs = []string{AppNoop, AppIAVL, "govchain", "govchain-no-attest", "records"}
+
 // Phases of a run, in order; Options.Only selects some (development).
 var Phases = []string{"verify", "noop", "iavl", "govchain", "attest-off", "records"}
 
@@ -178,11 +181,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		o.Dir = d
 		r.o.Dir = d
+		if !o.Keep {
+			defer os.RemoveAll(d)
+		}
 	} else if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, err
-	}
-	if !o.Keep {
-		defer os.RemoveAll(o.Dir)
+	} else if !o.Keep {
+		// Only what the run made: a --dir may hold other things.
+		defer func() {
+			for _, sub := range benchDirs {
+				_ = os.RemoveAll(filepath.Join(o.Dir, sub))
+			}
+		}()
 	}
 	if o.Profile != "" {
 		if err := os.MkdirAll(o.Profile, 0o755); err != nil {
