@@ -131,6 +131,7 @@ type Report struct {
 	Queries      *QueryResult           `json:"queries,omitempty"`
 	Records      *RecordsResult         `json:"records,omitempty"`
 	NodeRSS      []int64                `json:"govchain_node_rss_bytes,omitempty"`
+	NodeRSSAnon  []int64                `json:"govchain_node_rss_anon_bytes,omitempty"`
 	NodeDisk     int64                  `json:"govchain_node0_disk_bytes,omitempty"`
 	NodeTxs      int64                  `json:"govchain_node0_txs,omitempty"`
 	Notes        []string               `json:"notes,omitempty"`
@@ -453,7 +454,9 @@ func (r *runner) govchain(ctx context.Context, noAttest bool, cap float64) error
 
 	for i := range n.Nodes {
 		rss, _ := n.RSS(i)
+		anon, _ := procRSS(n.Pid(i), "RssAnon")
 		r.rep.NodeRSS = append(r.rep.NodeRSS, rss)
+		r.rep.NodeRSSAnon = append(r.rep.NodeRSSAnon, anon)
 	}
 	if r.o.Profile != "" {
 		_ = fetchProfile(n.PprofAddr(0), "heap", filepath.Join(r.o.Profile, "govchain.heap.pprof"))

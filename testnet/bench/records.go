@@ -38,10 +38,14 @@ type RecordsResult struct {
 	RSSBusy    int64   `json:"rss_busy_bytes"` // VmRSS right after the last block
 	RSSIdle    int64   `json:"rss_idle_bytes"` // after the settle time, before the GC
 	HeapLive   int64   `json:"heap_live_bytes"`
-	Settle     []int64 `json:"settle_rss_bytes"`
-	HWM        int64   `json:"rss_peak_bytes"` // VmHWM
-	Disk       int64   `json:"disk_bytes"`     // state directory after close
-	PerRecord  float64 `json:"disk_bytes_per_record"`
+	// RSSAnon is the process's own memory; RSSFile the pages of mapped
+	// files in RSS (badger mmaps its tables; the kernel can drop them).
+	RSSAnon   int64   `json:"rss_anon_bytes"`
+	RSSFile   int64   `json:"rss_file_bytes"`
+	Settle    []int64 `json:"settle_rss_bytes"`
+	HWM       int64   `json:"rss_peak_bytes"` // VmHWM
+	Disk      int64   `json:"disk_bytes"`     // state directory after close
+	PerRecord float64 `json:"disk_bytes_per_record"`
 	// Samples of RSS as records grow, while storing.
 	Samples []RSSSample `json:"samples"`
 	// SettledHalf is the RSS after a GC with half the records stored (the
@@ -245,6 +249,8 @@ func RunRecords(ctx context.Context, dir string, n, perBlock int, settle time.Du
 	runtime.ReadMemStats(&ms)
 	out.HeapLive = int64(ms.HeapAlloc)
 	out.RSS, _ = procRSS(os.Getpid(), "VmRSS")
+	out.RSSAnon, _ = procRSS(os.Getpid(), "RssAnon")
+	out.RSSFile, _ = procRSS(os.Getpid(), "RssFile")
 	out.HWM, _ = procRSS(os.Getpid(), "VmHWM")
 	if heapProfile != "" {
 		f, err := os.Create(heapProfile)
