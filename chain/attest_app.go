@@ -1,7 +1,6 @@
 package chain
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -245,5 +244,3 @@ func (a *App) finalizeQC(working state.KV, req *abci.FinalizeBlockRequest) (*abc
 	}}}}
 	return res, req.Txs[1:], nil
 }
-
-var _ = bytes.Equal

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/chain/identity"
-	"github.com/govchain/govchain/chain/proof"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/node"
 )
@@ -169,5 +168,3 @@ func printable(b []byte) string {
 	}
 	return string(b)
 }
-
-var _ = proof.Proof{}

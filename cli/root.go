@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/chain/smcrypto"
-	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/client"
 )
 
@@ -121,5 +120,3 @@ func versionCmd() *cobra.Command {
 
 // Version is set at build time with -ldflags "-X github.com/govchain/govchain/cli.Version=...".
 var Version = "dev"
-
-var _ = node.Home("")

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -130,6 +128,4 @@ func TestSM2Attestations(t *testing.T) {
 	}
 	// and node 3 logs that its precommits' extensions are refused
 	t.Logf("QCs after revocation at %d: %v", revokedAt, qcs)
-	_ = strconv.Itoa
-	_ = strings.ToUpper
 }

@@ -2,7 +2,6 @@ package identity_test
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"math/big"
 	"path/filepath"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	tjx509 "github.com/tjfoc/gmsm/x509"
 
 	"github.com/govchain/govchain/ca"
-	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/identity"
@@ -235,6 +233,3 @@ func mustKey(t *testing.T) *smcrypto.PrivateKey {
 	}
 	return k
 }
-
-var _ = json.Marshal
-var _ = chain.DefaultParams

@@ -1,7 +1,6 @@
 package gov
 
 import (
-	"fmt"
 	"testing"
 )
 
@@ -73,5 +72,4 @@ func TestTally(t *testing.T) {
 			t.Errorf("case %d (%s, %v, %v): %s (%d/%d), want %s", i, c.policy, c.eligible, c.votes, got, ap, need, c.want)
 		}
 	}
-	_ = fmt.Sprint
 }
