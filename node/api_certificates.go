@@ -94,12 +94,16 @@ func (a *API) getCertificate(w http.ResponseWriter, r *http.Request) {
 // certificateAt reads everything at one version, so the record, the batch
 // and the block time agree.
 func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*CertificateResult, error) {
-	rec, err := a.Prove(certificate.RecordKey(hash), height, prove)
+	view, err := a.App.Store().At(height)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := proveIn(view, certificate.RecordKey(hash), prove)
 	if err != nil {
 		return nil, err
 	}
 	out := &CertificateResult{Hash: hash, Height: rec.Height, AppHash: rec.AppHash, Key: rec.Key, Proof: rec.Proof, Found: rec.Found}
-	if bt, err := a.Prove([]byte("block_time"), rec.Height, false); err == nil && bt.Found {
+	if bt, err := proveIn(view, []byte("block_time"), false); err == nil && bt.Found {
 		out.BlockTime = string(bt.Value)
 	}
 	if rec.Found {
@@ -114,7 +118,7 @@ func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*
 		out.Status = out.Record.EffectiveStatus(t)
 	}
 	if batchRoot != "" {
-		b, err := a.Prove(certificate.BatchKey(batchRoot), rec.Height, prove)
+		b, err := proveIn(view, certificate.BatchKey(batchRoot), prove)
 		if err != nil {
 			return nil, err
 		}

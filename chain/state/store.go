@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	corestore "cosmossdk.io/core/store"
 	"github.com/cosmos/iavl"
@@ -46,6 +47,9 @@ type Store struct {
 	opts    Options
 	version int64
 	hash    []byte
+	// latest caches the view of the newest version: queries at the head
+	// share one ImmutableTree until the next commit.
+	latest atomic.Pointer[View]
 }
 
 var metaCommitted = []byte("committed")
@@ -140,6 +144,7 @@ func (s *Store) Commit() (int64, []byte, error) {
 		return 0, nil, err
 	}
 	s.version, s.hash = v, hash
+	s.latest.Store(nil)
 	if s.opts.KeepRecent > 0 && s.opts.PruneEvery > 0 && v%s.opts.PruneEvery == 0 && v > s.opts.KeepRecent {
 		if err := s.tree.DeleteVersionsTo(v - s.opts.KeepRecent); err != nil {
 			return 0, nil, fmt.Errorf("state: prune: %w", err)
@@ -161,6 +166,11 @@ func (s *Store) At(v int64) (*View, error) {
 	if v == 0 {
 		return &View{version: 0}, nil
 	}
+	if v == s.version {
+		if l := s.latest.Load(); l != nil && l.version == v {
+			return l, nil
+		}
+	}
 	if v > s.version || !s.tree.VersionExists(v) {
 		return nil, fmt.Errorf("%w: %d (latest %d)", ErrVersionUnavailable, v, s.version)
 	}
@@ -168,7 +178,11 @@ func (s *Store) At(v int64) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &View{t: t, version: v}, nil
+	view := &View{t: t, version: v}
+	if v == s.version {
+		s.latest.Store(view)
+	}
+	return view, nil
 }
 
 // AvailableVersions returns the oldest and newest stored versions.

@@ -19,7 +19,6 @@ import (
 
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/tx"
-	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/audit"
 )
 
@@ -442,7 +441,7 @@ func (r *runner) govchain(ctx context.Context, noAttest bool, cap float64) error
 	}
 	pids := []int{n.Pid(0), n.Pid(1), n.Pid(2), n.Pid(3), os.Getpid()}
 	c0 := readCPU(pids)
-	q, err := QueryRate(ctx, n.Nodes[0].API, hashes, r.d.queries, 8)
+	q, err := QueryRate(ctx, n.Nodes[0].API, hashes, r.d.queries, 16)
 	if q != nil {
 		q.CPU = readCPU(pids).since(c0, runtime.NumCPU())
 	}
@@ -583,80 +582,6 @@ func VerifyMicros(d time.Duration) (float64, error) {
 	}
 	slices.Sort(rounds)
 	return rounds[2], nil
-}
-
-// QueryRate runs workers concurrent loops of GET
-// /v1/certificates/{hash}?prove=true against one node's API for d. One
-// answer is verified on the client side first (the proof against the app
-// hash); the loop then checks status and reads every answer.
-func QueryRate(ctx context.Context, api string, hashes []string, d time.Duration, workers int) (*QueryResult, error) {
-	if len(hashes) == 0 {
-		return nil, fmt.Errorf("no anchored certificates to query")
-	}
-	base := "http://" + api
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}, Timeout: 30 * time.Second}
-	var first node.CertificateResult
-	resp, err := hc.Get(base + "/v1/certificates/" + hashes[0] + "?prove=true")
-	if err != nil {
-		return nil, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(body, &first); err != nil {
-		return nil, err
-	}
-	chk, err := first.Verify(nil)
-	if err != nil {
-		return nil, err
-	}
-	if chk.Status != "valid" {
-		return nil, fmt.Errorf("certificate %s: status %s, want valid", hashes[0], chk.Status)
-	}
-	res := &QueryResult{Workers: workers, Bytes: int64(len(body))}
-	var mu sync.Mutex
-	var firstErr error
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	start := time.Now()
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			n := 0
-			for i := w; ctx.Err() == nil; i += workers {
-				req, _ := http.NewRequestWithContext(ctx, "GET", base+"/v1/certificates/"+hashes[i%len(hashes)]+"?prove=true", nil)
-				resp, err := hc.Do(req)
-				if err != nil {
-					if ctx.Err() == nil {
-						mu.Lock()
-						firstErr = err
-						mu.Unlock()
-					}
-					break
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					mu.Lock()
-					firstErr = fmt.Errorf("HTTP %d", resp.StatusCode)
-					mu.Unlock()
-					break
-				}
-				n++
-			}
-			mu.Lock()
-			res.Queries += n
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	res.Seconds = time.Since(start).Seconds()
-	res.QPS = float64(res.Queries) / res.Seconds
-	return res, firstErr
 }
 
 func machine() string {
