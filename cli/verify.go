@@ -453,7 +453,7 @@ func certVerifyCmds(g *globals, root *cobra.Command) {
 func certBundleCmd(g *globals) *cobra.Command {
 	var f verifyFlags
 	var out string
-	var compact bool
+	var withSM2 bool
 	var trustHeight int64
 	c := &cobra.Command{
 		Use:   "bundle [HASH]",
@@ -461,11 +461,14 @@ func certBundleCmd(g *globals) *cobra.Command {
 		Long: `Fetch everything needed to verify one certificate with no network: its
 record (or proof of absence) with an ICS23 proof, the batch record and the
 member's inclusion path (--batch-file), the header that commits the app hash
-with its commit and validator set, and the SM2 quorum certificate with the
-proven department keys (--compact leaves those out). The bundle is compact
-JSON; any change to it is detected. Any node can produce it: nothing in it
-needs to be trusted.`,
+with its commit and validator set: about 3 KB (the 4 KiB target), small
+enough for a QR code's link target or an e-mail. --sm2 adds the SM2 quorum
+certificate of that header with the proven department keys and records
+(about 16-20 KB: each key proof carries the department's X.509
+certificate). The bundle is compact JSON; any change to it is detected.
+Any node can produce it: nothing in it needs to be trusted.`,
 		Example: `  govchain cert bundle --file licence.pdf > b.json
+  govchain cert bundle --file licence.pdf --sm2 --out b-sm2.json
   govchain cert bundle --file bl-0042.txt --batch-file batch-BL-demo.json --out b.json
   govchain verify --bundle b.json licence.pdf`,
 		Args: cobra.MaximumNArgs(1),
@@ -480,7 +483,7 @@ needs to be trusted.`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
-			raw, err := g.fetchBundle(ctx, &f, hash, member, 0, trustHeight, compact)
+			raw, err := g.fetchBundle(ctx, &f, hash, member, 0, trustHeight, !withSM2)
 			if err != nil {
 				return err
 			}
@@ -500,7 +503,7 @@ needs to be trusted.`,
 	f.register(c)
 	c.Flags().Lookup("hash").Usage = "certificate hash (or give it as HASH)"
 	c.Flags().StringVar(&out, "out", "", "write to this file instead of standard output")
-	c.Flags().BoolVar(&compact, "compact", false, "leave out the SM2 quorum certificate and department records (smallest bundle)")
+	c.Flags().BoolVar(&withSM2, "sm2", false, "also carry the SM2 quorum certificate and the proven department keys and records (~16-20 KB)")
 	c.Flags().Int64Var(&trustHeight, "trusted-height", 0, "height of the verifier's trust root: adds intermediate headers if the validators changed since")
 	c.Flags().String("file", "", "certificate file, hashed here with SM3")
 	c.PreRunE = func(cmd *cobra.Command, args []string) error {

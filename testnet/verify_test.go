@@ -189,8 +189,8 @@ func TestVerifyOnFourNodes(t *testing.T) {
 			t.Logf("%s: %s", name, strings.TrimSpace(stderr))
 			return p
 		}
-		full := write("valid.json", n3, "--file", valid)
-		compact := write("compact.json", n2, "--file", valid, "--compact")
+		full := write("valid.json", n3, "--file", valid, "--sm2")
+		compact := write("compact.json", n2, "--file", valid)
 		member := write("member.json", n1, "--file", bf.Members[42].File, "--batch-file", batchFile)
 		rev := write("revoked.json", n0, "--file", revoked)
 		dead := "127.0.0.1:1" // no network: nothing listens there
@@ -205,6 +205,10 @@ func TestVerifyOnFourNodes(t *testing.T) {
 			zw.Write(b)
 			zw.Close()
 			t.Logf("%s: %d bytes, %d gzipped", filepath.Base(p), len(b), gz.Len())
+		}
+		// the default bundle meets the 4 KiB target
+		if b, _ := os.ReadFile(compact); len(b) > 4096 {
+			t.Errorf("default bundle is %d bytes, target 4096", len(b))
 		}
 		// the bundle of another file
 		failed := func(name, bundlePath string, file string, step string) {
