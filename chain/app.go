@@ -60,6 +60,9 @@ type App struct {
 	// preverified holds, during FinalizeBlock, the txs whose signature
 	// verified (in parallel, before execution) and under which key.
 	preverified map[[32]byte]*smcrypto.PublicKey
+	// given holds signatures the caller verified for the next
+	// FinalizeBlock (see GivePreverified).
+	given map[[32]byte]*smcrypto.PublicKey
 }
 
 // NewApp builds the application over store with the given modules; the
@@ -330,7 +333,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	}
 	var updates []module.ValidatorUpdate
 	a.preverified = a.preverify(working, bctx, txs)
-	defer func() { a.preverified = nil }()
+	defer func() { a.preverified, a.given = nil, nil }()
 	for _, raw := range txs {
 		r := a.runTxAt(working, raw, bctx, false)
 		results = append(results, r.exec())
@@ -443,4 +446,17 @@ func (a *App) PendingSequence(id smcrypto.KeyID) uint64 {
 	defer a.mu.Unlock()
 	s, _ := identity.Sequence(a.checkState, id)
 	return s
+}
+
+// GivePreverified hands the next FinalizeBlock signatures the caller has
+// already verified, tx hash → the public key the signature verified under:
+// a block replayer (the auditor) verifies the signatures of the blocks
+// ahead on every core while this one executes. FinalizeBlock uses an
+// entry only when the tx's signer resolves, at its turn in the block, to
+// that very key; a tx without an entry is verified by FinalizeBlock as
+// usual. The map is dropped after that FinalizeBlock.
+func (a *App) GivePreverified(m map[[32]byte]*smcrypto.PublicKey) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.given = m
 }

@@ -85,7 +85,7 @@ func (a *App) runTxAt(base state.KV, raw []byte, b blockCtx, check bool) (res tx
 	if !a.verified.has(hash) {
 		// A signature verified before execution (preverify) counts only
 		// if it was checked against the key that signs now.
-		if k, ok := a.preverified[hash]; !ok || !k.Equal(pub) {
+		if k := a.preverifiedKey(hash); k == nil || !k.Equal(pub) {
 			if err := pub.Verify(t.SignBytes(), t.Signature); err != nil {
 				if errors.Is(err, smcrypto.ErrNonCanonicalSignature) {
 					return failed(tx.ErrNonCanonical.Wrapf("%v", err))
@@ -246,7 +246,7 @@ func (a *App) preverify(kv state.KV, b blockCtx, txs [][]byte) map[[32]byte]*smc
 	var jobs []job
 	for _, raw := range txs {
 		h := tx.Hash(raw)
-		if a.verified.has(h) {
+		if a.verified.has(h) || a.given[h] != nil {
 			continue
 		}
 		t, err := tx.Decode(raw, a.params.MaxTxBytes)
@@ -291,6 +291,15 @@ func (a *App) preverify(kv state.KV, b blockCtx, txs [][]byte) map[[32]byte]*smc
 		}
 	}
 	return out
+}
+
+// preverifiedKey is the key a signature was verified under before
+// execution (by preverify or by the caller, GivePreverified), or nil.
+func (a *App) preverifiedKey(h [32]byte) *smcrypto.PublicKey {
+	if k := a.preverified[h]; k != nil {
+		return k
+	}
+	return a.given[h]
 }
 
 // authCache remembers identity.Authenticate's answers. Authenticate is a

@@ -25,6 +25,10 @@ type Options struct {
 	PruneEvery int64
 	// SyncWrites makes every commit durable before Commit returns.
 	SyncWrites bool
+	// NoFastIndex skips IAVL's fast-node index (a flat copy of the latest
+	// values that speeds up reads): a replay that only writes and hashes
+	// (the auditor's) saves its upkeep. Hashes and proofs do not change.
+	NoFastIndex bool
 }
 
 func DefaultOptions() Options {
@@ -73,14 +77,19 @@ func Open(dir string, opts Options) (*Store, error) {
 
 // OpenMemory returns a store held in memory (audit replay, unit tests).
 func OpenMemory() (*Store, error) {
-	return newStore(iavldb.NewMemDB(), iavldb.NewMemDB(), Options{CacheSize: 100_000})
+	return OpenMemoryWith(Options{CacheSize: 100_000})
+}
+
+// OpenMemoryWith is OpenMemory with options.
+func OpenMemoryWith(opts Options) (*Store, error) {
+	return newStore(iavldb.NewMemDB(), iavldb.NewMemDB(), opts)
 }
 
 func newStore(treeDB, meta iavldb.DB, opts Options) (*Store, error) {
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = DefaultOptions().CacheSize
 	}
-	tree := iavl.NewMutableTree(treeDB, opts.CacheSize, false, iavl.NewNopLogger())
+	tree := iavl.NewMutableTree(treeDB, opts.CacheSize, opts.NoFastIndex, iavl.NewNopLogger())
 	s := &Store{tree: tree, meta: meta, opts: opts}
 	raw, err := meta.Get(metaCommitted)
 	if err != nil {
@@ -291,4 +300,31 @@ func (v *View) Prove(key []byte) ([]byte, []byte, error) {
 	}
 	b, err := p.Marshal()
 	return nil, b, err
+}
+
+// Change is one write of a version: a set, or a delete (Value nil).
+type Change struct {
+	Key, Value []byte
+}
+
+// Changes calls fn with the writes each version from..to made (in key
+// order), read from the stored versions: the state diff of each block.
+func (s *Store) Changes(from, to int64, fn func(version int64, changes []Change) error) error {
+	s.mu.RLock()
+	t, err := s.tree.GetImmutable(s.version)
+	s.mu.RUnlock()
+	if err != nil {
+		return err
+	}
+	return t.TraverseStateChanges(from, to, func(v int64, cs *iavl.ChangeSet) error {
+		out := make([]Change, 0, len(cs.Pairs))
+		for _, p := range cs.Pairs {
+			c := Change{Key: p.Key}
+			if !p.Delete {
+				c.Value = p.Value
+			}
+			out = append(out, c)
+		}
+		return fn(v, out)
+	})
 }

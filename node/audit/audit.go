@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -258,7 +259,7 @@ func (a *auditor) run(ctx context.Context) (*Report, error) {
 				"which pins every earlier header through the LastBlockID chain", first, a.cp.Height, a.cp.Height)}
 	}
 
-	if a.store, err = state.OpenMemory(); err != nil {
+	if a.store, err = state.OpenMemoryWith(state.Options{CacheSize: 200_000, NoFastIndex: true}); err != nil {
 		return nil, err
 	}
 	defer a.store.Close()
@@ -289,7 +290,7 @@ func (a *auditor) run(ctx context.Context) (*Report, error) {
 
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	blocks := fetchAll(fctx, o.Source, first, to+1, o.FetchChunk, o.FetchParallel)
+	blocks := sigStage(fctx, fetchAll(fctx, o.Source, first, to+1, o.FetchChunk, o.FetchParallel), a.store, a.gen.ChainID, o.Workers)
 
 	start := time.Now()
 	lastCP := time.Now()
@@ -331,7 +332,7 @@ func (a *auditor) run(ctx context.Context) (*Report, error) {
 		}
 		if h <= to {
 			t0 := time.Now()
-			res, err := a.replay(b)
+			res, err := a.replay(item)
 			replayDur += time.Since(t0)
 			if err != nil {
 				return nil, err
@@ -555,7 +556,8 @@ type replayResult struct {
 
 // replay runs block b through the fresh app and compares everything the node
 // reported about its execution.
-func (a *auditor) replay(b *Block) (*replayResult, error) {
+func (a *auditor) replay(s *sigBlock) (*replayResult, error) {
+	b := s.b
 	blk := b.Block
 	h := blk.Height
 	req := &abci.FinalizeBlockRequest{
@@ -568,6 +570,7 @@ func (a *auditor) replay(b *Block) (*replayResult, error) {
 			req.DecidedLastCommit = sm.BuildLastCommitInfo(blk, lv, a.gen.InitialHeight)
 		}
 	}
+	a.app.GivePreverified(s.verified())
 	res, err := a.app.FinalizeBlock(context.Background(), req)
 	if err != nil {
 		return nil, fmt.Errorf("replay of block %d stopped: %w", h, err)
@@ -588,9 +591,9 @@ func (a *auditor) replay(b *Block) (*replayResult, error) {
 	countFrom := h >= a.rep.From
 	for i, raw := range blk.Txs {
 		got := res.TxResults[i]
-		hash := fmt.Sprintf("%X", tx.Hash(raw))
+		hash := txHashHex(raw)
 		typ, signer := "undecodable", ""
-		if t, err := tx.Decode(raw, 0); err == nil {
+		if t := s.txs[i]; t != nil {
 			typ, signer = t.Type, t.Signer.String()
 		} else if got.Code == 0 && len(got.Events) > 0 {
 			// not a signed envelope but accepted by the chain: a consensus
@@ -652,6 +655,12 @@ func (a *auditor) replay(b *Block) (*replayResult, error) {
 		}
 	}
 	return rr, nil
+}
+
+// txHashHex is the tx hash as findings show it (upper-case hex).
+func txHashHex(raw []byte) string {
+	h := tx.Hash(raw)
+	return strings.ToUpper(hex.EncodeToString(h[:]))
 }
 
 func (a *auditor) deptOf(signer string) string {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/contracts/certificate"
 )
 
@@ -84,4 +85,69 @@ func BenchmarkAuditReplay(b *testing.B) {
 	b.ReportMetric(float64(v.Microseconds()), "sm2-verify-µs")
 	b.ReportMetric(limit, "sm2-limit/s")
 	b.ReportMetric(rate/limit, "ratio")
+}
+
+// BenchmarkAuditStateFloor measures what the replayed state alone costs:
+// the writes each block of BenchmarkAuditReplay's chain made (read back
+// from the simulated node's versions) applied to a fresh in-memory IAVL
+// store of the audit's kind, with a commit (hash and node save) a block —
+// no decoding, signatures, contracts or JSON. The replay cannot go faster
+// than cores ÷ (verify + this) txs/s, so its ratio to the SM2 verify limit
+// cannot pass verify ÷ (verify + this), whatever the number of cores
+// (this part is sequential). Reported as floor-µs/tx and max-ratio.
+//
+//	go test -run XXX -bench BenchmarkAuditStateFloor -benchtime 3x ./node/audit/
+func BenchmarkAuditStateFloor(b *testing.B) {
+	s := benchChain(b, 50, 200)
+	last, _ := s.store.LastCommit()
+	type block struct {
+		v       int64
+		changes []state.Change
+	}
+	var blocks []block
+	var txs, writes int
+	if err := s.store.Changes(1, last, func(v int64, cs []state.Change) error {
+		blocks = append(blocks, block{v, cs})
+		writes += len(cs)
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	for _, blk := range s.blocks {
+		txs += len(blk.Block.Txs)
+	}
+	v := singleVerify(3000)
+	b.ResetTimer()
+	var el time.Duration
+	for i := 0; i < b.N; i++ {
+		st, err := state.OpenMemoryWith(state.Options{CacheSize: 200_000, NoFastIndex: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		w := st.Working()
+		for _, blk := range blocks {
+			for _, c := range blk.changes {
+				if c.Value == nil {
+					err = w.Delete(c.Key)
+				} else {
+					err = w.Set(c.Key, c.Value)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			if _, _, err := st.Commit(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		el += time.Since(t0)
+		st.Close()
+	}
+	b.StopTimer()
+	perTx := el.Seconds() / float64(b.N) / float64(txs)
+	b.ReportMetric(perTx*1e6, "floor-µs/tx")
+	b.ReportMetric(float64(writes)/float64(txs), "writes/tx")
+	b.ReportMetric(float64(v.Microseconds()), "sm2-verify-µs")
+	b.ReportMetric(v.Seconds()/(v.Seconds()+perTx), "max-ratio")
 }

@@ -1,0 +1,130 @@
+package audit
+
+import (
+	"context"
+	"sync"
+
+	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/chain/tx"
+)
+
+// The replay executes blocks one after another on one core; the SM2
+// signatures of the blocks fetched ahead are verified meanwhile on every
+// core (sigStage) and handed to the replaying app (chain.App.
+// GivePreverified), which uses a result only when the tx's signer resolves
+// to that very key at its turn in the block. A tx whose signer is not yet
+// known in the replayed state (registered in a block still ahead) is left
+// to FinalizeBlock, which verifies it in order.
+
+// aheadBlocks is how many fetched blocks the signature stage may run ahead
+// of the replay.
+const aheadBlocks = 8
+
+// sigBlock is a fetched block with its signature checks under way.
+type sigBlock struct {
+	fetched
+	txs  []*tx.Tx // decoded txs (nil: not a signed envelope)
+	pubs []*smcrypto.PublicKey
+	ok   []bool
+	wg   sync.WaitGroup
+}
+
+// verified waits for the block's checks and returns the verified ones.
+func (s *sigBlock) verified() map[[32]byte]*smcrypto.PublicKey {
+	s.wg.Wait()
+	m := make(map[[32]byte]*smcrypto.PublicKey, len(s.ok))
+	for i, ok := range s.ok {
+		if ok {
+			m[tx.Hash(s.b.Block.Txs[i])] = s.pubs[i]
+		}
+	}
+	return m
+}
+
+type sigJob struct {
+	s *sigBlock
+	i int
+}
+
+// sigStage decodes the txs of each fetched block, finds their signers'
+// keys in the replayed state committed so far and verifies their
+// signatures on workers goroutines, passing the blocks on in order at most
+// aheadBlocks ahead of the consumer.
+func sigStage(ctx context.Context, in <-chan fetched, store *state.Store, chainID string, workers int) <-chan *sigBlock {
+	out := make(chan *sigBlock, aheadBlocks)
+	jobs := make(chan sigJob, 1024)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				t := j.s.txs[j.i]
+				j.s.ok[j.i] = j.s.pubs[j.i].Verify(t.SignBytes(), t.Signature) == nil
+				j.s.wg.Done()
+			}
+		}()
+	}
+	go func() {
+		defer func() {
+			close(jobs)
+			wg.Wait()
+			close(out)
+		}()
+		// A key id names one public key (it is its SM3 digest), so a key
+		// once read stays valid; whether its account may sign is decided
+		// at execution.
+		keys := map[smcrypto.KeyID]*smcrypto.PublicKey{}
+		for item := range in {
+			s := &sigBlock{fetched: item}
+			if item.err == nil {
+				raws := item.b.Block.Txs
+				s.txs = make([]*tx.Tx, len(raws))
+				s.pubs = make([]*smcrypto.PublicKey, len(raws))
+				s.ok = make([]bool, len(raws))
+				view, _ := store.At(0)
+				for i, raw := range raws {
+					t, err := tx.Decode(raw, 0)
+					if err != nil {
+						continue
+					}
+					s.txs[i] = t
+					if t.ChainID != chainID {
+						continue
+					}
+					pub := keys[t.Signer]
+					if pub == nil && view != nil {
+						if acct, err := identity.GetAccount(view, t.Signer); err == nil {
+							if p, err := smcrypto.ParsePublicKey(acct.PublicKey); err == nil && p.ID() == t.Signer {
+								pub = p
+								keys[t.Signer] = p
+							}
+						}
+					}
+					if pub == nil {
+						continue
+					}
+					s.pubs[i] = pub
+					s.wg.Add(1)
+					select {
+					case jobs <- sigJob{s: s, i: i}:
+					case <-ctx.Done():
+						s.wg.Done()
+						return
+					}
+				}
+			}
+			select {
+			case out <- s:
+			case <-ctx.Done():
+				return
+			}
+			if item.err != nil {
+				return
+			}
+		}
+	}()
+	return out
+}
