@@ -199,3 +199,45 @@ func nonCanonical(t *testing.T, raw []byte) []byte {
 }
 
 func txDecode(raw []byte) (*tx.Tx, error) { return tx.Decode(raw, 0) }
+
+// TestGivePreverified: signatures handed to FinalizeBlock by a replayer
+// (the auditor) are used only under the key the signer has at its turn; an
+// entry under another key is ignored and the tx verified in order.
+func TestGivePreverified(t *testing.T) {
+	c := chaintest.New(t, chaintest.Options{Modules: []module.Module{certificate.Module{}}, Grants: map[string][]string{"SCJG": {"issuer:BL"}}})
+	adm := c.Depts[1].Admin
+	c.MustOK(c.Tx(adm, certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "licence", MaxValidityDays: 1825}))
+	a, b := c.Officer(1), c.Officer(1)
+	other, err := smcrypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder, _ := benchUSCC()
+	anchor := func(k *smcrypto.PrivateKey, n byte) []byte {
+		return chaintest.Sign(k, chaintest.ChainID, certificate.MsgAnchor, 1, certificate.Anchor{Hash: smcrypto.SM3Hex([]byte{n, 'g'}), Type: "BL", LicenceNo: "BL-3",
+			HolderKind: identifier.HolderOrg, HolderRef: holder, IssueDate: "2026-01-01", ValidFrom: "2026-01-01", ValidUntil: "2027-01-01"})
+	}
+	good := anchor(a, 1)
+	bad := anchor(b, 2)
+	bad[len(bad)-5] ^= 1 // inside the signature's s
+	// the good tx is given under its signer's key; the bad one under a key
+	// that is not its signer's (a wrong or stale entry)
+	c.App.GivePreverified(map[[32]byte]*smcrypto.PublicKey{tx.Hash(good): a.PublicKey(), tx.Hash(bad): other.PublicKey()})
+	res := c.Block(good, bad).TxResults
+	if res[0].Code != 0 {
+		t.Fatalf("given under the signer's key: %s/%d %s", res[0].Codespace, res[0].Code, res[0].Log)
+	}
+	if res[1].Code != 8 || res[1].Codespace != "tx" {
+		t.Fatalf("given under another key: %s/%d %s, want tx/8 (signature)", res[1].Codespace, res[1].Code, res[1].Log)
+	}
+	// the map is for one FinalizeBlock only: an entry given before an
+	// empty block does not carry over to the next
+	late := chaintest.Sign(a, chaintest.ChainID, certificate.MsgAnchor, 2, certificate.Anchor{Hash: smcrypto.SM3Hex([]byte{4, 'g'}), Type: "BL", LicenceNo: "BL-4",
+		HolderKind: identifier.HolderOrg, HolderRef: holder, IssueDate: "2026-01-01", ValidFrom: "2026-01-01", ValidUntil: "2027-01-01"})
+	late[len(late)-5] ^= 1
+	c.App.GivePreverified(map[[32]byte]*smcrypto.PublicKey{tx.Hash(late): a.PublicKey()})
+	c.Block()
+	if r := c.Block(late).TxResults[0]; r.Code != 8 || r.Codespace != "tx" {
+		t.Fatalf("an entry given before the previous block was used: %s/%d %s", r.Codespace, r.Code, r.Log)
+	}
+}
