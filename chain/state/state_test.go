@@ -208,6 +208,49 @@ func TestPruning(t *testing.T) {
 	}
 }
 
+// TestRecentViews: views of the newest versions are shared between calls
+// and keep reading their own version after later commits; with pruning
+// closer than the cache, a pruned version is never served from it.
+func TestRecentViews(t *testing.T) {
+	for _, keep := range []int64{0, 2} {
+		s, err := newStore(iavldb.NewMemDB(), iavldb.NewMemDB(), Options{KeepRecent: keep, PruneEvery: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		views := map[int64]*View{}
+		for i := 1; i <= 12; i++ {
+			s.Working().Set([]byte("k"), []byte(fmt.Sprint(i)))
+			if _, _, err := s.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			v, err := s.At(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, _ := s.At(int64(i))
+			if v != again {
+				t.Fatalf("keep %d: two views of the head version %d", keep, i)
+			}
+			views[int64(i)] = v
+			for h := int64(1); h <= int64(i); h++ {
+				got, err := s.At(h)
+				if keep > 0 && h <= int64(i)-keep {
+					if err == nil {
+						t.Fatalf("keep %d: pruned version %d served at head %d", keep, h, i)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("keep %d: version %d at head %d: %v", keep, h, i, err)
+				}
+				if val, _ := got.Get([]byte("k")); string(val) != fmt.Sprint(h) {
+					t.Fatalf("keep %d: version %d reads %q at head %d", keep, h, val, i)
+				}
+			}
+		}
+	}
+}
+
 // TestInvertedRangeOnDisk: an inverted range through IAVL on badger is an
 // empty iteration, not a panic (iavl's fast iterator cannot take an error).
 func TestInvertedRangeOnDisk(t *testing.T) {

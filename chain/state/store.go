@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 
 	corestore "cosmossdk.io/core/store"
 	"github.com/cosmos/iavl"
@@ -51,9 +50,11 @@ type Store struct {
 	opts    Options
 	version int64
 	hash    []byte
-	// latest caches the view of the newest version: queries at the head
-	// share one ImmutableTree until the next commit.
-	latest atomic.Pointer[View]
+	// recent caches the views of the newest recentViews versions: queries
+	// at the head (or, like verification bundles, a little below it) share
+	// one ImmutableTree per version instead of loading one each.
+	vmu    sync.Mutex
+	recent [recentViews]*View
 }
 
 var metaCommitted = []byte("committed")
@@ -153,7 +154,6 @@ func (s *Store) Commit() (int64, []byte, error) {
 		return 0, nil, err
 	}
 	s.version, s.hash = v, hash
-	s.latest.Store(nil)
 	if s.opts.KeepRecent > 0 && s.opts.PruneEvery > 0 && v%s.opts.PruneEvery == 0 && v > s.opts.KeepRecent {
 		if err := s.tree.DeleteVersionsTo(v - s.opts.KeepRecent); err != nil {
 			return 0, nil, fmt.Errorf("state: prune: %w", err)
@@ -165,6 +165,12 @@ func (s *Store) Commit() (int64, []byte, error) {
 // ErrVersionUnavailable is returned for heights never committed or pruned.
 var ErrVersionUnavailable = errors.New("state: version not available")
 
+// recentViews is how many of the newest versions' views At keeps. A
+// cached view of version v sits in slot v % recentViews and is used only
+// for v itself, so it needs no eviction on commit; pruning never reaches
+// the newest versions (KeepRecent is far larger).
+const recentViews = 4
+
 // At returns a read-only view of version v (0 = latest committed).
 func (s *Store) At(v int64) (*View, error) {
 	s.mu.RLock()
@@ -175,9 +181,13 @@ func (s *Store) At(v int64) (*View, error) {
 	if v == 0 {
 		return &View{version: 0}, nil
 	}
-	if v == s.version {
-		if l := s.latest.Load(); l != nil && l.version == v {
-			return l, nil
+	cacheable := v <= s.version && v > s.version-recentViews && (s.opts.KeepRecent <= 0 || v > s.version-s.opts.KeepRecent)
+	if cacheable {
+		s.vmu.Lock()
+		c := s.recent[v%recentViews]
+		s.vmu.Unlock()
+		if c != nil && c.version == v {
+			return c, nil
 		}
 	}
 	if v > s.version || !s.tree.VersionExists(v) {
@@ -188,8 +198,10 @@ func (s *Store) At(v int64) (*View, error) {
 		return nil, err
 	}
 	view := &View{t: t, version: v}
-	if v == s.version {
-		s.latest.Store(view)
+	if cacheable {
+		s.vmu.Lock()
+		s.recent[v%recentViews] = view
+		s.vmu.Unlock()
 	}
 	return view, nil
 }

@@ -63,7 +63,7 @@ type durations struct {
 	warmup, window         time.Duration
 	latWarmup, latWindow   time.Duration
 	batchWarmup, batchWin  time.Duration
-	queries                time.Duration
+	queries, quietMax      time.Duration
 	auditMaxTxs            int
 	records                int
 	verify                 time.Duration
@@ -74,13 +74,13 @@ type durations struct {
 
 func (o *Options) durations() durations {
 	d := durations{warmup: 10 * time.Second, window: 30 * time.Second, latWarmup: 5 * time.Second, latWindow: 30 * time.Second,
-		batchWarmup: 5 * time.Second, batchWin: 15 * time.Second, queries: 10 * time.Second, records: 1_000_000,
+		batchWarmup: 5 * time.Second, batchWin: 15 * time.Second, queries: 10 * time.Second, quietMax: 60 * time.Second, records: 1_000_000,
 		verify: 3 * time.Second, maxRate: 7000, latencyRate: 1000, signersPerNode: 64, queues: 64}
 	if o.Quick {
 		// The warm-ups must outlast the first commit of a saturated
 		// network (a few seconds on a busy machine).
 		d = durations{warmup: 3 * time.Second, window: 6 * time.Second, latWarmup: 2 * time.Second, latWindow: 6 * time.Second,
-			batchWarmup: 3 * time.Second, batchWin: 5 * time.Second, queries: 3 * time.Second, auditMaxTxs: 10_000, records: 100_000,
+			batchWarmup: 3 * time.Second, batchWin: 5 * time.Second, queries: 3 * time.Second, quietMax: 15 * time.Second, auditMaxTxs: 10_000, records: 100_000,
 			verify: time.Second, maxRate: 7000, latencyRate: 1000, signersPerNode: 64, queues: 64}
 	}
 	// Overrides apply to every window of the run.
@@ -430,6 +430,12 @@ func (r *runner) govchain(ctx context.Context, noAttest bool, cap float64) error
 	}
 
 	// Verify-with-proof queries on node 0.
+	pids := []int{n.Pid(0), n.Pid(1), n.Pid(2), n.Pid(3), os.Getpid()}
+	// Measure on a quiet network: after the write phases the nodes go on
+	// compacting badger tables and collecting garbage for a while.
+	if waited, u := waitQuiet(ctx, pids, 0.4, r.d.quietMax); waited > 0 {
+		r.logf("queries: waited %s for the nodes to settle (%.2f cores busy in the last 2 s)", waited.Round(time.Second), u.Nodes)
+	}
 	var pwg sync.WaitGroup
 	if r.o.Profile != "" {
 		pwg.Add(1)
@@ -439,7 +445,6 @@ func (r *runner) govchain(ctx context.Context, noAttest bool, cap float64) error
 			_ = fetchProfile(n.PprofAddr(0), fmt.Sprintf("profile?seconds=%d", secs), filepath.Join(r.o.Profile, "queries.cpu.pprof"))
 		}()
 	}
-	pids := []int{n.Pid(0), n.Pid(1), n.Pid(2), n.Pid(3), os.Getpid()}
 	c0 := readCPU(pids)
 	q, err := QueryRate(ctx, n.Nodes[0].API, hashes, r.d.queries, 16)
 	if q != nil {
@@ -612,3 +617,23 @@ func loadAvg() string {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// waitQuiet waits until the validator processes (all of pids but the last)
+// together use less than cores CPU over 2 s, or max has passed. It returns
+// how long it waited and the last 2 s reading.
+func waitQuiet(ctx context.Context, pids []int, cores float64, max time.Duration) (time.Duration, CPUUse) {
+	start := time.Now()
+	var u CPUUse
+	for time.Since(start) < max && ctx.Err() == nil {
+		c0 := readCPU(pids)
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+		u = readCPU(pids).since(c0, runtime.NumCPU())
+		if u.Nodes < cores {
+			break
+		}
+	}
+	return time.Since(start), u
+}
