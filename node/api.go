@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -39,6 +40,27 @@ type API struct {
 	// Verify tunes /v1/verify/* (nil = defaults); verify is its state.
 	Verify *VerifyConfig
 	verify verifyState
+	// bt memoises the newest block time read (a version's never changes).
+	bt atomic.Pointer[versionTime]
+}
+
+type versionTime struct {
+	v int64
+	t string
+}
+
+// blockTime is the time of the block that produced view's version (the
+// block_time key; "" before the first block).
+func (a *API) blockTime(view *state.View) string {
+	if c := a.bt.Load(); c != nil && c.v == view.Version() {
+		return c.t
+	}
+	b, err := view.Get([]byte("block_time"))
+	if err != nil || b == nil {
+		return ""
+	}
+	a.bt.Store(&versionTime{v: view.Version(), t: string(b)})
+	return string(b)
 }
 
 // route is one API endpoint; the list is what the OpenAPI test walks.

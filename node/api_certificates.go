@@ -103,9 +103,7 @@ func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*
 		return nil, err
 	}
 	out := &CertificateResult{Hash: hash, Height: rec.Height, AppHash: rec.AppHash, Key: rec.Key, Proof: rec.Proof, Found: rec.Found}
-	if bt, err := proveIn(view, []byte("block_time"), false); err == nil && bt.Found {
-		out.BlockTime = string(bt.Value)
-	}
+	out.BlockTime = a.blockTime(view)
 	if rec.Found {
 		out.Record = &certificate.Record{}
 		if err := json.Unmarshal(rec.Value, out.Record); err != nil {

@@ -55,14 +55,16 @@ func (a *API) getRecognition(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) recognitionAt(hash string, height int64, prove bool) (*RecognitionResult, error) {
-	rec, err := a.Prove(recognition.RecordKey(hash), height, prove)
+	view, err := a.App.Store().At(height)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := proveIn(view, recognition.RecordKey(hash), prove)
 	if err != nil {
 		return nil, err
 	}
 	out := &RecognitionResult{Hash: hash, Height: rec.Height, AppHash: rec.AppHash, Key: rec.Key, Proof: rec.Proof, Found: rec.Found, Status: "not_found"}
-	if bt, err := a.Prove([]byte("block_time"), rec.Height, false); err == nil && bt.Found {
-		out.BlockTime = string(bt.Value)
-	}
+	out.BlockTime = a.blockTime(view)
 	if rec.Found {
 		out.Record = &recognition.Record{}
 		if err := json.Unmarshal(rec.Value, out.Record); err != nil {
