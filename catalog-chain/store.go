@@ -16,12 +16,7 @@ type versioned interface{ meta() *Meta }
 
 // load reads the current version of a record; nil when absent.
 func load[T any](kv state.KV, kind, id string) (*T, error) {
-	var v T
-	ok, err := module.GetJSON(kv, RecordKey(kind, id), &v)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &v, nil
+	return module.Load[T](kv, RecordKey(kind, id))
 }
 
 // put writes rec as the next version after prev (0 for a new record): the

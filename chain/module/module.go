@@ -191,6 +191,17 @@ func GetJSON(kv state.KV, key []byte, v any) (found bool, err error) {
 	return true, nil
 }
 
+// Load reads key's JSON record into a new T: nil (and no error) when the
+// key is absent.
+func Load[T any](kv state.KV, key []byte) (*T, error) {
+	var v T
+	ok, err := GetJSON(kv, key, &v)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &v, nil
+}
+
 // Key joins parts with '/', the separator used across all modules. Parts
 // must not contain '/' themselves (validated by each module's input rules).
 func Key(parts ...string) []byte { return []byte(strings.Join(parts, "/")) }

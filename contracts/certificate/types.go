@@ -3,7 +3,6 @@ package certificate
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -222,22 +221,12 @@ func GetType(kv state.KV, code string) (*CertType, error) {
 
 // GetRecord returns the record of hash, or nil if there is none.
 func GetRecord(kv state.KV, hash string) (*Record, error) {
-	var r Record
-	ok, err := module.GetJSON(kv, RecordKey(hash), &r)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &r, nil
+	return module.Load[Record](kv, RecordKey(hash))
 }
 
 // GetBatch returns the batch anchored with root, or nil.
 func GetBatch(kv state.KV, root string) (*Batch, error) {
-	var b Batch
-	ok, err := module.GetJSON(kv, BatchKey(root), &b)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &b, nil
+	return module.Load[Batch](kv, BatchKey(root))
 }
 
 // EffectiveStatus is the record's status as of a block time: a valid record
@@ -251,17 +240,13 @@ func (r *Record) EffectiveStatus(blockTime time.Time) string {
 	return r.Status
 }
 
-// cst is China Standard Time; a fixed offset, so no time zone database is
-// consulted and every node computes the same date.
-var cst = time.FixedZone("CST", 8*3600)
-
-func civilDate(t time.Time) string { return t.In(cst).Format("2006-01-02") }
+// civilDate is t's date in China Standard Time (identifier.CST).
+func civilDate(t time.Time) string { return t.In(identifier.CST).Format("2006-01-02") }
 
 // ---- input rules ----
 
 var (
 	typeCodeRe = regexp.MustCompile(`^[A-Z][A-Z0-9_-]{0,15}$`)
-	dateRe     = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 )
 
 // ValidHash reports whether s is 64 lower-case hex characters (the one text
@@ -289,12 +274,10 @@ func checkHash(field, s string) error {
 // dayNumber parses YYYY-MM-DD into days since 1970-01-01, rejecting
 // non-dates ("2026-02-30").
 func dayNumber(field, s string) (int64, error) {
-	if !dateRe.MatchString(s) {
+	y, m, d, ok := identifier.SplitDate(s)
+	if !ok {
 		return 0, ErrBadDates.Wrapf("%s %q must be a date YYYY-MM-DD", field, s)
 	}
-	y, _ := strconv.Atoi(s[0:4])
-	m, _ := strconv.Atoi(s[5:7])
-	d, _ := strconv.Atoi(s[8:10])
 	if y < 1900 || m < 1 || m > 12 || d < 1 || d > identifier.DaysIn(y, m) {
 		return 0, ErrBadDates.Wrapf("%s %s is not a date", field, s)
 	}

@@ -2,8 +2,6 @@ package credit
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -327,44 +325,27 @@ func GetParams(kv state.KV) (*Params, error) {
 
 // GetRecord returns the event id, or nil if there is none.
 func GetRecord(kv state.KV, id string) (*Record, error) {
-	var r Record
-	ok, err := module.GetJSON(kv, EventKey(id), &r)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &r, nil
+	return module.Load[Record](kv, EventKey(id))
 }
 
 // GetSubject returns the summary of ref, or nil if it has no events.
 func GetSubject(kv state.KV, ref string) (*Subject, error) {
-	var s Subject
-	ok, err := module.GetJSON(kv, SubjectKey(ref), &s)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &s, nil
+	return module.Load[Subject](kv, SubjectKey(ref))
 }
 
 // ---- input rules ----
 
-var dateRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-
-// cst is China Standard Time (a fixed offset: no time zone database).
-var cst = time.FixedZone("CST", 8*3600)
-
 // ParseDate parses YYYY-MM-DD (a real calendar date, year 1949 or later)
 // as midnight China Standard Time.
 func ParseDate(field, s string) (time.Time, error) {
-	if !dateRe.MatchString(s) {
+	y, m, d, ok := identifier.SplitDate(s)
+	if !ok {
 		return time.Time{}, ErrBadDates.Wrapf("%s %q must be a date YYYY-MM-DD", field, s)
 	}
-	y, _ := strconv.Atoi(s[0:4])
-	m, _ := strconv.Atoi(s[5:7])
-	d, _ := strconv.Atoi(s[8:10])
 	if y < 1949 || y > 9998 || m < 1 || m > 12 || d < 1 || d > identifier.DaysIn(y, m) {
 		return time.Time{}, ErrBadDates.Wrapf("%s %s is not a date (1949 or later)", field, s)
 	}
-	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, cst), nil
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, identifier.CST), nil
 }
 
 // ParseInstant parses an RFC 3339 instant in its one accepted form: UTC,

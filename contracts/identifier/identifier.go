@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/govchain/govchain/chain/smcrypto"
 )
@@ -162,6 +163,25 @@ func realDate(d string) bool {
 		return false
 	}
 	return day <= DaysIn(y, m)
+}
+
+// CST is China Standard Time, a fixed offset: no time zone database is
+// consulted, so every node computes the same civil dates.
+var CST = time.FixedZone("CST", 8*3600)
+
+// SplitDate splits a date written YYYY-MM-DD (ASCII digits) into its
+// numbers; ok is false for any other shape. Whether it is a real date
+// (DaysIn) and in which years is each caller's rule.
+func SplitDate(s string) (y, m, d int, ok bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, 0, 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if i != 4 && i != 7 && (s[i] < '0' || s[i] > '9') {
+			return 0, 0, 0, false
+		}
+	}
+	return atoi(s[0:4]), atoi(s[5:7]), atoi(s[8:10]), true
 }
 
 // DaysIn returns the number of days of month m (1..12) of year y.

@@ -292,3 +292,27 @@ func TestHolderRef(t *testing.T) {
 		t.Fatal("LooksLikeCitizenID")
 	}
 }
+
+func TestSplitDate(t *testing.T) {
+	for _, c := range []struct {
+		s       string
+		y, m, d int
+		ok      bool
+	}{
+		{"2026-03-01", 2026, 3, 1, true},
+		{"2026-02-30", 2026, 2, 30, true}, // the shape only: DaysIn is the caller's
+		{"0000-00-00", 0, 0, 0, true},
+		{"2026-3-01", 0, 0, 0, false},
+		{"2026/03/01", 0, 0, 0, false},
+		{"2026-03-01 ", 0, 0, 0, false},
+		{"2026-03-01\n", 0, 0, 0, false},
+		{"+026-03-01", 0, 0, 0, false},
+		{"２０２６-03-01", 0, 0, 0, false},
+		{"", 0, 0, 0, false},
+	} {
+		y, m, d, ok := SplitDate(c.s)
+		if ok != c.ok || ok && (y != c.y || m != c.m || d != c.d) {
+			t.Errorf("SplitDate(%q) = %d %d %d %v, want %d %d %d %v", c.s, y, m, d, ok, c.y, c.m, c.d, c.ok)
+		}
+	}
+}

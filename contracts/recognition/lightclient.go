@@ -382,10 +382,5 @@ func (c *client) header(ctx *module.Context, u *HeaderUpdate, height int64) (*He
 
 // GetClient reads a partner's light-client state (nil if never started).
 func GetClient(kv state.KV, partner string) (*ClientState, error) {
-	var cs ClientState
-	ok, err := module.GetJSON(kv, ClientKey(partner), &cs)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &cs, nil
+	return module.Load[ClientState](kv, ClientKey(partner))
 }

@@ -233,12 +233,7 @@ func verifyGovchain(ctx *module.Context, p *partnerInfo, hash string, e *Govchai
 
 // GetRecord reads a recognition record (nil if none).
 func GetRecord(kv state.KV, hash string) (*Record, error) {
-	var r Record
-	ok, err := module.GetJSON(kv, RecordKey(hash), &r)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &r, nil
+	return module.Load[Record](kv, RecordKey(hash))
 }
 
 func recognise(ctx *module.Context, m *Evidence) error {
