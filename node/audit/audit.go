@@ -91,10 +91,13 @@ type valEpoch struct {
 }
 
 type auditor struct {
-	o       Options
-	rep     *Report
-	gen     *types.GenesisDoc
-	store   *state.Store
+	o     Options
+	rep   *Report
+	gen   *types.GenesisDoc
+	store *state.Store
+	// stateMu: the replay (FinalizeBlock, Commit) writes the store under
+	// the write lock; the signature stage reads it under the read lock.
+	stateMu sync.RWMutex
 	app     *chain.App
 	pool    *commitPool
 	epochs  []valEpoch
@@ -290,7 +293,7 @@ func (a *auditor) run(ctx context.Context) (*Report, error) {
 
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	blocks := sigStage(fctx, fetchAll(fctx, o.Source, first, to+1, o.FetchChunk, o.FetchParallel), a.store, a.gen.ChainID, o.Workers)
+	blocks := sigStage(fctx, fetchAll(fctx, o.Source, first, to+1, o.FetchChunk, o.FetchParallel), a.store, &a.stateMu, a.gen.ChainID, o.Workers)
 
 	start := time.Now()
 	lastCP := time.Now()
@@ -571,12 +574,19 @@ func (a *auditor) replay(s *sigBlock) (*replayResult, error) {
 		}
 	}
 	a.app.GivePreverified(s.verified())
+	a.stateMu.Lock()
 	res, err := a.app.FinalizeBlock(context.Background(), req)
-	if err != nil {
-		return nil, fmt.Errorf("replay of block %d stopped: %w", h, err)
+	if err == nil {
+		_, err = a.app.Commit(context.Background(), &abci.CommitRequest{})
+		if err != nil {
+			err = fmt.Errorf("replay commit of block %d: %w", h, err)
+		}
+	} else {
+		err = fmt.Errorf("replay of block %d stopped: %w", h, err)
 	}
-	if _, err := a.app.Commit(context.Background(), &abci.CommitRequest{}); err != nil {
-		return nil, fmt.Errorf("replay commit of block %d: %w", h, err)
+	a.stateMu.Unlock()
+	if err != nil {
+		return nil, err
 	}
 	rr := &replayResult{appHash: res.AppHash, ownResults: types.NewResults(res.TxResults).Hash()}
 	rep := b.Results

@@ -52,7 +52,14 @@ type sigJob struct {
 // keys in the replayed state committed so far and verifies their
 // signatures on workers goroutines, passing the blocks on in order at most
 // aheadBlocks ahead of the consumer.
-func sigStage(ctx context.Context, in <-chan fetched, store *state.Store, chainID string, workers int) <-chan *sigBlock {
+//
+// The replayed state is read only under stateMu's read lock: IAVL's
+// MutableTree, while the replay writes it, updates child pointers of nodes
+// that committed versions share (iavl Node.clone), so reads of a committed
+// version must not overlap the replay's FinalizeBlock and Commit, which
+// hold the write lock. A key is read once per signer (then cached), so the
+// stage rarely waits.
+func sigStage(ctx context.Context, in <-chan fetched, store *state.Store, stateMu *sync.RWMutex, chainID string, workers int) <-chan *sigBlock {
 	out := make(chan *sigBlock, aheadBlocks)
 	jobs := make(chan sigJob, 1024)
 	var wg sync.WaitGroup
@@ -84,7 +91,6 @@ func sigStage(ctx context.Context, in <-chan fetched, store *state.Store, chainI
 				s.txs = make([]*tx.Tx, len(raws))
 				s.pubs = make([]*smcrypto.PublicKey, len(raws))
 				s.ok = make([]bool, len(raws))
-				view, _ := store.At(0)
 				for i, raw := range raws {
 					t, err := tx.Decode(raw, 0)
 					if err != nil {
@@ -95,12 +101,9 @@ func sigStage(ctx context.Context, in <-chan fetched, store *state.Store, chainI
 						continue
 					}
 					pub := keys[t.Signer]
-					if pub == nil && view != nil {
-						if acct, err := identity.GetAccount(view, t.Signer); err == nil {
-							if p, err := smcrypto.ParsePublicKey(acct.PublicKey); err == nil && p.ID() == t.Signer {
-								pub = p
-								keys[t.Signer] = p
-							}
+					if pub == nil {
+						if pub = lookupKey(store, stateMu, t.Signer); pub != nil {
+							keys[t.Signer] = pub
 						}
 					}
 					if pub == nil {
@@ -127,4 +130,24 @@ func sigStage(ctx context.Context, in <-chan fetched, store *state.Store, chainI
 		}
 	}()
 	return out
+}
+
+// lookupKey reads signer's public key from the replayed state committed so
+// far (nil if the account is not there yet).
+func lookupKey(store *state.Store, stateMu *sync.RWMutex, signer smcrypto.KeyID) *smcrypto.PublicKey {
+	stateMu.RLock()
+	defer stateMu.RUnlock()
+	view, err := store.At(0)
+	if err != nil {
+		return nil
+	}
+	acct, err := identity.GetAccount(view, signer)
+	if err != nil {
+		return nil
+	}
+	p, err := smcrypto.ParsePublicKey(acct.PublicKey)
+	if err != nil || p.ID() != signer {
+		return nil
+	}
+	return p
 }
