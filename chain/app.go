@@ -321,6 +321,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	defer func() { a.given = nil }() // GivePreverified is for this block only
 	working := a.store.Working()
 	bctx := blockCtx{chainID: a.chainID, height: req.Height, time: req.Time}
 	results := make([]*abci.ExecTxResult, 0, len(req.Txs))
@@ -333,7 +334,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	}
 	var updates []module.ValidatorUpdate
 	a.preverified = a.preverify(working, bctx, txs)
-	defer func() { a.preverified, a.given = nil, nil }()
+	defer func() { a.preverified = nil }()
 	for _, raw := range txs {
 		r := a.runTxAt(working, raw, bctx, false)
 		results = append(results, r.exec())
@@ -454,7 +455,9 @@ func (a *App) PendingSequence(id smcrypto.KeyID) uint64 {
 // ahead on every core while this one executes. FinalizeBlock uses an
 // entry only when the tx's signer resolves, at its turn in the block, to
 // that very key; a tx without an entry is verified by FinalizeBlock as
-// usual. The map is dropped after that FinalizeBlock.
+// usual. The caller vouches for every entry (the signature of that tx
+// verifies under that key); results never differ from verifying in order.
+// The map is dropped when that FinalizeBlock returns, even with an error.
 func (a *App) GivePreverified(m map[[32]byte]*smcrypto.PublicKey) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
