@@ -11,7 +11,6 @@ import (
 	"os"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,7 +27,6 @@ import (
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
-	"github.com/govchain/govchain/chain/tx"
 	"github.com/govchain/govchain/node"
 )
 
@@ -599,9 +597,9 @@ func (a *auditor) replay(s *sigBlock) (*replayResult, error) {
 		a.fail(Finding{Height: h, Kind: KindResults, Reason: fmt.Sprintf("block %d has %d txs, the node reports %d results", h, len(blk.Txs), len(rep.TxResults))})
 	}
 	countFrom := h >= a.rep.From
-	for i, raw := range blk.Txs {
+	for i := range blk.Txs {
 		got := res.TxResults[i]
-		hash := txHashHex(raw)
+		hash := fmt.Sprintf("%X", s.hashes[i][:])
 		typ, signer := "undecodable", ""
 		if t := s.txs[i]; t != nil {
 			typ, signer = t.Type, t.Signer.String()
@@ -665,12 +663,6 @@ func (a *auditor) replay(s *sigBlock) (*replayResult, error) {
 		}
 	}
 	return rr, nil
-}
-
-// txHashHex is the tx hash as findings show it (upper-case hex).
-func txHashHex(raw []byte) string {
-	h := tx.Hash(raw)
-	return strings.ToUpper(hex.EncodeToString(h[:]))
 }
 
 func (a *auditor) deptOf(signer string) string {

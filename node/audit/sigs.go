@@ -25,10 +25,11 @@ const aheadBlocks = 8
 // sigBlock is a fetched block with its signature checks under way.
 type sigBlock struct {
 	fetched
-	txs  []*tx.Tx // decoded txs (nil: not a signed envelope)
-	pubs []*smcrypto.PublicKey
-	ok   []bool
-	wg   sync.WaitGroup
+	txs    []*tx.Tx   // decoded txs (nil: not a signed envelope)
+	hashes [][32]byte // tx hashes, computed here off the replay's core
+	pubs   []*smcrypto.PublicKey
+	ok     []bool
+	wg     sync.WaitGroup
 }
 
 // verified waits for the block's checks and returns the verified ones.
@@ -37,7 +38,7 @@ func (s *sigBlock) verified() map[[32]byte]*smcrypto.PublicKey {
 	m := make(map[[32]byte]*smcrypto.PublicKey, len(s.ok))
 	for i, ok := range s.ok {
 		if ok {
-			m[tx.Hash(s.b.Block.Txs[i])] = s.pubs[i]
+			m[s.hashes[i]] = s.pubs[i]
 		}
 	}
 	return m
@@ -89,9 +90,13 @@ func sigStage(ctx context.Context, in <-chan fetched, store *state.Store, stateM
 			if item.err == nil {
 				raws := item.b.Block.Txs
 				s.txs = make([]*tx.Tx, len(raws))
+				s.hashes = make([][32]byte, len(raws))
 				s.pubs = make([]*smcrypto.PublicKey, len(raws))
 				s.ok = make([]bool, len(raws))
+				// signers not in the replayed state yet, for this block
+				missing := map[smcrypto.KeyID]bool{}
 				for i, raw := range raws {
+					s.hashes[i] = tx.Hash(raw)
 					t, err := tx.Decode(raw, 0)
 					if err != nil {
 						continue
@@ -101,9 +106,11 @@ func sigStage(ctx context.Context, in <-chan fetched, store *state.Store, stateM
 						continue
 					}
 					pub := keys[t.Signer]
-					if pub == nil {
+					if pub == nil && !missing[t.Signer] {
 						if pub = lookupKey(store, stateMu, t.Signer); pub != nil {
 							keys[t.Signer] = pub
+						} else {
+							missing[t.Signer] = true
 						}
 					}
 					if pub == nil {
