@@ -167,8 +167,9 @@ var ErrVersionUnavailable = errors.New("state: version not available")
 
 // recentViews is how many of the newest versions' views At keeps. A
 // cached view of version v sits in slot v % recentViews and is used only
-// for v itself, so it needs no eviction on commit; pruning never reaches
-// the newest versions (KeepRecent is far larger).
+// for v itself, so it needs no eviction on commit; a version that pruning
+// may already have removed (older than the newest KeepRecent) is never
+// served from it.
 const recentViews = 4
 
 // At returns a read-only view of version v (0 = latest committed).

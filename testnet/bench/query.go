@@ -75,7 +75,7 @@ const verifyEvery = 997
 
 func getOnce(ctx context.Context, api, hash string) ([]byte, error) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+api+"/v1/certificates/"+hash+"?prove=true", nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
 		return nil, err
 	}
