@@ -45,22 +45,30 @@ type API struct {
 }
 
 type versionTime struct {
-	v int64
-	t string
+	v  int64
+	s  string
+	tm time.Time
 }
 
 // blockTime is the time of the block that produced view's version (the
 // block_time key; "" before the first block).
 func (a *API) blockTime(view *state.View) string {
+	s, _ := a.blockTimeParsed(view)
+	return s
+}
+
+// blockTimeParsed is blockTime with the time parsed (zero if "").
+func (a *API) blockTimeParsed(view *state.View) (string, time.Time) {
 	if c := a.bt.Load(); c != nil && c.v == view.Version() {
-		return c.t
+		return c.s, c.tm
 	}
 	b, err := view.Get([]byte("block_time"))
 	if err != nil || b == nil {
-		return ""
+		return "", time.Time{}
 	}
-	a.bt.Store(&versionTime{v: view.Version(), t: string(b)})
-	return string(b)
+	tm, _ := time.Parse(time.RFC3339Nano, string(b))
+	a.bt.Store(&versionTime{v: view.Version(), s: string(b), tm: tm})
+	return string(b), tm
 }
 
 // route is one API endpoint; the list is what the OpenAPI test walks.

@@ -91,9 +91,26 @@ func (a *API) getCertificate(w http.ResponseWriter, r *http.Request) {
 	writeJSON200(w, res)
 }
 
+// certificateAnswer is a CertificateResult as the node writes it: the
+// record is the stored JSON passed through (the contract's encoding of a
+// certificate.Record, the bytes the proof's value holds), not decoded and
+// encoded again. Clients decode it into CertificateResult.Record.
+type certificateAnswer struct {
+	*CertificateResult
+	Record json.RawMessage `json:"record,omitempty"`
+}
+
+// recordHead is what the node reads of a stored record to answer: the
+// fields its status and batch depend on.
+type recordHead struct {
+	Status     string `json:"status"`
+	ValidUntil string `json:"valid_until"`
+	BatchRoot  string `json:"batch_root"`
+}
+
 // certificateAt reads everything at one version, so the record, the batch
 // and the block time agree.
-func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*CertificateResult, error) {
+func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*certificateAnswer, error) {
 	view, err := a.App.Store().At(height)
 	if err != nil {
 		return nil, err
@@ -103,17 +120,19 @@ func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*
 		return nil, err
 	}
 	out := &CertificateResult{Hash: hash, Height: rec.Height, AppHash: rec.AppHash, Key: rec.Key, Proof: rec.Proof, Found: rec.Found}
-	out.BlockTime = a.blockTime(view)
+	ans := &certificateAnswer{CertificateResult: out}
+	var t time.Time
+	out.BlockTime, t = a.blockTimeParsed(view)
 	if rec.Found {
-		out.Record = &certificate.Record{}
-		if err := json.Unmarshal(rec.Value, out.Record); err != nil {
+		var head recordHead
+		if err := json.Unmarshal(rec.Value, &head); err != nil {
 			return nil, fmt.Errorf("decode %s: %w", rec.Key, err)
 		}
-		if out.Record.BatchRoot != "" {
-			batchRoot = out.Record.BatchRoot
+		if head.BatchRoot != "" {
+			batchRoot = head.BatchRoot
 		}
-		t, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
-		out.Status = out.Record.EffectiveStatus(t)
+		out.Status = (&certificate.Record{Status: head.Status, ValidUntil: head.ValidUntil}).EffectiveStatus(t)
+		ans.Record = rec.Value
 	}
 	if batchRoot != "" {
 		b, err := proveIn(view, certificate.BatchKey(batchRoot), prove)
@@ -129,7 +148,7 @@ func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*
 		}
 	}
 	switch {
-	case out.Record != nil:
+	case ans.Record != nil:
 	case out.Batch != nil:
 		out.Status = "batch_member"
 		out.Note = fmt.Sprintf("no status change recorded for %s; it is valid if its inclusion path verifies as a member of batch %s (%d members, anchored by %s at height %d)",
@@ -144,7 +163,7 @@ func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*
 			return nil, err
 		}
 	}
-	return out, nil
+	return ans, nil
 }
 
 // CertificateList is GET /v1/certificates.

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	iavldb "github.com/cosmos/iavl/db"
+
+	"github.com/govchain/govchain/chain/proof"
 )
 
 // TestCacheMatchesModel drives a Cache over a committed tree and a plain
@@ -276,6 +278,62 @@ func TestInvertedRangeOnDisk(t *testing.T) {
 				t.Fatalf("inverted range yielded %q", it.Key())
 			}
 			it.Close()
+		}
+	}
+}
+
+// TestProve checks View.Prove's answers against the tree's root: the value
+// and a membership proof for present keys (first, middle and last), nil and
+// a non-membership proof for absent ones (before, between, after all keys),
+// in a tree read from disk (no child pointers, every node from the cache
+// or the store).
+func TestProve(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 500; i++ {
+		s.Working().Set([]byte(fmt.Sprintf("k%04d", 2*i+1)), []byte(fmt.Sprint("v", i)))
+	}
+	if _, _, err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	v, err := s.At(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := v.Hash()
+	for _, tc := range []struct{ key, want string }{
+		{"k0001", "v0"}, {"k0501", "v250"}, {"k0999", "v499"},
+		{"k0000", ""}, {"k0500", ""}, {"k1000", ""}, {"a", ""}, {"k05011", ""},
+	} {
+		val, ops, err := v.Prove([]byte(tc.key))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.key, err)
+		}
+		if string(val) != tc.want || (val == nil) != (tc.want == "") {
+			t.Fatalf("%s: value %q, want %q", tc.key, val, tc.want)
+		}
+		p := proof.Proof{Key: []byte(tc.key), Value: val, Height: v.Version(), Ops: ops}
+		if err := p.Verify(root); err != nil {
+			t.Fatalf("%s: %v", tc.key, err)
+		}
+		// the same proof must not pass for another value or as the other kind
+		p.Value = []byte("forged")
+		if tc.want == "" {
+			p.Value = nil
+			p.Key = []byte("k0001")
+		}
+		if err := p.Verify(root); err == nil {
+			t.Fatalf("%s: a proof verified for a key or value it is not about", tc.key)
 		}
 	}
 }

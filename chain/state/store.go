@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -294,6 +295,14 @@ func (v *View) Iterator(start, end []byte, asc bool) (corestore.Iterator, error)
 func (v *View) Prove(key []byte) ([]byte, []byte, error) {
 	if v.t == nil {
 		return nil, nil, fmt.Errorf("%w: nothing committed yet", ErrVersionUnavailable)
+	}
+	// Most proven keys exist: one walk down the tree gives the proof and
+	// the value (the leaf's) without a separate read first.
+	if p, err := v.t.GetMembershipProof(key); err == nil {
+		if ex := p.GetExist(); ex != nil && bytes.Equal(ex.Key, key) && ex.Value != nil {
+			b, err := p.Marshal()
+			return ex.Value, b, err
+		}
 	}
 	val, err := v.t.Get(key)
 	if err != nil {
