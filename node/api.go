@@ -174,6 +174,8 @@ type Status struct {
 	CatchingUp    bool     `json:"catching_up"`
 	Validators    int      `json:"validators"`
 	StateVersions [2]int64 `json:"state_versions"`
+	// StateKeys is the number of keys in the state at Height.
+	StateKeys int64 `json:"state_keys"`
 }
 
 func (a *API) status(w http.ResponseWriter, r *http.Request) {
@@ -191,6 +193,9 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 	}
 	lo, hi := a.App.Store().AvailableVersions()
 	s.StateVersions = [2]int64{lo, hi}
+	if view, err := a.App.Store().At(v); err == nil {
+		s.StateKeys = view.Size()
+	}
 	writeJSON200(w, s)
 }
 

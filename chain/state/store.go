@@ -271,6 +271,14 @@ func iavlEmptyHash() []byte {
 	return t.WorkingHash()
 }
 
+// Size is the number of keys in this version.
+func (v *View) Size() int64 {
+	if v.t == nil {
+		return 0
+	}
+	return v.t.Size()
+}
+
 func (v *View) Get(key []byte) ([]byte, error) {
 	if v.t == nil {
 		return nil, nil

@@ -20,6 +20,7 @@ import (
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/tx"
 	"github.com/govchain/govchain/node/audit"
+	"github.com/govchain/govchain/node/client"
 )
 
 // benchDirs are the subdirectories of Options.Dir a run creates.
@@ -153,6 +154,11 @@ type QueryResult struct {
 	Workers int     `json:"workers"`
 	Bytes   int64   `json:"bytes_per_answer"`
 	CPU     CPUUse  `json:"cpu"`
+	// NodeMicros is the served node's own CPU time per answer (µs), from
+	// /proc; StateKeys the number of keys in its state when the queries
+	// started.
+	NodeMicros float64 `json:"node_cpu_us_per_answer"`
+	StateKeys  int64   `json:"state_keys"`
 }
 
 type runner struct {
@@ -445,17 +451,26 @@ func (r *runner) govchain(ctx context.Context, noAttest bool, cap float64) error
 			_ = fetchProfile(n.PprofAddr(0), fmt.Sprintf("profile?seconds=%d", secs), filepath.Join(r.o.Profile, "queries.cpu.pprof"))
 		}()
 	}
+	var keys int64
+	if st, err := client.New("http://" + n.Nodes[0].API).Status(ctx); err == nil {
+		keys = st.StateKeys
+	}
 	c0 := readCPU(pids)
 	q, err := QueryRate(ctx, n.Nodes[0].API, hashes, r.d.queries, 16)
 	if q != nil {
-		q.CPU = readCPU(pids).since(c0, runtime.NumCPU())
+		c1 := readCPU(pids)
+		q.CPU = c1.since(c0, runtime.NumCPU())
+		if q.Queries > 0 {
+			q.NodeMicros = (c1.procs[0] - c0.procs[0]) / clkTck * 1e6 / float64(q.Queries)
+		}
+		q.StateKeys = keys
 	}
 	pwg.Wait()
 	if err != nil {
 		return fmt.Errorf("queries: %w", err)
 	}
 	r.rep.Queries = q
-	r.logf("proof queries on one node: %.0f/s (%d workers, %d B an answer); %s", q.QPS, q.Workers, q.Bytes, q.CPU)
+	r.logf("proof queries on one node: %.0f/s (%d workers, %d B an answer, %.0f µs of node CPU an answer, %d keys in state); %s", q.QPS, q.Workers, q.Bytes, q.NodeMicros, q.StateKeys, q.CPU)
 
 	for i := range n.Nodes {
 		rss, _ := n.RSS(i)
