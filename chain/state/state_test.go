@@ -310,6 +310,9 @@ func TestProve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if v.Size() != 500 {
+		t.Fatalf("Size %d, want 500", v.Size())
+	}
 	root := v.Hash()
 	for _, tc := range []struct{ key, want string }{
 		{"k0001", "v0"}, {"k0501", "v250"}, {"k0999", "v499"},
