@@ -21,7 +21,9 @@ import (
 // request at a time (no pipelining). Every answer's status line and
 // Content-Length are checked and its body read; one answer in
 // verifyEvery (and the first) is decoded and verified on the client side
-// (the record's ICS23 proof against the app hash, status valid).
+// (the record's ICS23 proof against the app hash, status valid). Worker w
+// asks for hashes w, w+workers, ... in turn, so every hash is asked for
+// once per pass over the list.
 //
 // The loop speaks HTTP/1.1 on the raw connection rather than through
 // net/http's client, which costs ~90 µs of CPU a request: the client
@@ -38,7 +40,7 @@ func QueryRate(ctx context.Context, api string, hashes []string, d time.Duration
 	if err := checkAnswer(hashes[0], body); err != nil {
 		return nil, err
 	}
-	res := &QueryResult{Workers: workers, Bytes: int64(len(body))}
+	res := &QueryResult{Workers: workers, Bytes: int64(len(body)), Certificates: len(hashes)}
 	var mu sync.Mutex
 	var firstErr error
 	setErr := func(err error) {

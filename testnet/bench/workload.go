@@ -300,14 +300,11 @@ func randBytes(n int) []byte {
 	return b
 }
 
-// committedHashes returns up to max certificate hashes the load anchored
-// (committed ones), for the proof-query row.
-func (l *Load) committedCertHashes(max int) []string {
+// committedCertHashes returns the hashes of the certificates the load
+// anchored (committed ones), for the proof-query row.
+func (l *Load) committedCertHashes() []string {
 	var out []string
 	for i := range l.items {
-		if len(out) >= max {
-			break
-		}
 		if l.items[i].height == 0 {
 			continue
 		}
