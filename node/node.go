@@ -61,6 +61,9 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 	}
 	sopts := state.DefaultOptions()
 	sopts.KeepRecent = conf.KeepRecent
+	if conf.StateCacheNodes > 0 {
+		sopts.CacheSize = conf.StateCacheNodes
+	}
 	store, err := state.Open(h.StateDir(), sopts)
 	if err != nil {
 		return nil, fmt.Errorf("open state in %s: %w", h.StateDir(), err)
