@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/chain/module"
@@ -73,6 +75,16 @@ func TestCertificateAPIWithProofs(t *testing.T) {
 		}
 		if chk.Status != want {
 			t.Fatalf("status %s, want %s (%v)", chk.Status, want, chk.Verified)
+		}
+		// what the node says agrees with what the client proved: the
+		// status (a member with no record of its own is "batch_member" to
+		// the node, which never sees its path), and the record (passed
+		// through as stored) field by field
+		if r.Status != chk.Status && r.Status != "batch_member" {
+			t.Fatalf("node says %s, proofs say %s", r.Status, chk.Status)
+		}
+		if chk.Record != nil && !reflect.DeepEqual(r.Record, chk.Record) {
+			t.Fatalf("answer's record %+v, proven record %+v", r.Record, chk.Record)
 		}
 		return chk
 	}
@@ -150,6 +162,37 @@ func TestCertificateAPIWithProofs(t *testing.T) {
 		var e node.Error
 		if code := getJSON(t, srv.URL+tc.path, &e); code != tc.code || e.Message == "" {
 			t.Errorf("%s: HTTP %d %+v, want %d", tc.path, code, e, tc.code)
+		}
+	}
+}
+
+// TestCertificateAPIExpired: the node reads valid_until from the stored
+// record and says expired once the block time (China Standard Time) is
+// past it, as the client concludes from the proof.
+func TestCertificateAPIExpired(t *testing.T) {
+	c, srv := certAPI(t)
+	op := c.Officer(1)
+	c.MustOK(c.Tx(c.Depts[1].Admin, certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "营业执照", MaxValidityDays: 1825}))
+	h := smcrypto.SM3Hex([]byte("short licence"))
+	c.MustOK(c.Tx(op, certificate.MsgAnchor, certificate.Anchor{Hash: h, Type: "BL", LicenceNo: "BL-9", HolderKind: "org",
+		HolderRef: "91350100M000100Y43", IssueDate: "2026-01-01", ValidFrom: "2026-01-01", ValidUntil: "2026-01-01"}))
+	status := func() (string, string) {
+		var r node.CertificateResult
+		if code := getJSON(t, srv.URL+"/v1/certificates/"+h+"?prove=true", &r); code != 200 {
+			t.Fatalf("HTTP %d", code)
+		}
+		chk, err := r.Verify(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Status, chk.Status
+	}
+	// 23:59 on its last day in Beijing is still valid; 00:00 the next day is not
+	for _, tc := range []struct{ at, want string }{{"2026-01-01T15:59:00Z", "valid"}, {"2026-01-01T16:00:00Z", "expired"}} {
+		at, _ := time.Parse(time.RFC3339, tc.at)
+		c.BlockAt(at)
+		if node, client := status(); node != tc.want || client != tc.want {
+			t.Fatalf("at %s: node says %s, proofs say %s, want %s", tc.at, node, client, tc.want)
 		}
 	}
 }
