@@ -305,30 +305,23 @@ func (v *View) Prove(key []byte) ([]byte, []byte, error) {
 		return nil, nil, fmt.Errorf("%w: nothing committed yet", ErrVersionUnavailable)
 	}
 	// Most proven keys exist: one walk down the tree gives the proof and
-	// the value (the leaf's) without a separate read first.
-	if p, err := v.t.GetMembershipProof(key); err == nil {
-		if ex := p.GetExist(); ex != nil && bytes.Equal(ex.Key, key) && ex.Value != nil {
-			b, err := p.Marshal()
+	// the value (the leaf's) without a separate read first. When the key
+	// is absent that walk fails and has left its path in the node cache
+	// for the absence proof's walks.
+	mp, merr := v.t.GetMembershipProof(key)
+	if merr == nil {
+		if ex := mp.GetExist(); ex != nil && bytes.Equal(ex.Key, key) && ex.Value != nil {
+			b, err := mp.Marshal()
 			return ex.Value, b, err
 		}
+		merr = fmt.Errorf("membership proof of %q came without its leaf", key)
 	}
-	val, err := v.t.Get(key)
+	np, err := v.t.GetNonMembershipProof(key)
 	if err != nil {
-		return nil, nil, err
+		// present but its membership proof failed, or neither could be read
+		return nil, nil, fmt.Errorf("prove %q: %v; absence: %w", key, merr, err)
 	}
-	if val != nil {
-		p, err := v.t.GetMembershipProof(key)
-		if err != nil {
-			return nil, nil, err
-		}
-		b, err := p.Marshal()
-		return val, b, err
-	}
-	p, err := v.t.GetNonMembershipProof(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	b, err := p.Marshal()
+	b, err := np.Marshal()
 	return nil, b, err
 }
 
