@@ -1,7 +1,6 @@
 package state
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -304,24 +303,29 @@ func (v *View) Prove(key []byte) ([]byte, []byte, error) {
 	if v.t == nil {
 		return nil, nil, fmt.Errorf("%w: nothing committed yet", ErrVersionUnavailable)
 	}
-	// Most proven keys exist: one walk down the tree gives the proof and
-	// the value (the leaf's) without a separate read first. When the key
-	// is absent that walk fails and has left its path in the node cache
-	// for the absence proof's walks.
-	mp, merr := v.t.GetMembershipProof(key)
-	if merr == nil {
-		if ex := mp.GetExist(); ex != nil && bytes.Equal(ex.Key, key) && ex.Value != nil {
-			b, err := mp.Marshal()
-			return ex.Value, b, err
-		}
-		merr = fmt.Errorf("membership proof of %q came without its leaf", key)
-	}
-	np, err := v.t.GetNonMembershipProof(key)
+	// The value is read as every other query reads it (through IAVL's fast
+	// index when the store keeps one) and the proof is built from the tree:
+	// if the index were ever altered or corrupt, the answer's value would
+	// not match its proof, and a client or an audit would see it
+	// (TestAuditOnFourNodes alters a stored fast-index entry). Taking the
+	// value from the proof's leaf instead would hide that.
+	val, err := v.t.Get(key)
 	if err != nil {
-		// present but its membership proof failed, or neither could be read
-		return nil, nil, fmt.Errorf("prove %q: %v; absence: %w", key, merr, err)
+		return nil, nil, err
 	}
-	b, err := np.Marshal()
+	if val != nil {
+		p, err := v.t.GetMembershipProof(key)
+		if err != nil {
+			return nil, nil, err
+		}
+		b, err := p.Marshal()
+		return val, b, err
+	}
+	p, err := v.t.GetNonMembershipProof(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := p.Marshal()
 	return nil, b, err
 }
 
