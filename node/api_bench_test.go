@@ -20,16 +20,14 @@ import (
 // 2,000 anchored certificates. allocs/op is what the GC pays for.
 func BenchmarkCertificateHandler(b *testing.B) {
 	c := chaintest.New(b, chaintest.Options{Modules: []module.Module{certificate.Module{}}, Grants: map[string][]string{"SCJG": {"issuer:BL"}}})
-	op := c.Officer(1)
-	c.MustOK(c.Tx(c.Depts[1].Admin, certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "营业执照", MaxValidityDays: 1825}))
+	op := defineBL(c)
 	var hashes []string
 	for i := 0; i < 2000; i += 100 {
 		var txs [][]byte
 		for j := i; j < i+100; j++ {
 			h := smcrypto.SM3Hex([]byte(fmt.Sprint("licence ", j)))
 			hashes = append(hashes, h)
-			txs = append(txs, c.Tx(op, certificate.MsgAnchor, certificate.Anchor{Hash: h, Type: "BL", LicenceNo: fmt.Sprint("BL-", j), HolderKind: "org",
-				HolderRef: "91350100M000100Y43", IssueDate: "2026-01-01", ValidFrom: "2026-01-01", ValidUntil: "2030-12-31"}))
+			txs = append(txs, c.Tx(op, certificate.MsgAnchor, blAnchor(h, fmt.Sprint("BL-", j), "2030-12-31")))
 		}
 		for _, r := range c.Block(txs...).TxResults {
 			if r.Code != 0 {

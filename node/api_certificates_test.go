@@ -25,6 +25,20 @@ func certAPI(t *testing.T) (*chaintest.Chain, *httptest.Server) {
 	return c, srv
 }
 
+// defineBL defines the BL licence type (department 1's admin) and returns
+// department 1's officer, who may issue it.
+func defineBL(c *chaintest.Chain) *smcrypto.PrivateKey {
+	c.MustOK(c.Tx(c.Depts[1].Admin, certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "营业执照", MaxValidityDays: 1825}))
+	return c.Officer(1)
+}
+
+// blAnchor anchors hash as a BL licence of one organisation, issued and
+// valid from 2026-01-01 until until.
+func blAnchor(hash, licence, until string) certificate.Anchor {
+	return certificate.Anchor{Hash: hash, Type: "BL", LicenceNo: licence, HolderKind: "org",
+		HolderRef: "91350100M000100Y43", IssueDate: "2026-01-01", ValidFrom: "2026-01-01", ValidUntil: until}
+}
+
 func getJSON(t *testing.T, url string, out any) int {
 	t.Helper()
 	r, err := http.Get(url)
@@ -40,11 +54,9 @@ func getJSON(t *testing.T, url string, out any) int {
 
 func TestCertificateAPIWithProofs(t *testing.T) {
 	c, srv := certAPI(t)
-	op := c.Officer(1)
-	c.MustOK(c.Tx(c.Depts[1].Admin, certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "营业执照", MaxValidityDays: 1825}))
+	op := defineBL(c)
 	single := smcrypto.SM3Hex([]byte("licence"))
-	c.MustOK(c.Tx(op, certificate.MsgAnchor, certificate.Anchor{Hash: single, Type: "BL", LicenceNo: "BL-1", HolderKind: "org",
-		HolderRef: "91350100M000100Y43", IssueDate: "2026-01-01", ValidFrom: "2026-01-01", ValidUntil: "2026-01-01"}))
+	c.MustOK(c.Tx(op, certificate.MsgAnchor, blAnchor(single, "BL-1", "2026-01-01")))
 	hAnchor := c.Height
 	var hashes []string
 	for i := 0; i < 100; i++ {
@@ -171,11 +183,9 @@ func TestCertificateAPIWithProofs(t *testing.T) {
 // past it, as the client concludes from the proof.
 func TestCertificateAPIExpired(t *testing.T) {
 	c, srv := certAPI(t)
-	op := c.Officer(1)
-	c.MustOK(c.Tx(c.Depts[1].Admin, certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "营业执照", MaxValidityDays: 1825}))
+	op := defineBL(c)
 	h := smcrypto.SM3Hex([]byte("short licence"))
-	c.MustOK(c.Tx(op, certificate.MsgAnchor, certificate.Anchor{Hash: h, Type: "BL", LicenceNo: "BL-9", HolderKind: "org",
-		HolderRef: "91350100M000100Y43", IssueDate: "2026-01-01", ValidFrom: "2026-01-01", ValidUntil: "2026-01-01"}))
+	c.MustOK(c.Tx(op, certificate.MsgAnchor, blAnchor(h, "BL-9", "2026-01-01")))
 	status := func() (string, string) {
 		var r node.CertificateResult
 		if code := getJSON(t, srv.URL+"/v1/certificates/"+h+"?prove=true", &r); code != 200 {
