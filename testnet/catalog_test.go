@@ -188,6 +188,12 @@ func TestCatalogOnFourNodes(t *testing.T) {
 	if len(revoked.Data) != 1 || revoked.Verified == "" {
 		t.Fatalf("revoked list %+v", revoked)
 	}
+	// another node may still be a block behind the one that answered
+	if st, err := net.Client(scjg).Status(ctx); err != nil {
+		t.Fatal(err)
+	} else if err := net.WaitHeight(ctx, st.Height); err != nil {
+		t.Fatal(err)
+	}
 	var hist struct {
 		Verified string
 		Data     []catalog.Entry
