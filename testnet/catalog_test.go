@@ -78,6 +78,18 @@ func TestCatalogOnFourNodes(t *testing.T) {
 		}
 		return r
 	}
+	// caughtUp waits until every node has the height node from is at: a
+	// write committed through one node can be a block away on another.
+	caughtUp := func(from int) {
+		t.Helper()
+		st, err := net.Client(from).Status(ctx)
+		if err == nil {
+			err = net.WaitHeight(ctx, st.Height)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	key := func(i int) string { return filepath.Join(net.Nodes[i].Home, "keys", "dept.pem") }
 	const zwfw, scjg, rsj, wjw = 0, 1, 2, 3
 
@@ -148,6 +160,7 @@ func TestCatalogOnFourNodes(t *testing.T) {
 	}
 	var delivered node.SubmitResult
 	catDecode(t, ok(rsj, "catalog", "share", "deliver", id, "--key", key(rsj), "--rows", "1", "--batch", batch), &delivered)
+	caughtUp(rsj)
 	refused(catalog.ErrOtherDept.Code, "only the requester ZWFW", rsj, "catalog", "share", "ack", delivered.Data, "--key", key(rsj), "--rows", "1", "--batch", batch)
 	ok(zwfw, "catalog", "share", "ack", delivered.Data, "--key", key(zwfw), "--rows", "1", "--batch", batch)
 	// the not-shared request stays rejected whatever its provider does
@@ -180,6 +193,7 @@ func TestCatalogOnFourNodes(t *testing.T) {
 		}
 	}
 	ok(zwfw, "catalog", "share", "revoke", id, "--key", key(zwfw), "--reason", "开办业务办结，不再需要")
+	caughtUp(zwfw)
 	var revoked struct {
 		Verified string
 		Data     []catalog.ShareEntry
@@ -187,12 +201,6 @@ func TestCatalogOnFourNodes(t *testing.T) {
 	catDecode(t, ok(scjg, "catalog", "share", "list", "--state", "revoked", "--prove"), &revoked)
 	if len(revoked.Data) != 1 || revoked.Verified == "" {
 		t.Fatalf("revoked list %+v", revoked)
-	}
-	// another node may still be a block behind the one that answered
-	if st, err := net.Client(scjg).Status(ctx); err != nil {
-		t.Fatal(err)
-	} else if err := net.WaitHeight(ctx, st.Height); err != nil {
-		t.Fatal(err)
 	}
 	var hist struct {
 		Verified string
