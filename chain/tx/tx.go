@@ -86,10 +86,10 @@ func (t *Tx) Sign(k *smcrypto.PrivateKey) error {
 func Hash(raw []byte) [32]byte { return sha256.Sum256(raw) }
 
 // HashHex is Hash in upper-case hex, the form CometBFT prints.
-func HashHex(raw []byte) string {
-	h := Hash(raw)
-	return fmt.Sprintf("%X", h[:])
-}
+func HashHex(raw []byte) string { return HexOf(Hash(raw)) }
+
+// HexOf is a tx hash as HashHex writes it (upper-case hex).
+func HexOf(h [32]byte) string { return fmt.Sprintf("%X", h[:]) }
 
 type reader struct {
 	b   []byte

@@ -27,6 +27,7 @@ import (
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/chain/tx"
 	"github.com/govchain/govchain/node"
 )
 
@@ -599,7 +600,7 @@ func (a *auditor) replay(s *sigBlock) (*replayResult, error) {
 	countFrom := h >= a.rep.From
 	for i := range blk.Txs {
 		got := res.TxResults[i]
-		hash := fmt.Sprintf("%X", s.hashes[i][:])
+		hash := tx.HexOf(s.hashes[i])
 		typ, signer := "undecodable", ""
 		if t := s.txs[i]; t != nil {
 			typ, signer = t.Type, t.Signer.String()
