@@ -101,7 +101,9 @@ type certificateAnswer struct {
 }
 
 // recordHead is what the node reads of a stored record to answer: the
-// fields its status and batch depend on.
+// fields its status and batch depend on (tags as in certificate.Record;
+// TestCertificateAPIExpired and TestCertificateAPIWithProofs fail if
+// they drift).
 type recordHead struct {
 	Status     string `json:"status"`
 	ValidUntil string `json:"valid_until"`
@@ -131,7 +133,7 @@ func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*
 		if head.BatchRoot != "" {
 			batchRoot = head.BatchRoot
 		}
-		out.Status = (&certificate.Record{Status: head.Status, ValidUntil: head.ValidUntil}).EffectiveStatus(t)
+		out.Status = certificate.StatusAt(head.Status, head.ValidUntil, t)
 		ans.Record = rec.Value
 	}
 	if batchRoot != "" {

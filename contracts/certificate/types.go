@@ -232,12 +232,18 @@ func GetBatch(kv state.KV, root string) (*Batch, error) {
 // EffectiveStatus is the record's status as of a block time: a valid record
 // whose valid_until day has passed (in China Standard Time) is expired.
 func (r *Record) EffectiveStatus(blockTime time.Time) string {
-	if r.Status == StatusValid && r.ValidUntil != "" && !blockTime.IsZero() {
-		if today := civilDate(blockTime); today > r.ValidUntil {
+	return StatusAt(r.Status, r.ValidUntil, blockTime)
+}
+
+// StatusAt is EffectiveStatus from a record's status and valid_until alone
+// (for readers that decode only those fields).
+func StatusAt(status, validUntil string, blockTime time.Time) string {
+	if status == StatusValid && validUntil != "" && !blockTime.IsZero() {
+		if today := civilDate(blockTime); today > validUntil {
 			return StatusExpired
 		}
 	}
-	return r.Status
+	return status
 }
 
 // civilDate is t's date in China Standard Time (identifier.CST).
