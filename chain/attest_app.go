@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
@@ -80,7 +81,7 @@ func (a *App) VerifyVoteExtension(_ context.Context, req *abci.VerifyVoteExtensi
 	if err != nil {
 		return reject, nil
 	}
-	dept, key, err := a.resolver(view)(attest.AddressHex(req.ValidatorAddress), ext.KeyID)
+	dept, key, err := a.resolver(view, a.lastBlockTime)(attest.AddressHex(req.ValidatorAddress), ext.KeyID)
 	if err != nil || dept == "" {
 		return reject, nil
 	}
@@ -92,14 +93,14 @@ func (a *App) VerifyVoteExtension(_ context.Context, req *abci.VerifyVoteExtensi
 
 // resolver maps (validator, key) to the department's attestation key under
 // kv: the key must be an active admin identity of the validator's
-// department (certificate window judged at the last block time).
-func (a *App) resolver(kv state.KV) attest.Resolver {
+// department (certificate window judged at time at).
+func (a *App) resolver(kv state.KV, at time.Time) attest.Resolver {
 	return func(validator string, keyID smcrypto.KeyID) (string, *smcrypto.PublicKey, error) {
 		d, err := kv.Get(identity.ValidatorKey(validator))
 		if err != nil || d == nil {
 			return "", nil, fmt.Errorf("validator %s belongs to no department", validator)
 		}
-		acct, pub, signer, err := identity.Authenticate(kv, keyID, a.lastBlockTime)
+		acct, pub, signer, err := identity.Authenticate(kv, keyID, at)
 		if err != nil {
 			return "", nil, err
 		}
@@ -122,6 +123,28 @@ func (a *App) readState() (state.KV, error) {
 	return a.store.At(0)
 }
 
+// attestView is the state and time the attestations of height h are judged
+// by: the state committed by block h-1 and that block's time, which is what
+// VerifyVoteExtension judged them by while height h was being decided. A
+// QC of h is checked in block h+1, after block h committed; judging it by
+// the state after h would refuse the key of a department revoked by block
+// h itself, although that key signed h before the revocation took effect,
+// and when its precommit was one of the quorum's no valid QC of h could
+// exist: the chain halted (TestRevocationBlockKeepsItsQC). The keys an
+// outside verifier proves for the QC of header h+1 are those of state h-1
+// too (chain/proof/bundle). Height 1's attestations were judged by the
+// genesis state, which is no stored version: version 1 stands in for it.
+//
+// Version h-1 must still be stored when block h+1 is built: a node keeps at
+// least the two newest versions (node config keep_recent 0 or ≥ 2).
+func (a *App) attestView(h int64) (state.KV, time.Time, error) {
+	view, err := a.store.At(max(h-1, 1))
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("state of the attestations of height %d: %w", h, err)
+	}
+	return view, loadBlockTime(view), nil
+}
+
 func powersOf(votes []abci.VoteInfo) map[string]int64 {
 	m := make(map[string]int64, len(votes))
 	for _, v := range votes {
@@ -132,12 +155,12 @@ func powersOf(votes []abci.VoteInfo) map[string]int64 {
 
 // buildQC collects the verified attestations of the last commit.
 func (a *App) buildQC(height int64, votes []abci.ExtendedVoteInfo) *attest.QC {
-	view, err := a.readState()
+	view, at, err := a.attestView(height)
 	if err != nil {
 		return nil
 	}
 	q := &attest.QC{ChainID: a.chainID, Height: height, BlockHash: a.lastBlockHash}
-	res := a.resolver(view)
+	res := a.resolver(view, at)
 	msg := attest.SignBytes(a.chainID, height, a.lastBlockHash)
 	for _, v := range votes {
 		q.TotalPower += v.Validator.Power
@@ -166,11 +189,11 @@ func (a *App) checkQCTx(raw []byte, h int64, votes []abci.VoteInfo) (*attest.QC,
 	if err != nil {
 		return nil, err
 	}
-	view, err := a.readState()
+	view, at, err := a.attestView(h - 1)
 	if err != nil {
 		return nil, err
 	}
-	if err := attest.Verify(q, a.chainID, h-1, a.lastBlockHash, powersOf(votes), a.resolver(view)); err != nil {
+	if err := attest.Verify(q, a.chainID, h-1, a.lastBlockHash, powersOf(votes), a.resolver(view, at)); err != nil {
 		return nil, err
 	}
 	return q, nil

@@ -3,6 +3,7 @@ package chain_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -106,12 +107,16 @@ func TestRevokedDepartmentKeyCannotAttest(t *testing.T) {
 	if s := verify(3, nil); s != abci.VERIFY_VOTE_EXTENSION_STATUS_REJECT {
 		t.Fatal("empty extension accepted")
 	}
-	// the department revokes its own admin key (as after a CA revocation)
+	// block H: the department revokes its own admin key (as after a CA
+	// revocation); its precommit of H+1 is refused from then on
 	c.MustOK(c.Tx(c.Depts[3].Admin, identity.MsgSetAccountStatus, identity.SetAccountStatus{KeyID: c.Depts[3].Admin.PublicKey().ID(), Status: identity.StatusRevoked, Reason: "key compromised"}))
 	if s := verify(3, ext(3)); s != abci.VERIFY_VOTE_EXTENSION_STATUS_REJECT {
 		t.Fatal("revoked department key's attestation accepted")
 	}
-	// a QC still naming it is refused; one without it is accepted
+	// From H+1 on, a QC naming it is refused; one without it is accepted.
+	// (The QC of H itself is TestRevocationBlockKeepsItsQC's.)
+	c.Block()
+	c.AttestBy = []int{0, 1, 3}
 	if s := process(c, [][]byte{attest.EncodeTx(c.QC(c.Height))}); s != abci.PROCESS_PROPOSAL_STATUS_REJECT {
 		t.Fatal("QC with a revoked key accepted")
 	}
@@ -120,4 +125,30 @@ func TestRevokedDepartmentKeyCannotAttest(t *testing.T) {
 		t.Fatal("QC of the three others refused")
 	}
 	c.Block()
+}
+
+// TestRevocationBlockKeepsItsQC: the block that revokes a department's key
+// was precommitted while the key was still active, so its QC stands with
+// that department's attestation; when that precommit was one of the
+// quorum's (3 of 4 here), refusing it would leave no valid QC of that
+// height and the chain would halt (it did, in CI: TestSM2Attestations).
+func TestRevocationBlockKeepsItsQC(t *testing.T) {
+	c := chaintest.New(t, chaintest.Options{Attest: true})
+	c.Block()
+	c.Block()
+	c.MustOK(c.Tx(c.Depts[3].Admin, identity.MsgSetAccountStatus, identity.SetAccountStatus{KeyID: c.Depts[3].Admin.PublicKey().ID(), Status: identity.StatusRevoked, Reason: "key compromised"}))
+	revokedAt := c.Height
+	c.AttestBy = []int{0, 1, 3} // department 2's precommit came too late for the commit
+	if s := process(c, [][]byte{attest.EncodeTx(c.QC(revokedAt))}); s != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("the QC of the revocation block, signed before it took effect, refused: %v", s)
+	}
+	c.Block() // FinalizeBlock checks it again, and stores it
+	var q attest.QC
+	if raw, _ := c.View().Get(chain.AttestKey(revokedAt)); json.Unmarshal(raw, &q) != nil || len(q.Attestations) != 3 || !slices.Contains(q.Depts(), c.Depts[3].Code) {
+		t.Fatalf("stored QC of %d: %+v", revokedAt, q)
+	}
+	// the next height's QC is judged by the state after the revocation
+	if s := process(c, [][]byte{attest.EncodeTx(c.QC(c.Height))}); s != abci.PROCESS_PROPOSAL_STATUS_REJECT {
+		t.Fatal("QC of the height after the revocation, naming the revoked key, accepted")
+	}
 }

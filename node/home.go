@@ -25,11 +25,14 @@ import (
 // Config is govchain's own part of a node's configuration
 // (HOME/config/govchain.json); CometBFT's is HOME/config/config.toml.
 type Config struct {
-	Dept       string `json:"dept"`
-	DeptName   string `json:"dept_name"`
-	APIListen  string `json:"api_listen"`  // HTTP API, e.g. 127.0.0.1:26680
-	KeyFile    string `json:"key_file"`    // department SM2 key (encrypted PKCS#8), relative to home
-	KeepRecent int64  `json:"keep_recent"` // 0 keeps every state version
+	Dept      string `json:"dept"`
+	DeptName  string `json:"dept_name"`
+	APIListen string `json:"api_listen"` // HTTP API, e.g. 127.0.0.1:26680
+	KeyFile   string `json:"key_file"`   // department SM2 key (encrypted PKCS#8), relative to home
+	// KeepRecent is how many of the newest state versions are kept: 0 keeps
+	// every one; otherwise at least 2, because the SM2 quorum certificate of
+	// block H is checked in block H+1 against the state before H.
+	KeepRecent int64 `json:"keep_recent"`
 	// StateCacheNodes is how many IAVL nodes the state keeps in memory
 	// (0: 200,000). A node serving many verification queries over a large
 	// state answers faster with more, at the cost of memory
@@ -62,6 +65,10 @@ func (h Home) LoadConfig() (*Config, error) {
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 2 << 20
+	}
+	if c.KeepRecent < 0 || c.KeepRecent == 1 {
+		return nil, fmt.Errorf("%s: keep_recent is %d; use 0 (keep every state version) or at least 2 "+
+			"(the SM2 quorum certificate of block H is checked in block H+1 against the state before H)", h.ConfigFile(), c.KeepRecent)
 	}
 	return &c, nil
 }

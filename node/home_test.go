@@ -1,0 +1,34 @@
+package node
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestLoadConfigKeepRecent(t *testing.T) {
+	h := Home(t.TempDir())
+	if err := os.MkdirAll(filepath.Dir(h.ConfigFile()), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		keep int64
+		ok   bool
+	}{{0, true}, {2, true}, {100, true}, {1, false}, {-1, false}} {
+		body := `{"dept":"ZWFW","keep_recent":` + strconv.FormatInt(c.keep, 10) + `}`
+		if err := os.WriteFile(h.ConfigFile(), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		conf, err := h.LoadConfig()
+		switch {
+		case c.ok && err != nil:
+			t.Errorf("keep_recent %d refused: %v", c.keep, err)
+		case c.ok && conf.KeepRecent != c.keep:
+			t.Errorf("keep_recent %d loaded as %d", c.keep, conf.KeepRecent)
+		case !c.ok && (err == nil || !strings.Contains(err.Error(), "at least 2")):
+			t.Errorf("keep_recent %d: want a refusal naming the minimum, got %v", c.keep, err)
+		}
+	}
+}
