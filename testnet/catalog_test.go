@@ -78,18 +78,6 @@ func TestCatalogOnFourNodes(t *testing.T) {
 		}
 		return r
 	}
-	// caughtUp waits until every node has the height node from is at: a
-	// write committed through one node can be a block away on another.
-	caughtUp := func(from int) {
-		t.Helper()
-		st, err := net.Client(from).Status(ctx)
-		if err == nil {
-			err = net.WaitHeight(ctx, st.Height)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	key := func(i int) string { return filepath.Join(net.Nodes[i].Home, "keys", "dept.pem") }
 	const zwfw, scjg, rsj, wjw = 0, 1, 2, 3
 
@@ -160,7 +148,7 @@ func TestCatalogOnFourNodes(t *testing.T) {
 	}
 	var delivered node.SubmitResult
 	catDecode(t, ok(rsj, "catalog", "share", "deliver", id, "--key", key(rsj), "--rows", "1", "--batch", batch), &delivered)
-	caughtUp(rsj)
+	caughtUp(ctx, t, net, rsj)
 	refused(catalog.ErrOtherDept.Code, "only the requester ZWFW", rsj, "catalog", "share", "ack", delivered.Data, "--key", key(rsj), "--rows", "1", "--batch", batch)
 	ok(zwfw, "catalog", "share", "ack", delivered.Data, "--key", key(zwfw), "--rows", "1", "--batch", batch)
 	// the not-shared request stays rejected whatever its provider does
@@ -193,7 +181,7 @@ func TestCatalogOnFourNodes(t *testing.T) {
 		}
 	}
 	ok(zwfw, "catalog", "share", "revoke", id, "--key", key(zwfw), "--reason", "开办业务办结，不再需要")
-	caughtUp(zwfw)
+	caughtUp(ctx, t, net, zwfw)
 	var revoked struct {
 		Verified string
 		Data     []catalog.ShareEntry

@@ -73,8 +73,9 @@ func TestCertificatesOnFourNodes(t *testing.T) {
 	var hashes []struct{ File, Hash string }
 	certJSON(t, cli(0, "cert", "hash", file), &hashes)
 	hash := hashes[0].Hash
-	// the tx body carries the reference, not the ID number
-	txInfo, err := net.Client(0).Tx(ctx, anchored.Hash)
+	// the tx body carries the reference, not the ID number (read from the
+	// node that committed it: node 0 may not have indexed it yet)
+	txInfo, err := net.Client(wjw).Tx(ctx, anchored.Hash)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -167,11 +167,7 @@ func TestCreditOnFourNodes(t *testing.T) {
 		cli(0, "gov", "vote", prop.Data, "approve", "--key", keyOf(dept))
 	}
 	// node 2 may be a block behind node 0, which committed the last vote
-	if st, err := net.Client(0).Status(ctx); err != nil {
-		t.Fatal(err)
-	} else if err := net.WaitHeight(ctx, st.Height); err != nil {
-		t.Fatal(err)
-	}
+	caughtUp(ctx, t, net, 0)
 	decode(cli(2, "credit", "profile", "--subject-id", demo.Companies[1]), &p)
 	if h := p.Profile.History; len(h) != 2 || h[0].Status != credit.StatusRepaired || h[1].Record.Signer != "governance" || h[1].Record.Dept != "WJW" || len(p.Profile.Active.Penalties) != 0 {
 		t.Fatalf("company 2 after the governance repair: %+v", p.Profile)

@@ -80,8 +80,11 @@ func TestGovernanceAdmitsAndRemovesValidator(t *testing.T) {
 		return h
 	}
 	admittedAt := run(gov.KindAdmitDept, gov.AdmitDept{Code: "MZJ", Name: info.Name, AdminPublicKey: info.AdminPublicKey, ValidatorKey: info.ValidatorPubKey, Power: 10, Binding: bind}, 1, 2)
-	// validator updates apply two blocks later; give it a few more
-	if err := net.WaitHeight(ctx, admittedAt+4); err != nil {
+	// validator updates apply two blocks later; give it a few more (up to
+	// +6, so that the commits of +3..+5 read below are canonical ones, not
+	// the newest block's "seen" commit, which holds only the precommits
+	// received by then)
+	if err := net.WaitHeight(ctx, admittedAt+6); err != nil {
 		t.Fatal(err)
 	}
 	for i := range net.Nodes {
@@ -96,7 +99,7 @@ func TestGovernanceAdmitsAndRemovesValidator(t *testing.T) {
 		t.Fatal(err)
 	}
 	signed := 0
-	for h := admittedAt + 3; h <= admittedAt+4; h++ {
+	for h := admittedAt + 3; h <= admittedAt+5; h++ {
 		c, err := rpc.Commit(ctx, &h)
 		if err != nil {
 			t.Fatal(err)

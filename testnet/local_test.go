@@ -236,6 +236,7 @@ func TestCrashRecovery(t *testing.T) {
 	var mu sync.Mutex
 	var ids []smcrypto.KeyID
 	var wg sync.WaitGroup
+	submitted.Store(0)
 	// departments 0-2 load through nodes 0-2; node 3 is the victim
 	for i := 0; i < 3; i++ {
 		wg.Add(1)
@@ -247,8 +248,10 @@ func TestCrashRecovery(t *testing.T) {
 			mu.Unlock()
 		}(i)
 	}
-	submitted.Store(0)
 	for submitted.Load() < 30 {
+		if ctx.Err() != nil {
+			t.Fatalf("only %d txs submitted before the deadline", submitted.Load())
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	if err := net.KillNode(3); err != nil {
@@ -279,3 +282,16 @@ func TestCrashRecovery(t *testing.T) {
 }
 
 var jsonMarshal = json.Marshal
+
+// caughtUp waits until every node of net has the height node from is at:
+// a write committed through one node can be a block away on another.
+func caughtUp(ctx context.Context, t *testing.T, net *testnet.Network, from int) {
+	t.Helper()
+	st, err := net.Client(from).Status(ctx)
+	if err == nil {
+		err = net.WaitHeight(ctx, st.Height)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -234,6 +234,7 @@ func TestRecognitionAcrossTwoNetworks(t *testing.T) {
 		case <-time.After(time.Second):
 		}
 	}
+	caughtUp(ctx, t, district, 3) // dAPI's node may be a block behind node 3
 	if s := textOut(dAPI, "recognition", "status", "--file", file); !strings.Contains(s, "REVOKED") || !strings.Contains(s, "ICS23 proof") {
 		t.Fatalf("recognition status text:\n%s", s)
 	}

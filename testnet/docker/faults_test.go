@@ -51,12 +51,12 @@ func halted(t *testing.T, net *Network, nodes []int, settle, d time.Duration) in
 	time.Sleep(settle)
 	before := make([]int64, len(nodes))
 	for k, i := range nodes {
-		before[k] = height(net, i)
+		before[k] = liveHeight(net, i)
 	}
 	time.Sleep(d)
 	var h int64
 	for k, i := range nodes {
-		now := height(net, i)
+		now := liveHeight(net, i)
 		if now != before[k] {
 			t.Fatalf("node %d committed while it should be halted: %d -> %d", i, before[k], now)
 		}
@@ -182,13 +182,13 @@ func TestPartitions(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(3 * time.Second)
-	h3 := height(net, 3)
+	h3 := liveHeight(net, 3)
 	before := ld.acked()
 	blocksContinue(t, net, []int{0, 1, 2}, 8, 30*time.Second)
 	if ld.acked() <= before {
 		t.Fatal("majority acknowledged no tx during the 3|1 partition")
 	}
-	if now := height(net, 3); now != h3 {
+	if now := liveHeight(net, 3); now != h3 {
 		t.Fatalf("isolated node 3 committed %d -> %d without a majority", h3, now)
 	}
 	heal = time.Now()
@@ -226,7 +226,10 @@ func TestPause(t *testing.T) {
 	h0 := top(net, 0, 1, 2)
 	before := ld.acked()
 	time.Sleep(30 * time.Second)
-	if got := top(net, 0, 1, 2); got < h0+10 {
+	// every 4th height waits out node 3's propose timeout (~5 s stalls,
+	// docs/reliability.md): ~15 blocks in 30 s at the usual pace, fewer on a
+	// loaded machine; 6 shows the chain did not stop
+	if got := top(net, 0, 1, 2); got < h0+6 {
 		t.Fatalf("the 3 others went from %d to %d in 30 s while node 3 was paused", h0, got)
 	}
 	if ld.acked() <= before {

@@ -228,6 +228,18 @@ func height(net *Network, i int) int64 {
 	return s.Height
 }
 
+// liveHeight is height for a node that is up (halted or isolated, not
+// stopped): one slow status call on a loaded machine is retried rather
+// than read as -1.
+func liveHeight(net *Network, i int) int64 {
+	h := height(net, i)
+	for try := 0; h < 0 && try < 5; try++ {
+		time.Sleep(time.Second)
+		h = height(net, i)
+	}
+	return h
+}
+
 // top is the highest height among nodes.
 func top(net *Network, nodes ...int) int64 {
 	var h int64 = -1
