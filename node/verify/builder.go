@@ -142,6 +142,9 @@ func (b *Builder) shared(ctx context.Context, h int64) (*heightData, error) {
 			return
 		}
 		s := &bundle.SM2{QC: raw}
+		if s.Time, d.err = b.Src.Prove(ctx, []byte(bundle.BlockTimeKey), h); d.err != nil {
+			return
+		}
 		for _, a := range d.qc.Attestations {
 			p, err := b.Src.Prove(ctx, []byte("id/acct/"+a.KeyID.String()), h)
 			if err != nil {

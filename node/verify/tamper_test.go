@@ -200,11 +200,14 @@ func TestBundleForgeries(t *testing.T) {
 	wantStep(t, "another file", raw, cc.trust, bundle.Input{Hash: smcrypto.SM3Hex([]byte("x")), Now: cc.now()}, bundle.StepInput)
 	// the SM2 QC: a signature is altered, or a key proof dropped
 	wantStep(t, "SM2 signature altered", edit(t, raw, func(b *bundle.Bundle) {
-		b.SM2 = &bundle.SM2{QC: bytes.Clone(b.SM2.QC), Keys: b.SM2.Keys}
+		b.SM2 = &bundle.SM2{QC: bytes.Clone(b.SM2.QC), Keys: b.SM2.Keys, Time: b.SM2.Time}
 		i := bytes.Index(b.SM2.QC, []byte(`"sig":"`)) + 10
 		b.SM2.QC[i] ^= 1
 	}), cc.trust, in, bundle.StepQC)
-	wantStep(t, "SM2 key proof missing", edit(t, raw, func(b *bundle.Bundle) { b.SM2 = &bundle.SM2{QC: b.SM2.QC, Keys: b.SM2.Keys[1:]} }), cc.trust, in, bundle.StepQC)
+	wantStep(t, "SM2 key proof missing", edit(t, raw, func(b *bundle.Bundle) { b.SM2 = &bundle.SM2{QC: b.SM2.QC, Keys: b.SM2.Keys[1:], Time: b.SM2.Time} }), cc.trust, in, bundle.StepQC)
+	// the block time the keys are judged at: missing, or another key's proof
+	wantStep(t, "SM2 block time proof missing", edit(t, raw, func(b *bundle.Bundle) { b.SM2 = &bundle.SM2{QC: b.SM2.QC, Keys: b.SM2.Keys} }), cc.trust, in, bundle.StepKeys)
+	wantStep(t, "SM2 block time proof of another key", edit(t, raw, func(b *bundle.Bundle) { b.SM2 = &bundle.SM2{QC: b.SM2.QC, Keys: b.SM2.Keys, Time: b.SM2.Keys[0]} }), cc.trust, in, bundle.StepKeys)
 	wantStep(t, "department proof missing", edit(t, raw, func(b *bundle.Bundle) { b.Depts = b.Depts[:1] }), cc.trust, in, bundle.StepQC)
 	// reformatted bundles: re-encoded base64 is caught as an alteration
 	wantStep(t, "non-canonical base64", bytes.Replace(raw, []byte(base64.StdEncoding.EncodeToString(mustDecode(t, raw).Block)),

@@ -66,11 +66,14 @@ type Batch struct {
 }
 
 // SM2 is the SM2 quorum certificate of the bundle's header (stored by the
-// chain at attest/qc/<Height+1>, exactly as stored) and proofs of
-// id/acct/<key id> for each attestation.
+// chain at attest/qc/<Height+1>, exactly as stored), proofs of
+// id/acct/<key id> for each attestation and the proof of block_time: the
+// chain judged the attesting keys by the state the bundle proves (the
+// state before the header's block) at that state's block time.
 type SM2 struct {
 	QC   []byte   `json:"qc"`
 	Keys [][]byte `json:"keys"`
+	Time []byte   `json:"time,omitempty"`
 }
 
 // Encode is the canonical encoding.
@@ -132,6 +135,7 @@ func (b *Bundle) Size() map[string]int {
 		for _, p := range b.SM2.Keys {
 			out["sm2"] += len(p)
 		}
+		out["sm2"] += len(b.SM2.Time)
 	}
 	for _, v := range b.Via {
 		out["via"] += len(v)

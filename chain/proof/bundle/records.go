@@ -91,6 +91,10 @@ const (
 	batchPrefix  = "cert/batch/"
 	deptPrefix   = "id/dept/"
 	acctPrefix   = "id/acct/"
+
+	// BlockTimeKey is where the app keeps the time of the block that
+	// committed a state version (RFC 3339, UTC).
+	BlockTimeKey = "block_time"
 )
 
 // Reasons is the certificate module's fixed table of reason codes.

@@ -525,7 +525,7 @@ func VerifyBucket(root []byte, prefix string, proofs [][]byte) (map[string]*Reco
 // department keys proven under appHash: each attesting validator must be
 // the validator key of an active department, and the key that signed an
 // active admin key of that department (within its certificate's window at
-// the header's time), as the chain itself requires.
+// the proven block time of that state), as the chain itself requires.
 func verifySM2(chainID string, lb *types.LightBlock, appHash []byte, s *SM2, depts map[string]*Department) (*SM2Info, error) {
 	q, err := attest.DecodeTx(append([]byte{attest.Marker}, s.QC...))
 	if err != nil {
@@ -533,6 +533,17 @@ func verifySM2(chainID string, lb *types.LightBlock, appHash []byte, s *SM2, dep
 	}
 	if canon, _ := json.Marshal(q); !bytes.Equal(canon, s.QC) {
 		return nil, fail(StepQC, "the quorum certificate is not in its stored (canonical) form")
+	}
+	if len(s.Time) == 0 {
+		return nil, fail(StepKeys, "no proof of the block time the keys are judged at (bundles made before 2026-11-25 lack it): fetch a new bundle")
+	}
+	rest, tv, err := proveMember(appHash, BlockTimeKey, s.Time, StepKeys)
+	if err != nil {
+		return nil, rewrap(StepKeys, err, "block time proof")
+	}
+	at, terr := time.Parse(time.RFC3339Nano, string(tv))
+	if rest != "" || terr != nil {
+		return nil, fail(StepKeys, "the block time proof is not of %s", BlockTimeKey)
 	}
 	accts := map[string]*Account{}
 	for i, p := range s.Keys {
@@ -556,7 +567,6 @@ func verifySM2(chainID string, lb *types.LightBlock, appHash []byte, s *SM2, dep
 	for _, v := range lb.ValidatorSet.Validators {
 		powers[attest.AddressHex(v.Address)] = v.VotingPower
 	}
-	at := lb.Time
 	resolve := func(validator string, keyID smcrypto.KeyID) (string, *smcrypto.PublicKey, error) {
 		d := byAddr[validator]
 		if d == nil {
