@@ -20,6 +20,7 @@ import (
 
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/state"
 )
 
 // Config is govchain's own part of a node's configuration
@@ -71,6 +72,16 @@ func (h Home) LoadConfig() (*Config, error) {
 			"(the SM2 quorum certificate of block H is checked in block H+1 against the state before H)", h.ConfigFile(), c.KeepRecent)
 	}
 	return &c, nil
+}
+
+// StateOptions are the state store's options under this configuration.
+func (c *Config) StateOptions() state.Options {
+	o := state.DefaultOptions()
+	o.KeepRecent = c.KeepRecent
+	if c.StateCacheNodes > 0 {
+		o.CacheSize = c.StateCacheNodes
+	}
+	return o
 }
 
 // CometConfig reads HOME/config/config.toml the way CometBFT's own CLI does.

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/govchain/govchain/chain/state"
 )
 
 func TestLoadConfigKeepRecent(t *testing.T) {
@@ -22,6 +24,9 @@ func TestLoadConfigKeepRecent(t *testing.T) {
 			t.Fatal(err)
 		}
 		conf, err := h.LoadConfig()
+		if err == nil && conf.StateOptions().KeepRecent != c.keep {
+			t.Errorf("keep_recent %d: store opened with %d", c.keep, conf.StateOptions().KeepRecent)
+		}
 		switch {
 		case c.ok && err != nil:
 			t.Errorf("keep_recent %d refused: %v", c.keep, err)
@@ -30,5 +35,16 @@ func TestLoadConfigKeepRecent(t *testing.T) {
 		case !c.ok && (err == nil || !strings.Contains(err.Error(), "at least 2")):
 			t.Errorf("keep_recent %d: want a refusal naming the minimum, got %v", c.keep, err)
 		}
+	}
+}
+
+func TestStateOptions(t *testing.T) {
+	def := state.DefaultOptions()
+	if o := (&Config{}).StateOptions(); o != def {
+		t.Fatalf("empty config: %+v, want the defaults %+v", o, def)
+	}
+	o := (&Config{StateCacheNodes: 1_000_000, KeepRecent: 5}).StateOptions()
+	if o.CacheSize != 1_000_000 || o.KeepRecent != 5 || o.SyncWrites != def.SyncWrites || o.PruneEvery != def.PruneEvery {
+		t.Fatalf("state_cache_nodes 1,000,000, keep_recent 5: %+v", o)
 	}
 }

@@ -59,12 +59,7 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 	} else {
 		logger = cmtlog.NewFilter(logger, cmtlog.AllowInfo())
 	}
-	sopts := state.DefaultOptions()
-	sopts.KeepRecent = conf.KeepRecent
-	if conf.StateCacheNodes > 0 {
-		sopts.CacheSize = conf.StateCacheNodes
-	}
-	store, err := state.Open(h.StateDir(), sopts)
+	store, err := state.Open(h.StateDir(), conf.StateOptions())
 	if err != nil {
 		return nil, fmt.Errorf("open state in %s: %w", h.StateDir(), err)
 	}
