@@ -130,10 +130,11 @@ func (a *App) readState() (state.KV, error) {
 // the state after h would refuse the key of a department revoked by block
 // h itself, although that key signed h before the revocation took effect,
 // and when its precommit was one of the quorum's no valid QC of h could
-// exist: the chain halted (TestRevocationBlockKeepsItsQC). The keys an
-// outside verifier proves for the QC of header h+1 are those of state h-1
-// too (chain/proof/bundle). Height 1's attestations were judged by the
-// genesis state, which is no stored version: version 1 stands in for it.
+// exist: the chain halted (TestRevocationBlockKeepsItsQC). An offline
+// bundle follows the same rule: for the QC of header v+1 it proves the keys
+// and the block time in state v (chain/proof/bundle). Height 1's
+// attestations were judged by the genesis state, which is no stored
+// version: version 1 stands in for it.
 //
 // Version h-1 must still be stored when block h+1 is built: a node keeps at
 // least the two newest versions (node config keep_recent 0 or ≥ 2).
