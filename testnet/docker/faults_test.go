@@ -395,6 +395,11 @@ func TestValidatorRemovedByGovernance(t *testing.T) {
 	}
 	var passedAt int64
 	for _, v := range []int{1, 2, 3} {
+		// node v checks the vote against the proposal: have it committed
+		// there, not only (maybe) in its mempool
+		if _, err := net.Client(v).WaitHeight(ctx, res.Height); err != nil {
+			t.Fatal(err)
+		}
 		passedAt = govSend(t, ctx, net, v, gov.MsgVote, gov.CastVote{ID: id, Vote: gov.VoteApprove}).Height
 	}
 	// the removal applies two blocks after the vote that passed it
