@@ -68,6 +68,9 @@ type App struct {
 // NewApp builds the application over store with the given modules; the
 // identity module is always present and first.
 func NewApp(store *state.Store, mods ...module.Module) (*App, error) {
+	if err := CheckKeepRecent(store.Options().KeepRecent); err != nil {
+		return nil, fmt.Errorf("chain: %w", err)
+	}
 	a := &App{store: store, routes: map[string]module.Route{}, verified: newVerifiedCache(200_000), metrics: appMetrics()}
 	a.modules = append([]module.Module{identity.Module{}}, mods...)
 	names := map[string]bool{}

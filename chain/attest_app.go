@@ -136,14 +136,25 @@ func (a *App) readState() (state.KV, error) {
 // attestations were judged by the genesis state, which is no stored
 // version: version 1 stands in for it.
 //
-// Version h-1 must still be stored when block h+1 is built: a node keeps at
-// least the two newest versions (node config keep_recent 0 or ≥ 2).
+// Version h-1 must still be stored when block h+1 is built: the store keeps
+// at least the two newest versions (CheckKeepRecent).
 func (a *App) attestView(h int64) (state.KV, time.Time, error) {
 	view, err := a.store.At(max(h-1, 1))
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("state of the attestations of height %d: %w", h, err)
 	}
 	return view, loadBlockTime(view), nil
+}
+
+// CheckKeepRecent refuses a pruning setting under which block H+1 could not
+// read the state after H-1 (attestView): 0 keeps every version, otherwise
+// at least 2 are kept. NewApp checks its store with it.
+func CheckKeepRecent(n int64) error {
+	if n < 0 || n == 1 {
+		return fmt.Errorf("keep_recent is %d; use 0 (keep every state version) or at least 2 "+
+			"(the SM2 quorum certificate of block H is checked in block H+1 against the state before H)", n)
+	}
+	return nil
 }
 
 func powersOf(votes []abci.VoteInfo) map[string]int64 {

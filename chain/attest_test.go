@@ -13,6 +13,7 @@ import (
 	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/proof"
+	"github.com/govchain/govchain/chain/state"
 )
 
 func TestQCStoredAndProvable(t *testing.T) {
@@ -150,5 +151,24 @@ func TestRevocationBlockKeepsItsQC(t *testing.T) {
 	// the next height's QC is judged by the state after the revocation
 	if s := process(c, [][]byte{attest.EncodeTx(c.QC(c.Height))}); s != abci.PROCESS_PROPOSAL_STATUS_REJECT {
 		t.Fatal("QC of the height after the revocation, naming the revoked key, accepted")
+	}
+}
+
+// TestNewAppNeedsTwoVersions: a store that keeps only its newest version
+// could not check a QC against the state before the last block.
+func TestNewAppNeedsTwoVersions(t *testing.T) {
+	for _, c := range []struct {
+		keep int64
+		ok   bool
+	}{{0, true}, {2, true}, {1, false}, {-1, false}} {
+		st, err := state.OpenMemoryWith(state.Options{KeepRecent: c.keep, PruneEvery: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = chain.NewApp(st)
+		if c.ok != (err == nil) {
+			t.Errorf("keep_recent %d: NewApp error %v, want ok=%v", c.keep, err, c.ok)
+		}
+		st.Close()
 	}
 }

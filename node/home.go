@@ -18,6 +18,7 @@ import (
 	"github.com/cometbft/cometbft/privval"
 	"github.com/spf13/viper"
 
+	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
@@ -67,9 +68,8 @@ func (h Home) LoadConfig() (*Config, error) {
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 2 << 20
 	}
-	if c.KeepRecent < 0 || c.KeepRecent == 1 {
-		return nil, fmt.Errorf("%s: keep_recent is %d; use 0 (keep every state version) or at least 2 "+
-			"(the SM2 quorum certificate of block H is checked in block H+1 against the state before H)", h.ConfigFile(), c.KeepRecent)
+	if err := chain.CheckKeepRecent(c.KeepRecent); err != nil {
+		return nil, fmt.Errorf("%s: %w", h.ConfigFile(), err)
 	}
 	return &c, nil
 }

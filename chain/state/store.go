@@ -162,6 +162,9 @@ func (s *Store) Commit() (int64, []byte, error) {
 	return v, hash, nil
 }
 
+// Options are the options the store was opened with.
+func (s *Store) Options() Options { return s.opts }
+
 // ErrVersionUnavailable is returned for heights never committed or pruned.
 var ErrVersionUnavailable = errors.New("state: version not available")
 
