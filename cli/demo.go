@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,8 +35,11 @@ func demoCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := startAndReport(cmd, g, net, created); err != nil {
+			if err := startAndReport(cmd, g, net, created, foreground); err != nil {
 				return err
+			}
+			if foreground {
+				defer net.Stop() // also on an error below: attached nodes do not outlive the demo
 			}
 			w := cmd.OutOrStdout()
 			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Minute)
@@ -66,16 +67,12 @@ func demoCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(w, "\nThe network keeps running in the background. Stop it with:\n  govchain testnet stop --dir %s\n", dir)
 				return nil
 			}
-			sig, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			fmt.Fprintln(w, "\nrunning in the foreground; Ctrl-C stops the network")
-			<-sig.Done()
-			return net.Stop()
+			return runForeground(cmd, net)
 		},
 	}
 	c.Flags().StringVar(&dir, "dir", ".testnets/demo", "network directory")
 	c.Flags().BoolVar(&reset, "reset", false, "stop and delete an existing demo network first")
-	c.Flags().BoolVar(&foreground, "foreground", false, "stay attached and stop the network on Ctrl-C")
+	c.Flags().BoolVar(&foreground, "foreground", false, "stay attached: Ctrl-C (or the end of this process) stops the network")
 	c.Flags().IntVar(&basePort, "base-port", 26600, "first port (node i uses base+10i .. +3)")
 	return c
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,20 +20,29 @@ func testnetCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "testnet", Short: "Run a local multi-validator network on 127.0.0.1"}
 	var dir string
 	var validators, basePort int
+	var foreground bool
 	start := &cobra.Command{
 		Use:   "start",
 		Short: "Create (if needed) and start N validator processes",
 		Example: `  govchain testnet start --validators 4
-  govchain testnet start --validators 4 --dir /tmp/net --base-port 30000`,
+  govchain testnet start --validators 4 --dir /tmp/net --base-port 30000
+  govchain testnet start --foreground      # nodes stop on Ctrl-C`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			net, created, err := openOrCreate(dir, validators, basePort)
 			if err != nil {
 				return err
 			}
-			return startAndReport(cmd, g, net, created)
+			if err := startAndReport(cmd, g, net, created, foreground); err != nil {
+				return err
+			}
+			if foreground {
+				return runForeground(cmd, net)
+			}
+			return nil
 		},
 	}
+	start.Flags().BoolVar(&foreground, "foreground", false, "stay attached: Ctrl-C (or the end of this process) stops the network")
 	start.Flags().StringVar(&dir, "dir", defaultTestnetDir, "network directory")
 	start.Flags().IntVar(&validators, "validators", 4, "number of validators (departments), 1-8")
 	start.Flags().IntVar(&basePort, "base-port", 26600, "node i listens on base+10i (p2p), +1 (rpc), +2 (api), +3 (metrics)")
@@ -76,7 +87,10 @@ func openOrCreate(dir string, validators, basePort int) (*testnet.Network, bool,
 	return n, true, err
 }
 
-func startAndReport(cmd *cobra.Command, g *globals, net *testnet.Network, created bool) error {
+// startAndReport starts the nodes that are not running: detached (they
+// outlive this command) unless foreground, where they die with it.
+func startAndReport(cmd *cobra.Command, g *globals, net *testnet.Network, created, foreground bool) error {
+	net.Detach = !foreground
 	w := cmd.ErrOrStderr()
 	if created {
 		fmt.Fprintf(w, "created %d-validator network %s in %s\n", len(net.Nodes), net.ChainID, net.Dir)
@@ -143,4 +157,15 @@ func printNetwork(cmd *cobra.Command, g *globals, net *testnet.Network) error {
 			fmt.Fprintf(w, "%-3d %-6s %-8s %-17s %-8d %s\n", r.Index, r.Dept, state, r.API, r.Height, hash)
 		}
 	})
+}
+
+// runForeground waits for Ctrl-C or SIGTERM, then stops the network. The
+// nodes were started attached, so they die with this process even if it is
+// killed outright.
+func runForeground(cmd *cobra.Command, net *testnet.Network) error {
+	sig, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintln(cmd.OutOrStdout(), "\nrunning in the foreground; Ctrl-C stops the network")
+	<-sig.Done()
+	return net.Stop()
 }

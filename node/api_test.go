@@ -76,6 +76,14 @@ type openAPI struct {
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	n, net := startOne(t)
 	base := "http://" + n.APIAddr()
+	// Every documented route must be able to answer: the verify routes
+	// serve state two below the latest (its header's quorum certificate is
+	// stored one block later), so the chain must be at height 3 at least.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := net.Client(0).WaitHeight(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.Get(base + "/openapi.json")
 	if err != nil {
 		t.Fatal(err)
@@ -139,6 +147,24 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	sort.Strings(documented)
 	if strings.Join(real, "\n") != strings.Join(documented, "\n") {
 		t.Fatalf("OpenAPI document and routes differ:\n routes:\n  %s\n documented:\n  %s", strings.Join(real, "\n  "), strings.Join(documented, "\n  "))
+	}
+}
+
+// TestVerifyNotYetIs503: a height the chain cannot serve yet answers 503
+// with Retry-After and the JSON error body, not 404 ("no such thing").
+func TestVerifyNotYetIs503(t *testing.T) {
+	n, _ := startOne(t)
+	for _, path := range []string{"/v1/verify/trust?height=1000000000", "/v1/verify/bundle/" + strings.Repeat("0", 64) + "?height=1000000000"} {
+		r, err := http.Get("http://" + n.APIAddr() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e node.Error
+		err = json.NewDecoder(r.Body).Decode(&e)
+		r.Body.Close()
+		if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" || err != nil || e.Codespace != "verify" || !strings.Contains(e.Message, "too recent") {
+			t.Errorf("GET %s: HTTP %d, Retry-After %q, body %+v (%v); want 503 with Retry-After and a verify error saying too recent", path, r.StatusCode, r.Header.Get("Retry-After"), e, err)
+		}
 	}
 }
 

@@ -152,7 +152,8 @@ func (a *API) writeBundle(w http.ResponseWriter, b *bundle.Bundle, err error) {
 		status := http.StatusInternalServerError
 		switch {
 		case errors.Is(err, verify.ErrTooRecent):
-			status = http.StatusNotFound
+			writeNotYet(w, err)
+			return
 		case errors.Is(err, verify.ErrBucketTooLarge):
 			status = http.StatusRequestEntityTooLarge
 		}
@@ -253,14 +254,22 @@ func (a *API) getVerifyTrust(w http.ResponseWriter, r *http.Request) {
 	}
 	t, err := a.verifier().builder.TrustRoot(r.Context(), h, period, "node "+a.Dept)
 	if err != nil {
-		status := http.StatusInternalServerError
 		if errors.Is(err, verify.ErrTooRecent) {
-			status = http.StatusNotFound
+			writeNotYet(w, err)
+			return
 		}
-		writeErr(w, status, "verify", uint32(status), err.Error())
+		writeErr(w, http.StatusInternalServerError, "verify", 500, err.Error())
 		return
 	}
 	writeJSON200(w, t)
+}
+
+// writeNotYet answers a request the chain cannot serve *yet* (a height
+// without a stored quorum certificate): 503 with Retry-After, because 404
+// would tell the client there is no such thing.
+func writeNotYet(w http.ResponseWriter, err error) {
+	w.Header().Set("Retry-After", "1")
+	writeErr(w, http.StatusServiceUnavailable, "verify", http.StatusServiceUnavailable, err.Error())
 }
 
 // ipLimiter is a token bucket per client IP.

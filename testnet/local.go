@@ -21,6 +21,7 @@ import (
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/testnet/proc"
 )
 
 // Departments used for local networks: real district departments, in the
@@ -79,8 +80,13 @@ type Options struct {
 type Network struct {
 	Dir string
 	Manifest
-	mu    sync.Mutex
-	procs map[int]*exec.Cmd
+	// Detach makes the nodes this value starts outlive the caller (the
+	// background network of `govchain testnet start` and `demo`). Otherwise
+	// (tests, --foreground) each node is started attached (testnet/proc):
+	// in its own process group, killed when the caller dies.
+	Detach bool
+	mu     sync.Mutex
+	procs  map[int]*exec.Cmd
 }
 
 func manifestPath(dir string) string { return filepath.Join(dir, "testnet.json") }
@@ -263,8 +269,9 @@ func Load(dir string) (*Network, error) {
 
 func pidFile(home string) string { return filepath.Join(home, "node.pid") }
 
-// StartNode starts validator i as a separate process, detached from the
-// caller's session so it survives the CLI that started it.
+// StartNode starts validator i as a separate process: attached to the
+// caller (dies with it), or detached from the caller's session so it
+// survives the CLI that started it when n.Detach is set.
 func (n *Network) StartNode(i int) error {
 	ni := n.Nodes[i]
 	if pid := readPID(ni.Home); pid > 0 && alive(pid) {
@@ -277,8 +284,11 @@ func (n *Network) StartNode(i int) error {
 	cmd := exec.Command(n.Binary, "node", "start", "--home", ni.Home)
 	cmd.Env = append(os.Environ(), "GOVCHAIN_PASSPHRASE="+Passphrase)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
+	start := proc.Start
+	if n.Detach {
+		start = proc.StartDetached
+	}
+	if err := start(cmd); err != nil {
 		logf.Close()
 		return err
 	}
@@ -368,6 +378,7 @@ func (n *Network) StopNode(i int, timeout time.Duration) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	_ = proc.KillGroup(pid, syscall.SIGKILL) // anything the node started
 	return os.Remove(pidFile(n.Nodes[i].Home))
 }
 
@@ -378,9 +389,15 @@ func (n *Network) KillNode(i int) error {
 		return nil
 	}
 	_ = syscall.Kill(pid, syscall.SIGKILL)
-	for j := 0; j < 100 && alive(pid); j++ {
+	// A killed process is gone once reaped; wait for that condition (a
+	// loaded machine may take a while), not a fixed time.
+	for j := 0; alive(pid); j++ {
+		if j == 1200 {
+			return fmt.Errorf("node %d (pid %d) still alive 60 s after SIGKILL", i, pid)
+		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	_ = proc.KillGroup(pid, syscall.SIGKILL)
 	return os.Remove(pidFile(n.Nodes[i].Home))
 }
 

@@ -24,6 +24,10 @@ var binary string
 // TestMain builds the govchain binary once; the networks run it as real
 // separate processes talking CometBFT p2p over 127.0.0.1.
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(helperEnv); dir != "" {
+		runNetworkHelper(dir, os.Getenv("GOVCHAIN_TEST_BINARY"))
+		return
+	}
 	dir, err := os.MkdirTemp("", "govchain-bin")
 	if err != nil {
 		panic(err)

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/govchain/govchain/chain/tx"
 	"github.com/govchain/govchain/node/audit"
 	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/testnet/proc"
 )
 
 // benchDirs are the subdirectories of Options.Dir a run creates.
@@ -563,12 +565,16 @@ func (r *runner) records(ctx context.Context) (*RecordsResult, error) {
 	}
 	cmd := exec.CommandContext(ctx, bin, "bench", "records", "--dir", dir, "--records", fmt.Sprint(r.d.records), "--settle", settle, "-o", "json")
 	cmd.Stderr = r.o.Progress
-	out, err := cmd.Output()
-	if err != nil {
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := proc.Start(cmd); err != nil { // dies with the bench
+		return nil, err
+	}
+	if err := cmd.Wait(); err != nil {
 		return nil, err
 	}
 	var res RecordsResult
-	if err := json.Unmarshal(out, &res); err != nil {
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		return nil, fmt.Errorf("bench records output: %w", err)
 	}
 	r.logf("records: %d in %.1fs, RSS %.0f MiB, %.0f B/record on disk", res.Records, res.Seconds, mib(res.RSS), res.PerRecord)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/testnet"
+	"github.com/govchain/govchain/testnet/proc"
 )
 
 // NetOptions describe one bench network. Every network of a run uses the
@@ -113,9 +114,8 @@ func (n *Net) startNode(i int) error {
 	cmd.Env = append(os.Environ(), "GOVCHAIN_PASSPHRASE="+testnet.Passphrase)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Own process group: a Ctrl-C on the bench reaches the bench, which
-	// stops its nodes in order.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	// stops its nodes in order; and the nodes die with the bench.
+	if err := proc.Start(cmd); err != nil {
 		return err
 	}
 	n.cmds = append(n.cmds, cmd)

@@ -28,6 +28,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/govchain/govchain/testnet/proc"
 )
 
 // Names of the test network.
@@ -412,9 +414,9 @@ func (n *Network) start(name string, env []string, args ...string) error {
 	cmd := exec.Command(filepath.Join(n.Bin, name), args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = f, f
-	// Its own process group, so Stop also ends the chaincode the peer started.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	// Its own process group, so Stop also ends the chaincode the peer
+	// started; and it dies with the test or relayer that started it.
+	if err := proc.Start(cmd); err != nil {
 		f.Close()
 		return err
 	}
