@@ -30,6 +30,15 @@ func bg(t *testing.T) context.Context {
 	return ctx
 }
 
+// Liveness checks wait for a condition; these limits only end a run whose
+// chain really stopped. They are generous because a loaded 2-core machine
+// (CI runs this suite beside other work) can be several times slower than a
+// quiet one: no assertion depends on how fast the machine is.
+const (
+	progressLimit = 3 * time.Minute
+	catchUpLimit  = 4 * time.Minute
+)
+
 // blocksContinue asserts the nodes in live gain at least n blocks within d.
 func blocksContinue(t *testing.T, net *Network, live []int, n int64, d time.Duration) {
 	t.Helper()
@@ -71,7 +80,7 @@ func TestKillOneOfFour(t *testing.T) {
 	record(t, r)
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, loadLimit)
-	ld.waitAcks(t, 20, time.Minute)
+	ld.waitAcks(t, 20, progressLimit)
 	ctx := bg(t)
 
 	ld.setTarget(3, false)
@@ -81,14 +90,14 @@ func TestKillOneOfFour(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := ld.acked()
-	blocksContinue(t, net, []int{0, 1, 2}, 8, 30*time.Second)
+	blocksContinue(t, net, []int{0, 1, 2}, 8, progressLimit)
 	if ld.acked() <= before {
 		t.Fatal("no tx acknowledged while one validator was down")
 	}
 	if err := net.Start(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
-	r.Recovery = waitCaughtUp(t, net, 3, time.Minute)
+	r.Recovery = waitCaughtUp(t, net, 3, catchUpLimit)
 	r.Stall = mon.stall(fault, time.Now())
 	ld.setTarget(3, true)
 	time.Sleep(3 * time.Second)
@@ -103,7 +112,7 @@ func TestKillTwoOfFour(t *testing.T) {
 	record(t, r)
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, loadLimit)
-	ld.waitAcks(t, 20, time.Minute)
+	ld.waitAcks(t, 20, progressLimit)
 	ctx := bg(t)
 
 	ld.setTarget(2, false)
@@ -125,12 +134,12 @@ func TestKillTwoOfFour(t *testing.T) {
 	}
 	r.Recovery = mon.firstBlockAfter(t, remedy, 90*time.Second)
 	ld.setTarget(2, true)
-	blocksContinue(t, net, []int{0, 1, 2}, 5, 30*time.Second)
+	blocksContinue(t, net, []int{0, 1, 2}, 5, progressLimit)
 	r.Stall = mon.stall(fault, time.Now())
 	if err := net.Start(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
-	waitCaughtUp(t, net, 3, time.Minute)
+	waitCaughtUp(t, net, 3, catchUpLimit)
 	ld.setTarget(3, true)
 	time.Sleep(3 * time.Second)
 	acks := ld.stop()
@@ -152,7 +161,7 @@ func TestPartitions(t *testing.T) {
 	record(t, r31)
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, loadLimit)
-	ld.waitAcks(t, 20, time.Minute)
+	ld.waitAcks(t, 20, progressLimit)
 	ctx := bg(t)
 
 	// 2|2: clients still reach every API, nothing may commit
@@ -170,7 +179,7 @@ func TestPartitions(t *testing.T) {
 		t.Fatal(err)
 	}
 	r22.Recovery = mon.firstBlockAfter(t, heal, 90*time.Second)
-	blocksContinue(t, net, all(net), 5, 30*time.Second)
+	blocksContinue(t, net, all(net), 5, progressLimit)
 	r22.Stall = mon.stall(fault, time.Now())
 	r22.Acked = ld.acked()
 
@@ -184,7 +193,7 @@ func TestPartitions(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	h3 := liveHeight(net, 3)
 	before := ld.acked()
-	blocksContinue(t, net, []int{0, 1, 2}, 8, 30*time.Second)
+	blocksContinue(t, net, []int{0, 1, 2}, 8, progressLimit)
 	if ld.acked() <= before {
 		t.Fatal("majority acknowledged no tx during the 3|1 partition")
 	}
@@ -196,7 +205,7 @@ func TestPartitions(t *testing.T) {
 	if err := net.Heal(ctx); err != nil {
 		t.Fatal(err)
 	}
-	r31.Recovery = waitCaughtUp(t, net, 3, time.Minute)
+	r31.Recovery = waitCaughtUp(t, net, 3, catchUpLimit)
 	ld.setTarget(3, true)
 	time.Sleep(3 * time.Second)
 	acks := ld.stop()
@@ -214,7 +223,7 @@ func TestPause(t *testing.T) {
 	record(t, r)
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, loadLimit)
-	ld.waitAcks(t, 20, time.Minute)
+	ld.waitAcks(t, 20, progressLimit)
 	ctx := bg(t)
 
 	ld.setTarget(3, false)
@@ -223,17 +232,15 @@ func TestPause(t *testing.T) {
 	if err := net.Pause(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
-	h0 := top(net, 0, 1, 2)
 	before := ld.acked()
-	time.Sleep(30 * time.Second)
 	// every 4th height waits out node 3's propose timeout (~5 s stalls,
-	// docs/reliability.md): ~15 blocks in 30 s at the usual pace, fewer on a
-	// loaded machine; 6 shows the chain did not stop
-	if got := top(net, 0, 1, 2); got < h0+6 {
-		t.Fatalf("the 3 others went from %d to %d in 30 s while node 3 was paused", h0, got)
-	}
-	if ld.acked() <= before {
-		t.Fatal("no tx acknowledged while node 3 was paused")
+	// docs/reliability.md); 6 more blocks and a new acknowledged tx show the
+	// chain did not stop, however slow the machine
+	blocksContinue(t, net, []int{0, 1, 2}, 6, progressLimit)
+	for deadline := time.Now().Add(progressLimit); ld.acked() <= before; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no tx acknowledged while node 3 was paused")
+		}
 	}
 	if st, _ := net.State(ctx, 3); st != "paused" {
 		t.Fatalf("node 3 is %s, want paused", st)
@@ -242,7 +249,7 @@ func TestPause(t *testing.T) {
 	if err := net.Unpause(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
-	r.Recovery = waitCaughtUp(t, net, 3, time.Minute)
+	r.Recovery = waitCaughtUp(t, net, 3, catchUpLimit)
 	ld.setTarget(3, true)
 	time.Sleep(3 * time.Second)
 	acks := ld.stop()
@@ -259,7 +266,7 @@ func TestKillNineRepeatedly(t *testing.T) {
 	record(t, r)
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, loadLimit)
-	ld.waitAcks(t, 20, time.Minute)
+	ld.waitAcks(t, 20, progressLimit)
 	ctx := bg(t)
 
 	fault := time.Now()
@@ -276,11 +283,11 @@ func TestKillNineRepeatedly(t *testing.T) {
 		if err := net.Start(ctx, v); err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
-		d := waitCaughtUp(t, net, v, time.Minute)
+		d := waitCaughtUp(t, net, v, catchUpLimit)
 		r.Recovery = max(r.Recovery, d)
 		ld.setTarget(v, true)
 		// the chain goes on with the restarted node back among the four
-		blocksContinue(t, net, all(net), 2, 30*time.Second)
+		blocksContinue(t, net, all(net), 2, progressLimit)
 		t.Logf("round %d: node %d killed at height ~%d, caught up in %s", round, v, h0, d.Round(100*time.Millisecond))
 	}
 	r.Stall = mon.stall(fault, time.Now())
@@ -300,7 +307,7 @@ func TestWipeAndResync(t *testing.T) {
 	record(t, r)
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, loadLimit)
-	ld.waitAcks(t, 40, time.Minute)
+	ld.waitAcks(t, 40, progressLimit)
 	ctx := bg(t)
 
 	ld.setTarget(3, false)
@@ -316,15 +323,15 @@ func TestWipeAndResync(t *testing.T) {
 	if _, err := os.Stat(app); !os.IsNotExist(err) {
 		t.Fatalf("%s survived the wipe: %v", app, err)
 	}
-	blocksContinue(t, net, []int{0, 1, 2}, 5, 30*time.Second)
+	blocksContinue(t, net, []int{0, 1, 2}, 5, progressLimit)
 	want := top(net, 0, 1, 2)
 	if err := net.Start(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
-	r.Recovery = waitCaughtUp(t, net, 3, 2*time.Minute)
+	r.Recovery = waitCaughtUp(t, net, 3, catchUpLimit)
 	// caught up means within a block of the others; the height they had
 	// before the restart must be reached in full
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	wctx, cancel := context.WithTimeout(ctx, progressLimit)
 	defer cancel()
 	if _, err := net.Client(3).WaitHeight(wctx, want); err != nil {
 		t.Fatalf("resynced node 3 is at %d, below %d: %v", height(net, 3), want, err)
@@ -382,7 +389,7 @@ func TestValidatorRemovedByGovernance(t *testing.T) {
 	record(t, r)
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, loadLimit)
-	ld.waitAcks(t, 20, time.Minute)
+	ld.waitAcks(t, 20, progressLimit)
 	ctx := bg(t)
 	r.Baseline = mon.interval(time.Time{}, time.Now())
 	victim := net.Nodes[3].Dept
@@ -403,7 +410,7 @@ func TestValidatorRemovedByGovernance(t *testing.T) {
 		passedAt = govSend(t, ctx, net, v, gov.MsgVote, gov.CastVote{ID: id, Vote: gov.VoteApprove}).Height
 	}
 	// the removal applies two blocks after the vote that passed it
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(progressLimit)
 	for {
 		s, err := net.Client(0).Status(ctx)
 		if err == nil && s.Validators == 3 && s.Height > passedAt+2 {
@@ -415,7 +422,7 @@ func TestValidatorRemovedByGovernance(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 	r.Recovery = time.Since(fault)
-	blocksContinue(t, net, []int{0, 1, 2}, 6, 30*time.Second)
+	blocksContinue(t, net, []int{0, 1, 2}, 6, progressLimit)
 	// the removed department's node still follows the chain
 	if _, err := net.Client(3).WaitHeight(ctx, top(net, 0, 1, 2)); err != nil {
 		t.Fatalf("removed node stopped following: %v", err)
