@@ -125,7 +125,7 @@ func TestRecognitionAcrossTwoNetworks(t *testing.T) {
 			gc(district.Nodes[i].API, "gov", "vote", r.Data, "approve", "--key", key(district, i))
 		}
 		// The last vote committed on its own node; node 0 may be a block behind.
-		for try := 0; ; try++ {
+		for deadline := time.Now().Add(2 * time.Minute); ; {
 			var v struct {
 				Proposal struct{ Status, Error string } `json:"proposal"`
 			}
@@ -133,7 +133,7 @@ func TestRecognitionAcrossTwoNetworks(t *testing.T) {
 			if v.Proposal.Status == "passed" {
 				break
 			}
-			if try == 20 {
+			if time.Now().After(deadline) { // bounds a hung run only
 				t.Fatalf("proposal %s: %+v", r.Data, v.Proposal)
 			}
 			time.Sleep(250 * time.Millisecond)
@@ -319,7 +319,7 @@ func TestRecognitionFromFabricPartner(t *testing.T) {
 			gc(district.Nodes[i].API, "gov", "vote", r.Data, "approve", "--key", key(i))
 		}
 		// The last vote committed on its own node; node 0 may be a block behind.
-		for try := 0; ; try++ {
+		for deadline := time.Now().Add(2 * time.Minute); ; {
 			var v struct {
 				Proposal struct{ Status, Error string } `json:"proposal"`
 			}
@@ -327,7 +327,7 @@ func TestRecognitionFromFabricPartner(t *testing.T) {
 			if v.Proposal.Status == "passed" {
 				break
 			}
-			if try == 20 {
+			if time.Now().After(deadline) { // bounds a hung run only
 				t.Fatalf("proposal %s: %+v", r.Data, v.Proposal)
 			}
 			time.Sleep(250 * time.Millisecond)
