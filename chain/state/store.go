@@ -55,6 +55,11 @@ type Store struct {
 	// one ImmutableTree per version instead of loading one each.
 	vmu    sync.Mutex
 	recent [recentViews]*View
+	// treeDB is the tree's database (a failed Import reopens the tree on it).
+	treeDB iavldb.DB
+	// holds are versions pruning must keep for now (Hold).
+	hmu   sync.Mutex
+	holds map[int64]int
 }
 
 var metaCommitted = []byte("committed")
@@ -91,7 +96,7 @@ func newStore(treeDB, meta iavldb.DB, opts Options) (*Store, error) {
 		opts.CacheSize = DefaultOptions().CacheSize
 	}
 	tree := iavl.NewMutableTree(treeDB, opts.CacheSize, opts.NoFastIndex, iavl.NewNopLogger())
-	s := &Store{tree: tree, meta: meta, opts: opts}
+	s := &Store{tree: tree, meta: meta, opts: opts, treeDB: treeDB}
 	raw, err := meta.Get(metaCommitted)
 	if err != nil {
 		return nil, err
@@ -155,8 +160,11 @@ func (s *Store) Commit() (int64, []byte, error) {
 	}
 	s.version, s.hash = v, hash
 	if s.opts.KeepRecent > 0 && s.opts.PruneEvery > 0 && v%s.opts.PruneEvery == 0 && v > s.opts.KeepRecent {
-		if err := s.tree.DeleteVersionsTo(v - s.opts.KeepRecent); err != nil {
-			return 0, nil, fmt.Errorf("state: prune: %w", err)
+		// Below the first stored version (a restored store) this deletes nothing.
+		if to := s.pruneLimit(v - s.opts.KeepRecent); to > 0 {
+			if err := s.tree.DeleteVersionsTo(to); err != nil {
+				return 0, nil, fmt.Errorf("state: prune: %w", err)
+			}
 		}
 	}
 	return v, hash, nil
