@@ -63,6 +63,28 @@ type App struct {
 	// given holds signatures the caller verified for the next
 	// FinalizeBlock (see GivePreverified).
 	given map[[32]byte]*smcrypto.PublicKey
+	// snaps takes, serves and restores state snapshots (nil: none).
+	snaps Snapshots
+}
+
+// Snapshots takes, serves and restores state snapshots for CometBFT's state
+// sync (node/snapshot). The app only routes the ABCI calls to it and
+// reloads its own fields after a restore; the files are the node's.
+type Snapshots interface {
+	// Committed is told each committed height (to snapshot at intervals).
+	Committed(height int64)
+	List() []*abci.Snapshot
+	LoadChunk(height uint64, format, index uint32) []byte
+	Offer(s *abci.Snapshot, appHash []byte) abci.OfferSnapshotResult
+	// ApplyChunk reports restored once the store holds the snapshot.
+	ApplyChunk(index uint32, chunk []byte, sender string) (res *abci.ApplySnapshotChunkResponse, restored bool)
+}
+
+// SetSnapshots turns state sync on (serving and restoring).
+func (a *App) SetSnapshots(s Snapshots) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.snaps = s
 }
 
 // NewApp builds the application over store with the given modules; the
@@ -86,21 +108,31 @@ func NewApp(store *state.Store, mods ...module.Module) (*App, error) {
 			a.routes[r.Type] = r
 		}
 	}
-	if v, _ := store.LastCommit(); v > 0 {
-		view, err := store.At(v)
+	if err := a.load(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// load reads what the app keeps in memory from the last committed state
+// (at start, and after a snapshot restore): everything it needs is state.
+func (a *App) load() error {
+	if v, _ := a.store.LastCommit(); v > 0 {
+		view, err := a.store.At(v)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if a.params, err = LoadParams(view); err != nil {
-			return nil, err
+			return err
 		}
 		a.chainID = loadChainID(view)
 		a.lastBlockTime = loadBlockTime(view)
 		a.veEnable = loadInt64(view, attestEnableKey)
 		a.lastBlockHash, _ = view.Get(blockHashKey)
 	}
+	a.auth = authCache{}
 	a.checkState = a.newCheckState()
-	return a, nil
+	return nil
 }
 
 var chainIDKey = []byte("chain_id")
@@ -393,7 +425,56 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	a.lastBlockTime = a.pending.time
 	a.lastBlockHash = a.pendingHash
 	a.checkState = a.newCheckState()
+	if a.snaps != nil {
+		a.snaps.Committed(a.pending.height)
+	}
 	return &abci.CommitResponse{}, nil
+}
+
+// ListSnapshots, LoadSnapshotChunk, OfferSnapshot and ApplySnapshotChunk
+// are CometBFT's state sync (docs/operator.md, "join by state sync").
+func (a *App) ListSnapshots(context.Context, *abci.ListSnapshotsRequest) (*abci.ListSnapshotsResponse, error) {
+	if s := a.snapshots(); s != nil {
+		return &abci.ListSnapshotsResponse{Snapshots: s.List()}, nil
+	}
+	return &abci.ListSnapshotsResponse{}, nil
+}
+
+func (a *App) LoadSnapshotChunk(_ context.Context, req *abci.LoadSnapshotChunkRequest) (*abci.LoadSnapshotChunkResponse, error) {
+	if s := a.snapshots(); s != nil {
+		return &abci.LoadSnapshotChunkResponse{Chunk: s.LoadChunk(req.Height, req.Format, req.Chunk)}, nil
+	}
+	return &abci.LoadSnapshotChunkResponse{}, nil
+}
+
+func (a *App) OfferSnapshot(_ context.Context, req *abci.OfferSnapshotRequest) (*abci.OfferSnapshotResponse, error) {
+	s := a.snapshots()
+	if s == nil {
+		return &abci.OfferSnapshotResponse{Result: abci.OFFER_SNAPSHOT_RESULT_ABORT}, nil
+	}
+	return &abci.OfferSnapshotResponse{Result: s.Offer(req.Snapshot, req.AppHash)}, nil
+}
+
+func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunkRequest) (*abci.ApplySnapshotChunkResponse, error) {
+	s := a.snapshots()
+	if s == nil {
+		return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_ABORT}, nil
+	}
+	res, restored := s.ApplyChunk(req.Index, req.Chunk, req.Sender)
+	if restored {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if err := a.load(); err != nil {
+			return nil, fmt.Errorf("chain: load the restored state: %w", err)
+		}
+	}
+	return res, nil
+}
+
+func (a *App) snapshots() Snapshots {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.snaps
 }
 
 // Query answers ABCI queries: path "store", data = key, optional height and

@@ -3,6 +3,7 @@ package chain
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -138,13 +139,25 @@ func (a *App) readState() (state.KV, error) {
 //
 // Version h-1 must still be stored when block h+1 is built: the store keeps
 // at least the two newest versions (CheckKeepRecent).
+//
+// A node restored from a snapshot of height R (state sync) never had the
+// state before R, so it cannot judge the QC of R (in block R+1):
+// errBeforeRestore. That block was decided by more than 2/3 of the voting
+// power, every one of which checked the QC; the restored node stores it as
+// decided (the stored bytes, so the app hash, do not depend on the check)
+// and judges every QC after it.
 func (a *App) attestView(h int64) (state.KV, time.Time, error) {
+	if r := a.store.RestoredAt(); r > 0 && h-1 < r {
+		return nil, time.Time{}, errBeforeRestore
+	}
 	view, err := a.store.At(max(h-1, 1))
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("state of the attestations of height %d: %w", h, err)
 	}
 	return view, loadBlockTime(view), nil
 }
+
+var errBeforeRestore = errors.New("state before the snapshot this node was restored from")
 
 // CheckKeepRecent refuses a pruning setting under which block H+1 could not
 // read the state after H-1 (attestView): 0 keeps every version, otherwise
@@ -202,6 +215,9 @@ func (a *App) checkQCTx(raw []byte, h int64, votes []abci.VoteInfo) (*attest.QC,
 		return nil, err
 	}
 	view, at, err := a.attestView(h - 1)
+	if errors.Is(err, errBeforeRestore) {
+		return q, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,16 @@ type Config struct {
 	StateCacheNodes int `json:"state_cache_nodes,omitempty"`
 	// MaxBodyBytes caps every API request body.
 	MaxBodyBytes int64 `json:"max_body_bytes"`
+	// SnapshotInterval takes a state snapshot every so many blocks, served
+	// to nodes that join by state sync (0: none; `node init` writes 1000).
+	SnapshotInterval int64 `json:"snapshot_interval"`
+	// SnapshotKeep is how many snapshots stay on disk (0: 2).
+	SnapshotKeep int `json:"snapshot_keep,omitempty"`
 }
+
+// DefaultSnapshotInterval is what `node init` writes: at one block a
+// second, a snapshot about every 17 minutes.
+const DefaultSnapshotInterval = 1000
 
 // Home is a node's directory.
 type Home string
@@ -52,6 +61,7 @@ func (h Home) ConfigFile() string      { return h.Path("config", "govchain.json"
 func (h Home) DeptInfoFile() string    { return h.Path("config", "dept.json") }
 func (h Home) StateDir() string        { return h.Path("data", "app") }
 func (h Home) GenesisFile() string     { return h.Path("config", "genesis.json") }
+func (h Home) SnapshotDir() string     { return h.Path("data", "snapshots") }
 
 func (h Home) LoadConfig() (*Config, error) {
 	b, err := os.ReadFile(h.ConfigFile())
@@ -70,6 +80,9 @@ func (h Home) LoadConfig() (*Config, error) {
 	}
 	if err := chain.CheckKeepRecent(c.KeepRecent); err != nil {
 		return nil, fmt.Errorf("%s: %w", h.ConfigFile(), err)
+	}
+	if c.SnapshotInterval < 0 || c.SnapshotKeep < 0 {
+		return nil, fmt.Errorf("%s: snapshot_interval %d and snapshot_keep %d must not be negative", h.ConfigFile(), c.SnapshotInterval, c.SnapshotKeep)
 	}
 	return &c, nil
 }
@@ -126,6 +139,8 @@ type InitOptions struct {
 	APIListen      string
 	PromListen     string
 	TimeoutCommit  time.Duration
+	// SnapshotInterval (0: DefaultSnapshotInterval; -1: none).
+	SnapshotInterval int64
 }
 
 // InitHome creates a node home: CometBFT config, ed25519 consensus and node
@@ -196,7 +211,13 @@ func InitHome(h Home, o InitOptions) (*DeptInfo, error) {
 	if err := writeJSON(h.DeptInfoFile(), info, 0o644); err != nil {
 		return nil, err
 	}
-	c := &Config{Dept: o.Dept, DeptName: o.DeptName, APIListen: o.APIListen, KeyFile: keyFile, MaxBodyBytes: 2 << 20}
+	c := &Config{Dept: o.Dept, DeptName: o.DeptName, APIListen: o.APIListen, KeyFile: keyFile, MaxBodyBytes: 2 << 20, SnapshotInterval: o.SnapshotInterval}
+	switch {
+	case c.SnapshotInterval == 0:
+		c.SnapshotInterval = DefaultSnapshotInterval
+	case c.SnapshotInterval < 0:
+		c.SnapshotInterval = 0
+	}
 	if err := writeJSON(h.ConfigFile(), c, 0o644); err != nil {
 		return nil, err
 	}

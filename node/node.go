@@ -21,6 +21,7 @@ import (
 
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/node/snapshot"
 )
 
 // Node is a running validator.
@@ -68,6 +69,12 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 		store.Close()
 		return nil, err
 	}
+	snaps, err := snapshot.New(h.SnapshotDir(), store, snapshot.Options{Interval: conf.SnapshotInterval, Keep: conf.SnapshotKeep}, logger.With("module", "snapshot"))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	app.SetSnapshots(snaps)
 	if passphrase != nil {
 		k, err := h.LoadDeptKey(passphrase)
 		if err != nil {

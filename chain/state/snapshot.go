@@ -132,7 +132,7 @@ func (s *Store) Import(v int64, want []byte, next func() (*Node, error)) (err er
 	if err := batch.WriteSync(); err != nil {
 		return err
 	}
-	s.version, s.hash = v, s.tree.Hash()
+	s.version, s.hash, s.restoredAt = v, s.tree.Hash(), v
 	return nil
 }
 
@@ -148,7 +148,13 @@ func (s *Store) recreateTree() {
 // (Import), or 0 if it holds every version since genesis it ever committed.
 // The versions before it were never stored here.
 func (s *Store) RestoredAt() int64 {
-	raw, err := s.meta.Get(metaRestored)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.restoredAt
+}
+
+func loadRestoredAt(meta interface{ Get([]byte) ([]byte, error) }) int64 {
+	raw, err := meta.Get(metaRestored)
 	if err != nil || len(raw) != 8 {
 		return 0
 	}

@@ -60,6 +60,8 @@ type Store struct {
 	// holds are versions pruning must keep for now (Hold).
 	hmu   sync.Mutex
 	holds map[int64]int
+	// restoredAt is the version a snapshot restored (RestoredAt).
+	restoredAt int64
 }
 
 var metaCommitted = []byte("committed")
@@ -112,6 +114,7 @@ func newStore(treeDB, meta iavldb.DB, opts Options) (*Store, error) {
 		}
 		s.version = v
 		s.hash = tree.Hash()
+		s.restoredAt = loadRestoredAt(meta)
 	} else if latest, err := tree.Load(); err != nil {
 		return nil, err
 	} else if latest != 0 {
