@@ -108,6 +108,59 @@ func nodeCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	c.AddCommand(initCmd, startCmd, setPeers)
+	c.AddCommand(initCmd, startCmd, setPeers, stateSyncCmd(g))
+	return c
+}
+
+// stateSyncCmd configures a new node to join by state sync.
+func stateSyncCmd(g *globals) *cobra.Command {
+	var rpcs, trustFile, hash string
+	var height int64
+	var period time.Duration
+	c := &cobra.Command{
+		Use:   "state-sync",
+		Short: "Make a new (empty) node join by state sync instead of replaying every block",
+		Long: `On its first start the node fetches the newest state snapshot its peers
+offer, checks every chunk's SM3 digest, rebuilds the state and accepts it
+only if its root is the app hash of a header the light client verified from
+your trust root; then it block-syncs the few blocks after the snapshot.
+
+The trust root is a header you trust: a trust.json from
+` + "`govchain verify init-trust --nodes A,B`" + ` (two departments' nodes that
+agree), or --trust-height and --trust-hash from the district.`,
+		Example: `  govchain verify init-trust --nodes 10.1.2.3:26680,10.1.2.4:26680 --out trust.json
+  govchain node state-sync --home /srv/govchain --rpc-servers 10.1.2.3:26657,10.1.2.4:26657 --trust trust.json
+  govchain node state-sync --home /srv/govchain --rpc-servers A:26657,B:26657 --trust-height 120000 --trust-hash 3F1C…`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o := node.StateSyncOptions{TrustHeight: height, TrustHash: hash, TrustPeriod: period}
+			for _, s := range strings.Split(rpcs, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					o.RPCServers = append(o.RPCServers, s)
+				}
+			}
+			if trustFile != "" {
+				if height != 0 || hash != "" {
+					return fmt.Errorf("give either --trust or --trust-height/--trust-hash, not both")
+				}
+				t, err := readTrust(trustFile)
+				if err != nil {
+					return err
+				}
+				o.TrustHeight, o.TrustHash = t.Height, t.Hash
+			}
+			if err := node.ConfigureStateSync(node.Home(g.home), o); err != nil {
+				return err
+			}
+			return g.emit(cmd.OutOrStdout(), map[string]any{"home": g.home, "state_sync": true, "trust_height": o.TrustHeight, "trust_hash": o.TrustHash, "rpc_servers": o.RPCServers}, func(w io.Writer) {
+				fmt.Fprintf(w, "%s will join by state sync from header %d (%s); start it with `govchain node start --home %s`\n", g.home, o.TrustHeight, o.TrustHash, g.home)
+			})
+		},
+	}
+	c.Flags().StringVar(&rpcs, "rpc-servers", "", "CometBFT RPC addresses of at least two nodes, comma-separated (required)")
+	c.Flags().StringVar(&trustFile, "trust", "", "trust root file from `govchain verify init-trust`")
+	c.Flags().Int64Var(&height, "trust-height", 0, "height of a header you trust")
+	c.Flags().StringVar(&hash, "trust-hash", "", "hash of that header (hex)")
+	c.Flags().DurationVar(&period, "trusting-period", 168*time.Hour, "how old the trusted header may be")
 	return c
 }

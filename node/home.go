@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
@@ -266,6 +267,74 @@ func SetPeers(h Home, peers []string) error {
 		peers = kept
 	}
 	cfg.P2P.PersistentPeers = joinComma(peers)
+	cmtcfg.WriteConfigFile(h.Path("config", "config.toml"), cfg)
+	return nil
+}
+
+// StateSyncOptions configure a new node to join by state sync.
+type StateSyncOptions struct {
+	// RPCServers are CometBFT RPC addresses (host:port) of at least two
+	// nodes; the light client reads headers from them.
+	RPCServers []string
+	// TrustHeight and TrustHash name a header the operator trusts (from
+	// `govchain verify init-trust` against two departments' nodes, or the
+	// district's publication); TrustPeriod bounds how old it may be.
+	TrustHeight int64
+	TrustHash   string
+	TrustPeriod time.Duration
+	// DiscoveryTime is how long the node collects snapshot offers before
+	// choosing one (CometBFT's default 15 s; at least 5 s).
+	DiscoveryTime time.Duration
+}
+
+// ConfigureStateSync turns CometBFT's state sync on in config.toml: on its
+// first start the node restores the newest snapshot its peers offer whose
+// app hash the light client verifies from the trusted header, then block
+// syncs the rest. It refuses a node that already has state.
+func ConfigureStateSync(h Home, o StateSyncOptions) error {
+	if len(o.RPCServers) < 2 {
+		return fmt.Errorf("state sync needs the RPC addresses of at least two nodes (got %d); the light client cross-checks them", len(o.RPCServers))
+	}
+	if o.TrustHeight <= 0 {
+		return fmt.Errorf("trust height %d: give the height of a header you trust (govchain verify init-trust prints one)", o.TrustHeight)
+	}
+	if b, err := hex.DecodeString(o.TrustHash); err != nil || len(b) != 32 {
+		return fmt.Errorf("trust hash %q: want the 64-hex-digit header hash", o.TrustHash)
+	}
+	if o.TrustPeriod <= 0 {
+		o.TrustPeriod = 168 * time.Hour
+	}
+	if st, err := state.Open(h.StateDir(), state.DefaultOptions()); err == nil {
+		v, _ := st.LastCommit()
+		st.Close()
+		if v > 0 {
+			return fmt.Errorf("%s already has state at height %d: state sync is for a new or wiped node (restore a backup, or remove data/ first)", h, v)
+		}
+	} else {
+		return fmt.Errorf("open state in %s: %w", h.StateDir(), err)
+	}
+	cfg, err := h.CometConfigNoGenesis()
+	if err != nil {
+		return err
+	}
+	servers := make([]string, len(o.RPCServers))
+	for i, s := range o.RPCServers {
+		if !strings.Contains(s, "://") {
+			s = "tcp://" + s
+		}
+		servers[i] = s
+	}
+	cfg.StateSync.Enable = true
+	cfg.StateSync.RPCServers = servers
+	cfg.StateSync.TrustHeight = o.TrustHeight
+	cfg.StateSync.TrustHash = strings.ToUpper(o.TrustHash)
+	cfg.StateSync.TrustPeriod = o.TrustPeriod
+	if o.DiscoveryTime > 0 {
+		cfg.StateSync.DiscoveryTime = o.DiscoveryTime
+	}
+	if err := cfg.StateSync.ValidateBasic(); err != nil {
+		return fmt.Errorf("state sync config: %w", err)
+	}
 	cmtcfg.WriteConfigFile(h.Path("config", "config.toml"), cfg)
 	return nil
 }

@@ -74,6 +74,9 @@ type Options struct {
 	Grants map[string][]string
 	// NoAttestations turns SM2 block attestations off (benchmarks).
 	NoAttestations bool
+	// SnapshotInterval: a state snapshot every so many blocks (0: the
+	// node's default, node.DefaultSnapshotInterval).
+	SnapshotInterval int64
 }
 
 // Network is a local network on disk, optionally with processes it started.
@@ -128,7 +131,7 @@ func Create(dir string, o Options) (*Network, error) {
 			}
 		}
 		info, err := node.InitHome(node.Home(ni.Home), node.InitOptions{Dept: d.Code, DeptName: d.Name, Passphrase: []byte(Passphrase),
-			P2PListen: ni.P2P, RPCListen: ni.RPC, APIListen: ni.API, PromListen: ni.Prom, TimeoutCommit: o.TimeoutCommit})
+			P2PListen: ni.P2P, RPCListen: ni.RPC, APIListen: ni.API, PromListen: ni.Prom, TimeoutCommit: o.TimeoutCommit, SnapshotInterval: o.SnapshotInterval})
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,260 @@
+package testnet_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/govchain/govchain/chain/proof/bundle"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/identifier"
+	"github.com/govchain/govchain/node"
+	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/testnet"
+)
+
+// anchorLoad anchors certificates from every department's admin key in
+// parallel (one signer per department, its txs back to back), until count
+// are accepted or stop is closed. It returns how many were accepted.
+func anchorLoad(ctx context.Context, t *testing.T, net *testnet.Network, depts, count int, tag string, stop <-chan struct{}) int64 {
+	t.Helper()
+	body := "91350100MA0000002"
+	c, _ := identifier.USCCCheckChar(body)
+	holder := body + string(c)
+	day := time.Now().Format("2006-01-02")
+	until := time.Now().AddDate(4, 0, 0).Format("2006-01-02")
+	var accepted atomic.Int64
+	var wg sync.WaitGroup
+	for d := 0; d < depts; d++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k, err := net.DeptKey(d)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			cl := net.Client(d)
+			s, err := client.NewSigner(ctx, cl, net.ChainID, k)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for x := 0; count <= 0 || x < (count+depts-1)/depts; x++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				h := smcrypto.SM3Hex([]byte(fmt.Sprintf("statesync/%s/%d/%d", tag, d, x)))
+				raw, err := s.Build(certificate.MsgAnchor, certificate.Anchor{Hash: h, Type: "BL", LicenceNo: fmt.Sprintf("BL-%s-%d-%d", tag, d, x),
+					HolderKind: identifier.HolderOrg, HolderRef: holder, IssueDate: day, ValidFrom: day, ValidUntil: until})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for {
+					r, err := cl.Submit(ctx, raw, "sync")
+					if err == nil && r.Code == 0 {
+						accepted.Add(1)
+						break
+					}
+					if ctx.Err() != nil {
+						t.Errorf("dept %d: %v", d, ctx.Err())
+						return
+					}
+					// a full mempool drains as blocks commit: wait and resend
+					if err != nil && strings.Contains(err.Error(), "mempool is full") {
+						time.Sleep(200 * time.Millisecond)
+						continue
+					}
+					t.Errorf("dept %d anchor %d: %v %+v", d, x, err, r)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return accepted.Load()
+}
+
+// snapshotAt is the newest complete snapshot height in node i's home.
+func snapshotAt(net *testnet.Network, i int) int64 {
+	dir := node.Home(net.Nodes[i].Home).SnapshotDir()
+	ents, _ := os.ReadDir(dir)
+	var best int64
+	for _, e := range ents {
+		h, err := strconv.ParseInt(e.Name(), 10, 64)
+		if err != nil {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, e.Name(), "meta.json")); err == nil && h > best {
+			best = h
+		}
+	}
+	return best
+}
+
+// catchUp starts node i and returns how long it took to reach height h
+// with the app hash the validators have there.
+func catchUp(ctx context.Context, t *testing.T, net *testnet.Network, i int, h int64) time.Duration {
+	t.Helper()
+	start := time.Now()
+	if err := net.StartNode(i); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.Client(i).WaitHeight(ctx, h+1); err != nil {
+		t.Fatalf("node %d never reached %d: %v; see %s", i, h+1, err, filepath.Join(net.Nodes[i].Home, "node.log"))
+	}
+	took := time.Since(start)
+	want, err := net.Client(0).State(ctx, "chain_id", h, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := net.Client(i).State(ctx, "chain_id", h, true)
+	if err != nil {
+		t.Fatalf("node %d state at %d: %v", i, h, err)
+	}
+	if string(got.AppHash) != string(want.AppHash) {
+		t.Fatalf("node %d app hash at %d is %X, validators have %X", i, h, got.AppHash, want.AppHash)
+	}
+	return took
+}
+
+// TestJoinByStateSync: a new department's node joins a loaded network by
+// state sync, under load, and agrees with the validators; for comparison
+// another new node block-syncs the same chain from genesis.
+// GOVCHAIN_STATESYNC_RECORDS sets the records loaded first (default 1,500;
+// docs/benchmarks.md has the 100,000-record run).
+func TestJoinByStateSync(t *testing.T) {
+	records := 1500
+	if s := os.Getenv("GOVCHAIN_STATESYNC_RECORDS"); s != "" {
+		records, _ = strconv.Atoi(s)
+	}
+	grants := map[string][]string{}
+	for _, d := range testnet.Departments[:4] {
+		grants[d.Code] = []string{"issuer:BL"}
+	}
+	net := startNetWith(t, testnet.Options{Validators: 4, SnapshotInterval: 20, Grants: grants,
+		GenesisModules: map[string]json.RawMessage{certificate.Name: testnet.CertificateDemoGenesis()}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+
+	scjg, err := net.DeptKey(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg, err := client.NewSigner(ctx, net.Client(1), net.ChainID, scjg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := sg.Send(ctx, net.Client(1), certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "营业执照 business licence", MaxValidityDays: 1825}, "commit"); err != nil || r.Code != 0 {
+		t.Fatalf("define BL: %v %+v", err, r)
+	}
+	if err := net.WaitHeight(ctx, top(ctx, t, net)+1); err != nil { // every node has the type
+		t.Fatal(err)
+	}
+	loadStart := time.Now()
+	n := anchorLoad(ctx, t, net, 4, records, "before", nil)
+	if t.Failed() {
+		t.FailNow()
+	}
+	loaded, err := net.Client(0).Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("loaded %d certificate records in %s; chain at height %d, %d state keys", n, time.Since(loadStart).Round(time.Second), loaded.Height, loaded.StateKeys)
+
+	// A snapshot taken after the load, on the two nodes the joiner trusts.
+	for deadline := time.Now().Add(5 * time.Minute); snapshotAt(net, 0) <= loaded.Height || snapshotAt(net, 1) <= loaded.Height; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no snapshot above height %d (node 0 has %d, node 1 %d)", loaded.Height, snapshotAt(net, 0), snapshotAt(net, 1))
+		}
+	}
+	// The trust root: a header two departments' nodes agree on.
+	var roots [2]bundle.TrustRoot
+	for k := range roots {
+		if err := net.Client(k).Get(ctx, fmt.Sprintf("/v1/verify/trust?height=%d", loaded.Height), &roots[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if roots[0].Hash == "" || roots[0].Hash != roots[1].Hash {
+		t.Fatalf("nodes 0 and 1 disagree on header %d: %s vs %s", loaded.Height, roots[0].Hash, roots[1].Hash)
+	}
+
+	// Under load from here on.
+	stop := make(chan struct{})
+	var during atomic.Int64
+	done := make(chan struct{})
+	go func() { during.Store(anchorLoad(ctx, t, net, 4, 0, "during", stop)); close(done) }()
+	defer func() {
+		select {
+		case <-done:
+		default:
+			close(stop)
+			<-done
+		}
+	}()
+
+	joinBase, err := testnet.FreeBasePort(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, _, err := net.AddNode("ZJW", testnet.Departments[4].Name, joinBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = node.ConfigureStateSync(node.Home(net.Nodes[ss].Home), node.StateSyncOptions{
+		RPCServers:    []string{net.Nodes[0].RPC, net.Nodes[1].RPC},
+		TrustHeight:   roots[0].Height,
+		TrustHash:     roots[0].Hash,
+		DiscoveryTime: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := net.Client(0).Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stateSync := catchUp(ctx, t, net, ss, target.Height)
+	st, err := net.Client(ss).Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.StateVersions[0] <= loaded.Height {
+		t.Fatalf("the joined node holds state from version %d: it replayed blocks instead of restoring a snapshot above %d", st.StateVersions[0], loaded.Height)
+	}
+
+	// The same chain by block sync, from genesis, for comparison.
+	bs, _, err := net.AddNode("JW", testnet.Departments[5].Name, joinBase+10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blockSync := catchUp(ctx, t, net, bs, target.Height)
+	close(stop)
+	<-done
+	t.Logf("join at height %d (%d records before, %d accepted during the joins): state sync %s (restored at %d), block sync %s, ratio %.2f",
+		target.Height, n, during.Load(), stateSync.Round(100*time.Millisecond), st.StateVersions[0], blockSync.Round(100*time.Millisecond), stateSync.Seconds()/blockSync.Seconds())
+	// Both followers keep agreeing with the validators after the load.
+	agree(ctx, t, net, top(ctx, t, net)-1)
+}
+
+// top is node 0's height.
+func top(ctx context.Context, t *testing.T, net *testnet.Network) int64 {
+	t.Helper()
+	s, err := net.Client(0).Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Height
+}
