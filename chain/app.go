@@ -65,6 +65,17 @@ type App struct {
 	given map[[32]byte]*smcrypto.PublicKey
 	// snaps takes, serves and restores state snapshots (nil: none).
 	snaps Snapshots
+	// retainBlocks > 0 lets CometBFT prune blocks older than the newest
+	// retainBlocks (RetainHeight); 0 keeps every block.
+	retainBlocks int64
+}
+
+// SetRetainBlocks makes Commit ask CometBFT to keep only the newest n
+// blocks (0: all). The node checks n against its snapshot interval.
+func (a *App) SetRetainBlocks(n int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.retainBlocks = n
 }
 
 // Snapshots takes, serves and restores state snapshots for CometBFT's state
@@ -428,7 +439,11 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	if a.snaps != nil {
 		a.snaps.Committed(a.pending.height)
 	}
-	return &abci.CommitResponse{}, nil
+	res := &abci.CommitResponse{}
+	if a.retainBlocks > 0 && a.pending.height > a.retainBlocks {
+		res.RetainHeight = a.pending.height - a.retainBlocks + 1
+	}
+	return res, nil
 }
 
 // ListSnapshots, LoadSnapshotChunk, OfferSnapshot and ApplySnapshotChunk

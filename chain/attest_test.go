@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -168,6 +169,30 @@ func TestNewAppNeedsTwoVersions(t *testing.T) {
 		_, err = chain.NewApp(st)
 		if c.ok != (err == nil) {
 			t.Errorf("keep_recent %d: NewApp error %v, want ok=%v", c.keep, err, c.ok)
+		}
+		st.Close()
+	}
+}
+
+// TestCommitRetainHeight: with retain blocks n, Commit of height h asks
+// CometBFT to keep blocks from h-n+1; without, nothing is pruned.
+func TestCommitRetainHeight(t *testing.T) {
+	for _, c := range []struct{ retain, height, want int64 }{{0, 500, 0}, {100, 50, 0}, {100, 100, 0}, {100, 101, 2}, {100, 500, 401}} {
+		st, _ := state.OpenMemory()
+		app, err := chain.NewApp(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		app.SetRetainBlocks(c.retain)
+		if _, err := app.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Height: c.height, Time: time.Unix(1700000000, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := app.Commit(context.Background(), &abci.CommitRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.RetainHeight != c.want {
+			t.Errorf("retain %d at height %d: RetainHeight %d, want %d", c.retain, c.height, res.RetainHeight, c.want)
 		}
 		st.Close()
 	}

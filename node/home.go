@@ -48,7 +48,41 @@ type Config struct {
 	SnapshotInterval int64 `json:"snapshot_interval"`
 	// SnapshotKeep is how many snapshots stay on disk (0: 2).
 	SnapshotKeep int `json:"snapshot_keep,omitempty"`
+	// RetainBlocks > 0 keeps only the newest so many blocks in CometBFT's
+	// block store (0: every block, an archive node). It must cover the
+	// snapshots kept (interval × keep) so joining nodes can block-sync from
+	// a snapshot to the head; see docs/operator.md, "Pruning".
+	RetainBlocks int64 `json:"retain_blocks,omitempty"`
 }
+
+// CheckPruning refuses a pruning policy under which the node could not
+// serve what it must: the SM2 quorum check needs two state versions, and a
+// node that serves snapshots needs the blocks after its oldest snapshot.
+func (c *Config) CheckPruning() error {
+	if err := chain.CheckKeepRecent(c.KeepRecent); err != nil {
+		return err
+	}
+	if c.RetainBlocks < 0 {
+		return fmt.Errorf("retain_blocks %d: use 0 (keep every block) or a positive number", c.RetainBlocks)
+	}
+	keep := int64(c.SnapshotKeep)
+	if keep == 0 {
+		keep = 2
+	}
+	if c.RetainBlocks > 0 && c.SnapshotInterval > 0 && c.RetainBlocks < c.SnapshotInterval*keep+MinRetainMargin {
+		return fmt.Errorf("retain_blocks %d is below snapshot_interval × snapshot_keep + %d = %d: nodes restoring the oldest snapshot could not fetch the blocks after it",
+			c.RetainBlocks, MinRetainMargin, c.SnapshotInterval*keep+MinRetainMargin)
+	}
+	if c.RetainBlocks > 0 && c.RetainBlocks < MinRetainMargin {
+		return fmt.Errorf("retain_blocks %d: keep at least %d blocks (light clients and bundles read recent headers)", c.RetainBlocks, MinRetainMargin)
+	}
+	return nil
+}
+
+// MinRetainMargin is the fewest blocks a pruning node keeps beyond its
+// snapshots: light clients, bundles and peers catching up read recent
+// headers and blocks.
+const MinRetainMargin = 100
 
 // DefaultSnapshotInterval is what `node init` writes: at one block a
 // second, a snapshot about every 17 minutes.
@@ -79,7 +113,7 @@ func (h Home) LoadConfig() (*Config, error) {
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 2 << 20
 	}
-	if err := chain.CheckKeepRecent(c.KeepRecent); err != nil {
+	if err := c.CheckPruning(); err != nil {
 		return nil, fmt.Errorf("%s: %w", h.ConfigFile(), err)
 	}
 	if c.SnapshotInterval < 0 || c.SnapshotKeep < 0 {

@@ -48,3 +48,29 @@ func TestStateOptions(t *testing.T) {
 		t.Fatalf("state_cache_nodes 1,000,000, keep_recent 5: %+v", o)
 	}
 }
+
+// TestCheckPruning: a pruning policy that would starve snapshot restores,
+// light clients or the QC check is refused with the rule named.
+func TestCheckPruning(t *testing.T) {
+	for _, c := range []struct {
+		conf Config
+		want string // "" = accepted
+	}{
+		{Config{}, ""},
+		{Config{KeepRecent: 100, RetainBlocks: 2100, SnapshotInterval: 1000}, ""},
+		{Config{RetainBlocks: 500, SnapshotInterval: 0}, ""},
+		{Config{RetainBlocks: 1500, SnapshotInterval: 1000}, "snapshot_interval × snapshot_keep"},
+		{Config{RetainBlocks: 1500, SnapshotInterval: 1000, SnapshotKeep: 1}, ""},
+		{Config{RetainBlocks: 10}, "at least 100"},
+		{Config{RetainBlocks: -1}, "retain_blocks -1"},
+		{Config{KeepRecent: 1}, "at least 2"},
+	} {
+		err := c.conf.CheckPruning()
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%+v refused: %v", c.conf, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%+v: got %v, want an error naming %q", c.conf, err, c.want)
+		}
+	}
+}

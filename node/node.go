@@ -75,6 +75,7 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 		return nil, err
 	}
 	app.SetSnapshots(snaps)
+	app.SetRetainBlocks(conf.RetainBlocks)
 	if passphrase != nil {
 		k, err := h.LoadDeptKey(passphrase)
 		if err != nil {

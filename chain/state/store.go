@@ -205,7 +205,16 @@ func (s *Store) At(v int64) (*View, error) {
 			return c, nil
 		}
 	}
-	if v > s.version || !s.tree.VersionExists(v) {
+	if v > s.version {
+		return nil, fmt.Errorf("%w: %d is not committed yet (latest %d)", ErrVersionUnavailable, v, s.version)
+	}
+	if !s.tree.VersionExists(v) {
+		switch {
+		case s.restoredAt > 0 && v < s.restoredAt:
+			return nil, fmt.Errorf("%w: %d is older than the snapshot this node was restored from (%d); ask an archive node (keep_recent 0, restored from genesis)", ErrVersionUnavailable, v, s.restoredAt)
+		case s.opts.KeepRecent > 0:
+			return nil, fmt.Errorf("%w: %d is pruned on this node, which keeps the newest %d versions (latest %d); ask an archive node (keep_recent 0)", ErrVersionUnavailable, v, s.opts.KeepRecent, s.version)
+		}
 		return nil, fmt.Errorf("%w: %d (latest %d)", ErrVersionUnavailable, v, s.version)
 	}
 	t, err := s.tree.GetImmutable(v)
