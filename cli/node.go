@@ -108,7 +108,7 @@ func nodeCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	c.AddCommand(initCmd, startCmd, setPeers, stateSyncCmd(g))
+	c.AddCommand(initCmd, startCmd, setPeers, stateSyncCmd(g), backupCmd(g), restoreCmd(g))
 	return c
 }
 
@@ -133,21 +133,9 @@ agree), or --trust-height and --trust-hash from the district.`,
   govchain node state-sync --home /srv/govchain --rpc-servers A:26657,B:26657 --trust-height 120000 --trust-hash 3F1C…`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o := node.StateSyncOptions{TrustHeight: height, TrustHash: hash, TrustPeriod: period}
-			for _, s := range strings.Split(rpcs, ",") {
-				if s = strings.TrimSpace(s); s != "" {
-					o.RPCServers = append(o.RPCServers, s)
-				}
-			}
-			if trustFile != "" {
-				if height != 0 || hash != "" {
-					return fmt.Errorf("give either --trust or --trust-height/--trust-hash, not both")
-				}
-				t, err := readTrust(trustFile)
-				if err != nil {
-					return err
-				}
-				o.TrustHeight, o.TrustHash = t.Height, t.Hash
+			o, err := trustOptions(rpcs, trustFile, height, hash, period)
+			if err != nil {
+				return err
 			}
 			if err := node.ConfigureStateSync(node.Home(g.home), o); err != nil {
 				return err
@@ -157,10 +145,101 @@ agree), or --trust-height and --trust-hash from the district.`,
 			})
 		},
 	}
-	c.Flags().StringVar(&rpcs, "rpc-servers", "", "CometBFT RPC addresses of at least two nodes, comma-separated (required)")
-	c.Flags().StringVar(&trustFile, "trust", "", "trust root file from `govchain verify init-trust`")
-	c.Flags().Int64Var(&height, "trust-height", 0, "height of a header you trust")
-	c.Flags().StringVar(&hash, "trust-hash", "", "hash of that header (hex)")
-	c.Flags().DurationVar(&period, "trusting-period", 168*time.Hour, "how old the trusted header may be")
+	trustFlags(c, &rpcs, &trustFile, &height, &hash, &period)
+	return c
+}
+
+func trustFlags(c *cobra.Command, rpcs, trustFile *string, height *int64, hash *string, period *time.Duration) {
+	c.Flags().StringVar(rpcs, "rpc-servers", "", "CometBFT RPC addresses of at least two nodes, comma-separated (required)")
+	c.Flags().StringVar(trustFile, "trust", "", "trust root file from `govchain verify init-trust`")
+	c.Flags().Int64Var(height, "trust-height", 0, "height of a header you trust")
+	c.Flags().StringVar(hash, "trust-hash", "", "hash of that header (hex)")
+	c.Flags().DurationVar(period, "trusting-period", 168*time.Hour, "how old the trusted header may be")
+}
+
+// trustOptions turns the trust flags into state-sync options.
+func trustOptions(rpcs, trustFile string, height int64, hash string, period time.Duration) (node.StateSyncOptions, error) {
+	o := node.StateSyncOptions{TrustHeight: height, TrustHash: hash, TrustPeriod: period}
+	for _, s := range strings.Split(rpcs, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			o.RPCServers = append(o.RPCServers, s)
+		}
+	}
+	if trustFile != "" {
+		if height != 0 || hash != "" {
+			return o, fmt.Errorf("give either --trust or --trust-height/--trust-hash, not both")
+		}
+		t, err := readTrust(trustFile)
+		if err != nil {
+			return o, err
+		}
+		o.TrustHeight, o.TrustHash = t.Height, t.Hash
+	}
+	return o, nil
+}
+
+// backupCmd copies a running node's newest snapshot, config and keys.
+func backupCmd(g *globals) *cobra.Command {
+	var out string
+	c := &cobra.Command{
+		Use:   "backup",
+		Short: "Copy a node's newest state snapshot, configuration and keys into a new directory (the node may be running)",
+		Long: `The copy is of the newest complete snapshot the node took (every
+snapshot_interval blocks, config/govchain.json): a committed height, whole,
+so it is consistent while the node keeps running. The department key stays
+encrypted; keep the backup as safe as the keys themselves.`,
+		Example: `  govchain node backup --home /srv/govchain --out /backup/govchain-$(date +%F)`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return fmt.Errorf("--out DIR is required (a new directory)")
+			}
+			info, err := node.Backup(node.Home(g.home), out)
+			if err != nil {
+				return err
+			}
+			return g.emit(cmd.OutOrStdout(), info, func(w io.Writer) {
+				fmt.Fprintf(w, "backed up %s state at height %d (%d chunks, %d bytes) to %s\n", info.Dept, info.Height, info.Chunks, info.Bytes, out)
+			})
+		},
+	}
+	c.Flags().StringVar(&out, "out", "", "new directory for the backup (required)")
+	return c
+}
+
+// restoreCmd restores a backup into a home whose data was lost.
+func restoreCmd(g *globals) *cobra.Command {
+	var from, rpcs, trustFile, hash string
+	var height int64
+	var period time.Duration
+	c := &cobra.Command{
+		Use:   "restore",
+		Short: "Restore a backup into a node whose data was lost, then rejoin by block sync from the backup's height",
+		Long: `The backup's state is accepted only if it rebuilds the app hash that
+CometBFT's light client verifies from your trust root (as state sync does);
+CometBFT's own state is bootstrapped at the same height, and the validator's
+last-signed height is set past the chain's current one so it never signs a
+height twice. Start the node afterwards; it block-syncs the rest.`,
+		Example: `  govchain node restore --home /srv/govchain --from /backup/govchain-2026-12-01       --rpc-servers 10.1.2.3:26657,10.1.2.4:26657 --trust trust.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if from == "" {
+				return fmt.Errorf("--from DIR (a directory made by `govchain node backup`) is required")
+			}
+			o, err := trustOptions(rpcs, trustFile, height, hash, period)
+			if err != nil {
+				return err
+			}
+			info, err := node.Restore(cmd.Context(), node.Home(g.home), from, node.RestoreOptions{StateSyncOptions: o})
+			if err != nil {
+				return err
+			}
+			return g.emit(cmd.OutOrStdout(), info, func(w io.Writer) {
+				fmt.Fprintf(w, "restored %s state at height %d into %s; start it with `govchain node start --home %s`\n", info.Dept, info.Height, g.home, g.home)
+			})
+		},
+	}
+	c.Flags().StringVar(&from, "from", "", "backup directory (required)")
+	trustFlags(c, &rpcs, &trustFile, &height, &hash, &period)
 	return c
 }

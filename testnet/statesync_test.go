@@ -1,6 +1,7 @@
 package testnet_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cometbft/cometbft/privval"
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/govchain/govchain/chain/proof/bundle"
 	"github.com/govchain/govchain/chain/smcrypto"
@@ -149,20 +154,7 @@ func TestJoinByStateSync(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 
-	scjg, err := net.DeptKey(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sg, err := client.NewSigner(ctx, net.Client(1), net.ChainID, scjg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r, err := sg.Send(ctx, net.Client(1), certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "营业执照 business licence", MaxValidityDays: 1825}, "commit"); err != nil || r.Code != 0 {
-		t.Fatalf("define BL: %v %+v", err, r)
-	}
-	if err := net.WaitHeight(ctx, top(ctx, t, net)+1); err != nil { // every node has the type
-		t.Fatal(err)
-	}
+	defineBL(ctx, t, net)
 	loadStart := time.Now()
 	n := anchorLoad(ctx, t, net, 4, records, "before", nil)
 	if t.Failed() {
@@ -257,4 +249,133 @@ func top(ctx context.Context, t *testing.T, net *testnet.Network) int64 {
 		t.Fatal(err)
 	}
 	return s.Height
+}
+
+// TestBackupWipeRestore: a validator's backup is taken while it runs; its
+// data is lost; restored from the backup (state checked against the light
+// client's app hash) it rejoins under load, agrees, and signs blocks again.
+func TestBackupWipeRestore(t *testing.T) {
+	grants := map[string][]string{}
+	for _, d := range testnet.Departments[:4] {
+		grants[d.Code] = []string{"issuer:BL"}
+	}
+	net := startNetWith(t, testnet.Options{Validators: 4, SnapshotInterval: 10, Grants: grants,
+		GenesisModules: map[string]json.RawMessage{certificate.Name: testnet.CertificateDemoGenesis()}})
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	defineBL(ctx, t, net)
+	n := anchorLoad(ctx, t, net, 4, 400, "before", nil)
+	loaded := top(ctx, t, net)
+	const victim = 3
+	home := node.Home(net.Nodes[victim].Home)
+	for deadline := time.Now().Add(5 * time.Minute); snapshotAt(net, victim) <= loaded; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("node %d took no snapshot above %d", victim, loaded)
+		}
+	}
+	backup := filepath.Join(t.TempDir(), "backup")
+	info, err := node.Backup(home, backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("backup of node %d at height %d: %d chunks, %d bytes (%d records loaded)", victim, info.Height, info.Chunks, info.Bytes, n)
+
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { anchorLoad(ctx, t, net, 3, 0, "during", stop); close(done) }()
+	defer func() {
+		select {
+		case <-done:
+		default:
+			close(stop)
+			<-done
+		}
+	}()
+	if err := net.KillNode(victim); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(home.Path("data")); err != nil { // the disk is lost
+		t.Fatal(err)
+	}
+	if err := net.WaitHeight(ctx, top(ctx, t, net)+3); err != nil { // the others go on
+		t.Fatal(err)
+	}
+	var root bundle.TrustRoot
+	if err := net.Client(0).Get(ctx, fmt.Sprintf("/v1/verify/trust?height=%d", info.Height), &root); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := node.Restore(ctx, home, backup, node.RestoreOptions{StateSyncOptions: node.StateSyncOptions{
+		RPCServers: []string{net.Nodes[0].RPC, net.Nodes[1].RPC}, TrustHeight: root.Height, TrustHash: root.Hash}}); err != nil {
+		t.Fatal(err)
+	}
+	restart := top(ctx, t, net)
+	catchUp(ctx, t, net, victim, restart)
+	// It validates again: a commit after its restart carries its signature.
+	addr := validatorAddress(t, home)
+	rpc := rpcClient(t, net, 0)
+	for h := restart + 1; ; h++ {
+		if err := net.WaitHeight(ctx, h+1); err != nil {
+			t.Fatal(err)
+		}
+		c, err := rpc.Commit(ctx, &h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if signedBy(c.Commit.Signatures, addr) {
+			t.Logf("restored validator signs again at height %d (restarted at %d)", h, restart)
+			break
+		}
+		if h > restart+200 {
+			t.Fatalf("restored validator signed none of blocks %d..%d", restart+1, h)
+		}
+	}
+	close(stop)
+	<-done
+	agree(ctx, t, net, top(ctx, t, net)-1)
+}
+
+func defineBL(ctx context.Context, t *testing.T, net *testnet.Network) {
+	t.Helper()
+	scjg, err := net.DeptKey(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg, err := client.NewSigner(ctx, net.Client(1), net.ChainID, scjg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := sg.Send(ctx, net.Client(1), certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "营业执照 business licence", MaxValidityDays: 1825}, "commit"); err != nil || r.Code != 0 {
+		t.Fatalf("define BL: %v %+v", err, r)
+	}
+	if err := net.WaitHeight(ctx, top(ctx, t, net)+1); err != nil { // every node has the type
+		t.Fatal(err)
+	}
+}
+
+func rpcClient(t *testing.T, net *testnet.Network, i int) *rpchttp.HTTP {
+	t.Helper()
+	c, err := rpchttp.New("tcp://" + net.Nodes[i].RPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// validatorAddress is the consensus address of the node in home.
+func validatorAddress(t *testing.T, home node.Home) []byte {
+	t.Helper()
+	cfg, err := home.CometConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return privval.LoadFilePVEmptyState(cfg.PrivValidatorKeyFile(), "").GetAddress()
+}
+
+func signedBy(sigs []cmttypes.CommitSig, addr []byte) bool {
+	for _, s := range sigs {
+		if s.BlockIDFlag == cmttypes.BlockIDFlagCommit && bytes.Equal(s.ValidatorAddress, addr) {
+			return true
+		}
+	}
+	return false
 }

@@ -67,8 +67,8 @@ func New(dir string, store *state.Store, opts Options, log cmtlog.Logger) (*Mana
 	return &Manager{dir: dir, store: store, opts: opts, log: log}, nil
 }
 
-// stored is meta.json of a snapshot on disk.
-type stored struct {
+// Stored is meta.json of a snapshot on disk.
+type Stored struct {
 	Height   int64    `json:"height"`
 	Format   uint32   `json:"format"`
 	Metadata []byte   `json:"metadata"`
@@ -135,7 +135,7 @@ func (m *Manager) Take(h int64) error {
 	}
 	md, _ := json.Marshal(Metadata{Chunks: cw.hashes})
 	sum := smcrypto.SM3(md)
-	meta, _ := json.Marshal(stored{Height: h, Format: Format, Metadata: md, Hash: sum[:], Chunks: cw.hashes})
+	meta, _ := json.Marshal(Stored{Height: h, Format: Format, Metadata: md, Hash: sum[:], Chunks: cw.hashes})
 	if err := os.WriteFile(filepath.Join(tmp, "meta.json"), meta, 0o644); err != nil {
 		return err
 	}
@@ -192,26 +192,40 @@ func (c *chunkWriter) close() error {
 }
 
 // list returns the complete snapshots on disk, newest first.
-func (m *Manager) list() []stored {
-	ents, _ := os.ReadDir(m.dir)
-	var out []stored
+func (m *Manager) list() []Stored { return ListDir(m.dir) }
+
+// ListDir returns the complete snapshots in a snapshot directory (a node's
+// data/snapshots), newest first.
+func ListDir(dir string) []Stored {
+	ents, _ := os.ReadDir(dir)
+	var out []Stored
 	for _, e := range ents {
 		h, err := strconv.ParseInt(e.Name(), 10, 64)
 		if err != nil || !e.IsDir() {
 			continue
 		}
-		raw, err := os.ReadFile(filepath.Join(m.dir, e.Name(), "meta.json"))
-		if err != nil {
+		s, err := ReadDir(filepath.Join(dir, e.Name()))
+		if err != nil || s.Height != h {
 			continue
 		}
-		var s stored
-		if json.Unmarshal(raw, &s) != nil || s.Height != h {
-			continue
-		}
-		out = append(out, s)
+		out = append(out, *s)
 	}
-	slices.SortFunc(out, func(a, b stored) int { return int(b.Height - a.Height) })
+	slices.SortFunc(out, func(a, b Stored) int { return int(b.Height - a.Height) })
 	return out
+}
+
+// ReadDir reads one snapshot's meta.json (its chunks are chunk-NNNNNN
+// beside it).
+func ReadDir(dir string) (*Stored, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "meta.json"))
+	if err != nil {
+		return nil, err
+	}
+	var s Stored
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("%s/meta.json: %w", dir, err)
+	}
+	return &s, nil
 }
 
 func (m *Manager) prune() {
@@ -290,13 +304,13 @@ func (m *Manager) abortLocked() {
 	}
 }
 
-// ApplyChunk is ABCI ApplySnapshotChunk; restored is true once the last
+// ApplyChunk is ABCI ApplySnapshotChunk; reStored is true once the last
 // chunk made the store hold the snapshot's version (the app then reloads
 // what it keeps in memory). A chunk whose SM3 digest is not
 // the one the metadata lists is refetched from another peer and its sender
 // rejected; the last chunk imports the whole stream, which must rebuild
 // the trusted app hash or the snapshot is rejected and nothing kept.
-func (m *Manager) ApplyChunk(index uint32, chunk []byte, sender string) (_ *abci.ApplySnapshotChunkResponse, restored bool) {
+func (m *Manager) ApplyChunk(index uint32, chunk []byte, sender string) (_ *abci.ApplySnapshotChunkResponse, reStored bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := m.restore
@@ -330,7 +344,7 @@ func (m *Manager) ApplyChunk(index uint32, chunk []byte, sender string) (_ *abci
 		m.log.Error("snapshot refused: its state is not the trusted app hash", "height", r.height, "err", err)
 		return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_REJECT_SNAPSHOT}, false
 	}
-	m.log.Info("snapshot restored", "height", r.height, "app_hash", fmt.Sprintf("%X", r.appHash))
+	m.log.Info("snapshot reStored", "height", r.height, "app_hash", fmt.Sprintf("%X", r.appHash))
 	return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_ACCEPT}, true
 }
 
