@@ -220,7 +220,7 @@ CometBFT's light client verifies from your trust root (as state sync does);
 CometBFT's own state is bootstrapped at the same height, and the validator's
 last-signed height is set past the chain's current one so it never signs a
 height twice. Start the node afterwards; it block-syncs the rest.`,
-		Example: `  govchain node restore --home /srv/govchain --from /backup/govchain-2026-12-01       --rpc-servers 10.1.2.3:26657,10.1.2.4:26657 --trust trust.json`,
+		Example: `  govchain node restore --home /srv/govchain --from /backup/govchain-2026-12-01 --rpc-servers 10.1.2.3:26657,10.1.2.4:26657 --trust trust.json`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if from == "" {
