@@ -48,8 +48,11 @@ type Options struct {
 	Progress io.Writer
 	// Overrides of the mode's defaults (0: default).
 	Warmup, Window time.Duration
-	Records        int
-	SignersPerNode int
+	// MinWindowBlocks > 0 stretches each window until that many blocks
+	// committed in it (the smoke test: a short window on a loaded machine).
+	MinWindowBlocks int64
+	Records         int
+	SignersPerNode  int
 	// Tune adjusts every node's CometBFT config (all networks alike).
 	Tune func(*cmtcfg.Config)
 	// MempoolSize and TimeoutCommit override the testnet defaults of
@@ -319,7 +322,7 @@ func (r *runner) saturate(ctx context.Context, name string, n *Net, l *Load, war
 			}
 		}()
 	}
-	res, err := l.Run(ctx, n, RunOptions{Warmup: warmup, Window: window})
+	res, err := l.Run(ctx, n, RunOptions{Warmup: warmup, Window: window, MinWindowBlocks: r.o.MinWindowBlocks})
 	wg.Wait()
 	if err != nil {
 		return nil, err
@@ -420,7 +423,7 @@ func (r *runner) govchain(ctx context.Context, noAttest bool, cap float64) error
 	if err != nil {
 		return err
 	}
-	lres, err := ll.Run(ctx, n, RunOptions{Rate: r.d.latencyRate, Warmup: r.d.latWarmup, Window: r.d.latWindow})
+	lres, err := ll.Run(ctx, n, RunOptions{Rate: r.d.latencyRate, Warmup: r.d.latWarmup, Window: r.d.latWindow, MinWindowBlocks: r.o.MinWindowBlocks})
 	if err != nil {
 		return err
 	}

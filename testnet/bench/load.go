@@ -73,6 +73,10 @@ type RunOptions struct {
 	Rate float64
 	// Warmup is excluded from the measurement; Window follows it.
 	Warmup, Window time.Duration
+	// MinWindowBlocks > 0 extends the window past Window until node 0 has
+	// committed that many blocks inside it (at most 30 × Window), so a
+	// short window measures something however slow the machine is.
+	MinWindowBlocks int64
 }
 
 // LoadResult is what one offered load achieved.
@@ -116,7 +120,35 @@ func (l *Load) Run(ctx context.Context, n *Net, o RunOptions) (*LoadResult, erro
 	res := &LoadResult{Offered: o.Rate, FromH: h0 + 1}
 	start := time.Now()
 	wStart, wEnd := start.Add(o.Warmup), start.Add(o.Warmup+o.Window)
-	runCtx, cancel := context.WithDeadline(ctx, wEnd)
+	var runCtx context.Context
+	var cancel context.CancelFunc
+	var endMu sync.Mutex
+	ender := make(chan struct{})
+	if o.MinWindowBlocks <= 0 {
+		close(ender)
+		runCtx, cancel = context.WithDeadline(ctx, wEnd)
+	} else {
+		runCtx, cancel = context.WithDeadline(ctx, wStart.Add(30*o.Window))
+		go func() { // end the window on time and blocks, whichever is later
+			defer close(ender)
+			select {
+			case <-time.After(time.Until(wStart)):
+			case <-runCtx.Done():
+				return
+			}
+			hStart, _ := n.Height(runCtx, 0)
+			for runCtx.Err() == nil {
+				if h, err := n.Height(runCtx, 0); err == nil && time.Now().After(wEnd) && h >= hStart+o.MinWindowBlocks {
+					endMu.Lock()
+					wEnd = time.Now()
+					endMu.Unlock()
+					cancel()
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}()
+	}
 	defer cancel()
 
 	var senders []*sender
@@ -161,6 +193,12 @@ func (l *Load) Run(ctx context.Context, n *Net, o RunOptions) (*LoadResult, erro
 	wg.Wait()
 	cancel()
 	res.CPU = <-cpuC
+	<-ender
+	endMu.Lock()
+	if o.MinWindowBlocks > 0 && time.Now().Before(wEnd) {
+		wEnd = time.Now() // ended by the 30 × Window bound
+	}
+	endMu.Unlock()
 	exhaustedAt := time.Time{}
 	for _, s := range senders {
 		s.close()
