@@ -348,6 +348,7 @@ func verifyOlderState(t *testing.T, e *verifyEnv, revoked string) {
 			r.URL.RawQuery = q.Encode()
 		}
 	}
+	// and its /v1/status claims that height
 	proxy.ModifyResponse = func(r *http.Response) error {
 		if r.Request.URL.Path != "/v1/status" {
 			return nil
