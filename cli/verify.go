@@ -34,7 +34,7 @@ const (
 	ExitExpired   = 4
 	ExitUnknown   = 5
 	ExitFailed    = 6 // the proofs do not check out: tampered bundle, lying node, untrusted header
-	// ExitStale (7, verify_fresh.go): the proofs check out for a state too old to speak for now
+	ExitStale     = 7 // the proofs check out for a state too old to speak for now (verify_fresh.go)
 )
 
 var verdictExit = map[string]int{bundle.Valid: ExitValid, bundle.Revoked: ExitRevoked, bundle.Suspended: ExitSuspended,

@@ -16,10 +16,6 @@ import (
 	"github.com/govchain/govchain/node/verify"
 )
 
-// ExitStale: the proofs check out, but the state they prove is older than
-// the verifier accepts (docs/verify.md, "Freshness").
-const ExitStale = 7
-
 // nodeStatus is one node's answer to /v1/status.
 type nodeStatus struct {
 	addr string
