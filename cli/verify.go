@@ -34,10 +34,11 @@ const (
 	ExitExpired   = 4
 	ExitUnknown   = 5
 	ExitFailed    = 6 // the proofs do not check out: tampered bundle, lying node, untrusted header
+	ExitStale     = 7 // the proofs check out for a state too old to speak for now (verify_fresh.go)
 )
 
 var verdictExit = map[string]int{bundle.Valid: ExitValid, bundle.Revoked: ExitRevoked, bundle.Suspended: ExitSuspended,
-	bundle.Expired: ExitExpired, bundle.Unknown: ExitUnknown}
+	bundle.Expired: ExitExpired, bundle.Unknown: ExitUnknown, bundle.Stale: ExitStale}
 
 // exitError ends the process with code; quiet errors were already reported.
 type exitError struct {
@@ -198,9 +199,10 @@ func readTrust(path string) (*bundle.TrustRoot, error) {
 
 func verifyCmd(g *globals) *cobra.Command {
 	var f verifyFlags
-	var trustFile, bundleFile, saveBundle string
+	var trustFile, bundleFile, saveBundle, nodes string
 	var private bool
 	var bits int
+	var maxAge time.Duration
 	c := &cobra.Command{
 		Use:   "verify [FILE]",
 		Short: "Verify a certificate file without trusting any single node (light client, offline bundles)",
@@ -219,14 +221,24 @@ of the hash (--prefix-bits, default 20): the node returns every record in
 that bucket with proofs that there are no others, and this command picks the
 file's own.
 
+Freshness: a node could answer with an older, correctly signed state (a
+revoked certificate before its revocation). Online, the chain's latest
+height is learned from nodes of at least two departments (trust.json's
+sources and --node, or --nodes) and the answer must prove a state no lower
+than that less 2 (bundles lag two blocks), its header no older than
+--max-age (default 5m); otherwise the verdict is STALE, with what the proofs
+say as of their time. Offline (--bundle) the bundle's age is printed first;
+--max-age enforces one.
+
 Exit codes: 0 VALID, 2 REVOKED, 3 SUSPENDED, 4 EXPIRED, 5 UNKNOWN (proven not
-on chain), 6 verification failed (the proofs do not check out), 1 any other
-error (nothing concluded).`,
+on chain), 6 verification failed (the proofs do not check out), 7 STALE (the
+proven state is older than accepted), 1 any other error (nothing concluded).`,
 		Example: `  govchain verify init-trust --nodes 127.0.0.1:26602,127.0.0.1:26612
   govchain verify licence.pdf
   govchain verify --private --prefix-bits 16 licence.pdf
   govchain verify member-0042.pdf --batch-file batch-2026-03.json -o json
-  govchain cert bundle --file licence.pdf > b.json && govchain verify --bundle b.json licence.pdf`,
+  govchain cert bundle --file licence.pdf > b.json && govchain verify --bundle b.json licence.pdf
+  govchain verify --bundle b.json --max-age 720h licence.pdf`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			hash, member, err := f.resolve(args)
@@ -238,9 +250,13 @@ error (nothing concluded).`,
 				return err
 			}
 			var raw []byte
+			var policy bundle.Policy
 			if bundleFile != "" {
 				if raw, err = os.ReadFile(bundleFile); err != nil {
 					return err
+				}
+				if cmd.Flags().Changed("max-age") {
+					policy.MaxAge = maxAge
 				}
 			} else {
 				if !private {
@@ -250,8 +266,27 @@ error (nothing concluded).`,
 				}
 				ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 				defer cancel()
-				if raw, err = g.fetchBundle(ctx, &f, hash, member, bits, trust.Height, false); err != nil {
+				// the chain's latest height, from nodes other than the one
+				// answering: no single node decides how recent the answer is
+				asked := trustNodes(trust)
+				if nodes != "" {
+					asked = splitNodes(nodes)
+				}
+				if policy, err = latestPolicy(ctx, trust.ChainID, append([]string{g.node}, asked...), maxAge); err != nil {
 					return err
+				}
+				fetch := func(f *verifyFlags) ([]byte, error) {
+					return g.fetchBundle(ctx, f, hash, member, bits, trust.Height, false)
+				}
+				if raw, err = fetch(&f); err != nil {
+					return err
+				}
+				// a node behind the others answers with its own latest
+				// state: ask it for the state the others have reached
+				if b, derr := bundle.Decode(raw); derr == nil && f.height == 0 && b.Height < policy.MinHeight {
+					if raw, err = g.fetchAt(ctx, &f, policy.MinHeight, fetch); err != nil {
+						return err
+					}
 				}
 				if saveBundle != "" {
 					if err := os.WriteFile(saveBundle, append(bytes.TrimRight(raw, "\n"), '\n'), 0o644); err != nil {
@@ -259,7 +294,11 @@ error (nothing concluded).`,
 					}
 				}
 			}
-			res, verr := bundle.Verify(raw, trust, bundle.Input{Hash: hash, Member: member, Now: time.Now()})
+			now := time.Now()
+			res, verr := bundle.Verify(raw, trust, bundle.Input{Hash: hash, Member: member, Now: now})
+			if verr == nil {
+				verr = res.Judge(now, policy)
+			}
 			w := cmd.OutOrStdout()
 			if verr != nil {
 				step := bundle.StepOf(verr)
@@ -271,7 +310,7 @@ error (nothing concluded).`,
 				}
 				return &exitError{code: ExitFailed, quiet: true, err: verr}
 			}
-			if err := g.emit(w, res, func(w io.Writer) { printVerifyResult(w, res, trust) }); err != nil {
+			if err := g.emit(w, res, func(w io.Writer) { printVerifyResult(w, res, trust, bundleFile != "") }); err != nil {
 				return err
 			}
 			if code := verdictExit[res.Verdict]; code != 0 {
@@ -286,15 +325,34 @@ error (nothing concluded).`,
 	c.Flags().StringVar(&saveBundle, "save-bundle", "", "also write the fetched bundle to this file")
 	c.Flags().BoolVar(&private, "private", false, "private lookup: send only a prefix of the hash")
 	c.Flags().IntVar(&bits, "prefix-bits", 20, "bits of the hash sent with --private (rounded up to a hex digit; nodes accept 16..32 by default)")
+	c.Flags().DurationVar(&maxAge, "max-age", bundle.DefaultMaxAge, "how old the proven state may be, else STALE (0: no bound); with --bundle: no bound unless given")
+	c.Flags().StringVar(&nodes, "nodes", "", "comma-separated node API addresses to learn the chain's latest height from, with --node (default: trust.json's sources); two departments must answer")
 	c.AddCommand(verifyInitTrustCmd(g), verifyBuildWasmCmd(g))
 	return c
 }
 
 var verdictChinese = map[string]string{bundle.Valid: "有效", bundle.Revoked: "已撤销", bundle.Suspended: "已暂停",
-	bundle.Expired: "已过期", bundle.Unknown: "未登记 (not on chain)"}
+	bundle.Expired: "已过期", bundle.Unknown: "未登记 (not on chain)", bundle.Stale: "非最新状态"}
 
-func printVerifyResult(w io.Writer, r *bundle.Result, t *bundle.TrustRoot) {
-	fmt.Fprintf(w, "%s %s\n", r.Verdict, verdictChinese[r.Verdict])
+func printVerifyResult(w io.Writer, r *bundle.Result, t *bundle.TrustRoot, offline bool) {
+	fr := r.Freshness
+	if offline && fr != nil {
+		// an offline bundle says what was, as of its header: its age first
+		fmt.Fprintf(w, "bundle of state %d as of %s: %s old", r.Height, r.AsOf, fr.Age)
+		if fr.MaxAge == "" {
+			fmt.Fprint(w, " (no maximum age given: later changes are not covered; --max-age D)")
+		}
+		fmt.Fprintln(w)
+	}
+	if r.Verdict == bundle.Stale {
+		fmt.Fprintf(w, "%s %s: %s %s as of %s (%s ago), not necessarily now\n", r.Verdict, verdictChinese[r.Verdict], r.Proven, verdictChinese[r.Proven], r.AsOf, fr.Age)
+		fmt.Fprintf(w, "  %s\n", fr.Reason)
+		if !offline {
+			fmt.Fprintln(w, "  ask another department's node (--node), or check again")
+		}
+	} else {
+		fmt.Fprintf(w, "%s %s\n", r.Verdict, verdictChinese[r.Verdict])
+	}
 	fmt.Fprintf(w, "certificate %s\n", r.Hash)
 	if c := r.Certificate; c != nil {
 		issuer := c.Issuer
@@ -321,6 +379,16 @@ func printVerifyResult(w io.Writer, r *bundle.Result, t *bundle.TrustRoot) {
 		fmt.Fprintf(w, "  %s\n", r.Note)
 	}
 	fmt.Fprintf(w, "as of %s: state %d, committed by header %d %s\n", r.AsOf, r.Height, r.Header.Height, r.Header.Hash)
+	if fr != nil {
+		fmt.Fprintf(w, "  age %s", fr.Age)
+		if fr.MaxAge != "" {
+			fmt.Fprintf(w, " (at most %s)", fr.MaxAge)
+		}
+		if fr.Latest > 0 {
+			fmt.Fprintf(w, "; the chain's latest state is %d (%s), at least %d accepted", fr.Latest, strings.Join(fr.LatestFrom, ", "), fr.MinHeight)
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "  ed25519: %d of %d validators signed (power %d/%d)\n", r.Header.Signed, r.Header.Validators, r.Header.SignedPower, r.Header.TotalPower)
 	if r.SM2 != nil {
 		fmt.Fprintf(w, "  SM2: %s attested (power %d/%d)\n", strings.Join(r.SM2.Depts, ", "), r.SM2.Power, r.SM2.TotalPower)
@@ -354,7 +422,11 @@ func verifyInitTrustCmd(g *globals) *cobra.Command {
 		Short: "Write a trust root (trust.json): one header that several nodes, or the district, vouch for",
 		Long: `Ask each node in --nodes for its header at one height (default: two below the
 lowest latest height among them) and write it as the trust root only if all
-of them give the same header hash. With --hash (the value the district
+of them give the same header hash. The nodes must be different nodes of
+different departments (their /v1/status node IDs and departments): the same
+node twice, two addresses of one node or two nodes of one department are
+refused. Their addresses are kept in trust.json: verify learns the chain's
+latest height from them. With --hash (the value the district
 publishes), one node suffices and its header must have that hash. Every
 later verification starts from this header; keep the file, refresh it
 within its trusting period (--trusting-period, default 720h).`,
@@ -375,15 +447,28 @@ within its trusting period (--trusting-period, default 720h).`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
-			if height == 0 {
-				for _, n := range list {
-					s, err := client.New(n).Status(ctx)
-					if err != nil {
+			if height == 0 || hash == "" {
+				ss := statuses(ctx, list)
+				for _, s := range ss {
+					if s.err != nil {
+						return s.err
+					}
+				}
+				if hash == "" {
+					// agreement means something only between different
+					// departments' nodes
+					if err := distinctNodes(ss); err != nil {
 						return err
 					}
-					if height == 0 || s.Height-2 < height {
-						height = s.Height - 2
+				}
+				lowest := int64(0)
+				for _, s := range ss {
+					if lowest == 0 || s.st.Height-2 < lowest {
+						lowest = s.st.Height - 2
 					}
+				}
+				if height == 0 {
+					height = lowest
 				}
 			}
 			var root *bundle.TrustRoot

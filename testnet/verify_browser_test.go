@@ -3,9 +3,14 @@ package testnet_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +136,10 @@ func TestVerifyPageInBrowser(t *testing.T) {
 	}
 
 	check("valid", base, valid, "VALID")
+	before, err := net.Client(0).Status(ctx) // a state in which it is valid
+	if err != nil {
+		t.Fatal(err)
+	}
 	// the issuer revokes it; the page, reloaded, says so
 	scjgKey := filepath.Join(net.Nodes[1].Home, "keys", "dept.pem")
 	if out, stderr, code := e.run(net.Nodes[1].API, "cert", "revoke", "--key", scjgKey, "--file", valid, "--reason", "04", "--wait", "commit", "-o", "json"); code != 0 {
@@ -144,6 +153,12 @@ func TestVerifyPageInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("revoked", base, valid, "REVOKED")
+	// a proxy in front of node 0 answering with the state before the
+	// revocation: correctly signed, VALID as of then; the page judges its
+	// age (the link asks for at most 1 s; the state is several blocks of at
+	// least 1 s old) and says STALE, not VALID
+	proxy := olderStateProxy(t, net.Nodes[0].API, before.Height)
+	check("stale-older-state", proxy+"/verify#h="+certFileHash(t, valid)+"&maxage=1s", "", "STALE")
 	check("tampered", base, tampered, "UNKNOWN")
 	// how long the WebAssembly verifier takes in the page, per bundle
 	// (the page is loaded and its trust root set by the checks above)
@@ -168,4 +183,24 @@ func TestVerifyPageInBrowser(t *testing.T) {
 	link := strings.SplitN(string(out), "\n", 2)[0]
 	check("qr-link-batch-member", link, "", "VALID")
 	fmt.Fprintln(os.Stderr, "screenshots:", shots)
+}
+
+// olderStateProxy is a reverse proxy in front of api that makes every
+// /v1/verify/* request ask for state height: a node serving an older,
+// correctly signed state. It returns the proxy's base URL.
+func olderStateProxy(t *testing.T, api string, height int64) string {
+	target, _ := url.Parse("http://" + api)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	director := proxy.Director
+	proxy.Director = func(r *http.Request) {
+		director(r)
+		if strings.HasPrefix(r.URL.Path, "/v1/verify/") {
+			q := r.URL.Query()
+			q.Set("height", strconv.FormatInt(height, 10))
+			r.URL.RawQuery = q.Encode()
+		}
+	}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

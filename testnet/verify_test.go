@@ -6,9 +6,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -278,6 +285,8 @@ func TestVerifyOnFourNodes(t *testing.T) {
 		}
 	})
 
+	t.Run("a node serving older state", func(t *testing.T) { verifyOlderState(t, e, revoked) })
+
 	t.Run("init-trust refuses disagreeing nodes", func(t *testing.T) {
 		// one node only, without the district's hash
 		_, stderr, code := e.run(n0, "verify", "init-trust", "--nodes", n0, "--out", filepath.Join(t.TempDir(), "t.json"))
@@ -289,5 +298,123 @@ func TestVerifyOnFourNodes(t *testing.T) {
 		if code != 1 || !strings.Contains(stderr, "the district says") {
 			t.Fatalf("%d %s", code, stderr)
 		}
+		// the same node twice, or one node under two addresses: one node's word
+		host, port, _ := strings.Cut(n1, ":")
+		alias := "localhost:" + port
+		if host != "127.0.0.1" {
+			t.Fatalf("node address %s", n1)
+		}
+		for _, tc := range []struct{ nodes, want string }{
+			{n1 + "," + n1, "given twice"},
+			{n1 + "," + alias, "are the same node"},
+			{n2 + "," + n1 + "," + alias, "are the same node"},
+		} {
+			_, stderr, code := e.run(n0, "verify", "init-trust", "--nodes", tc.nodes, "--out", filepath.Join(t.TempDir(), "t.json"))
+			if code != 1 || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "two different departments' nodes must agree") {
+				t.Fatalf("init-trust --nodes %s: %d %s", tc.nodes, code, stderr)
+			}
+		}
 	})
+}
+
+// verifyOlderState: a node (here a reverse proxy in front of node 0) that
+// answers /v1/verify/* with an older, correctly signed state — the
+// revoked certificate before its revocation — and claims in /v1/status to
+// be at that height. The proofs check out, but the answer is STALE (exit
+// 7), never VALID: the chain's latest height comes from other
+// departments' nodes, and the header is older than --max-age. Offline,
+// the same old bundle prints its age first and is STALE beyond --max-age.
+func verifyOlderState(t *testing.T, e *verifyEnv, revoked string) {
+	net := e.net
+	n0, n1, n2 := net.Nodes[0].API, net.Nodes[1].API, net.Nodes[2].API
+	res := e.verdict(n1, 2, "REVOKED", revoked)
+	changed := int64(res["certificate"].(map[string]any)["changed_height"].(float64))
+	older := changed - 1 // the last state before the revocation
+	// a trust root below that state (the environment's is newer, and
+	// there is no backward verification)
+	oldTrust := filepath.Join(t.TempDir(), "trust.json")
+	if out, stderr, code := e.run(n1, "verify", "init-trust", "--nodes", n1+","+n2, "--height", strconv.FormatInt(older, 10), "--out", oldTrust); code != 0 {
+		t.Fatalf("init-trust at %d: %s %s", older, out, stderr)
+	}
+
+	target, _ := url.Parse("http://" + n0)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	director := proxy.Director
+	proxy.Director = func(r *http.Request) {
+		director(r)
+		if strings.HasPrefix(r.URL.Path, "/v1/verify/") {
+			q := r.URL.Query()
+			q.Set("height", strconv.FormatInt(older, 10))
+			r.URL.RawQuery = q.Encode()
+		}
+	}
+	// and its /v1/status claims that height
+	proxy.ModifyResponse = func(r *http.Response) error {
+		if r.Request.URL.Path != "/v1/status" {
+			return nil
+		}
+		var st map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&st); err != nil {
+			return err
+		}
+		r.Body.Close()
+		st["height"] = older + 2 // "I am at that height": the others say otherwise
+		b, _ := json.Marshal(st)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		r.ContentLength = int64(len(b))
+		r.Header.Set("Content-Length", strconv.Itoa(len(b)))
+		return nil
+	}
+	srv := httptest.NewServer(proxy)
+	defer srv.Close()
+	liar := strings.TrimPrefix(srv.URL, "http://")
+
+	// the old state is correctly signed: it proves VALID as of then
+	res = e.verdict(liar, 7, "STALE", revoked, "--trust", oldTrust)
+	fr := res["freshness"].(map[string]any)
+	if res["proven_verdict"] != "VALID" || int64(res["height"].(float64)) != older || fr["stale"] != true ||
+		int64(fr["latest_height"].(float64)) < changed || len(fr["latest_from"].([]any)) < 2 {
+		t.Fatalf("older state: %v", res)
+	}
+	t.Logf("older state %d through the proxy: %v", older, fr["reason"])
+	// without an age bound, the latest height alone makes it STALE
+	res = e.verdict(liar, 7, "STALE", revoked, "--trust", oldTrust, "--max-age", "0")
+	if r := res["freshness"].(map[string]any)["reason"].(string); !strings.Contains(r, "is below") {
+		t.Fatalf("--max-age 0: %v", r)
+	}
+	// with private lookups too, and the text says what was, as of when
+	out, _, code := e.run(liar, "verify", revoked, "--trust", oldTrust, "--private")
+	if code != 7 || !bytes.HasPrefix(out, []byte("STALE")) || !bytes.Contains(out, []byte("VALID 有效 as of ")) || bytes.HasPrefix(out, []byte("VALID")) {
+		t.Fatalf("text: %d\n%s", code, out)
+	}
+	t.Logf("govchain verify through the proxy:\n%s", out)
+	// the proxy alone cannot say how high the chain is
+	_, stderr, code := e.run(liar, "verify", revoked, "--trust", oldTrust, "--nodes", liar)
+	if code != 1 || !strings.Contains(stderr, "two departments") {
+		t.Fatalf("--nodes of the proxy only: %d %s", code, stderr)
+	}
+	// the honest node, from the same old trust root: REVOKED
+	e.verdict(n0, 2, "REVOKED", revoked, "--trust", oldTrust)
+
+	// offline: the old bundle verifies, its age printed first; STALE
+	// beyond --max-age. The state is many blocks (each at least a
+	// timeout_commit of 1 s) old, so older than 1 s.
+	bpath := filepath.Join(t.TempDir(), "old.json")
+	if out, stderr, code := e.run(n0, "cert", "bundle", "--file", revoked, "--height", strconv.FormatInt(older, 10), "--out", bpath); code != 0 {
+		t.Fatalf("cert bundle --height %d: %s %s", older, out, stderr)
+	}
+	dead := "127.0.0.1:1"
+	res = e.verdict(dead, 0, "VALID", revoked, "--bundle", bpath, "--trust", oldTrust)
+	if fr := res["freshness"].(map[string]any); fr["stale"] != false || fr["age_seconds"].(float64) < 1 || fr["max_age"] != nil {
+		t.Fatalf("offline, no maximum age: %v", fr)
+	}
+	out, _, code = e.run(dead, "verify", revoked, "--bundle", bpath, "--trust", oldTrust)
+	if code != 0 || !bytes.HasPrefix(out, []byte(fmt.Sprintf("bundle of state %d as of ", older))) {
+		t.Fatalf("offline text: %d\n%s", code, out)
+	}
+	res = e.verdict(dead, 7, "STALE", revoked, "--bundle", bpath, "--trust", oldTrust, "--max-age", "1s")
+	if res["proven_verdict"] != "VALID" {
+		t.Fatalf("offline --max-age 1s: %v", res)
+	}
+	e.verdict(dead, 0, "VALID", revoked, "--bundle", bpath, "--trust", oldTrust, "--max-age", "720h")
 }

@@ -249,3 +249,78 @@ func TestBundleVerdicts(t *testing.T) {
 		t.Fatalf("revoked: %+v", c)
 	}
 }
+
+// TestStaleBundles: a full bundle of the revoked certificate from before
+// its revocation verifies (VALID as of then), and the freshness rule
+// makes it STALE both by its header's age and by the chain's latest
+// height; the current bundle is REVOKED and fresh. Moving the old
+// header's time forward to look fresh breaks its signatures.
+func TestStaleBundles(t *testing.T) {
+	cc := newCertChain(t)
+	ctx := context.Background()
+	var before int64 // the last state in which the revoked certificate was valid
+	for h := cc.c.Height - bundle.BundleLag; h > 2 && before == 0; h-- {
+		raw := cc.build(t, cc.revoked, verify.Options{Height: h})
+		res, err := bundle.Verify(raw, cc.trust, bundle.Input{Hash: cc.revoked, Now: cc.now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Verdict == bundle.Valid {
+			before = h
+		}
+	}
+	if before == 0 {
+		t.Fatal("no state with the certificate valid")
+	}
+	latest, _ := cc.src.LatestHeight(ctx)
+	// the verifier's clock: just after the newest header (headers are a day apart)
+	lb, _ := cc.src.LightBlock(ctx, latest-1)
+	now := lb.Time.Add(time.Minute)
+	online := bundle.Policy{MaxAge: bundle.DefaultMaxAge, Latest: latest, MinHeight: latest - bundle.BundleLag}
+
+	old := cc.build(t, cc.revoked, verify.Options{Height: before})
+	for _, tc := range []struct {
+		name   string
+		p      bundle.Policy
+		reason string
+	}{
+		{"online", online, "is below"},
+		{"age only", bundle.Policy{MaxAge: bundle.DefaultMaxAge}, "maximum age"},
+		{"latest height only", bundle.Policy{MinHeight: online.MinHeight, Latest: latest}, "is below"},
+	} {
+		res, err := bundle.Verify(old, cc.trust, bundle.Input{Hash: cc.revoked, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := res.Judge(now, tc.p); err != nil {
+			t.Fatal(err)
+		}
+		if res.Verdict != bundle.Stale || res.Proven != bundle.Valid || !strings.Contains(res.Freshness.Reason, tc.reason) {
+			t.Fatalf("%s: %s (proven %s) %+v", tc.name, res.Verdict, res.Proven, res.Freshness)
+		}
+	}
+	// offline with no bound: what the bundle says, as of its time
+	res, err := bundle.Verify(old, cc.trust, bundle.Input{Hash: cc.revoked, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Judge(now, bundle.Policy{}); err != nil || res.Verdict != bundle.Valid || res.Freshness.AgeSeconds < 86400 {
+		t.Fatalf("offline, no bound: %v %s %+v", err, res.Verdict, res.Freshness)
+	}
+
+	cur := cc.build(t, cc.revoked, verify.Options{})
+	res, err = bundle.Verify(cur, cc.trust, bundle.Input{Hash: cc.revoked, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Judge(now, online); err != nil || res.Verdict != bundle.Revoked || res.Freshness.Stale {
+		t.Fatalf("current: %v %s %+v", err, res.Verdict, res.Freshness)
+	}
+
+	// the old header re-dated to look fresh
+	wantStep(t, "old header re-dated", edit(t, old, func(b *bundle.Bundle) {
+		lb, _ := bundle.DecodeBlock(b.Block)
+		lb.Time = now
+		b.Block, _ = bundle.EncodeBlock(lb)
+	}), cc.trust, bundle.Input{Hash: cc.revoked, Now: now}, bundle.StepHeader)
+}

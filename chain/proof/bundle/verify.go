@@ -61,6 +61,10 @@ type Result struct {
 	Private     *BucketInfo  `json:"private,omitempty"`
 	Note        string       `json:"note,omitempty"`
 	Checks      []string     `json:"checks"`
+	// Proven is, when Verdict is Stale, the verdict the proofs establish
+	// as of AsOf; Freshness is the age judgement (Judge), if made.
+	Proven    string     `json:"proven_verdict,omitempty"`
+	Freshness *Freshness `json:"freshness,omitempty"`
 }
 
 // Certificate is the proven record, for display.

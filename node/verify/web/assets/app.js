@@ -10,7 +10,11 @@ const V = {
   VALID: ["有效", "证照有效 · the certificate is valid"], REVOKED: ["已撤销", "发证部门已撤销 · revoked by its issuer"],
   SUSPENDED: ["已暂停", "发证部门已暂停 · suspended by its issuer"], EXPIRED: ["已过期", "超过有效期 · past its validity period"],
   UNKNOWN: ["未登记", "链上无此证照 · not on chain: altered or never anchored"], FAILED: ["验证失败", "证明不成立 · the proofs do not check out"],
+  STALE: ["非最新", "节点给出的状态过旧 · the node answered with an old state"],
 };
+// How old the proven state may be before the answer is STALE: 5 minutes,
+// or the link's "maxage" (e.g. #h=…&maxage=30m; s, m, h or d).
+const DEFAULT_MAX_AGE_MS = 5 * 60e3;
 let ready, trust, trustSource, member = null;
 
 function status(t) { $("status").textContent = t; }
@@ -43,6 +47,8 @@ function fragment() {
   const f = new URLSearchParams(location.hash.slice(1));
   const out = { h: (f.get("h") || "").toLowerCase() };
   if (f.get("b") && f.get("i") !== null) out.member = { root: f.get("b"), index: Number(f.get("i")), path: (f.get("p") || "").split(",").filter(Boolean) };
+  const ma = /^(\d+)(s|m|h|d)$/.exec(f.get("maxage") || "");
+  out.maxAge = ma ? Number(ma[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[ma[2]] : DEFAULT_MAX_AGE_MS;
   const t = f.get("t");
   if (t && t.includes("-")) { const [h, x] = t.split("-"); out.pin = { height: Number(h), hash: x.toUpperCase() }; }
   return out;
@@ -118,6 +124,11 @@ function render(ans, hash) {
   v.className = "verdict v-" + verdict;
   v.textContent = V[verdict][0] + " " + verdict;
   const small = document.createElement("small"); small.textContent = V[verdict][1];
+  if (verdict === "STALE") {
+    // what the proofs say, as of when: never plain VALID
+    const p = ans.result.proven_verdict;
+    small.textContent += " — " + V[p][0] + " " + p + " 截至 as of " + ans.result.as_of + "，不代表现在 not necessarily now";
+  }
   v.appendChild(small);
   v.dataset.verdict = verdict;
   const dl = $("facts"); dl.innerHTML = "";
@@ -142,7 +153,9 @@ function render(ans, hash) {
   }
   if (r.batch) row(dl, "批次", "Batch", r.batch.root.slice(0, 16) + "… · " + r.batch.count + (r.batch.index !== undefined ? " · #" + r.batch.index : ""));
   if (r.note) row(dl, "说明", "Note", r.note);
-  row(dl, "核验时点", "As of", r.as_of + " · state " + r.height);
+  row(dl, "核验时点", "As of", r.as_of + " · state " + r.height + (r.freshness ? " · " + r.freshness.age + " ago" +
+    (r.freshness.max_age ? " (at most 最长 " + r.freshness.max_age + ")" : "") : ""));
+  if (r.freshness && r.freshness.stale) row(dl, "过旧原因", "Why stale", r.freshness.reason + " — 请换一个部门的节点 try another department's node");
   row(dl, "验证人签名", "Validators (ed25519)", r.header.signed + " / " + r.header.validators + " (power " + r.header.signed_power + "/" + r.header.total_power + ")");
   if (r.sm2) row(dl, "SM2 国密签名", "SM2 attested", r.sm2.depts.map((d, i) => d + (r.sm2.names && r.sm2.names[i] ? " " + r.sm2.names[i] : "")).join(" · "));
   else row(dl, "SM2 国密签名", "SM2", "未检查 not checked");
@@ -162,7 +175,7 @@ async function verifyHash(hash) {
   const text = await r.text();
   if (!r.ok) { status("节点错误 Node error: HTTP " + r.status + " " + text); return; }
   const mj = m ? JSON.stringify({ root: m.root, index: m.index, path: m.path }) : "";
-  const ans = JSON.parse(govchainVerify(text, JSON.stringify(trust), hash, mj, Date.now()));
+  const ans = JSON.parse(govchainVerify(text, JSON.stringify(trust), hash, mj, Date.now(), fragment().maxAge));
   render(ans, hash);
   status(ans.ok ? "验证完成 Verified in your browser." : "证明未通过验证 The proofs did not verify.");
 }

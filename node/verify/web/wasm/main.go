@@ -63,7 +63,9 @@ func main() {
 		}
 		return string(out)
 	}))
-	// govchainVerify(bundleJSON, trustJSON, hash, memberJSON|"", nowMillis) -> JSON answer
+	// govchainVerify(bundleJSON, trustJSON, hash, memberJSON|"", nowMillis[, maxAgeMillis]) -> JSON answer;
+	// with maxAgeMillis > 0 a state older than that is judged STALE
+	// (bundle.JudgeAge, against the device's clock)
 	js.Global().Set("govchainVerify", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		trust, _, err := bundle.ParseTrustRoot([]byte(args[1].String()))
 		if err != nil {
@@ -77,6 +79,13 @@ func main() {
 			}
 		}
 		res, err := bundle.Verify([]byte(args[0].String()), trust, in)
+		if err == nil {
+			var p bundle.Policy
+			if len(args) > 5 && args[5].Type() == js.TypeNumber {
+				p.MaxAge = time.Duration(args[5].Float()) * time.Millisecond
+			}
+			err = res.Judge(in.Now, p)
+		}
 		if err != nil {
 			return reply(answer{Step: bundle.StepOf(err), Error: err.Error()})
 		}
