@@ -47,6 +47,9 @@ var (
 	ErrOwnEntry   = errs.Register(Name, 9, "not allowed on the department's own entry")
 	ErrInUse      = errs.Register(Name, 10, "entry still referenced")
 	ErrEmptyBatch = errs.Register(Name, 11, "empty import")
+	// ErrUnreadable: a name, data item key or text with an invisible or
+	// reordering character, or not NFC (chain/readable).
+	ErrUnreadable = errs.Register(Name, 20, "name not plainly readable")
 )
 
 // Record kinds (the <kind> in catalog/<kind>/<id>).

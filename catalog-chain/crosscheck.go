@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
 )
@@ -158,7 +159,7 @@ func handleAttest(ctx *module.Context, m *Attest) error {
 		return ErrBadInput.Wrapf("evidence_sm3 %q must be 64 lower-case hex characters", m.EvidenceSM3)
 	}
 	if err := text("comment", m.Comment, maxText, m.Verdict == VerdictDispute); err != nil {
-		return ErrBadInput.Wrapf("%s (a dispute must say what is wrong)", msgOf(err))
+		return errs.From(err).Wrapf("%s (a dispute must say what is wrong)", msgOf(err))
 	}
 	a := &Attestation{Dept: ctx.Signer.Dept, Target: m.Target, Subject: m.Subject, Verdict: m.Verdict,
 		EvidenceSM3: m.EvidenceSM3, Comment: m.Comment, Status: AttestConfirmed}

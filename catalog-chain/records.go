@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/govchain/govchain/chain/errs"
+	"github.com/govchain/govchain/chain/readable"
 )
 
 // Attribute values. The chain stores these English codes; the CSV/xlsx
@@ -195,7 +196,20 @@ func ValidItemKey(s string) bool {
 	return true
 }
 
-// text checks a free-text field.
+// name checks a name people read (of a duty, a resource, a data item): a
+// required single line that follows chain/readable's rule for names.
+func name(field, s string, max int) error {
+	if err := text(field, s, max, true); err != nil {
+		return err
+	}
+	if err := readable.Name(s); err != nil {
+		return ErrUnreadable.Wrapf("%s %s", field, err)
+	}
+	return nil
+}
+
+// text checks a free-text field: lines of text that follow
+// chain/readable's rule for free text.
 func text(field, s string, max int, required bool) error {
 	if required && strings.TrimSpace(s) == "" {
 		return ErrBadInput.Wrapf("%s is required", field)
@@ -210,6 +224,9 @@ func text(field, s string, max int, required bool) error {
 		if unicode.IsControl(r) && r != '\n' && r != '\t' {
 			return ErrBadInput.Wrapf("%s contains control character %U", field, r)
 		}
+	}
+	if err := readable.Text(s); err != nil {
+		return ErrUnreadable.Wrapf("%s %s", field, err)
 	}
 	return nil
 }
@@ -241,7 +258,7 @@ func (m *DutyMsg) Validate() error {
 	if !ValidCode(m.Code) {
 		return ErrBadInput.Wrapf("duty code %q must match %s", m.Code, codeRe)
 	}
-	if err := text("duty name", m.Name, maxName, true); err != nil {
+	if err := name("duty name", m.Name, maxName); err != nil {
 		return err
 	}
 	if err := text("legal basis of duty "+m.Code, m.LegalBasis, maxLegalBasis, true); err != nil {
@@ -255,7 +272,7 @@ func (m *ResourceMsg) Validate() error {
 	if !ValidCode(m.Code) {
 		return ErrBadInput.Wrapf("resource code %q must match %s", m.Code, codeRe)
 	}
-	if err := text("resource name", m.Name, maxName, true); err != nil {
+	if err := name("resource name", m.Name, maxName); err != nil {
 		return err
 	}
 	if len(m.Duties) == 0 {
@@ -286,7 +303,7 @@ func (m *ResourceMsg) Validate() error {
 	}
 	for i := range m.Items {
 		if err := m.Items[i].Validate(); err != nil {
-			return ErrBadInput.Wrapf("resource %s item %d: %s", m.Code, i+1, msgOf(err))
+			return errs.From(err).Wrapf("resource %s item %d: %s", m.Code, i+1, msgOf(err))
 		}
 		for j := 0; j < i; j++ {
 			if m.Items[j].Key == m.Items[i].Key {
@@ -298,13 +315,13 @@ func (m *ResourceMsg) Validate() error {
 		return err
 	}
 	if err := text("sharing basis", m.SharingBasis, maxLegalBasis, m.Sharing != Unconditional); err != nil {
-		return ErrBadInput.Wrapf("resource %s is %s: %s (a legal basis is required unless sharing is unconditional)", m.Code, m.Sharing, msgOf(err))
+		return errs.From(err).Wrapf("resource %s is %s: %s (a legal basis is required unless sharing is unconditional)", m.Code, m.Sharing, msgOf(err))
 	}
 	if err := oneOf("open attribute", m.Open, ShareAttrs); err != nil {
 		return err
 	}
 	if err := text("open basis", m.OpenBasis, maxLegalBasis, m.Open != Unconditional); err != nil {
-		return ErrBadInput.Wrapf("resource %s open attribute %s: %s (a legal basis is required unless open is unconditional)", m.Code, m.Open, msgOf(err))
+		return errs.From(err).Wrapf("resource %s open attribute %s: %s (a legal basis is required unless open is unconditional)", m.Code, m.Open, msgOf(err))
 	}
 	if err := oneOf("update cycle", m.UpdateCycle, UpdateCycles); err != nil {
 		return err
@@ -320,7 +337,12 @@ func (it *Item) Validate() error {
 	if !ValidItemKey(it.Key) {
 		return ErrBadInput.Wrapf("data item key %q must be 1-128 bytes of printable UTF-8 without spaces or / \\ %% ? #", it.Key)
 	}
-	if err := text("data item name", it.Name, maxName, true); err != nil {
+	// The key is the datum's identity across the catalog (一数一源): two
+	// keys that look the same must be the same bytes.
+	if err := readable.Name(it.Key); err != nil {
+		return ErrUnreadable.Wrapf("data item key %s", err)
+	}
+	if err := name("data item name", it.Name, maxName); err != nil {
 		return err
 	}
 	if err := oneOf("data item type", it.Type, ItemTypes); err != nil {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/module"
 )
 
@@ -114,7 +115,7 @@ func handleShareRequest(ctx *module.Context, m *ShareRequest) error {
 		return err
 	}
 	if err := text("legal basis", m.LegalBasis, maxLegalBasis, res.Sharing == Conditional); err != nil {
-		return ErrBadInput.Wrapf("%s (resource %s is shared conditionally: name the legal basis)", msgOf(err), m.Resource)
+		return errs.From(err).Wrapf("%s (resource %s is shared conditionally: name the legal basis)", msgOf(err), m.Resource)
 	}
 	if m.PeriodDays < 1 || m.PeriodDays > MaxPeriodDays {
 		return ErrBadInput.Wrapf("period_days %d outside 1..%d", m.PeriodDays, MaxPeriodDays)
@@ -227,7 +228,7 @@ func handleShareReject(ctx *module.Context, m *ShareDecision) error {
 		return ErrBadState.Wrapf("request %s is %s; only pending requests are rejected", s.ID, s.StatusAt(ctx.Time))
 	}
 	if err := text("reason", m.Reason, maxText, true); err != nil {
-		return ErrBadInput.Wrapf("%s: a rejection must give its reason", msgOf(err))
+		return errs.From(err).Wrapf("%s: a rejection must give its reason", msgOf(err))
 	}
 	s.Status, s.Reason = ShareRejected, m.Reason
 	return setShare(ctx, s, SharePending)
@@ -249,7 +250,7 @@ func handleShareRevoke(ctx *module.Context, m *ShareDecision) error {
 		return ErrBadState.Wrapf("request %s is %s; only granted requests are revoked", s.ID, st)
 	}
 	if err := text("reason", m.Reason, maxText, true); err != nil {
-		return ErrBadInput.Wrapf("%s: a revocation must give its reason", msgOf(err))
+		return errs.From(err).Wrapf("%s: a revocation must give its reason", msgOf(err))
 	}
 	s.Status, s.Reason = ShareRevoked, m.Reason+" (by "+ctx.Signer.Dept+")"
 	return setShare(ctx, s, ShareGranted)

@@ -362,6 +362,25 @@ func (g *globals) creditEvent(ctx context.Context, id string, height int64) (*no
 	return &r, rec, st, chk, err
 }
 
+// subjectRecords fetches the subject's event records at height with proofs
+// and verifies them.
+func (g *globals) subjectRecords(ctx context.Context, ref string, height int64) ([]*credit.Record, error) {
+	q := url.Values{"prove": {"true"}, "height": {strconv.FormatInt(height, 10)}}
+	var res node.CreditProfileResult
+	if err := g.client().Get(ctx, "/v1/credit/subjects/"+ref+"?"+q.Encode(), &res); err != nil {
+		return nil, err
+	}
+	p, _, err := res.Verify()
+	if err != nil || p == nil {
+		return nil, err
+	}
+	var out []*credit.Record
+	for _, e := range p.History {
+		out = append(out, e.Record)
+	}
+	return out, nil
+}
+
 func creditRepairCmd(g *globals) *cobra.Command {
 	var f txFlags
 	var e creditEventFlags
@@ -671,8 +690,16 @@ department, or the key that recorded the event).`,
 					return err
 				}
 				pt, err := creditio.Open(rec, k)
+				if errors.Is(err, creditio.ErrNotThisEvent) {
+					// Details copied from another event of the same subject
+					// open under that event's binding: try the subject's
+					// proven history to name it.
+					if cands, cerr := g.subjectRecords(ctx, rec.SubjectRef, r.Height); cerr == nil {
+						_, err = creditio.Open(rec, k, cands...)
+					}
+				}
 				if err != nil {
-					if errors.Is(err, creditio.ErrNoWrap) {
+					if errors.Is(err, creditio.ErrNoWrap) || errors.Is(err, creditio.ErrNotThisEvent) {
 						return fmt.Errorf("cannot decrypt: %w", err)
 					}
 					return err

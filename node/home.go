@@ -21,6 +21,7 @@ import (
 
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
 )
@@ -184,6 +185,11 @@ type InitOptions struct {
 func InitHome(h Home, o InitOptions) (*DeptInfo, error) {
 	if !identity.ValidDeptCode(o.Dept) {
 		return nil, fmt.Errorf("department code %q: use 2-32 characters A-Z 0-9 _ -, starting with a letter or digit", o.Dept)
+	}
+	// The genesis refuses a department name with invisible or bidi
+	// characters or not in NFC: say so now, not when the network starts.
+	if err := readable.Name(o.DeptName); err != nil {
+		return nil, fmt.Errorf("department name %w", err)
 	}
 	if _, err := os.Stat(h.ConfigFile()); err == nil {
 		return nil, fmt.Errorf("%s is already initialised (found %s); refusing to overwrite keys", h, h.ConfigFile())

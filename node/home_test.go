@@ -74,3 +74,16 @@ func TestCheckPruning(t *testing.T) {
 		}
 	}
 }
+
+// TestInitHomeRefusesUnreadableName: node init refuses the department name
+// the genesis would refuse (chain/readable), before creating anything.
+func TestInitHomeRefusesUnreadableName(t *testing.T) {
+	h := Home(t.TempDir())
+	_, err := InitHome(h, InitOptions{Dept: "SCJG", DeptName: "市场监督\u202E管理局", Passphrase: []byte("passphrase")})
+	if err == nil || !strings.Contains(err.Error(), "department name contains U+202E RIGHT-TO-LEFT OVERRIDE at byte 12") {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := os.Stat(h.ConfigFile()); !os.IsNotExist(err) {
+		t.Fatalf("config written: %v", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/govchain/govchain/ca"
 	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
 )
@@ -173,6 +174,11 @@ func admitCert(ctx *module.Context, m *AdmitCert) error {
 	}
 	if ok, _ := ctx.Store.Has(AccountKey(sub.KeyID)); ok {
 		return ErrKeyExists.Wrapf("key id %s", sub.KeyID)
+	}
+	// The certificate's common name becomes the identity's name on chain:
+	// the same rule as a name sent in register_account.
+	if err := readable.Name(sub.Name); err != nil {
+		return ErrUnreadable.Wrapf("certificate common name (CN) %s", err)
 	}
 	serial := ca.Serial(c.SerialNumber)
 	a := &Account{KeyID: sub.KeyID, PublicKey: sub.Key.Bytes(), Dept: sub.Dept, Name: sub.Name, Roles: append([]string{}, m.Roles...),

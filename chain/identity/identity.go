@@ -16,6 +16,7 @@ import (
 	"github.com/govchain/govchain/ca"
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/chain/tx"
@@ -40,6 +41,9 @@ var (
 	ErrOtherDept     = errs.Register("identity", 106, "identity belongs to another department")
 	ErrBadStatus     = errs.Register("identity", 107, "invalid status change")
 	ErrBadInput      = errs.Register("identity", 108, "invalid input")
+	// ErrUnreadable: a department or officer name (or a reason) with an
+	// invisible or reordering character, or not NFC (chain/readable).
+	ErrUnreadable = errs.Register("identity", 120, "name not plainly readable")
 )
 
 // Department is a member of the network.
@@ -213,6 +217,9 @@ func registerAccount(ctx *module.Context, m *RegisterAccount) error {
 	if len(m.Name) > 128 {
 		return ErrBadInput.Wrapf("name longer than 128 bytes")
 	}
+	if err := readable.Name(m.Name); err != nil {
+		return ErrUnreadable.Wrapf("name %s", err)
+	}
 	for _, r := range m.Roles {
 		if r != RoleOperator {
 			return ErrForbiddenRole.Wrapf("role %q can only be granted by a governance proposal", r)
@@ -251,6 +258,9 @@ func setAccountStatus(ctx *module.Context, m *SetAccountStatus) error {
 		return ErrBadStatus.Wrapf("key %s is already %s", m.KeyID, a.Status)
 	case len(m.Reason) > 256:
 		return ErrBadInput.Wrapf("reason longer than 256 bytes")
+	}
+	if err := readable.Text(m.Reason); err != nil {
+		return ErrUnreadable.Wrapf("reason %s", err)
 	}
 	a.Status, a.StatusHeight, a.StatusReason = m.Status, ctx.Height, m.Reason
 	if err := PutAccount(ctx.Store, a); err != nil {
@@ -314,6 +324,9 @@ func (Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 		}
 		if ok, _ := ctx.Store.Has(DeptKey(gd.Code)); ok {
 			return fmt.Errorf("identity genesis: department %s listed twice", gd.Code)
+		}
+		if err := readable.Name(gd.Name); err != nil {
+			return fmt.Errorf("identity genesis: department %s: name %w", gd.Code, err)
 		}
 		pk, err := smcrypto.ParsePublicKey(gd.AdminPublicKey)
 		if err != nil {

@@ -515,6 +515,31 @@ func TestInputRules(t *testing.T) {
 	expectCode(t, c, c.Tx(op, certificate.MsgAnchorBatch, certificate.AnchorBatch{Type: "BL", Root: docHash("r"), Count: 1_000_001, IssueDate: "2026-01-01"}), certificate.ErrBadInput, "count 1000001")
 }
 
+// TestNamesPeopleRead: a type name (or licence number) with an invisible
+// or reordering character could pass for another department's, so it is
+// refused with certificate/630 naming the code point; a name that is not
+// NFC is refused with the NFC form to send, and that form is accepted.
+func TestNamesPeopleRead(t *testing.T) {
+	c := newChain(t, defaultGrants())
+	op, _ := setup(t, c)
+	admin := c.Depts[scjg].Admin
+	for _, tc := range []struct{ name, msg string }{
+		{"营业\u200B执照 business licence", "type name contains U+200B ZERO WIDTH SPACE at byte 6 (format/bidi control characters are not allowed)"},
+		{"营业执照\u202E", "type name contains U+202E RIGHT-TO-LEFT OVERRIDE at byte 12 (format/bidi control characters are not allowed)"},
+		{"\u2067营业执照\u2069", "U+2067 RIGHT-TO-LEFT ISOLATE"},
+		{"营业执照\uFEFF", "U+FEFF ZERO WIDTH NO-BREAK SPACE"},
+		{"营业执照\u00A0business licence", "U+00A0 NO-BREAK SPACE"},
+		{"营业执照 ", "type name ends with a space"},
+		{"Cafe\u0301 licence", `type name is not in Unicode normalization form NFC (from byte 3, U+0065); send the NFC form "Caf\u00e9 licence"`},
+	} {
+		expectCode(t, c, c.Tx(admin, certificate.MsgDefineType, certificate.DefineType{Code: "BL2", Name: tc.name}), certificate.ErrUnreadable, tc.msg)
+	}
+	c.MustOK(c.Tx(admin, certificate.MsgDefineType, certificate.DefineType{Code: "BL2", Name: "Caf\u00e9 licence"}))
+	a := blAnchor(docHash("rlo"))
+	a.LicenceNo = "BL-2026-\u202E100000"
+	expectCode(t, c, c.Tx(op, certificate.MsgAnchor, a), certificate.ErrUnreadable, "licence_no contains U+202E RIGHT-TO-LEFT OVERRIDE")
+}
+
 // TestNoPersonalDataOnChain anchors person certificates through the same
 // path the CLI uses and scans every key and value for the ID numbers.
 func TestNoPersonalDataOnChain(t *testing.T) {

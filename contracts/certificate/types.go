@@ -9,6 +9,7 @@ import (
 
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/contracts/identifier"
 )
@@ -63,6 +64,9 @@ var (
 	ErrBatchUnknown  = errs.Register(Name, 612, "unknown batch")
 	ErrBadInclusion  = errs.Register(Name, 613, "inclusion path does not verify")
 	ErrBatchExists   = errs.Register(Name, 614, "batch already anchored")
+	// ErrUnreadable: a name or licence number with an invisible or
+	// reordering character, or not NFC (chain/readable).
+	ErrUnreadable = errs.Register(Name, 630, "name not plainly readable")
 )
 
 // Reasons is the fixed table of reason codes (after GB/T 36901-36906's
@@ -290,7 +294,9 @@ func dayNumber(field, s string) (int64, error) {
 	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Unix() / 86400, nil
 }
 
-// checkText: valid UTF-8, no control characters, 1..max bytes.
+// checkText: valid UTF-8, no control characters, 1..max bytes, and a name
+// people read as exactly one string (chain/readable: no format/bidi or
+// invisible characters, NFC).
 func checkText(field, s string, max int, required bool) error {
 	if s == "" {
 		if required {
@@ -305,6 +311,9 @@ func checkText(field, s string, max int, required bool) error {
 		if r < 0x20 || r == 0x7f {
 			return ErrBadInput.Wrapf("%s contains control character %U", field, r)
 		}
+	}
+	if err := readable.Name(s); err != nil {
+		return ErrUnreadable.Wrapf("%s %s", field, err)
 	}
 	return nil
 }

@@ -417,7 +417,7 @@ func TestEnvelope(t *testing.T) {
 	// the details are bound to the event: moved to another decision, they do not open
 	moved := *rec
 	moved.DecisionNo = "榕市监罚〔2026〕8号"
-	if _, err := creditio.Open(&moved, c.Depts[scjg].Admin); err == nil || !strings.Contains(err.Error(), "open the details") {
+	if _, err := creditio.Open(&moved, c.Depts[scjg].Admin); !errors.Is(err, creditio.ErrNotThisEvent) || !strings.Contains(err.Error(), "do not belong to it") {
 		t.Fatalf("moved ciphertext: %v", err)
 	}
 	// a wrap forged with the right key id but another key does not unwrap
@@ -670,3 +670,80 @@ type fatalT struct {
 
 func (f *fatalT) Fatal(args ...any) { f.failed = true; panic("fatal") }
 func (f *fatalT) Helper()           {}
+
+// TestSealedDetailsBelongToOneEvent: details sealed for one event and
+// copied onto a new one (by another department that can read them, or by
+// the same one) are refused with credit/531 naming the event they belong
+// to, also inside one batch; a reader of such a copy is told the details
+// were sealed for the other event, not "decryption failed".
+func TestSealedDetailsBelongToOneEvent(t *testing.T) {
+	c := newChain(t, defaultGrants())
+	op, wjwOp := c.Officer(scjg), c.Officer(wjw)
+	s := uscc(40)
+	readers := append(admins(c, scjg, wjw), reader("SCJG", op), reader("WJW", wjwOp))
+	orig := event(t, credit.KindPenalty, s, "榕市监罚〔2026〕40号", readers)
+	first := string(c.MustOK(c.Tx(op, credit.MsgRecord, orig)).Data)
+
+	// WJW may read SCJG's details; it copies them onto its own penalty
+	copied := event(t, credit.KindPenalty, s, "榕卫罚〔2026〕3号", readers)
+	copied.Details = orig.Details
+	expectCode(t, c, c.Tx(wjwOp, credit.MsgRecord, copied), credit.ErrSealedElsewhere,
+		"are the details of event "+first+" (SCJG penalty decision \"榕市监罚〔2026〕40号\" of "+s+")")
+	// the same department cannot reuse them either
+	again := event(t, credit.KindPenalty, s, "榕市监罚〔2026〕41号", readers)
+	again.Details = orig.Details
+	expectCode(t, c, c.Tx(op, credit.MsgRecord, again), credit.ErrSealedElsewhere, "event "+first)
+	// nor can two events of one batch share sealed details
+	a := event(t, credit.KindPenalty, s, "榕市监罚〔2026〕42号", readers)
+	b := event(t, credit.KindPenalty, s, "榕市监罚〔2026〕43号", readers)
+	b.Details = a.Details
+	expectCode(t, c, c.Tx(op, credit.MsgRecordBatch, credit.RecordBatch{Events: []credit.Event{a, b}}), credit.ErrSealedElsewhere,
+		"event 1 of 2", "are the details of event 000000000002 (SCJG penalty decision")
+	// freshly sealed details are fine
+	c.MustOK(c.Tx(wjwOp, credit.MsgRecord, event(t, credit.KindPenalty, s, "榕卫罚〔2026〕3号", readers)))
+
+	// A record holding copied details (as a chain without this rule could
+	// have accepted): the reader learns whose details they are.
+	rec := provenJSON[credit.Record](t, c, c.Height, credit.EventKey(first))
+	dup := *rec
+	dup.ID, dup.Dept, dup.DecisionNo = "000000000009", "WJW", "榕卫罚〔2026〕3号"
+	_, err := creditio.Open(&dup, wjwOp)
+	var nte *creditio.NotThisEventError
+	if !errors.As(err, &nte) || !errors.Is(err, creditio.ErrNotThisEvent) || nte.SealedFor != nil ||
+		!strings.Contains(err.Error(), "the details of event 000000000009 do not belong to it: they do not open under its binding (kind penalty, subject "+s+`, decision number "榕卫罚〔2026〕3号"), so they were sealed for another event (copied from it) or altered`) {
+		t.Fatalf("copied details without candidates: %v", err)
+	}
+	_, err = creditio.Open(&dup, wjwOp, &dup, rec)
+	if !errors.As(err, &nte) || nte.SealedFor == nil || nte.SealedFor.ID != first ||
+		err.Error() != "details are sealed for event "+first+" (SCJG penalty decision \"榕市监罚〔2026〕40号\" of "+s+"), not this event 000000000009: they were copied from it" {
+		t.Fatalf("copied details with candidates: %v", err)
+	}
+	// the original still opens
+	if _, err := creditio.Open(rec, wjwOp, &dup); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDecisionNumbersPeopleRead: a decision number is what people and the
+// duplicate guard know a decision by, so a look-alike (invisible or
+// reordering characters, not NFC) is refused with credit/530; the legal
+// basis follows the rule for text.
+func TestDecisionNumbersPeopleRead(t *testing.T) {
+	c := newChain(t, defaultGrants())
+	op := c.Officer(scjg)
+	rd := admins(c, scjg)
+	s := uscc(41)
+	c.MustOK(c.Tx(op, credit.MsgRecord, event(t, credit.KindPenalty, s, "榕市监罚〔2026〕1号", rd)))
+	for _, tc := range []struct{ no, msg string }{
+		{"榕市监罚〔2026〕1号\u200B", "decision_no contains U+200B ZERO WIDTH SPACE at byte 26 (format/bidi control characters are not allowed)"},
+		{"榕市监罚〔2026〕\u202E号1", "decision_no contains U+202E RIGHT-TO-LEFT OVERRIDE at byte 22"},
+		{"榕市监罚〔2026〕1号 ", "decision_no ends with a space"},
+		{"榕市监罚\u3000〔2026〕1号", "decision_no contains U+3000 IDEOGRAPHIC SPACE"},
+		{"Cafe\u0301〔2026〕1号", "decision_no is not in Unicode normalization form NFC"},
+	} {
+		expectCode(t, c, c.Tx(op, credit.MsgRecord, event(t, credit.KindPenalty, s, tc.no, rd)), credit.ErrUnreadable, tc.msg)
+	}
+	e := event(t, credit.KindPenalty, s, "榕市监罚〔2026〕2号", rd)
+	e.LegalBasis = "《食品安全法》\u2067第一百二十四条\u2069"
+	expectCode(t, c, c.Tx(op, credit.MsgRecord, e), credit.ErrUnreadable, "legal_basis contains U+2067 RIGHT-TO-LEFT ISOLATE")
+}

@@ -32,6 +32,7 @@ import (
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/smcrypto"
 )
 
@@ -177,6 +178,12 @@ func ValidateFields(m *Event) error {
 	if err := checkText("decision_no", m.DecisionNo, 128); err != nil {
 		return err
 	}
+	// The decision number identifies the decision to people and to the
+	// duplicate guard: it follows the rule for names, so no look-alike of
+	// a recorded number can be recorded again.
+	if err := readable.Name(m.DecisionNo); err != nil {
+		return ErrUnreadable.Wrapf("decision_no %s", err)
+	}
 	eff, err := ParseDate("effective_date", m.EffectiveDate)
 	if err != nil {
 		return err
@@ -295,6 +302,19 @@ func apply(ctx *module.Context, p *Params, m *Event) (string, error) {
 	} else if old != nil {
 		return "", ErrDuplicate.Wrapf("%s already recorded %s decision %q for subject %s as event %s", dept, m.Kind, m.DecisionNo, m.SubjectRef, old)
 	}
+	// Details bound to another event would be recorded here and then fail
+	// to open for every reader (their AAD is the other event's): refuse
+	// them, naming the event they belong to.
+	sk := SealedKey(m.Details.Ciphertext)
+	if old, err := ctx.Store.Get(sk); err != nil {
+		return "", err
+	} else if old != nil {
+		owner := string(old)
+		if r, err := GetRecord(ctx.Store, owner); err == nil && r != nil {
+			owner = fmt.Sprintf("%s (%s %s decision %q of %s)", r.ID, r.Dept, r.Kind, r.DecisionNo, r.SubjectRef)
+		}
+		return "", ErrSealedElsewhere.Wrapf("the sealed details (ciphertext SM3 %s) are the details of event %s; seal this event's own details (a fresh data key and nonce for each event)", smcrypto.SM3Hex(m.Details.Ciphertext), owner)
+	}
 	var target *Record
 	if m.Kind == KindRepair {
 		var err error
@@ -349,6 +369,7 @@ func apply(ctx *module.Context, p *Params, m *Event) (string, error) {
 		{SubjectKey(m.SubjectRef), module.MustJSON(s)},
 		{deptKey(dept, id), []byte(m.Kind)},
 		{dk, []byte(id)},
+		{sk, []byte(id)},
 	} {
 		if err := ctx.Store.Set(kv.k, kv.v); err != nil {
 			return "", err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/contracts/identifier"
@@ -84,6 +85,12 @@ var (
 	ErrBadSeverity    = errs.Register(Name, 512, "invalid severity")
 	ErrUnknownKind    = errs.Register(Name, 513, "unknown event kind")
 	ErrSubjectUnknown = errs.Register(Name, 514, "no credit events for subject")
+	// ErrUnreadable: a decision number or legal basis with an invisible or
+	// reordering character, or not NFC (chain/readable).
+	ErrUnreadable = errs.Register(Name, 530, "text not plainly readable")
+	// ErrSealedElsewhere: the sealed details (their ciphertext) are already
+	// the details of another event.
+	ErrSealedElsewhere = errs.Register(Name, 531, "details sealed for another event")
 )
 
 // Scheme names the details envelope format: SM4-GCM under a fresh 16-byte
@@ -274,6 +281,7 @@ type counter struct {
 //	credit/dept/<dept>/<id>                -> kind (events by recording department)
 //	credit/list/<list>/<ref>/<id>          -> ListEntry (unrepaired red and black list events)
 //	credit/dno/<dept>/<sm3(kind,ref,no)>   -> id (one event per department, kind, subject and decision)
+//	credit/sealed/<sm3(ciphertext)>        -> id (sealed details belong to one event)
 const prefix = "credit"
 
 func ParamsKey() []byte                   { return module.Key(prefix, "params") }
@@ -289,6 +297,14 @@ func ListKey(list, ref, id string) []byte { return module.Key(prefix, "list", li
 // decision number); the decision number is hashed because it is free text.
 func DecisionKey(dept, kind, ref, decisionNo string) []byte {
 	return module.Key(prefix, "dno", dept, smcrypto.SM3Hex([]byte(kind+"\x00"+ref+"\x00"+decisionNo)))
+}
+
+// SealedKey is the owner index of sealed details: the SM3 of an event's
+// details ciphertext (nonce, ciphertext, tag) names the one event they were
+// recorded with. Every seal draws a fresh data key and nonce, so two events
+// never share a ciphertext unless one copied the other's.
+func SealedKey(ciphertext []byte) []byte {
+	return module.Key(prefix, "sealed", smcrypto.SM3Hex(ciphertext))
 }
 
 // IDLen is the length of an event id.
@@ -382,8 +398,9 @@ func publishedAt(publishEnd string, bt time.Time) bool {
 	return err == nil && bt.Before(pe)
 }
 
-// checkText: valid UTF-8, no control characters, 1..max bytes, and no
-// citizen ID number anywhere in it.
+// checkText: valid UTF-8, no control characters, 1..max bytes, no
+// citizen ID number anywhere in it, and text people read as what it is
+// (chain/readable).
 func checkText(field, s string, max int) error {
 	if s == "" {
 		return ErrBadInput.Wrapf("%s is required", field)
@@ -395,6 +412,9 @@ func checkText(field, s string, max int) error {
 		if r < 0x20 || r == 0x7f {
 			return ErrBadInput.Wrapf("%s contains control character %U", field, r)
 		}
+	}
+	if err := readable.Text(s); err != nil {
+		return ErrUnreadable.Wrapf("%s %s", field, err)
 	}
 	if at := citizenIDIn(s); at >= 0 {
 		return ErrPersonalData.Wrapf("%s contains a citizen identity number at byte %d; personal data goes in the encrypted details only", field, at)

@@ -11,6 +11,7 @@ import (
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
 )
@@ -113,6 +114,9 @@ func checkAdmit(ctx *module.Context, raw json.RawMessage) (string, error) {
 	}
 	if m.Name == "" || len(m.Name) > 128 {
 		return "", ErrBadAction.Wrapf("department name must be 1..128 bytes")
+	}
+	if err := readable.Name(m.Name); err != nil {
+		return "", ErrUnreadable.Wrapf("department name %s", err)
 	}
 	if ok, _ := ctx.Store.Has(identity.DeptKey(m.Code)); ok {
 		return "", ErrBadAction.Wrapf("department %s already exists", m.Code)
@@ -374,6 +378,12 @@ func checkPartner(ctx *module.Context, raw json.RawMessage) (string, error) {
 	}
 	if m.Kind != "govchain" && m.Kind != "fabric" {
 		return "", ErrBadAction.Wrapf("partner kind %q: govchain or fabric", m.Kind)
+	}
+	if len(m.Name) > 128 {
+		return "", ErrBadAction.Wrapf("partner name longer than 128 bytes")
+	}
+	if err := readable.Name(m.Name); err != nil {
+		return "", ErrUnreadable.Wrapf("partner name %s", err)
 	}
 	if !json.Valid(m.Config) || len(m.Config) > 256<<10 {
 		return "", ErrBadAction.Wrapf("partner config must be JSON of at most 256 KiB")

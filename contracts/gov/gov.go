@@ -9,6 +9,7 @@ import (
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/state"
 )
 
@@ -25,6 +26,9 @@ var (
 	ErrNotEligible   = errs.Register("gov", 310, "department may not vote")
 	ErrBadPolicy     = errs.Register("gov", 311, "invalid policy")
 	ErrExecution     = errs.Register("gov", 312, "proposal execution failed")
+	// ErrUnreadable: a department or partner name, or a reason, with an
+	// invisible or reordering character, or not NFC (chain/readable).
+	ErrUnreadable = errs.Register("gov", 320, "name not plainly readable")
 )
 
 // Proposal is "gov/prop/<id>".
@@ -174,6 +178,9 @@ func propose(ctx *module.Context, m *Propose) error {
 	}
 	if len(m.Reason) > 1024 {
 		return ErrBadAction.Wrapf("reason longer than 1024 bytes")
+	}
+	if err := readable.Text(m.Reason); err != nil {
+		return ErrUnreadable.Wrapf("reason %s", err)
 	}
 	// Validate now so a malformed proposal never reaches a vote; execution
 	// validates again against the state of its own block.

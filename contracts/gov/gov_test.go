@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/cometbft/cometbft/crypto/ed25519"
@@ -275,4 +276,34 @@ func TestExecuteRefusesGovAndUnknown(t *testing.T) {
 		r := c.Block(c.Tx(c.Depts[0].Admin, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: act(gov.Execute{Type: ty, Body: json.RawMessage(`{}`)})})).TxResults[0]
 		wantCode(t, r.Code, r.Codespace, r.Log, gov.ErrBadAction)
 	}
+}
+
+// TestNamesPeopleRead: a department or partner name that could pass for
+// another (invisible or reordering characters, not NFC) is refused with
+// gov/320 when proposed, and so is such a reason.
+func TestNamesPeopleRead(t *testing.T) {
+	c := newChain(t, 4)
+	admin, _ := smcrypto.GenerateKey()
+	val := ed25519.GenPrivKey().PubKey().Bytes()
+	bind, err := admin.Sign(gov.AdmissionBinding(chaintest.ChainID, "MZJ", val))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := func(kind string, a any, reason, msg string) {
+		t.Helper()
+		r := c.Block(c.Tx(c.Depts[0].Admin, gov.MsgPropose, gov.Propose{Kind: kind, Action: act(a), Reason: reason})).TxResults[0]
+		wantCode(t, r.Code, r.Codespace, r.Log, gov.ErrUnreadable)
+		if !strings.Contains(r.Log, msg) {
+			t.Errorf("log %q does not say %q", r.Log, msg)
+		}
+	}
+	a := gov.AdmitDept{Code: "MZJ", Name: "民政\u200B局", AdminPublicKey: admin.PublicKey().Bytes(), ValidatorKey: val, Power: 10, Binding: bind}
+	refused(gov.KindAdmitDept, a, "", "department name contains U+200B ZERO WIDTH SPACE at byte 6 (format/bidi control characters are not allowed)")
+	a.Name = "\u202E局政民"
+	refused(gov.KindAdmitDept, a, "", "department name contains U+202E RIGHT-TO-LEFT OVERRIDE at byte 0")
+	a.Name = "民政局"
+	refused(gov.KindAdmitDept, a, "新设\u2066部门", "reason contains U+2066 LEFT-TO-RIGHT ISOLATE")
+	refused(gov.KindRegisterPartner, gov.Partner{ID: "TJ", Name: "天津市\u202E", Kind: "govchain", Config: json.RawMessage(`{}`)}, "", "partner name contains U+202E RIGHT-TO-LEFT OVERRIDE at byte 9")
+	refused(gov.KindRegisterPartner, gov.Partner{ID: "TJ", Name: "Tianjin Cafe\u0301", Kind: "govchain", Config: json.RawMessage(`{}`)}, "", "partner name is not in Unicode normalization form NFC")
+	propose(t, c, 0, gov.KindAdmitDept, a)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/proof"
+	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/gov"
@@ -139,6 +140,9 @@ func setAgreement(ctx *module.Context, m *Agreement) error {
 	}
 	if len(m.Conditions) > 4096 || !utf8.ValidString(m.Conditions) {
 		return ErrBadInput.Wrapf("conditions must be UTF-8 text of at most 4096 bytes")
+	}
+	if err := readable.Text(m.Conditions); err != nil {
+		return ErrUnreadable.Wrapf("conditions %s", err)
 	}
 	by := "governance"
 	if !ctx.Signer.Governance {

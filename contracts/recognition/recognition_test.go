@@ -355,6 +355,11 @@ func TestAgreementRules(t *testing.T) {
 	bad = a
 	bad.Partner = "SH"
 	expectCode(t, d.c, d.c.Tx(d.c.Depts[zwfw].Admin, recognition.MsgSetAgreement, bad), recognition.ErrUnknownPartner, "SH")
+	// conditions people read must say what they show (chain/readable)
+	bad = a
+	bad.Conditions = "京津冀互认，有效期至\u202E2030\u202C"
+	expectCode(t, d.c, d.c.Tx(d.c.Depts[zwfw].Admin, recognition.MsgSetAgreement, bad), recognition.ErrUnreadable,
+		"conditions contains U+202E RIGHT-TO-LEFT OVERRIDE at byte 30 (format/bidi control characters are not allowed)")
 	d.c.MustOK(d.c.Tx(d.c.Depts[zwfw].Admin, recognition.MsgSetAgreement, a))
 	expectCode(t, d.c, d.tx(recognition.MsgRecognise, p.evidence(t, hash, h, u)), recognition.ErrNotInForce, "from height")
 	a.FromHeight, a.FromTime = 0, "2027-01-01T00:00:00+08:00"

@@ -80,6 +80,10 @@ var (
 	ErrPolicy           = errs.Register(Name, 619, "Fabric endorsement policy not met")
 	ErrBadFabricTx      = errs.Register(Name, 620, "invalid Fabric transaction")
 	ErrNotRevoked       = errs.Register(Name, 621, "partner certificate is not revoked")
+	// ErrUnreadable: agreement conditions with an invisible or reordering
+	// character, or not NFC (chain/readable). Partner names are governance's
+	// (gov/320).
+	ErrUnreadable = errs.Register(Name, 630, "text not plainly readable")
 )
 
 // Agreement is a recognition agreement: certificates of PartnerType issued

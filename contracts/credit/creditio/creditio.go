@@ -83,10 +83,37 @@ func SealDetails(kind, subjectRef, decisionNo string, d Details, readers []Reade
 // ErrNoWrap is returned by Open when the record has no wrap for the key.
 var ErrNoWrap = errors.New("not an authorised reader")
 
+// ErrNotThisEvent is returned (wrapped in a *NotThisEventError) by Open
+// when the data key unwraps but the details do not open under the event's
+// binding (DetailsAAD of its kind, subject and decision number).
+var ErrNotThisEvent = errors.New("details do not belong to this event")
+
+// NotThisEventError says that an event's details were sealed for another
+// event: SealedFor names it when one of the candidates given to Open is
+// the event they open under, else it is empty (the event they were copied
+// from is not among the candidates, or the ciphertext was altered).
+type NotThisEventError struct {
+	Event     string         // the event read
+	SealedFor *credit.Record // the event the details open under, if found
+	Binding   string         // the event's kind, subject and decision number
+}
+
+func (e *NotThisEventError) Error() string {
+	if f := e.SealedFor; f != nil {
+		return fmt.Sprintf("details are sealed for event %s (%s %s decision %q of %s), not this event %s: they were copied from it", f.ID, f.Dept, f.Kind, f.DecisionNo, f.SubjectRef, e.Event)
+	}
+	return fmt.Sprintf("the details of event %s do not belong to it: they do not open under its %s, so they were sealed for another event (copied from it) or altered", e.Event, e.Binding)
+}
+
+func (e *NotThisEventError) Unwrap() error { return ErrNotThisEvent }
+
 // Open decrypts r's details with k: it finds the wrap for k's key id,
 // unwraps the data key with SM2 and opens the SM4-GCM box bound to r's
-// kind, subject and decision number.
-func Open(r *credit.Record, k *smcrypto.PrivateKey) ([]byte, error) {
+// kind, subject and decision number. When the box does not open under r's
+// binding, the error is a *NotThisEventError; candidates (other events,
+// e.g. the subject's history) are tried to name the event the details were
+// sealed for: opening under another event's binding is proof of it.
+func Open(r *credit.Record, k *smcrypto.PrivateKey, candidates ...*credit.Record) ([]byte, error) {
 	id := k.PublicKey().ID().String()
 	var wrap *credit.Wrap
 	var readers []string
@@ -108,6 +135,19 @@ func Open(r *credit.Record, k *smcrypto.PrivateKey) ([]byte, error) {
 		return nil, fmt.Errorf("unwrap the data key of event %s with key %s: %w", r.ID, id, err)
 	}
 	pt, err := smcrypto.OpenSM4GCM(key, r.Details.Ciphertext, credit.DetailsAAD(r.Kind, r.SubjectRef, r.DecisionNo))
+	if errors.Is(err, smcrypto.ErrDecryption) {
+		e := &NotThisEventError{Event: r.ID, Binding: fmt.Sprintf("binding (kind %s, subject %s, decision number %q)", r.Kind, r.SubjectRef, r.DecisionNo)}
+		for _, c := range candidates {
+			if c == nil || c.ID == r.ID {
+				continue
+			}
+			if _, err := smcrypto.OpenSM4GCM(key, r.Details.Ciphertext, credit.DetailsAAD(c.Kind, c.SubjectRef, c.DecisionNo)); err == nil {
+				e.SealedFor = c
+				break
+			}
+		}
+		return nil, e
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open the details of event %s: %w", r.ID, err)
 	}
