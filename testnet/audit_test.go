@@ -481,7 +481,11 @@ func TestAuditCompareFindsFork(t *testing.T) {
 			t.Fatal(err)
 		}
 		o, _ := smcrypto.GenerateKey()
-		if _, err := s.Send(ctx, n.Client(i), identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: o.PublicKey().Bytes(), Name: fmt.Sprintf("net %d", i), Roles: []string{identity.RoleOperator}}, "commit"); err != nil {
+		reg, err := s.RegisterAccount(o, fmt.Sprintf("net %d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Send(ctx, n.Client(i), identity.MsgRegisterAccount, reg, "commit"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -73,7 +73,7 @@ func TestAdmitCertAndSign(t *testing.T) {
 		t.Fatalf("account %+v %v", a, err)
 	}
 	// the certified officer signs its own txs
-	code(t, c, c.Tx(k, identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: mustKey(t).PublicKey().Bytes(), Roles: []string{}}), tx.ErrUnauthorized)
+	code(t, c, c.Tx(k, identity.MsgRegisterAccount, c.Register(0, mustKey(t), "officer")), tx.ErrUnauthorized)
 }
 
 func TestForeignCARejected(t *testing.T) {
