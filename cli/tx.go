@@ -189,22 +189,48 @@ makes it with ` + "`govchain keys pop`" + ` and hands over --public-key and --po
 	raw.Flags().StringVar(&msgType, "type", "", "message type, e.g. identity.register_account")
 	raw.Flags().StringVar(&body, "body", "", "message body as JSON, fields in the message's declared order")
 	var f4 txFlags
-	var certFile string
+	var certFile, admitKey, admitPassFile, admitPoP string
 	admit := &cobra.Command{
-		Use:     "admit-cert",
-		Short:   "Admit a CA-issued officer or department certificate of your department as a signing identity",
-		Example: "  govchain tx admit-cert --key zwfw-admin --cert officer1.crt",
+		Use:   "admit-cert",
+		Short: "Admit a CA-issued officer or department certificate of your department as a signing identity",
+		Long: `Admit a CA-issued officer or department certificate of your department as a
+signing identity. Like register-account it carries the certified key's proof
+of possession: signed here from --new-key, or made by the key's holder with
+govchain keys pop and passed as --pop.`,
+		Example: "  govchain tx admit-cert --key zwfw-admin --cert officer1.crt --new-key officer1",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (admitKey == "") == (admitPoP == "") {
+				return fmt.Errorf("give either --new-key or --pop")
+			}
 			b, err := os.ReadFile(certFile)
 			if err != nil {
 				return err
 			}
-			return g.send(cmd, &f4, identity.MsgAdmitCert, identity.AdmitCert{Cert: ca.DERFromPEM(b), Roles: []string{identity.RoleOperator}})
+			der := ca.DERFromPEM(b)
+			if admitKey == "" {
+				pop, err := base64.StdEncoding.DecodeString(admitPoP)
+				if err != nil {
+					return fmt.Errorf("--pop must be base64: %w", err)
+				}
+				return g.send(cmd, &f4, identity.MsgAdmitCert, identity.AdmitCert{Cert: der, Roles: []string{identity.RoleOperator}, PoP: pop})
+			}
+			pf := admitPassFile
+			if pf == "" {
+				pf = f4.passFile
+			}
+			k, err := g.loadKey(admitKey, pf)
+			if err != nil {
+				return fmt.Errorf("--new-key: %w", err)
+			}
+			return g.sendBuilt(cmd, &f4, identity.MsgAdmitCert, func(s *client.Signer) (any, error) { return s.AdmitCert(k, der) })
 		},
 	}
 	f4.register(admit)
 	admit.Flags().StringVar(&certFile, "cert", "", "certificate file (PEM or DER)")
+	admit.Flags().StringVar(&admitKey, "new-key", "", "the certified key: a name under HOME/keys or a PEM file; signs the proof of possession")
+	admit.Flags().StringVar(&admitPassFile, "new-key-passphrase-file", "", "passphrase file of --new-key (else that of --key)")
+	admit.Flags().StringVar(&admitPoP, "pop", "", "instead of --new-key: the key's proof of possession, base64 (from govchain keys pop)")
 
 	var f5 txFlags
 	var caFile string

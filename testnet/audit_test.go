@@ -129,7 +129,11 @@ func TestAuditOnFourNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := signers[1].Send(ctx, net.Client(1), identity.MsgAdmitCert, identity.AdmitCert{Cert: der, Roles: []string{identity.RoleOperator}}, "commit"); err != nil {
+	adm, err := signers[1].AdmitCert(officer, der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := signers[1].Send(ctx, net.Client(1), identity.MsgAdmitCert, adm, "commit"); err != nil {
 		t.Fatal(err)
 	}
 	// governance: RSJ's validator to power 15 (ZWFW proposes, SCJG and RSJ approve)

@@ -279,14 +279,8 @@ func registerAccount(ctx *module.Context, m *RegisterAccount) error {
 	} else if ok {
 		return ErrKeyExists.Wrapf("key id %s is held by department %s (%s)", id, held.Dept, held.Status)
 	}
-	// Proof of possession: the key itself agrees to belong to the signer's
-	// department on this chain, so a published key cannot be squatted and a
-	// proof made for another department or chain does not carry over.
-	if len(m.PoP) == 0 {
-		return ErrBadPoP.Wrapf("no proof of possession: key %s must sign its registration by %s (identity.PoPBytes)", id, ctx.Signer.Dept)
-	}
-	if err := pk.Verify(PoPBytes(ctx.ChainID, ctx.Signer.Dept, pk.Bytes()), m.PoP); err != nil {
-		return ErrBadPoP.Wrapf("key %s did not sign its registration by %s on chain %s (%v)", id, ctx.Signer.Dept, ctx.ChainID, err)
+	if err := checkPoP(ctx, pk, m.PoP); err != nil {
+		return err
 	}
 	a := &Account{KeyID: id, PublicKey: pk.Bytes(), Dept: ctx.Signer.Dept, Name: m.Name,
 		Roles: append([]string{}, m.Roles...), Status: StatusActive, Created: ctx.Height}
@@ -295,6 +289,20 @@ func registerAccount(ctx *module.Context, m *RegisterAccount) error {
 	}
 	ctx.SetData([]byte(id.String()))
 	ctx.Emit("identity.registered", "key_id", id.String(), "dept", a.Dept)
+	return nil
+}
+
+// checkPoP verifies pk's proof of possession for the signer's department
+// on this chain: the key itself agrees to belong to that department, so a
+// published key cannot be squatted and a proof made for another department
+// or chain does not carry over.
+func checkPoP(ctx *module.Context, pk *smcrypto.PublicKey, pop []byte) error {
+	if len(pop) == 0 {
+		return ErrBadPoP.Wrapf("no proof of possession: key %s must sign its registration by %s (identity.PoPBytes)", pk.ID(), ctx.Signer.Dept)
+	}
+	if err := pk.Verify(PoPBytes(ctx.ChainID, ctx.Signer.Dept, pk.Bytes()), pop); err != nil {
+		return ErrBadPoP.Wrapf("key %s did not sign its registration by %s on chain %s (%v)", pk.ID(), ctx.Signer.Dept, ctx.ChainID, err)
+	}
 	return nil
 }
 

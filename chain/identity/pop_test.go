@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/govchain/govchain/ca"
 	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/identity"
@@ -150,5 +152,29 @@ func TestLastAdminCannotLockOut(t *testing.T) {
 	c.MustOK(c.Tx(admin, identity.MsgSetAccountStatus, identity.SetAccountStatus{KeyID: officer.PublicKey().ID(), Status: identity.StatusSuspended, Reason: "leave"}))
 	if a, _ := identity.GetAccount(c.View(), admin.PublicKey().ID()); a.Status != identity.StatusActive {
 		t.Fatalf("admin %+v", a)
+	}
+}
+
+// TestAdmitCertNeedsProofOfPossession: a CA can certify any public key it
+// has seen, so SCJG getting a certificate for ZWFW's officer key (here from
+// the district root, as SCJG's own intermediate could) does not let SCJG
+// admit it without the key's proof for SCJG.
+func TestAdmitCertNeedsProofOfPossession(t *testing.T) {
+	root := newRoot(t)
+	c := chainWithRoot(t, root)
+	adminB := c.Depts[1].Admin
+	officer := mustKey(t)
+	_, derB, err := root.Issue(ca.Request{Kind: ca.KindOfficer, Dept: "SCJG", Name: "squatted", PublicKey: officer.PublicKey(), NotBefore: t0, Validity: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := identity.AdmitCert{Cert: derB, Roles: []string{identity.RoleOperator}}
+	refused(t, c, adminB, c.Tx(adminB, identity.MsgAdmitCert, bare), identity.ErrBadPoP)
+	forA := admit(t, c, 0, officer, derB, identity.RoleOperator) // ZWFW's proof, replayed
+	refused(t, c, adminB, c.Tx(adminB, identity.MsgAdmitCert, forA), identity.ErrBadPoP)
+	// with the key's own proof for SCJG it is admitted
+	c.MustOK(c.Tx(adminB, identity.MsgAdmitCert, admit(t, c, 1, officer, derB, identity.RoleOperator)))
+	if a, err := identity.GetAccount(c.View(), officer.PublicKey().ID()); err != nil || a.Dept != "SCJG" {
+		t.Fatalf("account %+v %v", a, err)
 	}
 }

@@ -181,6 +181,16 @@ func (s *Signer) RegisterAccount(k *smcrypto.PrivateKey, name string) (identity.
 	return identity.NewRegisterAccount(s.ChainID, s.Dept, k, name, []string{identity.RoleOperator})
 }
 
+// AdmitCert is the identity.admit_cert message by which this signer admits
+// the certificate cert of key k as an operator of its department, with k's
+// proof of possession.
+func (s *Signer) AdmitCert(k *smcrypto.PrivateKey, cert []byte) (identity.AdmitCert, error) {
+	if s.Dept == "" {
+		return identity.AdmitCert{}, fmt.Errorf("client: signer %s has no department (make it with NewSigner)", s.Key.PublicKey().ID())
+	}
+	return identity.NewAdmitCert(s.ChainID, s.Dept, k, cert, []string{identity.RoleOperator})
+}
+
 // Build signs msg as the next tx of this signer.
 func (s *Signer) Build(msgType string, msg any) ([]byte, error) {
 	body, err := json.Marshal(msg)
