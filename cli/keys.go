@@ -137,7 +137,7 @@ valid only for that department on that chain.`,
 	}
 	pop.Flags().StringVar(&passFile, "passphrase-file", "", "passphrase file (else env GOVCHAIN_PASSPHRASE)")
 	pop.Flags().StringVar(&popDept, "dept", "", "the department that will register the key")
-	pop.Flags().StringVar(&popChain, "chain-id", "", "the chain id (see govchain query status)")
+	pop.Flags().StringVar(&popChain, "chain-id", "", "the chain id (see govchain status)")
 	c.AddCommand(create, list, show, pop)
 	return c
 }

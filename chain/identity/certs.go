@@ -105,7 +105,7 @@ func certRoutes() []module.Route {
 		{Type: MsgRegisterCA, AnyRole: []string{RoleAdmin}, Handle: module.Handler(registerCA),
 			Summary: "Register the signer's department intermediate CA (must chain to a genesis root)."},
 		{Type: MsgAdmitCert, AnyRole: []string{RoleAdmin}, Handle: module.Handler(admitCert),
-			Summary: "Admit a CA-issued SM2 certificate of the signer's department as a signing identity."},
+			Summary: "Admit a CA-issued SM2 certificate of the signer's department as a signing identity, with the key's proof of possession."},
 		{Type: MsgRevokeCerts, Handle: module.Handler(revokeCerts),
 			Summary: "Apply a CRL signed by a registered CA: its certificates' identities are revoked from the next block."},
 	}

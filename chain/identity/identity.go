@@ -253,7 +253,7 @@ const (
 func (Module) Routes() []module.Route {
 	return append(certRoutes(), []module.Route{
 		{Type: MsgRegisterAccount, AnyRole: []string{RoleAdmin}, Handle: module.Handler(registerAccount),
-			Summary: "Register an officer's SM2 key for the signer's department (role operator only)."},
+			Summary: "Register an officer's SM2 key for the signer's department (role operator only), with the key's proof of possession."},
 		{Type: MsgSetAccountStatus, AnyRole: []string{RoleAdmin}, Handle: module.Handler(setAccountStatus),
 			Summary: "Suspend, reactivate or revoke an identity of the signer's department."},
 	}...)
