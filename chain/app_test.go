@@ -20,8 +20,14 @@ import (
 	"github.com/govchain/govchain/chain/tx"
 )
 
-func register(pub *smcrypto.PublicKey) identity.RegisterAccount {
-	return identity.RegisterAccount{PublicKey: pub.Bytes(), Name: "officer", Roles: []string{identity.RoleOperator}}
+// register is the registration of k by department 0 (ZWFW), the signer of
+// these tests' registrations.
+func register(t testing.TB, k *smcrypto.PrivateKey) identity.RegisterAccount {
+	m, err := identity.NewRegisterAccount(chaintest.ChainID, "ZWFW", k, "officer", []string{identity.RoleOperator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func newKey(t testing.TB) *smcrypto.PrivateKey {
@@ -35,7 +41,7 @@ func newKey(t testing.TB) *smcrypto.PrivateKey {
 func TestRegisterAccountHappyPath(t *testing.T) {
 	c := chaintest.New(t, chaintest.Options{})
 	officer := newKey(t)
-	r := c.MustOK(c.Tx(c.Depts[0].Admin, identity.MsgRegisterAccount, register(officer.PublicKey())))
+	r := c.MustOK(c.Tx(c.Depts[0].Admin, identity.MsgRegisterAccount, register(t, officer)))
 	if string(r.Data) != officer.PublicKey().ID().String() {
 		t.Fatalf("result data %q, want key id", r.Data)
 	}
@@ -47,7 +53,7 @@ func TestRegisterAccountHappyPath(t *testing.T) {
 		t.Fatalf("account %+v", a)
 	}
 	// the officer now signs its own txs, but cannot register others (admin only)
-	res := c.Block(c.Tx(officer, identity.MsgRegisterAccount, register(newKey(t).PublicKey()))).TxResults[0]
+	res := c.Block(c.Tx(officer, identity.MsgRegisterAccount, register(t, newKey(t)))).TxResults[0]
 	if res.Code != tx.ErrUnauthorized.Code || res.Codespace != "tx" {
 		t.Fatalf("operator registering: got %s/%d %s", res.Codespace, res.Code, res.Log)
 	}
@@ -58,7 +64,7 @@ func TestRegisterAccountHappyPath(t *testing.T) {
 // an empty block would.
 func TestRejections(t *testing.T) {
 	admin := func(c *chaintest.Chain) *smcrypto.PrivateKey { return c.Depts[0].Admin }
-	msg := func() any { return register(newKey(t).PublicKey()) }
+	msg := func() any { return register(t, newKey(t)) }
 	p := chain.DefaultParams()
 	cases := []struct {
 		name string
@@ -93,7 +99,7 @@ func TestRejections(t *testing.T) {
 			return chaintest.Sign(newKey(t), chaintest.ChainID, identity.MsgRegisterAccount, 1, msg())
 		}, tx.ErrUnknownSigner},
 		{"oversized tx", func(c *chaintest.Chain) []byte {
-			m := register(newKey(t).PublicKey())
+			m := register(t, newKey(t))
 			m.Name = string(bytes.Repeat([]byte("x"), p.MaxTxBytes))
 			return chaintest.Sign(admin(c), chaintest.ChainID, identity.MsgRegisterAccount, 1, m)
 		}, tx.ErrTooLarge},
@@ -163,11 +169,11 @@ func TestRejections(t *testing.T) {
 
 func TestReplayedSequenceRejected(t *testing.T) {
 	c := chaintest.New(t, chaintest.Options{})
-	raw := c.Tx(c.Depts[0].Admin, identity.MsgRegisterAccount, register(newKey(t).PublicKey()))
+	raw := c.Tx(c.Depts[0].Admin, identity.MsgRegisterAccount, register(t, newKey(t)))
 	c.MustOK(raw)
 	before := c.Dump()
 	// the exact same bytes again, and a fresh tx reusing sequence 1
-	for _, again := range [][]byte{raw, chaintest.Sign(c.Depts[0].Admin, chaintest.ChainID, identity.MsgRegisterAccount, 1, register(newKey(t).PublicKey()))} {
+	for _, again := range [][]byte{raw, chaintest.Sign(c.Depts[0].Admin, chaintest.ChainID, identity.MsgRegisterAccount, 1, register(t, newKey(t)))} {
 		if r := c.Check(again); r.Code != tx.ErrSequence.Code {
 			t.Fatalf("CheckTx replay: %d %s", r.Code, r.Log)
 		}
@@ -193,7 +199,7 @@ func TestReplayedSequenceRejected(t *testing.T) {
 
 func TestTxBeforeFirstCommitSeesGenesis(t *testing.T) {
 	c := chaintest.New(t, chaintest.Options{NoFirstBlock: true})
-	raw := c.Tx(c.Depts[0].Admin, identity.MsgRegisterAccount, register(newKey(t).PublicKey()))
+	raw := c.Tx(c.Depts[0].Admin, identity.MsgRegisterAccount, register(t, newKey(t)))
 	if r := c.Check(raw); r.Code != 0 {
 		t.Fatalf("CheckTx before block 1: %s", r.Log)
 	}
@@ -206,7 +212,7 @@ func TestCheckStateChainsDependentTxs(t *testing.T) {
 	c := chaintest.New(t, chaintest.Options{})
 	admin := c.Depts[0].Admin
 	officer := newKey(t)
-	t1 := c.Tx(admin, identity.MsgRegisterAccount, register(officer.PublicKey()))
+	t1 := c.Tx(admin, identity.MsgRegisterAccount, register(t, officer))
 	t2 := c.Tx(admin, identity.MsgSetAccountStatus, identity.SetAccountStatus{KeyID: officer.PublicKey().ID(), Status: identity.StatusSuspended, Reason: "test"})
 	// t2 depends on t1 (same signer's next sequence, and the account t1 creates)
 	for i, raw := range [][]byte{t1, t2} {
@@ -228,7 +234,7 @@ func TestCheckStateChainsDependentTxs(t *testing.T) {
 		t.Fatalf("status %s", a.Status)
 	}
 	// a suspended signer is rejected
-	r := c.Block(c.Tx(officer, identity.MsgRegisterAccount, register(newKey(t).PublicKey()))).TxResults[0]
+	r := c.Block(c.Tx(officer, identity.MsgRegisterAccount, register(t, newKey(t)))).TxResults[0]
 	if r.Code != tx.ErrSignerInactive.Code {
 		t.Fatalf("suspended signer: %d %s", r.Code, r.Log)
 	}
@@ -237,12 +243,12 @@ func TestCheckStateChainsDependentTxs(t *testing.T) {
 func TestAdminCannotTouchOtherDepartmentOrGrantRoles(t *testing.T) {
 	c := chaintest.New(t, chaintest.Options{})
 	officer := newKey(t)
-	c.MustOK(c.Tx(c.Depts[0].Admin, identity.MsgRegisterAccount, register(officer.PublicKey())))
+	c.MustOK(c.Tx(c.Depts[0].Admin, identity.MsgRegisterAccount, register(t, officer)))
 	r := c.Block(c.Tx(c.Depts[1].Admin, identity.MsgSetAccountStatus, identity.SetAccountStatus{KeyID: officer.PublicKey().ID(), Status: identity.StatusRevoked, Reason: "x"})).TxResults[0]
 	if r.Code != identity.ErrOtherDept.Code {
 		t.Fatalf("cross-department status change: %d %s", r.Code, r.Log)
 	}
-	m := register(newKey(t).PublicKey())
+	m := register(t, newKey(t))
 	m.Roles = []string{identity.RoleAdmin}
 	r = c.Block(c.Tx(c.Depts[0].Admin, identity.MsgRegisterAccount, m)).TxResults[0]
 	if r.Code != identity.ErrForbiddenRole.Code {
@@ -272,7 +278,7 @@ func TestTjfocInterop(t *testing.T) {
 		t.Fatal("key conversion mismatch")
 	}
 	c := chaintest.New(t, chaintest.Options{AdminKeys: []*smcrypto.PrivateKey{priv}})
-	t1 := &tx.Tx{ChainID: chaintest.ChainID, Type: identity.MsgRegisterAccount, Signer: pub.ID(), Sequence: 1, Body: mustJSON(register(newKey(t).PublicKey()))}
+	t1 := &tx.Tx{ChainID: chaintest.ChainID, Type: identity.MsgRegisterAccount, Signer: pub.ID(), Sequence: 1, Body: mustJSON(register(t, newKey(t)))}
 	sig, err := tk.Sign(rand.Reader, t1.SignBytes(), nil) // tjfoc: default UID 1234567812345678, DER
 	if err != nil {
 		t.Fatal(err)
@@ -311,7 +317,7 @@ func BenchmarkCheckTx(b *testing.B) {
 	admin := c.Depts[0].Admin
 	txs := make([][]byte, b.N)
 	for i := range txs {
-		txs[i] = c.Tx(admin, identity.MsgRegisterAccount, register(newKey(b).PublicKey()))
+		txs[i] = c.Tx(admin, identity.MsgRegisterAccount, register(b, newKey(b)))
 	}
 	b.ResetTimer()
 	for i := range txs {

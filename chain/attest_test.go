@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -13,8 +14,10 @@ import (
 	"github.com/govchain/govchain/chain/attest"
 	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/proof"
 	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/contracts/gov"
 )
 
 func TestQCStoredAndProvable(t *testing.T) {
@@ -86,8 +89,30 @@ func TestProcessProposalChecksQC(t *testing.T) {
 	}
 }
 
+// revokeAdminByGovernance revokes department i's admin key in the block
+// that commits now. It is the department's only admin key, so it cannot
+// revoke itself (identity/111): it asks governance, which executes the
+// revocation in the block of the deciding vote.
+func revokeAdminByGovernance(t *testing.T, c *chaintest.Chain, i int) {
+	t.Helper()
+	admin := c.Depts[i].Admin
+	body, _ := json.Marshal(identity.SetAccountStatus{KeyID: admin.PublicKey().ID(), Status: identity.StatusRevoked, Reason: "key compromised"})
+	action, _ := json.Marshal(gov.Execute{Type: identity.MsgSetAccountStatus, Body: body})
+	r := c.MustOK(c.Tx(admin, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: action, Reason: "key compromised"}))
+	id, err := strconv.ParseUint(string(r.Data), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range []int{(i + 1) % 4, (i + 2) % 4} { // with the proposer, 3 of 4: MAJORITY
+		c.MustOK(c.Tx(c.Depts[j].Admin, gov.MsgVote, gov.CastVote{ID: id, Vote: gov.VoteApprove}))
+	}
+	if a, err := identity.GetAccount(c.View(), admin.PublicKey().ID()); err != nil || a.Status != identity.StatusRevoked || a.StatusHeight != c.Height {
+		t.Fatalf("admin of %s after the proposal: %+v %v", c.Depts[i].Code, a, err)
+	}
+}
+
 func TestRevokedDepartmentKeyCannotAttest(t *testing.T) {
-	c := chaintest.New(t, chaintest.Options{Attest: true})
+	c := chaintest.New(t, chaintest.Options{Attest: true, Modules: []module.Module{gov.Module{}}})
 	c.Block()
 	ext := func(i int) []byte {
 		sig, _ := c.Depts[i].Admin.Sign(attest.SignBytes(chaintest.ChainID, c.Height+1, chaintest.BlockHash(c.Height+1)))
@@ -109,9 +134,9 @@ func TestRevokedDepartmentKeyCannotAttest(t *testing.T) {
 	if s := verify(3, nil); s != abci.VERIFY_VOTE_EXTENSION_STATUS_REJECT {
 		t.Fatal("empty extension accepted")
 	}
-	// block H: the department revokes its own admin key (as after a CA
+	// block H: the department's admin key is revoked (as after a CA
 	// revocation); its precommit of H+1 is refused from then on
-	c.MustOK(c.Tx(c.Depts[3].Admin, identity.MsgSetAccountStatus, identity.SetAccountStatus{KeyID: c.Depts[3].Admin.PublicKey().ID(), Status: identity.StatusRevoked, Reason: "key compromised"}))
+	revokeAdminByGovernance(t, c, 3)
 	if s := verify(3, ext(3)); s != abci.VERIFY_VOTE_EXTENSION_STATUS_REJECT {
 		t.Fatal("revoked department key's attestation accepted")
 	}
@@ -135,10 +160,10 @@ func TestRevokedDepartmentKeyCannotAttest(t *testing.T) {
 // quorum's (3 of 4 here), refusing it would leave no valid QC of that
 // height and the chain would halt (it did, in CI: TestSM2Attestations).
 func TestRevocationBlockKeepsItsQC(t *testing.T) {
-	c := chaintest.New(t, chaintest.Options{Attest: true})
+	c := chaintest.New(t, chaintest.Options{Attest: true, Modules: []module.Module{gov.Module{}}})
 	c.Block()
 	c.Block()
-	c.MustOK(c.Tx(c.Depts[3].Admin, identity.MsgSetAccountStatus, identity.SetAccountStatus{KeyID: c.Depts[3].Admin.PublicKey().ID(), Status: identity.StatusRevoked, Reason: "key compromised"}))
+	revokeAdminByGovernance(t, c, 3)
 	revokedAt := c.Height
 	c.AttestBy = []int{0, 1, 3} // department 2's precommit came too late for the commit
 	if s := process(c, [][]byte{attest.EncodeTx(c.QC(revokedAt))}); s != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {

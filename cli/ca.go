@@ -76,7 +76,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
 		Short: "Issue a department, officer or node certificate for an SM2 public key",
 		Example: `  govchain keys create officer1
   govchain ca issue --dir ca/root --kind officer --dept ZWFW --name "王芳" --key-file ~/.govchain/keys/officer1.pem --out officer1.crt
-  govchain tx admit-cert --key zwfw-admin --cert officer1.crt`,
+  govchain tx admit-cert --key zwfw-admin --cert officer1.crt --new-key officer1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pass, err := readPassphrase(passFile)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
 )
 
@@ -105,8 +106,49 @@ func keysCmd(g *globals) *cobra.Command {
 		},
 	}
 	show.Flags().StringVar(&passFile, "passphrase-file", "", "passphrase file (else env GOVCHAIN_PASSPHRASE)")
-	c.AddCommand(create, list, show)
+	var popDept, popChain string
+	pop := &cobra.Command{
+		Use:   "pop NAME|FILE",
+		Short: "Sign a key's proof of possession for its registration by a department",
+		Long: `Sign the proof of possession identity.register_account needs: the key's SM2
+signature over SM3("govchain/pop/v1\0" | chain id | department | public key),
+each length-prefixed. Give the printed public key and pop to your department's
+admin (govchain tx register-account --public-key ... --pop ...); the proof is
+valid only for that department on that chain.`,
+		Example: "  govchain keys pop officer1 --dept ZWFW --chain-id chaoyang-1 -o json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !identity.ValidDeptCode(popDept) || popChain == "" {
+				return fmt.Errorf("--dept (a department code) and --chain-id are required")
+			}
+			k, err := g.loadKey(args[0], passFile)
+			if err != nil {
+				return err
+			}
+			p, err := identity.ProofOfPossession(k, popChain, popDept)
+			if err != nil {
+				return err
+			}
+			out := PoPInfo{KeyID: k.PublicKey().ID().String(), PublicKey: k.PublicKey().Bytes(), Dept: popDept, ChainID: popChain, PoP: p}
+			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+				fmt.Fprintf(w, "key id:     %s\npublic key: %s\npop:        %s\n(for %s on %s)\n", out.KeyID, b64(out.PublicKey), b64(out.PoP), popDept, popChain)
+			})
+		},
+	}
+	pop.Flags().StringVar(&passFile, "passphrase-file", "", "passphrase file (else env GOVCHAIN_PASSPHRASE)")
+	pop.Flags().StringVar(&popDept, "dept", "", "the department that will register the key")
+	pop.Flags().StringVar(&popChain, "chain-id", "", "the chain id (see govchain status)")
+	c.AddCommand(create, list, show, pop)
 	return c
+}
+
+// PoPInfo is the output of `keys pop`.
+type PoPInfo struct {
+	KeyID     string `json:"key_id"`
+	PublicKey []byte `json:"public_key"`
+	Dept      string `json:"dept"`
+	ChainID   string `json:"chain_id"`
+	PoP       []byte `json:"pop"`
 }
 
 func keyInfo(path, passFile string) (KeyInfo, error) {

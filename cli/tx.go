@@ -33,6 +33,12 @@ func (f *txFlags) register(c *cobra.Command) {
 
 // send signs msg with the --key and submits it to --node, printing the result.
 func (g *globals) send(cmd *cobra.Command, f *txFlags, msgType string, msg any) error {
+	return g.sendBuilt(cmd, f, msgType, func(*client.Signer) (any, error) { return msg, nil })
+}
+
+// sendBuilt is send for a message that depends on the signer (its chain
+// and department), e.g. a registration's proof of possession.
+func (g *globals) sendBuilt(cmd *cobra.Command, f *txFlags, msgType string, build func(*client.Signer) (any, error)) error {
 	k, err := g.loadKey(f.key, f.passFile)
 	if err != nil {
 		return err
@@ -47,6 +53,10 @@ func (g *globals) send(cmd *cobra.Command, f *txFlags, msgType string, msg any) 
 	s, err := client.NewSigner(ctx, c, st.ChainID, k)
 	if err != nil {
 		return fmt.Errorf("signer %s: %w", k.PublicKey().ID(), err)
+	}
+	msg, err := build(s)
+	if err != nil {
+		return err
 	}
 	res, err := s.Send(ctx, c, msgType, msg, f.wait)
 	if res != nil {
@@ -76,26 +86,68 @@ func txCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "tx", Short: "Sign and submit transactions"}
 
 	var f1 txFlags
-	var pubB64, name string
+	var newKey, newPassFile, pubB64, popB64, name string
 	reg := &cobra.Command{
 		Use:   "register-account",
 		Short: "Register an officer's SM2 key for your department (role operator)",
+		Long: `Register an officer's SM2 key for your department (role operator).
+
+The registration carries the new key's proof of possession: its signature
+over (chain id, your department, the key), so nobody can register a key
+whose holder did not agree to join that department. With --new-key the
+command signs it from the officer's key file; an officer who keeps the key
+makes it with ` + "`govchain keys pop`" + ` and hands over --public-key and --pop.`,
 		Example: `  govchain keys create officer1
-  govchain tx register-account --key dept --public-key "$(govchain keys show officer1 -o json | jq -r .public_key)" --name "Zhang Wei"`,
+  govchain tx register-account --key dept --new-key officer1 --name "Zhang Wei"
+  # the officer keeps the key file:
+  govchain keys pop officer1 --dept ZWFW --chain-id chaoyang-1 -o json   # on the officer's machine
+  govchain tx register-account --key dept --public-key BASE64 --pop BASE64 --name "Zhang Wei"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pk, err := base64.StdEncoding.DecodeString(pubB64)
-			if err != nil {
-				return fmt.Errorf("--public-key must be base64: %w", err)
+			withKey := newKey != "" && pubB64 == "" && popB64 == ""
+			withPoP := newKey == "" && pubB64 != "" && popB64 != ""
+			if !withKey && !withPoP {
+				return fmt.Errorf("give either --new-key, or both --public-key and --pop")
 			}
-			if _, err := smcrypto.ParsePublicKey(pk); err != nil {
-				return fmt.Errorf("--public-key: %w", err)
+			var nk *smcrypto.PrivateKey
+			var m identity.RegisterAccount
+			if newKey != "" {
+				pf := newPassFile
+				if pf == "" {
+					pf = f1.passFile
+				}
+				k, err := g.loadKey(newKey, pf)
+				if err != nil {
+					return fmt.Errorf("--new-key: %w", err)
+				}
+				nk = k
+			} else {
+				pk, err := base64.StdEncoding.DecodeString(pubB64)
+				if err != nil {
+					return fmt.Errorf("--public-key must be base64: %w", err)
+				}
+				if _, err := smcrypto.ParsePublicKey(pk); err != nil {
+					return fmt.Errorf("--public-key: %w", err)
+				}
+				pop, err := base64.StdEncoding.DecodeString(popB64)
+				if err != nil {
+					return fmt.Errorf("--pop must be base64: %w", err)
+				}
+				m = identity.RegisterAccount{PublicKey: pk, Name: name, Roles: []string{identity.RoleOperator}, PoP: pop}
 			}
-			return g.send(cmd, &f1, identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: pk, Name: name, Roles: []string{identity.RoleOperator}})
+			return g.sendBuilt(cmd, &f1, identity.MsgRegisterAccount, func(s *client.Signer) (any, error) {
+				if nk == nil {
+					return m, nil
+				}
+				return s.RegisterAccount(nk, name)
+			})
 		},
 	}
 	f1.register(reg)
-	reg.Flags().StringVar(&pubB64, "public-key", "", "the officer's 65-byte SM2 public key, base64 (from `govchain keys show`)")
+	reg.Flags().StringVar(&newKey, "new-key", "", "the officer's key: a name under HOME/keys or a PEM file; signs the proof of possession")
+	reg.Flags().StringVar(&newPassFile, "new-key-passphrase-file", "", "passphrase file of --new-key (else that of --key)")
+	reg.Flags().StringVar(&pubB64, "public-key", "", "instead of --new-key: the officer's 65-byte SM2 public key, base64 (from `govchain keys show`)")
+	reg.Flags().StringVar(&popB64, "pop", "", "with --public-key: the key's proof of possession, base64 (from govchain keys pop)")
 	reg.Flags().StringVar(&name, "name", "", "officer name")
 
 	var f2 txFlags
@@ -137,22 +189,48 @@ func txCmd(g *globals) *cobra.Command {
 	raw.Flags().StringVar(&msgType, "type", "", "message type, e.g. identity.register_account")
 	raw.Flags().StringVar(&body, "body", "", "message body as JSON, fields in the message's declared order")
 	var f4 txFlags
-	var certFile string
+	var certFile, admitKey, admitPassFile, admitPoP string
 	admit := &cobra.Command{
-		Use:     "admit-cert",
-		Short:   "Admit a CA-issued officer or department certificate of your department as a signing identity",
-		Example: "  govchain tx admit-cert --key zwfw-admin --cert officer1.crt",
+		Use:   "admit-cert",
+		Short: "Admit a CA-issued officer or department certificate of your department as a signing identity",
+		Long: `Admit a CA-issued officer or department certificate of your department as a
+signing identity. Like register-account it carries the certified key's proof
+of possession: signed here from --new-key, or made by the key's holder with
+govchain keys pop and passed as --pop.`,
+		Example: "  govchain tx admit-cert --key zwfw-admin --cert officer1.crt --new-key officer1",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (admitKey == "") == (admitPoP == "") {
+				return fmt.Errorf("give either --new-key or --pop")
+			}
 			b, err := os.ReadFile(certFile)
 			if err != nil {
 				return err
 			}
-			return g.send(cmd, &f4, identity.MsgAdmitCert, identity.AdmitCert{Cert: ca.DERFromPEM(b), Roles: []string{identity.RoleOperator}})
+			der := ca.DERFromPEM(b)
+			if admitKey == "" {
+				pop, err := base64.StdEncoding.DecodeString(admitPoP)
+				if err != nil {
+					return fmt.Errorf("--pop must be base64: %w", err)
+				}
+				return g.send(cmd, &f4, identity.MsgAdmitCert, identity.AdmitCert{Cert: der, Roles: []string{identity.RoleOperator}, PoP: pop})
+			}
+			pf := admitPassFile
+			if pf == "" {
+				pf = f4.passFile
+			}
+			k, err := g.loadKey(admitKey, pf)
+			if err != nil {
+				return fmt.Errorf("--new-key: %w", err)
+			}
+			return g.sendBuilt(cmd, &f4, identity.MsgAdmitCert, func(s *client.Signer) (any, error) { return s.AdmitCert(k, der) })
 		},
 	}
 	f4.register(admit)
 	admit.Flags().StringVar(&certFile, "cert", "", "certificate file (PEM or DER)")
+	admit.Flags().StringVar(&admitKey, "new-key", "", "the certified key: a name under HOME/keys or a PEM file; signs the proof of possession")
+	admit.Flags().StringVar(&admitPassFile, "new-key-passphrase-file", "", "passphrase file of --new-key (else that of --key)")
+	admit.Flags().StringVar(&admitPoP, "pop", "", "instead of --new-key: the key's proof of possession, base64 (from govchain keys pop)")
 
 	var f5 txFlags
 	var caFile string

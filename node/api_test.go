@@ -102,7 +102,11 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	officer, _ := smcrypto.GenerateKey()
-	signed, err := s.Build(identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: officer.PublicKey().Bytes(), Roles: []string{identity.RoleOperator}})
+	reg, err := s.RegisterAccount(officer, "officer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := s.Build(identity.MsgRegisterAccount, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +226,11 @@ func TestMetricsExposeAppCounters(t *testing.T) {
 		t.Fatal(err)
 	}
 	officer, _ := smcrypto.GenerateKey()
-	if _, err := s.Send(ctx, net.Client(0), identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: officer.PublicKey().Bytes(), Roles: []string{identity.RoleOperator}}, "commit"); err != nil {
+	reg, err := s.RegisterAccount(officer, "officer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Send(ctx, net.Client(0), identity.MsgRegisterAccount, reg, "commit"); err != nil {
 		t.Fatal(err)
 	}
 	r, err := http.Get("http://" + net.Nodes[0].Prom + "/metrics")

@@ -129,7 +129,11 @@ func TestAuditOnFourNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := signers[1].Send(ctx, net.Client(1), identity.MsgAdmitCert, identity.AdmitCert{Cert: der, Roles: []string{identity.RoleOperator}}, "commit"); err != nil {
+	adm, err := signers[1].AdmitCert(officer, der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := signers[1].Send(ctx, net.Client(1), identity.MsgAdmitCert, adm, "commit"); err != nil {
 		t.Fatal(err)
 	}
 	// governance: RSJ's validator to power 15 (ZWFW proposes, SCJG and RSJ approve)
@@ -481,7 +485,11 @@ func TestAuditCompareFindsFork(t *testing.T) {
 			t.Fatal(err)
 		}
 		o, _ := smcrypto.GenerateKey()
-		if _, err := s.Send(ctx, n.Client(i), identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: o.PublicKey().Bytes(), Name: fmt.Sprintf("net %d", i), Roles: []string{identity.RoleOperator}}, "commit"); err != nil {
+		reg, err := s.RegisterAccount(o, fmt.Sprintf("net %d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Send(ctx, n.Client(i), identity.MsgRegisterAccount, reg, "commit"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -31,7 +31,11 @@ func TestCARevocationOnNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := as.Send(ctx, net.Client(1), identity.MsgAdmitCert, identity.AdmitCert{Cert: der, Roles: []string{identity.RoleOperator}}, "commit"); err != nil {
+	adm, err := as.AdmitCert(officer, der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := as.Send(ctx, net.Client(1), identity.MsgAdmitCert, adm, "commit"); err != nil {
 		t.Fatal(err)
 	}
 	// before revocation every node authenticates the officer (its admin-only

@@ -86,8 +86,11 @@ func SeedDemo(ctx context.Context, n *Network, w io.Writer) error {
 			return err
 		}
 		name := demoOfficers[i%len(demoOfficers)]
-		res, err := s.Send(ctx, c, identity.MsgRegisterAccount, identity.RegisterAccount{
-			PublicKey: officer.PublicKey().Bytes(), Name: name, Roles: []string{identity.RoleOperator}}, "commit")
+		reg, err := s.RegisterAccount(officer, name)
+		if err != nil {
+			return err
+		}
+		res, err := s.Send(ctx, c, identity.MsgRegisterAccount, reg, "commit")
 		if err != nil {
 			return err
 		}

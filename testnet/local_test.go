@@ -104,7 +104,12 @@ func load(ctx context.Context, t *testing.T, net *testnet.Network, i, count int,
 	var ids []smcrypto.KeyID
 	for j := 0; j < count; j++ {
 		k, _ := smcrypto.GenerateKey()
-		raw, err := s.Build(identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: k.PublicKey().Bytes(), Name: fmt.Sprintf("officer %d", j), Roles: []string{identity.RoleOperator}})
+		reg, err := s.RegisterAccount(k, fmt.Sprintf("officer %d", j))
+		if err != nil {
+			t.Error(err)
+			return ids
+		}
+		raw, err := s.Build(identity.MsgRegisterAccount, reg)
 		if err != nil {
 			t.Error(err)
 			return ids
@@ -220,7 +225,11 @@ func TestRejectedTxSurfacesCode(t *testing.T) {
 	k, _ := smcrypto.GenerateKey() // not registered
 	s := &client.Signer{ChainID: net.ChainID, Key: k}
 	s.Rewind(1)
-	_, err := s.Send(ctx, net.Client(0), identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: k.PublicKey().Bytes(), Roles: []string{}}, "sync")
+	reg, err := identity.NewRegisterAccount(net.ChainID, net.Nodes[0].Dept, k, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Send(ctx, net.Client(0), identity.MsgRegisterAccount, reg, "sync")
 	rej, ok := err.(*client.RejectedError)
 	if !ok {
 		t.Fatalf("want a RejectedError, got %v", err)

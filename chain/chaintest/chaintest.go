@@ -263,8 +263,19 @@ func (c *Chain) Officer(i int) *smcrypto.PrivateKey {
 	if err != nil {
 		c.T.Fatal(err)
 	}
-	c.MustOK(c.Tx(c.Depts[i].Admin, identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: k.PublicKey().Bytes(), Name: "officer", Roles: []string{identity.RoleOperator}}))
+	c.MustOK(c.Tx(c.Depts[i].Admin, identity.MsgRegisterAccount, c.Register(i, k, "officer")))
 	return k
+}
+
+// Register is the registration of k as an operator of department i, with
+// k's proof of possession for that department on this chain.
+func (c *Chain) Register(i int, k *smcrypto.PrivateKey, name string) identity.RegisterAccount {
+	c.T.Helper()
+	m, err := identity.NewRegisterAccount(ChainID, c.Depts[i].Code, k, name, []string{identity.RoleOperator})
+	if err != nil {
+		c.T.Fatal(err)
+	}
+	return m
 }
 
 // Bookkeeping are the keys the app rewrites at every block whatever its

@@ -67,9 +67,24 @@ type RegisterCA struct {
 
 // AdmitCert admits an officer or department certificate of the signer's own
 // department as a signing identity (role operator).
+//
+// PoP is the certified key's proof of possession, as in RegisterAccount: a
+// department's own CA can certify any public key it has seen, so the
+// certificate alone does not show that the key's holder agreed to join.
 type AdmitCert struct {
 	Cert  []byte   `json:"cert"`
 	Roles []string `json:"roles"`
+	PoP   []byte   `json:"pop,omitempty"`
+}
+
+// NewAdmitCert builds the admission of cert (whose key is k) by department
+// dept on chain chainID, with k's proof of possession.
+func NewAdmitCert(chainID, dept string, k *smcrypto.PrivateKey, cert []byte, roles []string) (AdmitCert, error) {
+	pop, err := ProofOfPossession(k, chainID, dept)
+	if err != nil {
+		return AdmitCert{}, err
+	}
+	return AdmitCert{Cert: cert, Roles: append([]string{}, roles...), PoP: pop}, nil
 }
 
 // RevokeCerts submits a CRL signed by a registered CA. The CA's signature
@@ -91,7 +106,7 @@ func certRoutes() []module.Route {
 		{Type: MsgRegisterCA, AnyRole: []string{RoleAdmin}, Handle: module.Handler(registerCA),
 			Summary: "Register the signer's department intermediate CA (must chain to a genesis root)."},
 		{Type: MsgAdmitCert, AnyRole: []string{RoleAdmin}, Handle: module.Handler(admitCert),
-			Summary: "Admit a CA-issued SM2 certificate of the signer's department as a signing identity."},
+			Summary: "Admit a CA-issued SM2 certificate of the signer's department as a signing identity, with the key's proof of possession."},
 		{Type: MsgRevokeCerts, Handle: module.Handler(revokeCerts),
 			Summary: "Apply a CRL signed by a registered CA: its certificates' identities are revoked from the next block."},
 	}
@@ -172,8 +187,14 @@ func admitCert(ctx *module.Context, m *AdmitCert) error {
 			return ErrForbiddenRole.Wrapf("role %q can only be granted by a governance proposal", r)
 		}
 	}
-	if ok, _ := ctx.Store.Has(AccountKey(sub.KeyID)); ok {
-		return ErrKeyExists.Wrapf("key id %s", sub.KeyID)
+	var held Account
+	if ok, err := module.GetJSON(ctx.Store, AccountKey(sub.KeyID), &held); err != nil {
+		return err
+	} else if ok {
+		return ErrKeyExists.Wrapf("key id %s is held by department %s (%s)", sub.KeyID, held.Dept, held.Status)
+	}
+	if err := checkPoP(ctx, sub.Key, m.PoP); err != nil {
+		return err
 	}
 	// The certificate's common name becomes the identity's name on chain:
 	// the same rule as a name sent in register_account.

@@ -49,6 +49,17 @@ func issue(t *testing.T, a *ca.Authority, dept, kind string, from time.Time, val
 	return k, der
 }
 
+// admit is department i's admission of der (whose key is k), with k's
+// proof of possession.
+func admit(t *testing.T, c *chaintest.Chain, i int, k *smcrypto.PrivateKey, der []byte, roles ...string) identity.AdmitCert {
+	t.Helper()
+	m, err := identity.NewAdmitCert(chaintest.ChainID, c.Depts[i].Code, k, der, roles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 func code(t *testing.T, c *chaintest.Chain, raw []byte, want *errs.Error) {
 	t.Helper()
 	r := c.Block(raw).TxResults[0]
@@ -67,20 +78,20 @@ func TestAdmitCertAndSign(t *testing.T) {
 	root := newRoot(t)
 	c := chainWithRoot(t, root)
 	k, der := issue(t, root, "ZWFW", ca.KindOfficer, t0, 365*24*time.Hour)
-	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, identity.AdmitCert{Cert: der, Roles: []string{identity.RoleOperator}}), nil)
+	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, admit(t, c, 0, k, der, identity.RoleOperator)), nil)
 	a, err := identity.GetAccount(c.View(), k.PublicKey().ID())
 	if err != nil || a.Dept != "ZWFW" || a.CertSerial == "" || a.NotAfter == 0 {
 		t.Fatalf("account %+v %v", a, err)
 	}
 	// the certified officer signs its own txs
-	code(t, c, c.Tx(k, identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: mustKey(t).PublicKey().Bytes(), Roles: []string{}}), tx.ErrUnauthorized)
+	code(t, c, c.Tx(k, identity.MsgRegisterAccount, c.Register(0, mustKey(t), "officer")), tx.ErrUnauthorized)
 }
 
 func TestForeignCARejected(t *testing.T) {
 	root, foreign := newRoot(t), newRoot(t)
 	c := chainWithRoot(t, root)
-	_, der := issue(t, foreign, "ZWFW", ca.KindOfficer, t0, 365*24*time.Hour)
-	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, identity.AdmitCert{Cert: der, Roles: []string{identity.RoleOperator}}), ca.ErrUntrusted)
+	fk, der := issue(t, foreign, "ZWFW", ca.KindOfficer, t0, 365*24*time.Hour)
+	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, admit(t, c, 0, fk, der, identity.RoleOperator)), ca.ErrUntrusted)
 }
 
 func TestValidityByBlockTime(t *testing.T) {
@@ -89,7 +100,7 @@ func TestValidityByBlockTime(t *testing.T) {
 	from := t0.Add(10 * 24 * time.Hour)
 	k, der := issue(t, root, "ZWFW", ca.KindOfficer, from, 30*24*time.Hour)
 	admit := func(at time.Time) *chaintest.Chain {
-		r := c.BlockAt(at, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, identity.AdmitCert{Cert: der, Roles: []string{identity.RoleOperator}})).TxResults[0]
+		r := c.BlockAt(at, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, admit(t, c, 0, k, der, identity.RoleOperator))).TxResults[0]
 		if at.Before(from) {
 			if r.Code != ca.ErrNotYetValid.Code {
 				t.Fatalf("admitting before NotBefore: %d %s", r.Code, r.Log)
@@ -113,7 +124,7 @@ func TestRevocationAppliesNextBlock(t *testing.T) {
 	root := newRoot(t)
 	c := chainWithRoot(t, root)
 	k, der := issue(t, root, "SCJG", ca.KindOfficer, t0, 365*24*time.Hour)
-	code(t, c, c.Tx(c.Depts[1].Admin, identity.MsgAdmitCert, identity.AdmitCert{Cert: der, Roles: []string{identity.RoleOperator}}), nil)
+	code(t, c, c.Tx(c.Depts[1].Admin, identity.MsgAdmitCert, admit(t, c, 1, k, der, identity.RoleOperator)), nil)
 	cert, _ := ca.Parse(der)
 	crl, err := root.Revoke(ca.Serial(cert.SerialNumber), 1, t0.Add(2*time.Hour))
 	if err != nil {
@@ -133,7 +144,7 @@ func TestRevocationAppliesNextBlock(t *testing.T) {
 	// the same CRL again changes nothing and says so
 	code(t, c, c.Tx(c.Depts[3].Admin, identity.MsgRevokeCerts, identity.RevokeCerts{CRL: crl}), identity.ErrBadStatus)
 	// and the revoked certificate cannot be admitted again
-	code(t, c, c.Tx(c.Depts[1].Admin, identity.MsgAdmitCert, identity.AdmitCert{Cert: der, Roles: []string{identity.RoleOperator}}), ca.ErrCertRevoked)
+	code(t, c, c.Tx(c.Depts[1].Admin, identity.MsgAdmitCert, admit(t, c, 1, k, der, identity.RoleOperator)), ca.ErrCertRevoked)
 	// a CRL signed by an unregistered CA is refused
 	foreign := newRoot(t)
 	_, fder := issue(t, foreign, "SCJG", ca.KindOfficer, t0, time.Hour)
@@ -145,15 +156,15 @@ func TestRevocationAppliesNextBlock(t *testing.T) {
 func TestCrossDepartmentAndSelfGrant(t *testing.T) {
 	root := newRoot(t)
 	c := chainWithRoot(t, root)
-	_, derB := issue(t, root, "SCJG", ca.KindOfficer, t0, 365*24*time.Hour)
+	kB, derB := issue(t, root, "SCJG", ca.KindOfficer, t0, 365*24*time.Hour)
 	// admin of ZWFW cannot admit an officer of SCJG
-	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, identity.AdmitCert{Cert: derB, Roles: []string{identity.RoleOperator}}), ca.ErrWrongDept)
+	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, admit(t, c, 0, kB, derB, identity.RoleOperator)), ca.ErrWrongDept)
 	// and cannot raise anyone to admin by transaction, itself included
-	_, derA := issue(t, root, "ZWFW", ca.KindOfficer, t0, 365*24*time.Hour)
-	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, identity.AdmitCert{Cert: derA, Roles: []string{identity.RoleAdmin}}), identity.ErrForbiddenRole)
+	kA, derA := issue(t, root, "ZWFW", ca.KindOfficer, t0, 365*24*time.Hour)
+	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, admit(t, c, 0, kA, derA, identity.RoleAdmin)), identity.ErrForbiddenRole)
 	// a node certificate cannot become a signing identity
-	_, derN := issue(t, root, "ZWFW", ca.KindNode, t0, 365*24*time.Hour)
-	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, identity.AdmitCert{Cert: derN, Roles: []string{}}), ca.ErrKindMismatch)
+	kN, derN := issue(t, root, "ZWFW", ca.KindNode, t0, 365*24*time.Hour)
+	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, admit(t, c, 0, kN, derN)), ca.ErrKindMismatch)
 }
 
 func TestIntermediateCA(t *testing.T) {
@@ -166,8 +177,8 @@ func TestIntermediateCA(t *testing.T) {
 	// SCJG cannot register ZWFW's CA
 	code(t, c, c.Tx(c.Depts[1].Admin, identity.MsgRegisterCA, identity.RegisterCA{Cert: inter.Cert.Raw}), ca.ErrWrongDept)
 	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgRegisterCA, identity.RegisterCA{Cert: inter.Cert.Raw}), nil)
-	_, der := issue(t, inter, "ZWFW", ca.KindOfficer, t0, 365*24*time.Hour)
-	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, identity.AdmitCert{Cert: der, Roles: []string{identity.RoleOperator}}), nil)
+	k, der := issue(t, inter, "ZWFW", ca.KindOfficer, t0, 365*24*time.Hour)
+	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, admit(t, c, 0, k, der, identity.RoleOperator)), nil)
 	// the intermediate refuses to issue for another department
 	if _, _, err := inter.Issue(ca.Request{Kind: ca.KindOfficer, Dept: "SCJG", PublicKey: mustKey(t).PublicKey()}); err == nil {
 		t.Fatal("department CA issued for another department")
@@ -202,7 +213,16 @@ func TestTjfocCertificates(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := chaintest.New(t, chaintest.Options{IdentityRoots: [][]byte{rootDER}})
-	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, identity.AdmitCert{Cert: offDER, Roles: []string{identity.RoleOperator}}), nil)
+	// the proof of possession signed by tjfoc too (default user id, DER)
+	offPub := make([]byte, 65)
+	offPub[0] = 4
+	offKey.PublicKey.X.FillBytes(offPub[1:33])
+	offKey.PublicKey.Y.FillBytes(offPub[33:])
+	pop, err := offKey.Sign(rand.Reader, identity.PoPBytes(chaintest.ChainID, "ZWFW", offPub), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code(t, c, c.Tx(c.Depts[0].Admin, identity.MsgAdmitCert, identity.AdmitCert{Cert: offDER, Roles: []string{identity.RoleOperator}, PoP: pop}), nil)
 }
 
 // TestTjfocUnsetAlgorithm pins tjfoc's pitfall: a root made without an

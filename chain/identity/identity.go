@@ -44,6 +44,13 @@ var (
 	// ErrUnreadable: a department or officer name (or a reason) with an
 	// invisible or reordering character, or not NFC (chain/readable).
 	ErrUnreadable = errs.Register("identity", 120, "name not plainly readable")
+	// ErrBadPoP: a registration's proof of possession is missing or was not
+	// made by the new key for this chain and the registering department.
+	ErrBadPoP = errs.Register("identity", 110, "invalid proof of possession")
+	// ErrLastAdmin: the change would leave a department without an active
+	// admin key, so nobody could manage its officers or vote for it again
+	// short of governance.
+	ErrLastAdmin = errs.Register("identity", 111, "last active admin of the department")
 )
 
 // Department is a member of the network.
@@ -181,10 +188,57 @@ func (Module) Name() string { return "identity" }
 // RegisterAccount registers an officer key for the signer's own department.
 // Only the operator role may be given here; any other role is granted by
 // governance, so no transaction can raise its own signer's rights.
+//
+// PoP is the new key's proof of possession (see PoPBytes). Without it a
+// department could register a key another department published (public
+// keys are visible in the mempool) and every later tx signed by that key
+// would count as the squatter's. Build the message with NewRegisterAccount.
 type RegisterAccount struct {
 	PublicKey []byte   `json:"public_key"`
 	Name      string   `json:"name"`
 	Roles     []string `json:"roles"`
+	PoP       []byte   `json:"pop,omitempty"` // omitempty: a body without it is canonical and gets identity/110, not a parse error
+}
+
+// PoPDomain separates proof-of-possession signatures from every other SM2
+// signature a key makes (transactions, attestations, certificates).
+const PoPDomain = "govchain/pop/v1\x00"
+
+// PoPBytes is what a new key signs to prove it consents to being registered
+// by department dept on chain chainID:
+//
+//	SM3(PoPDomain || uvarint(len chain_id) || chain_id || uvarint(len dept) || dept
+//	    || uvarint(len public_key) || public_key)
+//
+// with minimal uvarint lengths (as in the tx envelope) and public_key the
+// 65-byte uncompressed point. The 32-byte digest is then SM2-signed with the
+// default user id, exactly like a transaction's SignBytes.
+func PoPBytes(chainID, dept string, publicKey []byte) []byte {
+	b := make([]byte, 0, len(PoPDomain)+len(chainID)+len(dept)+len(publicKey)+8)
+	b = append(b, PoPDomain...)
+	for _, f := range [][]byte{[]byte(chainID), []byte(dept), publicKey} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	d := smcrypto.SM3(b)
+	return d[:]
+}
+
+// ProofOfPossession is k's signature over PoPBytes for its own public key.
+func ProofOfPossession(k *smcrypto.PrivateKey, chainID, dept string) ([]byte, error) {
+	return k.Sign(PoPBytes(chainID, dept, k.PublicKey().Bytes()))
+}
+
+// NewRegisterAccount builds the registration of k by department dept on
+// chain chainID, with k's proof of possession. Only the holder of k can
+// make it, so the admin of dept gets it from the officer (or makes it from
+// the officer's key file, as `govchain tx register-account` does).
+func NewRegisterAccount(chainID, dept string, k *smcrypto.PrivateKey, name string, roles []string) (RegisterAccount, error) {
+	pop, err := ProofOfPossession(k, chainID, dept)
+	if err != nil {
+		return RegisterAccount{}, err
+	}
+	return RegisterAccount{PublicKey: k.PublicKey().Bytes(), Name: name, Roles: append([]string{}, roles...), PoP: pop}, nil
 }
 
 // SetAccountStatus suspends, reactivates or revokes an identity of the
@@ -203,7 +257,7 @@ const (
 func (Module) Routes() []module.Route {
 	return append(certRoutes(), []module.Route{
 		{Type: MsgRegisterAccount, AnyRole: []string{RoleAdmin}, Handle: module.Handler(registerAccount),
-			Summary: "Register an officer's SM2 key for the signer's department (role operator only)."},
+			Summary: "Register an officer's SM2 key for the signer's department (role operator only), with the key's proof of possession."},
 		{Type: MsgSetAccountStatus, AnyRole: []string{RoleAdmin}, Handle: module.Handler(setAccountStatus),
 			Summary: "Suspend, reactivate or revoke an identity of the signer's department."},
 	}...)
@@ -226,10 +280,14 @@ func registerAccount(ctx *module.Context, m *RegisterAccount) error {
 		}
 	}
 	id := pk.ID()
-	if ok, err := ctx.Store.Has(AccountKey(id)); err != nil {
+	var held Account
+	if ok, err := module.GetJSON(ctx.Store, AccountKey(id), &held); err != nil {
 		return err
 	} else if ok {
-		return ErrKeyExists.Wrapf("key id %s", id)
+		return ErrKeyExists.Wrapf("key id %s is held by department %s (%s)", id, held.Dept, held.Status)
+	}
+	if err := checkPoP(ctx, pk, m.PoP); err != nil {
+		return err
 	}
 	a := &Account{KeyID: id, PublicKey: pk.Bytes(), Dept: ctx.Signer.Dept, Name: m.Name,
 		Roles: append([]string{}, m.Roles...), Status: StatusActive, Created: ctx.Height}
@@ -238,6 +296,20 @@ func registerAccount(ctx *module.Context, m *RegisterAccount) error {
 	}
 	ctx.SetData([]byte(id.String()))
 	ctx.Emit("identity.registered", "key_id", id.String(), "dept", a.Dept)
+	return nil
+}
+
+// checkPoP verifies pk's proof of possession for the signer's department
+// on this chain: the key itself agrees to belong to that department, so a
+// published key cannot be squatted and a proof made for another department
+// or chain does not carry over.
+func checkPoP(ctx *module.Context, pk *smcrypto.PublicKey, pop []byte) error {
+	if len(pop) == 0 {
+		return ErrBadPoP.Wrapf("no proof of possession: key %s must sign its registration by %s (identity.PoPBytes)", pk.ID(), ctx.Signer.Dept)
+	}
+	if err := pk.Verify(PoPBytes(ctx.ChainID, ctx.Signer.Dept, pk.Bytes()), pop); err != nil {
+		return ErrBadPoP.Wrapf("key %s did not sign its registration by %s on chain %s (%v)", pk.ID(), ctx.Signer.Dept, ctx.ChainID, err)
+	}
 	return nil
 }
 
@@ -262,12 +334,45 @@ func setAccountStatus(ctx *module.Context, m *SetAccountStatus) error {
 	if err := readable.Text(m.Reason); err != nil {
 		return ErrUnreadable.Wrapf("reason %s", err)
 	}
+	if a.Status == StatusActive && !ctx.Signer.Governance && slices.Contains(a.Roles, RoleAdmin) {
+		// A department with no usable admin key cannot register, suspend or
+		// reactivate anyone, nor vote; only governance (revoke_role, or an
+		// executed set_account_status) may take a department that far.
+		other, err := otherActiveAdmin(ctx, a)
+		if err != nil {
+			return err
+		}
+		if other == nil {
+			return ErrLastAdmin.Wrapf("key %s is the last active admin of %s; register and promote another admin first, or ask governance", m.KeyID, a.Dept)
+		}
+	}
 	a.Status, a.StatusHeight, a.StatusReason = m.Status, ctx.Height, m.Reason
 	if err := PutAccount(ctx.Store, a); err != nil {
 		return err
 	}
 	ctx.Emit("identity.status", "key_id", m.KeyID.String(), "status", m.Status)
 	return nil
+}
+
+// otherActiveAdmin returns an admin key of a.Dept other than a that could
+// sign now (active, certificate valid at block time), or nil. It scans the
+// accounts, which is only done when an active admin key is being suspended
+// or revoked: a rare, admin-only message.
+func otherActiveAdmin(ctx *module.Context, a *Account) (*Account, error) {
+	var found *Account
+	err := state.IteratePrefix(ctx.Store, []byte("id/acct/"), true, func(_, v []byte) (bool, error) {
+		var o Account
+		if _, err := module.GetJSONBytes(v, &o); err != nil {
+			return false, err
+		}
+		if o.Dept == a.Dept && o.KeyID != a.KeyID && o.Status == StatusActive &&
+			slices.Contains(o.Roles, RoleAdmin) && checkCertWindow(&o, ctx.Time) == nil {
+			found = &o
+			return false, nil
+		}
+		return true, nil
+	})
+	return found, err
 }
 
 // Genesis is the identity section of the app genesis.

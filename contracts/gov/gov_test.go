@@ -307,3 +307,38 @@ func TestNamesPeopleRead(t *testing.T) {
 	refused(gov.KindRegisterPartner, gov.Partner{ID: "TJ", Name: "Tianjin Cafe\u0301", Kind: "govchain", Config: json.RawMessage(`{}`)}, "", "partner name is not in Unicode normalization form NFC")
 	propose(t, c, 0, gov.KindAdmitDept, a)
 }
+
+// TestLastAdminAndGovernance: with two admins one may suspend the other,
+// but the remaining one cannot suspend itself (identity/111); governance
+// still can, by executing the same message.
+func TestLastAdminAndGovernance(t *testing.T) {
+	c := newChain(t, 4)
+	first := c.Depts[0].Admin
+	second := c.Officer(0)
+	id := propose(t, c, 1, gov.KindGrantRole, gov.RoleRef{KeyID: second.PublicKey().ID(), Role: identity.RoleAdmin})
+	mustVote(t, c, 2, id, gov.VoteApprove)
+	mustVote(t, c, 3, id, gov.VoteApprove)
+	suspend := func(k *smcrypto.PrivateKey) identity.SetAccountStatus {
+		return identity.SetAccountStatus{KeyID: k.PublicKey().ID(), Status: identity.StatusSuspended, Reason: "test"}
+	}
+	c.MustOK(c.Tx(second, identity.MsgSetAccountStatus, suspend(first)))
+	r := c.Block(c.Tx(second, identity.MsgSetAccountStatus, suspend(second))).TxResults[0]
+	wantCode(t, r.Code, r.Codespace, r.Log, identity.ErrLastAdmin)
+	c.ResetSeq(second, c.App.PendingSequence(second.PublicKey().ID()))
+	if a, _ := identity.GetAccount(c.View(), second.PublicKey().ID()); a.Status != identity.StatusActive {
+		t.Fatalf("last admin %+v", a)
+	}
+	// the proposal is the remaining admin's: an executed message acts for
+	// the proposer's department
+	r = c.MustOK(c.Tx(second, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Reason: "test",
+		Action: act(gov.Execute{Type: identity.MsgSetAccountStatus, Body: act(suspend(second))})}))
+	id, _ = strconv.ParseUint(string(r.Data), 10, 64)
+	mustVote(t, c, 1, id, gov.VoteApprove)
+	mustVote(t, c, 2, id, gov.VoteApprove)
+	if p := status(t, c, id); p.Status != "passed" {
+		t.Fatalf("governance suspension: %+v", p)
+	}
+	if a, _ := identity.GetAccount(c.View(), second.PublicKey().ID()); a.Status != identity.StatusSuspended {
+		t.Fatalf("after governance: %+v", a)
+	}
+}

@@ -46,9 +46,9 @@ func honestChain(t *testing.T) (s *sim, rejectedAt, valChangeAt int64, sent map[
 	sent["SCJG/"+certificate.MsgAnchor] += 6
 	// a tx with a sequence already used: accepted into the block by a
 	// (hypothetical) proposer, rejected on execution
-	dup := s.tx(s.admins[2], identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: mustKey(t).PublicKey().Bytes(), Name: "x", Roles: []string{identity.RoleOperator}})
+	dup := s.tx(s.admins[2], identity.MsgRegisterAccount, s.registration(2, mustKey(t), "x"))
 	s.seqs[s.admins[2].PublicKey().ID()]--
-	dup2 := s.tx(s.admins[2], identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: mustKey(t).PublicKey().Bytes(), Name: "y", Roles: []string{identity.RoleOperator}})
+	dup2 := s.tx(s.admins[2], identity.MsgRegisterAccount, s.registration(2, mustKey(t), "y"))
 	b := s.block([][]byte{dup, dup2})
 	if b.Results.TxResults[0].Code != 0 || b.Results.TxResults[1].Code != 7 {
 		t.Fatalf("want ok then tx/7, got %d %d", b.Results.TxResults[0].Code, b.Results.TxResults[1].Code)
@@ -382,7 +382,7 @@ func TestCompareFindsDivergence(t *testing.T) {
 	a, b := newSim(t, k), newSim(t, k)
 	officer := mustKey(t)
 	// SM2 signatures are randomised: the shared tx is signed once
-	shared := a.tx(a.admins[0], identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: officer.PublicKey().Bytes(), Name: "same", Roles: []string{identity.RoleOperator}})
+	shared := a.tx(a.admins[0], identity.MsgRegisterAccount, a.registration(0, officer, "same"))
 	for _, s := range []*sim{a, b} {
 		s.block(nil)
 		s.mustOK(s.block([][]byte{shared}))

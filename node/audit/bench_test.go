@@ -27,7 +27,7 @@ func benchChain(b *testing.B, blocks, perBlock int) *sim {
 		for j := 0; j < perBlock; j++ {
 			if j%2 == 0 {
 				k, _ := smcrypto.GenerateKey()
-				txs = append(txs, s.tx(s.admins[j%4], identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: k.PublicKey().Bytes(), Name: fmt.Sprintf("o%d", j), Roles: []string{identity.RoleOperator}}))
+				txs = append(txs, s.tx(s.admins[j%4], identity.MsgRegisterAccount, s.registration(j%4, k, fmt.Sprintf("o%d", j))))
 			} else {
 				serial++
 				txs = append(txs, s.anchor(officers[serial%len(officers)], 1000+serial))

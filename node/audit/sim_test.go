@@ -247,10 +247,20 @@ func (s *sim) register(i, n int) []*smcrypto.PrivateKey {
 			s.t.Fatal(err)
 		}
 		keys = append(keys, k)
-		txs = append(txs, s.tx(s.admins[i], identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: k.PublicKey().Bytes(), Name: fmt.Sprintf("officer %d", j), Roles: []string{identity.RoleOperator}}))
+		txs = append(txs, s.tx(s.admins[i], identity.MsgRegisterAccount, s.registration(i, k, fmt.Sprintf("officer %d", j))))
 	}
 	s.mustOK(s.block(txs))
 	return keys
+}
+
+// registration is department i's registration of k, with k's proof of
+// possession.
+func (s *sim) registration(i int, k *smcrypto.PrivateKey, name string) identity.RegisterAccount {
+	m, err := identity.NewRegisterAccount(s.chainID, s.depts[i], k, name, []string{identity.RoleOperator})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return m
 }
 
 func simUSCC(serial int) string {

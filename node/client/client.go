@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/tx"
 	"github.com/govchain/govchain/node"
@@ -150,17 +151,44 @@ func (c *Client) WaitHeight(ctx context.Context, h int64) (*node.Status, error) 
 type Signer struct {
 	ChainID string
 	Key     *smcrypto.PrivateKey
-	mu      sync.Mutex
-	next    uint64
+	// Dept is the key's department (filled by NewSigner); registrations
+	// made with RegisterAccount are bound to it.
+	Dept string
+	mu   sync.Mutex
+	next uint64
 }
 
-// NewSigner asks the node for the key's next sequence.
+// NewSigner asks the node for the key's next sequence and department.
 func NewSigner(ctx context.Context, c *Client, chainID string, k *smcrypto.PrivateKey) (*Signer, error) {
 	a, err := c.Account(ctx, k.PublicKey().ID())
 	if err != nil {
 		return nil, err
 	}
-	return &Signer{ChainID: chainID, Key: k, next: a.NextSequence}, nil
+	s := &Signer{ChainID: chainID, Key: k, next: a.NextSequence}
+	if a.Account != nil {
+		s.Dept = a.Account.Dept
+	}
+	return s, nil
+}
+
+// RegisterAccount is the identity.register_account message by which this
+// signer (an admin) registers k as an operator of its department, with k's
+// proof of possession; send it with Send or Build.
+func (s *Signer) RegisterAccount(k *smcrypto.PrivateKey, name string) (identity.RegisterAccount, error) {
+	if s.Dept == "" {
+		return identity.RegisterAccount{}, fmt.Errorf("client: signer %s has no department (make it with NewSigner)", s.Key.PublicKey().ID())
+	}
+	return identity.NewRegisterAccount(s.ChainID, s.Dept, k, name, []string{identity.RoleOperator})
+}
+
+// AdmitCert is the identity.admit_cert message by which this signer admits
+// the certificate cert of key k as an operator of its department, with k's
+// proof of possession.
+func (s *Signer) AdmitCert(k *smcrypto.PrivateKey, cert []byte) (identity.AdmitCert, error) {
+	if s.Dept == "" {
+		return identity.AdmitCert{}, fmt.Errorf("client: signer %s has no department (make it with NewSigner)", s.Key.PublicKey().ID())
+	}
+	return identity.NewAdmitCert(s.ChainID, s.Dept, k, cert, []string{identity.RoleOperator})
 }
 
 // Build signs msg as the next tx of this signer.

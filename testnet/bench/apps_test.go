@@ -162,8 +162,7 @@ func TestFinalizePreverifiedResults(t *testing.T) {
 	// A DER signature with a superfluous leading zero byte in r: same (r, s),
 	// different bytes.
 	noncanon := nonCanonical(t, anchor(ops[2], 1))
-	register := c.Tx(adm, identity.MsgRegisterAccount,
-		identity.RegisterAccount{PublicKey: fresh.PublicKey().Bytes(), Name: "new", Roles: []string{identity.RoleOperator}})
+	register := c.Tx(adm, identity.MsgRegisterAccount, c.Register(1, fresh, "new"))
 	byFresh := anchor(fresh, 1)
 	suspend := c.Tx(adm, identity.MsgSetAccountStatus,
 		identity.SetAccountStatus{KeyID: ops[0].PublicKey().ID(), Status: identity.StatusSuspended, Reason: "test"})

@@ -132,7 +132,11 @@ func RunRecords(ctx context.Context, dir string, n, perBlock int, settle time.Du
 	if err != nil {
 		return nil, err
 	}
-	t2, err := sign(admin, 2, identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: op.PublicKey().Bytes(), Name: "bench", Roles: []string{identity.RoleOperator}})
+	reg, err := identity.NewRegisterAccount(chainID, "SCJG", op, "bench", []string{identity.RoleOperator})
+	if err != nil {
+		return nil, err
+	}
+	t2, err := sign(admin, 2, identity.MsgRegisterAccount, reg)
 	if err != nil {
 		return nil, err
 	}

@@ -119,7 +119,11 @@ func SetupSigners(ctx context.Context, n *Net, perNode int) (*Signers, error) {
 				if x == len(mine)-1 {
 					wait = "commit"
 				}
-				m := identity.RegisterAccount{PublicKey: s.Keys[j].PublicKey().Bytes(), Name: fmt.Sprintf("bench operator %d", j), Roles: []string{identity.RoleOperator}}
+				m, err := admins[i].RegisterAccount(s.Keys[j], fmt.Sprintf("bench operator %d", j))
+				if err != nil {
+					errc <- err
+					return
+				}
 				if _, err := admins[i].Send(ctx, c, identity.MsgRegisterAccount, m, wait); err != nil {
 					errc <- fmt.Errorf("register bench signer %d on node %d: %w", j, i, err)
 					return

@@ -217,7 +217,11 @@ func TestDeployGuide(t *testing.T) {
 		t.Fatal(err)
 	}
 	officer, _ := smcrypto.GenerateKey()
-	res, err := s.Send(ctx, zwfw, identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: officer.PublicKey().Bytes(), Name: "deploy guide officer", Roles: []string{identity.RoleOperator}}, "commit")
+	reg, err := s.RegisterAccount(officer, "deploy guide officer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Send(ctx, zwfw, identity.MsgRegisterAccount, reg, "commit")
 	if err != nil {
 		t.Fatal(err)
 	}

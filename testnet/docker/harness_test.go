@@ -119,7 +119,7 @@ func (l *load) pick(pref, attempt int) int {
 
 func (l *load) signer(ctx context.Context, i int, key *smcrypto.PrivateKey) {
 	defer l.wg.Done()
-	s := &client.Signer{ChainID: l.net.ChainID, Key: key}
+	s := &client.Signer{ChainID: l.net.ChainID, Key: key, Dept: l.net.Nodes[i].Dept}
 	synced := false
 	attempt := 0
 	pause := func(d time.Duration) {
@@ -152,8 +152,11 @@ func (l *load) signer(ctx context.Context, i int, key *smcrypto.PrivateKey) {
 		if err != nil {
 			panic(err)
 		}
-		raw, err := s.Build(identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: officer.PublicKey().Bytes(),
-			Name: fmt.Sprintf("officer of dept %d", i), Roles: []string{identity.RoleOperator}})
+		reg, err := s.RegisterAccount(officer, fmt.Sprintf("officer of dept %d", i))
+		if err != nil {
+			panic(err)
+		}
+		raw, err := s.Build(identity.MsgRegisterAccount, reg)
 		if err != nil {
 			panic(err)
 		}
