@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/govchain/govchain/ca"
+	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/state"
@@ -25,13 +26,13 @@ func TestNamesPeopleRead(t *testing.T) {
 		{"王芳\u202E", "name contains U+202E RIGHT-TO-LEFT OVERRIDE at byte 6"},
 		{"Jose\u0301", `name is not in Unicode normalization form NFC (from byte 3, U+0065); send the NFC form "Jos\u00e9"`},
 	} {
-		r := c.Block(c.Tx(admin, identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: mustKey(t).PublicKey().Bytes(), Name: tc.name, Roles: []string{identity.RoleOperator}})).TxResults[0]
+		r := c.Block(c.Tx(admin, identity.MsgRegisterAccount, c.Register(0, mustKey(t), tc.name))).TxResults[0]
 		if r.Codespace != "identity" || r.Code != identity.ErrUnreadable.Code || !strings.Contains(r.Log, tc.msg) {
 			t.Errorf("name %+q: got %s/%d %q, want identity/%d mentioning %q", tc.name, r.Codespace, r.Code, r.Log, identity.ErrUnreadable.Code, tc.msg)
 		}
 	}
 	officer := mustKey(t)
-	code(t, c, c.Tx(admin, identity.MsgRegisterAccount, identity.RegisterAccount{PublicKey: officer.PublicKey().Bytes(), Name: "Jos\u00e9", Roles: []string{identity.RoleOperator}}), nil)
+	code(t, c, c.Tx(admin, identity.MsgRegisterAccount, c.Register(0, officer, "Jos\u00e9")), nil)
 
 	r := c.Block(c.Tx(admin, identity.MsgSetAccountStatus, identity.SetAccountStatus{KeyID: officer.PublicKey().ID(), Status: identity.StatusSuspended, Reason: "调岗\u202E"})).TxResults[0]
 	if r.Code != identity.ErrUnreadable.Code || !strings.Contains(r.Log, "reason contains U+202E RIGHT-TO-LEFT OVERRIDE") {
@@ -45,7 +46,11 @@ func TestNamesPeopleRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r = c.Block(c.Tx(admin, identity.MsgAdmitCert, identity.AdmitCert{Cert: der, Roles: []string{identity.RoleOperator}})).TxResults[0]
+	ac, err := identity.NewAdmitCert(chaintest.ChainID, "ZWFW", k, der, []string{identity.RoleOperator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = c.Block(c.Tx(admin, identity.MsgAdmitCert, ac)).TxResults[0]
 	if r.Code != identity.ErrUnreadable.Code || !strings.Contains(r.Log, "certificate common name (CN) contains U+2067 RIGHT-TO-LEFT ISOLATE at byte 3") {
 		t.Errorf("CN: got %s/%d %q", r.Codespace, r.Code, r.Log)
 	}
