@@ -18,10 +18,28 @@ type Params struct {
 	// MinValidators: governance may not shrink the set below this without
 	// an ALL vote.
 	MinValidators int `json:"min_validators"`
+	// MaxDeptPowerPermille caps one department's share of the total voting
+	// power, in thousandths, inclusive: at most 333, i.e. strictly below
+	// 1/3, because a department holding 1/3 can halt the chain alone (and
+	// one above 2/3 can commit blocks alone). Governance enforces it on
+	// every change of the validator set. 0 (a genesis from before the
+	// parameter existed) means DefaultMaxDeptPowerPermille.
+	MaxDeptPowerPermille int `json:"max_dept_power_permille,omitempty"`
 }
 
+// DefaultMaxDeptPowerPermille is the largest allowed cap: 333/1000 < 1/3.
+const DefaultMaxDeptPowerPermille = 333
+
 func DefaultParams() Params {
-	return Params{MaxTxBytes: 1 << 20, ProposalDeadlineBlocks: 1000, MinValidators: 4}
+	return Params{MaxTxBytes: 1 << 20, ProposalDeadlineBlocks: 1000, MinValidators: 4, MaxDeptPowerPermille: DefaultMaxDeptPowerPermille}
+}
+
+// DeptPowerCap is the cap in force (the default when the field is 0).
+func (p Params) DeptPowerCap() int {
+	if p.MaxDeptPowerPermille == 0 {
+		return DefaultMaxDeptPowerPermille
+	}
+	return p.MaxDeptPowerPermille
 }
 
 // ParamsKey is where Params live in state.
@@ -35,6 +53,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("proposal_deadline_blocks must be positive")
 	case p.MinValidators < 1:
 		return fmt.Errorf("min_validators must be positive")
+	case p.MaxDeptPowerPermille < 0 || p.MaxDeptPowerPermille > DefaultMaxDeptPowerPermille:
+		return fmt.Errorf("max_dept_power_permille %d outside 1..%d (0 = %d): a department at 1/3 of the power can halt the chain", p.MaxDeptPowerPermille, DefaultMaxDeptPowerPermille, DefaultMaxDeptPowerPermille)
 	}
 	return nil
 }

@@ -80,7 +80,7 @@ func govProposeCmd(g *globals) *cobra.Command {
 	add := func(sub *cobra.Command) {
 		f.register(sub)
 		sub.Flags().StringVar(&reason, "reason", "", "why, recorded with the proposal")
-		sub.Flags().BoolVar(&requireAll, "require-all", false, "raise the policy to ALL (needed to go below the minimum validator count)")
+		sub.Flags().BoolVar(&requireAll, "require-all", false, "raise the policy to ALL (needed to shrink the validator set below min_validators; changes of safety parameters and policies get ALL without it)")
 		sub.Flags().Int64Var(&deadline, "deadline-blocks", 0, "voting window in blocks (default: chain parameter)")
 		c.AddCommand(sub)
 	}
@@ -126,8 +126,8 @@ func govProposeCmd(g *globals) *cobra.Command {
 				return send(cmd, kind, gov.DeptRef{Code: args[0]})
 			}})
 	}
-	add(&cobra.Command{Use: "set-validator CODE POWER", Short: "Re-weight a department's validator (0 removes it from the set)", Args: cobra.ExactArgs(2),
-		Example: "  govchain gov propose set-validator RSJ 20 --key zwfw-admin",
+	add(&cobra.Command{Use: "set-validator CODE POWER", Short: "Re-weight a department's validator (0 removes it from the set); no department may reach 1/3 of the power", Args: cobra.ExactArgs(2),
+		Example: "  govchain gov propose set-validator RSJ 14 --key zwfw-admin   # 14 of 44 on four validators of 10",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := strconv.ParseInt(args[1], 10, 64)
 			if err != nil {
@@ -179,8 +179,8 @@ func govProposeCmd(g *globals) *cobra.Command {
 	partner.Flags().StringVar(&pkind, "kind", "govchain", "govchain or fabric")
 	partner.Flags().StringVar(&pconfig, "config", "", "JSON file with the trust anchor")
 	var paramsFile string
-	params := &cobra.Command{Use: "set-params", Short: "Replace the chain parameters (JSON file with every field)", Args: cobra.NoArgs,
-		Example: `  echo '{"max_tx_bytes":1048576,"proposal_deadline_blocks":500,"min_validators":4}' > p.json
+	params := &cobra.Command{Use: "set-params", Short: "Replace the chain parameters (JSON file with every field; a change of min_validators or max_dept_power_permille needs every department)", Args: cobra.NoArgs,
+		Example: `  echo '{"max_tx_bytes":1048576,"proposal_deadline_blocks":500,"min_validators":4,"max_dept_power_permille":333}' > p.json
   govchain gov propose set-params --file p.json --key zwfw-admin`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			b, err := os.ReadFile(paramsFile)
@@ -195,7 +195,7 @@ func govProposeCmd(g *globals) *cobra.Command {
 		}}
 	add(params)
 	params.Flags().StringVar(&paramsFile, "file", "", "parameters JSON")
-	add(&cobra.Command{Use: "set-policy KIND POLICY", Short: "Change the policy of an action kind (ALL, ANY, MAJORITY, n, or a fraction like 2/3)", Args: cobra.ExactArgs(2),
+	add(&cobra.Command{Use: "set-policy KIND POLICY", Short: "Change the policy of an action kind (ALL, ANY, MAJORITY, n, or a fraction like 2/3); needs every department", Args: cobra.ExactArgs(2),
 		Example: "  govchain gov propose set-policy grant 2/3 --key zwfw-admin",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return send(cmd, gov.KindSetPolicy, gov.SetPolicy{Kind: args[0], Policy: args[1]})

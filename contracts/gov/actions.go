@@ -489,34 +489,3 @@ func applyExecute(ctx *module.Context, p *Proposal) error {
 	r, _ := ctx.Route(m.Type)
 	return r.Handle(ctx, m.Body)
 }
-
-// checkValidatorFloor refuses an execution that leaves fewer active
-// validators than min_validators, unless the proposal needed every
-// department (ALL). It never allows an empty set.
-func checkValidatorFloor(ctx *module.Context, p *Proposal) error {
-	params, err := chain.LoadParams(ctx.Store)
-	if err != nil {
-		return err
-	}
-	n := 0
-	err = state.IteratePrefix(ctx.Store, []byte("id/dept/"), true, func(_, v []byte) (bool, error) {
-		var d identity.Department
-		if _, err := module.GetJSONBytes(v, &d); err != nil {
-			return false, err
-		}
-		if d.Status != identity.StatusRemoved && d.Validator != nil && d.Validator.Power > 0 {
-			n++
-		}
-		return true, nil
-	})
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return ErrMinValidators.Wrapf("the network cannot run without validators")
-	}
-	if n < params.MinValidators && p.Policy.Rule != RuleAll {
-		return ErrMinValidators.Wrapf("%d validators would remain, minimum %d; only a proposal with require_all can go below it", n, params.MinValidators)
-	}
-	return nil
-}

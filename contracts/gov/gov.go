@@ -29,6 +29,12 @@ var (
 	// ErrUnreadable: a department or partner name, or a reason, with an
 	// invisible or reordering character, or not NFC (chain/readable).
 	ErrUnreadable = errs.Register("gov", 320, "name not plainly readable")
+	// ErrUnsafePower: the change would leave one department with too large
+	// a share of the voting power (see checkPowerSafety).
+	ErrUnsafePower = errs.Register("gov", 313, "voting power would be too concentrated")
+	// ErrSafetyNeedsAll: a proposal changes a safety parameter but was not
+	// opened with policy ALL (state changed after it was proposed).
+	ErrSafetyNeedsAll = errs.Register("gov", 314, "a safety parameter changes only with every department's approval")
 )
 
 // Proposal is "gov/prop/<id>".
@@ -83,7 +89,8 @@ type Propose struct {
 	Action json.RawMessage `json:"action"`
 	Reason string          `json:"reason"`
 	// RequireAll raises the policy to ALL for this proposal (needed to take
-	// the validator set below the minimum).
+	// the validator set below the minimum; a change of a safety parameter
+	// gets ALL without it).
 	RequireAll bool `json:"require_all"`
 	// Deadline in blocks from now; 0 = the chain parameter.
 	DeadlineBlocks int64 `json:"deadline_blocks"`
@@ -195,6 +202,16 @@ func propose(ctx *module.Context, m *Propose) error {
 	if m.RequireAll {
 		pol = Policy{Rule: RuleAll}
 	}
+	// A safety parameter changes only with every department, whatever the
+	// policy of the kind says (so no policy change can lower that bar).
+	safety, err := safetyChange(ctx.Store, m.Kind, m.Action)
+	if err != nil {
+		return err
+	}
+	if safety != "" {
+		pol = Policy{Rule: RuleAll}
+		summary += "; changes " + safety + ", a safety parameter: needs every department (ALL)"
+	}
 	params, err := loadDeadline(ctx.Store)
 	if err != nil {
 		return err
@@ -213,6 +230,12 @@ func propose(ctx *module.Context, m *Propose) error {
 	p := &Proposal{ID: id, Kind: m.Kind, Action: m.Action, Summary: summary, Reason: m.Reason,
 		Proposer: ctx.Signer.Dept, ProposerID: ctx.Signer.KeyID.String(), Policy: pol,
 		Created: ctx.Height, Deadline: ctx.Height + window, Status: Pending}
+	// Dry run: a proposal that would break a safety invariant (or fail for
+	// any other reason) in today's state is refused now, not after the
+	// votes. Nothing of it is kept.
+	if _, _, err := run(ctx, p); err != nil {
+		return err
+	}
 	if err := ctx.Store.Set(openKey(id), []byte("1")); err != nil {
 		return err
 	}
@@ -335,16 +358,8 @@ func settle(ctx *module.Context, p *Proposal) error {
 // execute applies the action in a nested cache with a governance signer:
 // all of it lands, or none of it and the proposal is marked failed.
 func execute(ctx *module.Context, p *Proposal) error {
-	act := actions[p.Kind]
-	cache := state.NewCache(ctx.Store)
-	sub := ctx.Sub(cache, &module.Signer{Dept: p.Proposer, Governance: true})
-	if _, err := act.check(sub, p.Action); err != nil {
-		return err
-	}
-	if err := act.apply(sub, p); err != nil {
-		return err
-	}
-	if err := checkValidatorFloor(sub, p); err != nil {
+	cache, sub, err := run(ctx, p)
+	if err != nil {
 		return err
 	}
 	if err := cache.Write(); err != nil {
@@ -352,6 +367,39 @@ func execute(ctx *module.Context, p *Proposal) error {
 	}
 	ctx.Merge(sub)
 	return nil
+}
+
+// run applies p's action on a cache over ctx's store and checks the safety
+// invariants (safety.go) against the state it leaves; nothing reaches ctx
+// until the caller writes the cache and merges the sub-context. Both the
+// dry run at proposal time and the execution use it, so the invariants are
+// re-checked against the state of the executing block.
+func run(ctx *module.Context, p *Proposal) (*state.Cache, *module.Context, error) {
+	safety, err := safetyChange(ctx.Store, p.Kind, p.Action)
+	if err != nil {
+		return nil, nil, err
+	}
+	if safety != "" && p.Policy.Rule != RuleAll {
+		// it changed no safety parameter when proposed; another proposal
+		// has changed the parameter since
+		return nil, nil, ErrSafetyNeedsAll.Wrapf("proposal %d would now change %s at policy %s", p.ID, safety, p.Policy)
+	}
+	act := actions[p.Kind]
+	cache := state.NewCache(ctx.Store)
+	sub := ctx.Sub(cache, &module.Signer{Dept: p.Proposer, Governance: true})
+	if _, err := act.check(sub, p.Action); err != nil {
+		return nil, nil, err
+	}
+	if err := act.apply(sub, p); err != nil {
+		return nil, nil, err
+	}
+	if err := checkValidatorFloor(ctx.Store, cache, p); err != nil {
+		return nil, nil, err
+	}
+	if err := checkPowerSafety(ctx.Store, cache); err != nil {
+		return nil, nil, err
+	}
+	return cache, sub, nil
 }
 
 // EndBlock re-tallies open proposals (members may have left, which lowers

@@ -169,28 +169,36 @@ func TestRemovedValidatorLeavesSet(t *testing.T) {
 	wantCode(t, r.Code, r.Codespace, r.Log, identity.ErrDeptInactive)
 }
 
+// The floor: with min_validators 5, removing one of five departments
+// (leaving four, safe in power) needs every department, the removed one
+// included. Without require_all it is refused when proposed.
 func TestMinimumValidators(t *testing.T) {
-	c := newChain(t, 4)
-	id := propose(t, c, 0, gov.KindRemoveDept, gov.DeptRef{Code: "WJW"})
-	mustVote(t, c, 1, id, gov.VoteApprove)
-	mustVote(t, c, 2, id, gov.VoteApprove)
-	p := status(t, c, id)
-	if p.Status != "failed" || p.Error == "" {
-		t.Fatalf("removing below the minimum without ALL: %+v", p)
-	}
+	params := chain.DefaultParams()
+	params.MinValidators = 5
+	c := chaintest.New(t, chaintest.Options{Depts: 5, Params: &params, Modules: []module.Module{gov.Module{}}})
+	r := c.Block(c.Tx(c.Depts[0].Admin, gov.MsgPropose, gov.Propose{Kind: gov.KindRemoveDept, Action: act(gov.DeptRef{Code: "WJW"})})).TxResults[0]
+	wantCode(t, r.Code, r.Codespace, r.Log, gov.ErrMinValidators)
 	if d, _ := identity.GetDept(c.View(), "WJW"); d.Status != identity.StatusActive {
-		t.Fatal("failed proposal changed state")
+		t.Fatal("refused proposal changed state")
 	}
 	// with require_all every department, the removed one included, must approve
-	id = propose(t, c, 0, gov.KindRemoveDept, gov.DeptRef{Code: "WJW"}, func(p *gov.Propose) { p.RequireAll = true })
-	mustVote(t, c, 1, id, gov.VoteApprove)
-	mustVote(t, c, 2, id, gov.VoteApprove)
+	id := propose(t, c, 0, gov.KindRemoveDept, gov.DeptRef{Code: "WJW"}, func(p *gov.Propose) { p.RequireAll = true })
+	for _, i := range []int{1, 2, 4} {
+		mustVote(t, c, i, id, gov.VoteApprove)
+	}
 	if p := status(t, c, id); p.Status != "open" {
-		t.Fatalf("ALL met without the fourth vote: %+v", p)
+		t.Fatalf("ALL met without the fifth vote: %+v", p)
 	}
 	mustVote(t, c, 3, id, gov.VoteApprove)
 	if p := status(t, c, id); p.Status != "passed" {
 		t.Fatalf("%+v", p)
+	}
+	// a set already below the floor may grow, and other proposals work
+	id = propose(t, c, 0, gov.KindGrant, gov.GrantRef{Dept: "SCJG", Grant: "issuer:BL"})
+	mustVote(t, c, 1, id, gov.VoteApprove)
+	mustVote(t, c, 2, id, gov.VoteApprove)
+	if p := status(t, c, id); p.Status != "passed" {
+		t.Fatalf("grant below the floor: %+v", p)
 	}
 }
 
