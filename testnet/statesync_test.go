@@ -78,7 +78,7 @@ func anchorLoad(ctx context.Context, t *testing.T, net *testnet.Network, depts, 
 						return
 					}
 					// a full mempool drains as blocks commit: wait and resend
-					if err != nil && strings.Contains(err.Error(), "mempool is full") {
+					if full := (err != nil && strings.Contains(err.Error(), "mempool is full")) || (r != nil && r.Codespace == "mempool" && strings.Contains(r.Log, "mempool is full")); full {
 						time.Sleep(200 * time.Millisecond)
 						continue
 					}
