@@ -42,6 +42,7 @@ func TestMain(m *testing.M) {
 		os.Exit(m.Run())
 	}
 	suiteStart = time.Now()
+	removeLeftovers(ctx)
 	dir, err := os.MkdirTemp("", "govchain-e2e-bin")
 	if err != nil {
 		panic(err)
@@ -123,4 +124,39 @@ func composeVersion() string {
 	}
 	out, _ := exec.CommandContext(ctx, cc[0], append(cc[1:], "version", "--short")...).Output()
 	return filepath.Base(strings.Join(cc, " ")) + " " + strings.TrimSpace(string(out))
+}
+
+// removeLeftovers removes what a killed earlier run of this suite left
+// (its t.Cleanup never ran): containers of a govchain-e2e image, their
+// compose networks and the images, so they do not hold ports, addresses
+// or CPU in this run.
+func removeLeftovers(ctx context.Context) {
+	out, err := Docker(ctx, "ps", "-a", "--format", "{{.ID}} {{.Image}}")
+	if err != nil {
+		return
+	}
+	var ids []string
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) == 2 && strings.HasPrefix(f[1], "govchain-e2e:") {
+			ids = append(ids, f[0])
+		}
+	}
+	if len(ids) > 0 {
+		fmt.Fprintf(os.Stderr, "testnet/docker: removing %d containers left by an earlier run\n", len(ids))
+		_, _ = Docker(ctx, append([]string{"rm", "-f"}, ids...)...)
+	}
+	if nets, err := Docker(ctx, "network", "ls", "--format", "{{.Name}}"); err == nil {
+		for _, n := range strings.Split(nets, "\n") {
+			if strings.HasPrefix(n, "govchain-") {
+				_, _ = Docker(ctx, "network", "rm", n) // refused while in use: then it is not a leftover
+			}
+		}
+	}
+	if imgs, err := Docker(ctx, "images", "--format", "{{.Repository}}:{{.Tag}}", "govchain-e2e"); err == nil {
+		for _, im := range strings.Split(imgs, "\n") {
+			if strings.HasPrefix(im, "govchain-e2e:") {
+				_, _ = Docker(ctx, "rmi", "--force", im)
+			}
+		}
+	}
 }
