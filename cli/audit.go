@@ -11,6 +11,7 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
+	"github.com/govchain/govchain/node/archive"
 	"github.com/govchain/govchain/node/audit"
 )
 
@@ -18,6 +19,7 @@ func auditCmd(g *globals) *cobra.Command {
 	var o audit.Options
 	var rpc, report, genesisFile string
 	var noProgress, noState bool
+	var archiveDir string
 	c := &cobra.Command{
 		Use:   "audit",
 		Short: "Re-derive the chain from a node's blocks: signatures, validator sets, replay, app hashes",
@@ -46,23 +48,34 @@ state is rebuilt from the genesis every run). See docs/audit.md.`,
 		Example: `  govchain audit --node 127.0.0.1:26602 --rpc 127.0.0.1:26601
   govchain audit --report audit.xlsx --checkpoint audit.cp --genesis .testnets/demo/node0/config/genesis.json
   govchain audit --from 5000 --report audit.csv -o json > audit.json
+  govchain audit --archive /archive/chaoyang-1 --genesis genesis.json
   govchain audit compare --nodes 127.0.0.1:26601,127.0.0.1:26611,127.0.0.1:26621`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if rpc == "" {
-				rpc = rpcFor(g.node)
+			if archiveDir != "" {
+				src, err := archive.Open(archiveDir)
+				if err != nil {
+					return err
+				}
+				o.Source, noState = src, true // the archive has blocks, not a live state to compare
+				o.Label = "archive " + archiveDir
+			} else {
+				if rpc == "" {
+					rpc = rpcFor(g.node)
+				}
+				src, err := audit.NewRPCSource(rpc)
+				if err != nil {
+					return err
+				}
+				o.Source = src
+				o.Label = fmt.Sprintf("%s (RPC %s)", g.node, rpc)
 			}
-			src, err := audit.NewRPCSource(rpc)
-			if err != nil {
-				return err
-			}
-			o.Source = src
+			var err error
 			if genesisFile != "" {
 				if o.Genesis, err = cmttypes.GenesisDocFromFile(genesisFile); err != nil {
 					return fmt.Errorf("--genesis: %w", err)
 				}
 			}
-			o.Label = fmt.Sprintf("%s (RPC %s)", g.node, rpc)
 			if !noProgress {
 				o.Progress = cmd.ErrOrStderr()
 			}
@@ -91,6 +104,7 @@ state is rebuilt from the genesis every run). See docs/audit.md.`,
 	}
 	f := c.Flags()
 	f.StringVar(&rpc, "rpc", "", "CometBFT RPC of the audited node (default $GOVCHAIN_RPC, else the port below --node's)")
+	f.StringVar(&archiveDir, "archive", "", "audit the blocks of an archive (govchain archive export) instead of a node's; no state check")
 	f.Int64Var(&o.From, "from", 0, "first height whose commits are verified and txs counted (the replay still starts at the genesis)")
 	f.Int64Var(&o.To, "to", 0, "last height replayed (default: the node's latest - 1)")
 	f.IntVar(&o.Workers, "workers", 0, "signature verification workers (default: all cores)")

@@ -53,7 +53,7 @@ Start here:
 	root.AddCommand(certCmd(g))
 	root.AddCommand(creditCmd(g))
 	root.AddCommand(catalogCmd(g))
-	root.AddCommand(exploreCmd(g), auditCmd(g))
+	root.AddCommand(exploreCmd(g), auditCmd(g), archiveCmd(g))
 	root.AddCommand(verifyCmd(g))
 	certVerifyCmds(g, root)
 	root.AddCommand(relayCmd(g), recognitionCmd(g))

@@ -3,6 +3,7 @@ package smcrypto
 import (
 	"encoding/hex"
 	"fmt"
+	"hash"
 
 	"github.com/emmansun/gmsm/sm3"
 )
@@ -21,6 +22,9 @@ func SM3(parts ...[]byte) [32]byte {
 	h.Sum(out[:0])
 	return out
 }
+
+// NewSM3 is a streaming SM3 hash (files too large to hold in memory).
+func NewSM3() hash.Hash { return sm3.New() }
 
 // SM3Hex returns SM3(parts...) as 64 lower-case hex characters.
 func SM3Hex(parts ...[]byte) string {
