@@ -418,26 +418,52 @@ func (a *API) getAccount(w http.ResponseWriter, r *http.Request) {
 	writeJSON200(w, AccountResult{Account: acct, Sequence: seq, NextSequence: a.App.PendingSequence(id) + 1})
 }
 
+// DepartmentList is GET /v1/departments: one page of the departments in
+// code order; NextCursor (a department code) is the ?cursor= of the next.
+type DepartmentList struct {
+	Height      int64                 `json:"height"`
+	Departments []identity.Department `json:"departments"`
+	NextCursor  string                `json:"next_cursor,omitempty"`
+}
+
 func (a *API) listDepartments(w http.ResponseWriter, r *http.Request) {
+	p, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
 	view, err := a.App.Store().At(0)
 	if err != nil {
 		writeErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
 		return
 	}
-	var out []identity.Department
-	err = state.IteratePrefix(view, []byte("id/dept/"), true, func(_, v []byte) (bool, error) {
-		var d identity.Department
-		if err := json.Unmarshal(v, &d); err != nil {
-			return false, err
-		}
-		out = append(out, d)
-		return true, nil
-	})
+	prefix := []byte("id/dept/")
+	start := prefix
+	if p.Cursor != "" {
+		start = append(append(bytes.Clone(prefix), p.Cursor...), 0)
+	}
+	it, err := view.Iterator(start, state.PrefixEnd(prefix), true)
 	if err != nil {
 		writeErr(w, http.StatusInternalServerError, "api", 500, err.Error())
 		return
 	}
-	writeJSON200(w, map[string]any{"height": view.Version(), "departments": out})
+	defer it.Close()
+	out := DepartmentList{Height: view.Version(), Departments: []identity.Department{}}
+	size, last := 0, ""
+	for ; it.Valid(); it.Next() {
+		if n := len(out.Departments); n > 0 && (n == p.Limit || size+len(it.Value()) > MaxPageBytes) {
+			out.NextCursor = last
+			break
+		}
+		last = string(it.Key()[len(prefix):])
+		var d identity.Department
+		if err := json.Unmarshal(it.Value(), &d); err != nil {
+			writeErr(w, http.StatusInternalServerError, "api", 500, err.Error())
+			return
+		}
+		size += len(it.Value())
+		out.Departments = append(out.Departments, d)
+	}
+	writeJSON200(w, out)
 }
 
 // MessageInfo describes a message type the chain accepts.

@@ -239,3 +239,30 @@ func (c *Client) ListAll(ctx context.Context, prefix string) ([]node.ListEntry, 
 		after = r.Next
 	}
 }
+
+// Departments lists every department, following the pages of
+// GET /v1/departments.
+func (c *Client) Departments(ctx context.Context) (*node.DepartmentList, error) {
+	var all *node.DepartmentList
+	cursor := ""
+	for {
+		q := url.Values{"limit": {strconv.Itoa(node.MaxPageLimit)}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var r node.DepartmentList
+		if err := c.do(ctx, "GET", "/v1/departments?"+q.Encode(), nil, &r); err != nil {
+			return nil, err
+		}
+		if all == nil {
+			all = &r
+		} else {
+			all.Departments = append(all.Departments, r.Departments...)
+		}
+		if r.NextCursor == "" || r.NextCursor == cursor {
+			all.NextCursor = ""
+			return all, nil
+		}
+		cursor = r.NextCursor
+	}
+}
