@@ -63,6 +63,8 @@ type App struct {
 	// given holds signatures the caller verified for the next
 	// FinalizeBlock (see GivePreverified).
 	given map[[32]byte]*smcrypto.PublicKey
+	// rechecks holds the txs the mempool's recheck evicted (recheck.go).
+	rechecks recheckLog
 }
 
 // NewApp builds the application over store with the given modules; the
@@ -254,6 +256,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	res := a.runTx(a.checkState, req.Tx, 0, true)
+	if res.Code != 0 && req.Type == abci.CHECK_TX_TYPE_RECHECK {
+		a.noteRecheck(req.Tx, res) // evicted: tell whoever waits for it
+	}
 	return &abci.CheckTxResponse{Code: res.Code, Codespace: res.Codespace, Log: res.Log, Data: res.Data}, nil
 }
 

@@ -18,6 +18,7 @@ import (
 
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/identity"
@@ -243,7 +244,11 @@ func (a *API) submitTx(w http.ResponseWriter, r *http.Request) {
 		}
 		res.Code, res.Codespace, res.Log, res.Data = out.Code, out.Codespace, out.Log, string(out.Data)
 	case "commit":
-		out, err := a.RPC.BroadcastTxCommit(ctx, req.Tx)
+		out, evicted, err := a.broadcastCommit(ctx, req.Tx)
+		if evicted != nil {
+			res.Code, res.Codespace, res.Log = evicted.Code, evicted.Codespace, "evicted from the mempool on recheck: "+evicted.Log
+			break
+		}
 		if err != nil {
 			a.rejectFromError(w, &res, err)
 			return
@@ -263,6 +268,35 @@ func (a *API) submitTx(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusUnprocessableEntity
 	}
 	writeJSONStatus(w, status, res)
+}
+
+// broadcastCommit submits raw and waits for its block, or for the
+// mempool's recheck to evict it (a block changed the state it was
+// checked against): CometBFT would only time out then, so the app's
+// recheck result is returned as soon as it is known.
+func (a *API) broadcastCommit(ctx context.Context, raw []byte) (*coretypes.ResultBroadcastTxCommit, *chain.RejectedTx, error) {
+	since, changed := a.App.RecheckWatch()
+	type result struct {
+		out *coretypes.ResultBroadcastTxCommit
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := a.RPC.BroadcastTxCommit(ctx, raw)
+		done <- result{out, err}
+	}()
+	hash := tx.Hash(raw)
+	for {
+		if f, ok := a.App.RecheckFailure(hash, since); ok {
+			return nil, &f, nil
+		}
+		select {
+		case r := <-done:
+			return r.out, nil, r.err
+		case <-changed:
+			_, changed = a.App.RecheckWatch()
+		}
+	}
 }
 
 // invalidTxRe matches CometBFT's ErrInvalidTx text: "... is invalid:
@@ -306,6 +340,10 @@ func (a *API) getTx(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := a.RPC.Tx(r.Context(), h, false)
 	if err != nil {
+		if f, ok := a.App.RecheckFailure([32]byte(h), 0); ok {
+			writeErr(w, http.StatusNotFound, f.Codespace, f.Code, "not committed: evicted from the mempool on recheck: "+f.Log)
+			return
+		}
 		writeErr(w, http.StatusNotFound, "api", 404, err.Error())
 		return
 	}
