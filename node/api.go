@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,7 +120,38 @@ func (a *API) Handler() http.Handler {
 		})
 	}
 	a.webRoutes(mux)
+	a.notFoundRoutes(mux)
 	return mux
+}
+
+// notFoundRoutes answers an unknown path (404) or a known path asked with
+// another method (405, with Allow) in the JSON error body, not the mux's
+// plain text: a client decodes every error the same way.
+func (a *API) notFoundRoutes(mux *http.ServeMux) {
+	allow := map[string][]string{}
+	var paths []string
+	for _, r := range a.routes() {
+		if allow[r.Pattern] == nil {
+			paths = append(paths, r.Pattern)
+		}
+		allow[r.Pattern] = append(allow[r.Pattern], r.Method)
+	}
+	allow["/verify"] = []string{"GET"}
+	allow["/verify/{file}"] = []string{"GET"}
+	paths = append(paths, "/verify", "/verify/{file}")
+	for _, p := range paths {
+		methods := strings.Join(allow[p], ", ")
+		if slices.Contains(allow[p], "GET") {
+			methods += ", HEAD"
+		}
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", methods)
+			writeErr(w, http.StatusMethodNotAllowed, "api", 405, fmt.Sprintf("method %s is not allowed on %s; use %s", r.Method, r.URL.Path, methods))
+		})
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeErr(w, http.StatusNotFound, "api", 404, fmt.Sprintf("no route %s %s; the routes are listed at /openapi.json", r.Method, r.URL.Path))
+	})
 }
 
 // Error is the body of every non-2xx answer.
@@ -218,7 +251,19 @@ type SubmitResult struct {
 
 func (a *API) submitTx(w http.ResponseWriter, r *http.Request) {
 	var req SubmitRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields() // a misspelt field would otherwise be an empty tx
+	err := dec.Decode(&req)
+	if err == nil {
+		// Only white space may follow the object.
+		var mbe *http.MaxBytesError
+		if _, terr := dec.Token(); errors.As(terr, &mbe) {
+			err = terr
+		} else if terr != io.EOF {
+			err = errors.New("trailing data after the JSON object")
+		}
+	}
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			writeErr(w, http.StatusRequestEntityTooLarge, tx.ErrTooLarge.Codespace, tx.ErrTooLarge.Code, fmt.Sprintf("request body exceeds %d bytes", a.MaxBody))

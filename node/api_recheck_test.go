@@ -45,6 +45,14 @@ func (m *mempoolRPC) BroadcastTxCommit(ctx context.Context, raw cmttypes.Tx) (*c
 	return nil, errors.New("timed out waiting for tx to be included in a block")
 }
 
+func (m *mempoolRPC) BroadcastTxSync(ctx context.Context, raw cmttypes.Tx) (*coretypes.ResultBroadcastTx, error) {
+	r, err := m.app.CheckTx(ctx, &abci.CheckTxRequest{Tx: raw, Type: abci.CHECK_TX_TYPE_CHECK})
+	if err != nil {
+		return nil, err
+	}
+	return &coretypes.ResultBroadcastTx{Code: r.Code, Codespace: r.Codespace, Log: r.Log, Hash: raw.Hash()}, nil
+}
+
 func (m *mempoolRPC) Tx(context.Context, []byte, bool) (*coretypes.ResultTx, error) {
 	return nil, errors.New("tx not found")
 }
