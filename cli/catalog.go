@@ -214,13 +214,7 @@ func catalogDutyCmd(g *globals) *cobra.Command {
 }
 
 func readJSONFile(path string, v any) error {
-	var b []byte
-	var err error
-	if path == "-" {
-		b, err = io.ReadAll(os.Stdin)
-	} else {
-		b, err = os.ReadFile(path)
-	}
+	b, err := readFileMax(path, maxDataFile) // "-" = stdin
 	if err != nil {
 		return err
 	}
@@ -277,7 +271,7 @@ func catalogTableCmd(g *globals) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if schemaFile != "" {
-				b, err := os.ReadFile(schemaFile)
+				b, err := readFileMax(schemaFile, maxDataFile)
 				if err != nil {
 					return err
 				}
@@ -312,7 +306,7 @@ func catalogTableCmd(g *globals) *cobra.Command {
 // sm3Of is --evidence FILE or --evidence-sm3 HEX.
 func sm3Of(file, hexDigest, what string) (string, error) {
 	if file != "" {
-		b, err := os.ReadFile(file)
+		b, err := readFileMax(file, maxDataFile)
 		if err != nil {
 			return "", err
 		}

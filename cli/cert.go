@@ -87,8 +87,8 @@ func certHashFile(path string) (string, error) {
 	}
 	defer f.Close()
 	h := sm3.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
+	if _, err := io.Copy(h, &capReader{r: f, name: path, left: maxHashedFile, limit: maxHashedFile}); err != nil {
+		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
@@ -314,7 +314,7 @@ func writeJSONFile(path string, v any) error {
 }
 
 func readCertBatchFile(path string) (*certificate.BatchFile, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := readFileMax(path, maxDataFile)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -258,7 +257,7 @@ func (e *creditEventFlags) build(ctx context.Context, s *creditSession, ev *cred
 		if text != "" {
 			return fmt.Errorf("give --details or --details-file, not both")
 		}
-		b, err := os.ReadFile(e.detailsFile)
+		b, err := readFileMax(e.detailsFile, maxDataFile)
 		if err != nil {
 			return err
 		}

@@ -110,7 +110,7 @@ func keysCmd(g *globals) *cobra.Command {
 }
 
 func keyInfo(path, passFile string) (KeyInfo, error) {
-	b, err := os.ReadFile(path)
+	b, err := readFileMax(path, maxSmallFile)
 	if err != nil {
 		return KeyInfo{}, err
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -144,7 +143,7 @@ func txCmd(g *globals) *cobra.Command {
 		Example: "  govchain tx admit-cert --key zwfw-admin --cert officer1.crt",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := os.ReadFile(certFile)
+			b, err := readFileMax(certFile, maxSmallFile)
 			if err != nil {
 				return err
 			}
@@ -162,7 +161,7 @@ func txCmd(g *globals) *cobra.Command {
 		Example: "  govchain tx register-ca --key zwfw-admin --cert ca/zwfw/ca.pem",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := os.ReadFile(caFile)
+			b, err := readFileMax(caFile, maxSmallFile)
 			if err != nil {
 				return err
 			}
@@ -180,7 +179,7 @@ func txCmd(g *globals) *cobra.Command {
 		Example: "  govchain tx revoke-certs --key zwfw-admin --crl ca/root/crl.pem",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := os.ReadFile(crlFile)
+			b, err := readFileMax(crlFile, maxDataFile)
 			if err != nil {
 				return err
 			}

@@ -182,7 +182,7 @@ func (g *globals) trustPath(p string) string {
 }
 
 func readTrust(path string) (*bundle.TrustRoot, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := readFileMax(path, maxSmallFile)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no trust root at %s: get one from the district, or run `govchain verify init-trust --nodes A,B` against nodes you chose", path)
@@ -239,7 +239,7 @@ error (nothing concluded).`,
 			}
 			var raw []byte
 			if bundleFile != "" {
-				if raw, err = os.ReadFile(bundleFile); err != nil {
+				if raw, err = readFileMax(bundleFile, maxDataFile); err != nil {
 					return err
 				}
 			} else {
