@@ -351,6 +351,8 @@ type CreditListResult struct {
 	PageSize       int              `json:"page_size"`
 	More           bool             `json:"more"`
 	Items          []CreditListItem `json:"items"`
+	// NextCursor pages as in CertificateList.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 func pageParam(w http.ResponseWriter, r *http.Request) (int, bool) {
@@ -387,7 +389,16 @@ func (a *API) creditList(list string) http.HandlerFunc {
 		}
 		out.BlockTime, out.BlockTimeProof = string(btRaw), btProof
 		bt, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
-		items, more, err := credit.ActiveList(v, list, bt, page)
+		after, skip, limit := "", (page-1)*credit.PageSize, credit.PageSize
+		if cursorMode(r) {
+			p, ok := pageParams(w, r)
+			if !ok {
+				return
+			}
+			after, skip, limit = p.Cursor, 0, p.Limit
+			out.Page, out.PageSize = 0, limit
+		}
+		items, more, err := credit.ActiveListAfter(v, list, bt, after, skip, limit)
 		if err != nil {
 			creditErr(w, err)
 			return
@@ -402,6 +413,14 @@ func (a *API) creditList(list string) http.HandlerFunc {
 				}
 			}
 			out.Items = append(out.Items, ci)
+		}
+		if cursorMode(r) {
+			if n := fitPage(out.Items); n < len(out.Items) {
+				out.Items, out.More = out.Items[:n], true
+			}
+		}
+		if out.More && len(out.Items) > 0 {
+			out.NextCursor = out.Items[len(out.Items)-1].Cursor()
 		}
 		writeJSON200(w, out)
 	}
@@ -448,6 +467,8 @@ type CreditDeptList struct {
 	PageSize int               `json:"page_size"`
 	More     bool              `json:"more"`
 	Items    []credit.DeptItem `json:"items"`
+	// NextCursor pages as in CertificateList (an event id).
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 func (a *API) listCreditByDept(w http.ResponseWriter, r *http.Request) {
@@ -465,10 +486,27 @@ func (a *API) listCreditByDept(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	items, more, err := credit.ListByDept(v, dept, kind, page)
+	after, skip, limit := "", (page-1)*credit.PageSize, credit.PageSize
+	if cursorMode(r) {
+		p, ok := pageParams(w, r)
+		if !ok {
+			return
+		}
+		after, skip, limit, page = p.Cursor, 0, p.Limit, 0
+	}
+	items, more, err := credit.ListByDeptAfter(v, dept, kind, after, skip, limit)
 	if err != nil {
 		creditErr(w, err)
 		return
 	}
-	writeJSON200(w, CreditDeptList{Dept: dept, Kind: kind, Height: v.Version(), Page: page, PageSize: credit.PageSize, More: more, Items: items})
+	if cursorMode(r) {
+		if n := fitPage(items); n < len(items) {
+			items, more = items[:n], true
+		}
+	}
+	out := CreditDeptList{Dept: dept, Kind: kind, Height: v.Version(), Page: page, PageSize: limit, More: more, Items: items}
+	if more && len(items) > 0 {
+		out.NextCursor = items[len(items)-1].ID
+	}
+	writeJSON200(w, out)
 }

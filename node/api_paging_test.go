@@ -16,6 +16,8 @@ import (
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/node"
 )
 
@@ -205,5 +207,64 @@ func TestCatalogPagesBounded(t *testing.T) {
 	r.Body.Close()
 	if r.StatusCode != 400 || !strings.Contains(e.Message, "cursor") {
 		t.Fatalf("bad cursor: HTTP %d %+v", r.StatusCode, e)
+	}
+}
+
+// TestCertificateListCursors: GET /v1/certificates pages by cursor (every
+// item once, in the order of the page-numbered list, which old clients
+// still get without limit or cursor).
+func TestCertificateListCursors(t *testing.T) {
+	c, srv := certAPI(t)
+	op := defineBL(c)
+	var txs [][]byte
+	for i := 0; i < 130; i++ {
+		txs = append(txs, c.Tx(op, certificate.MsgAnchor, blAnchor(smcrypto.SM3Hex([]byte(fmt.Sprint("licence ", i))), fmt.Sprint("BL-", i), "2030-01-01")))
+	}
+	for _, r := range c.Block(txs...).TxResults {
+		if r.Code != 0 {
+			t.Fatalf("anchor: %s", r.Log)
+		}
+	}
+	var byPage []string
+	for page := 1; ; page++ {
+		var l node.CertificateList
+		pageOf(t, fmt.Sprintf("%s/v1/certificates?issuer=SCJG&page=%d", srv.URL, page), &l)
+		if l.PageSize != certificate.PageSize || len(l.Items) > certificate.PageSize {
+			t.Fatalf("page %d: %d items of %d", page, len(l.Items), l.PageSize)
+		}
+		for _, it := range l.Items {
+			byPage = append(byPage, it.ID)
+		}
+		if !l.More {
+			break
+		}
+		if l.NextCursor == "" {
+			t.Fatal("a page with more has no next_cursor")
+		}
+	}
+	var byCursor []string
+	cursor := ""
+	for pages := 1; ; pages++ {
+		q := url.Values{"issuer": {"SCJG"}, "limit": {"7"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var l node.CertificateList
+		pageOf(t, srv.URL+"/v1/certificates?"+q.Encode(), &l)
+		if len(l.Items) > 7 || len(l.Items) == 0 {
+			t.Fatalf("page %d: %d items", pages, len(l.Items))
+		}
+		for _, it := range l.Items {
+			byCursor = append(byCursor, it.ID)
+		}
+		if cursor = l.NextCursor; cursor == "" {
+			break
+		}
+		if pages > 100 {
+			t.Fatal("cursors do not end")
+		}
+	}
+	if len(byPage) != 130 || !slices.Equal(byPage, byCursor) {
+		t.Fatalf("pages hold %d items, cursors %d; they should be the same 130", len(byPage), len(byCursor))
 	}
 }
