@@ -116,6 +116,7 @@ func catalogGet[T any](ctx context.Context, g *globals, path string, height int6
 			return nil, err
 		}
 		if a.NextCursor == "" || strings.Contains(path, "limit=") {
+			all.NextCursor = a.NextCursor // "" once every page is in
 			break
 		}
 		if a.NextCursor == cursor {
