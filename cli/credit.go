@@ -466,12 +466,8 @@ the profile from the proven bytes.`,
 			if err != nil {
 				return err
 			}
-			q := url.Values{"prove": {"true"}}
-			if height > 0 {
-				q.Set("height", strconv.FormatInt(height, 10))
-			}
-			var res node.CreditProfileResult
-			if err := g.client().Get(ctx, "/v1/credit/subjects/"+r+"?"+q.Encode(), &res); err != nil {
+			res, err := g.client().CreditProfile(ctx, r, height, true)
+			if err != nil {
 				return err
 			}
 			p, chk, err := res.Verify()
