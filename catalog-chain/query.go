@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,7 +89,10 @@ func (r *Reader) BlockTime() time.Time {
 }
 
 // History returns every version of a record, oldest first.
-func (r *Reader) History(kind, id string) ([]Entry, error) {
+func (r *Reader) History(kind, id string) ([]Entry, error) { return r.HistoryPage(kind, id, nil) }
+
+// HistoryPage is one page of History.
+func (r *Reader) HistoryPage(kind, id string, p *Page) ([]Entry, error) {
 	if !slices.Contains(Kinds, kind) {
 		return nil, ErrBadInput.Wrapf("kind %q is not one of %s", kind, strings.Join(Kinds, ", "))
 	}
@@ -100,42 +104,35 @@ func (r *Reader) History(kind, id string) ([]Entry, error) {
 	if err := json.Unmarshal(b, &cur); err != nil {
 		return nil, err
 	}
-	out := make([]Entry, 0, cur.Version)
-	for n := int64(1); n <= cur.Version; n++ {
-		e, err := r.Entry(VersionKey(kind, id, n))
-		if err != nil {
-			return nil, err
+	versions := func(after string, visit func(string, []byte) (bool, error)) error {
+		from := int64(1)
+		if after != "" {
+			n, err := strconv.ParseInt(after, 10, 64)
+			if err != nil || n < 1 {
+				return ErrBadInput.Wrapf("cursor position %q is not a version", after)
+			}
+			from = n + 1
 		}
-		out = append(out, e)
-	}
-	return out, nil
-}
-
-// list follows an index: every key under prefix whose value is a record key.
-func (r *Reader) list(prefix []byte, limit int) ([]Entry, error) {
-	var keys [][]byte
-	err := iterIndex(r.KV, prefix, func(_ string, v []byte) error {
-		keys = append(keys, bytes.Clone(v))
+		for n := from; n <= cur.Version; n++ {
+			if more, err := visit(strconv.FormatInt(n, 10), VersionKey(kind, id, n)); err != nil || !more {
+				return err
+			}
+		}
 		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	out := make([]Entry, 0, len(keys))
-	for _, k := range keys {
-		if limit > 0 && len(out) >= limit {
-			break
-		}
-		e, err := r.Entry(k)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	out := []Entry{}
+	err = r.section(p, 0, versions, nil, appendTo(&out))
+	return out, err
 }
 
-// Department is a department's whole catalog.
+// list follows an index: every key under prefix whose value is a record
+// key, as section sec of page p.
+func (r *Reader) list(p *Page, sec int, prefix []byte, dst *[]Entry) error {
+	return r.section(p, sec, r.indexWalker(prefix, valueIsKey), nil, appendTo(dst))
+}
+
+// Department is a department's whole catalog (or one page of it: the
+// lists fill in this order).
 type Department struct {
 	Dept      string  `json:"dept"`
 	Duties    []Entry `json:"duties"`
@@ -146,34 +143,45 @@ type Department struct {
 }
 
 // Department lists a department's entries in key order.
-func (r *Reader) Department(dept string) (*Department, error) {
-	d := &Department{Dept: dept}
-	for _, k := range []struct {
+func (r *Reader) Department(dept string) (*Department, error) { return r.DepartmentPage(dept, nil) }
+
+// DepartmentPage is one page of Department.
+func (r *Reader) DepartmentPage(dept string, p *Page) (*Department, error) {
+	d := &Department{Dept: dept, Duties: []Entry{}, Resources: []Entry{}, Tables: []Entry{}, Items: []Entry{}, Shares: []Entry{}}
+	for i, k := range []struct {
 		kind string
 		dst  *[]Entry
 	}{{KindDuty, &d.Duties}, {KindResource, &d.Resources}, {KindTable, &d.Tables}, {KindItem, &d.Items}, {KindShare, &d.Shares}} {
-		es, err := r.list(IndexPrefix("dept", dept, k.kind), 0)
-		if err != nil {
+		if err := r.list(p, i, IndexPrefix("dept", dept, k.kind), k.dst); err != nil {
 			return nil, err
 		}
-		*k.dst = es
 	}
 	return d, nil
 }
 
-// ResourceView is a resource with the duties it derives from and its tables.
+// ResourceView is a resource with the duties it derives from and its
+// tables. Resource comes on the first page only.
 type ResourceView struct {
 	Resource Entry   `json:"resource"`
 	Duties   []Entry `json:"duties"`
 	Tables   []Entry `json:"tables"`
 }
 
-func (r *Reader) Resource(code string) (*ResourceView, error) {
+func (r *Reader) Resource(code string) (*ResourceView, error) { return r.ResourcePage(code, nil) }
+
+// ResourcePage is one page of Resource.
+func (r *Reader) ResourcePage(code string, p *Page) (*ResourceView, error) {
 	e, err := r.Record(KindResource, code)
 	if err != nil {
 		return nil, err
 	}
-	v := &ResourceView{Resource: e}
+	v := &ResourceView{Duties: []Entry{}, Tables: []Entry{}}
+	if p.First() {
+		v.Resource = e
+		p.addFixed(&e)
+	} else {
+		v.Resource = Entry{Key: e.Key, Found: e.Found}
+	}
 	if !e.Found {
 		return v, nil
 	}
@@ -181,22 +189,24 @@ func (r *Reader) Resource(code string) (*ResourceView, error) {
 	if err := e.Decode(&res); err != nil {
 		return nil, err
 	}
-	for _, d := range res.Duties {
-		de, err := r.Record(KindDuty, DutyID(res.Provider, d))
-		if err != nil {
-			return nil, err
-		}
-		v.Duties = append(v.Duties, de)
-	}
-	if v.Tables, err = r.list(IndexPrefix("resource", code, "table"), 0); err != nil {
+	if err := r.section(p, 0, keysWalker(dutyKeys(&res)), nil, appendTo(&v.Duties)); err != nil {
 		return nil, err
 	}
-	return v, nil
+	return v, r.list(p, 1, IndexPrefix("resource", code, "table"), &v.Tables)
+}
+
+func dutyKeys(res *Resource) [][]byte {
+	keys := make([][]byte, len(res.Duties))
+	for i, d := range res.Duties {
+		keys[i] = RecordKey(KindDuty, DutyID(res.Provider, d))
+	}
+	return keys
 }
 
 // ItemChain is the duty → resource → table chain of a data item: its
 // authoritative source, the duties that source derives from, the tables and
 // columns holding it, the other resources that carry it, and cross-checks.
+// Item and Source come on the first page only; the lists fill in order.
 type ItemChain struct {
 	Item         Entry   `json:"item"`
 	Source       *Entry  `json:"source,omitempty"` // the source resource
@@ -206,12 +216,20 @@ type ItemChain struct {
 	Attestations []Entry `json:"attestations"`
 }
 
-func (r *Reader) ItemChain(key string) (*ItemChain, error) {
+func (r *Reader) ItemChain(key string) (*ItemChain, error) { return r.ItemChainPage(key, nil) }
+
+// ItemChainPage is one page of ItemChain.
+func (r *Reader) ItemChainPage(key string, p *Page) (*ItemChain, error) {
 	e, err := r.Record(KindItem, key)
 	if err != nil {
 		return nil, err
 	}
-	c := &ItemChain{Item: e}
+	c := &ItemChain{Item: Entry{Key: e.Key, Found: e.Found}, Duties: []Entry{}, Tables: []Entry{}, References: []Entry{}, Attestations: []Entry{}}
+	if p.First() {
+		c.Item = e
+		p.addFixed(&e)
+	}
+	var duties [][]byte
 	if e.Found {
 		var it ItemRecord
 		if err := e.Decode(&it); err != nil {
@@ -222,56 +240,31 @@ func (r *Reader) ItemChain(key string) (*ItemChain, error) {
 			if err != nil {
 				return nil, err
 			}
-			c.Source = &se
+			if p.First() {
+				c.Source = &se
+				p.addFixed(&se)
+			}
 			var res Resource
 			if se.Found {
 				if err := se.Decode(&res); err != nil {
 					return nil, err
 				}
-				for _, d := range res.Duties {
-					de, err := r.Record(KindDuty, DutyID(res.Provider, d))
-					if err != nil {
-						return nil, err
-					}
-					c.Duties = append(c.Duties, de)
-				}
+				duties = dutyKeys(&res)
 			}
 		}
 	}
-	var tableKeys [][]byte
-	err = iterIndex(r.KV, IndexPrefix("item", key, "table"), func(id string, _ []byte) error {
-		tableKeys = append(tableKeys, RecordKey(KindTable, id))
-		return nil
-	})
-	if err != nil {
+	if err := r.section(p, 0, keysWalker(duties), nil, appendTo(&c.Duties)); err != nil {
 		return nil, err
 	}
-	for _, k := range tableKeys {
-		te, err := r.Entry(k)
-		if err != nil {
-			return nil, err
-		}
-		c.Tables = append(c.Tables, te)
-	}
-	var refKeys [][]byte
-	err = iterIndex(r.KV, IndexPrefix("item", key, "resource"), func(code string, _ []byte) error {
-		refKeys = append(refKeys, RecordKey(KindResource, code))
-		return nil
-	})
-	if err != nil {
+	tableKey := func(id string, _ []byte) []byte { return RecordKey(KindTable, id) }
+	if err := r.section(p, 1, r.indexWalker(IndexPrefix("item", key, "table"), tableKey), nil, appendTo(&c.Tables)); err != nil {
 		return nil, err
 	}
-	for _, k := range refKeys {
-		re, err := r.Entry(k)
-		if err != nil {
-			return nil, err
-		}
-		c.References = append(c.References, re)
-	}
-	if c.Attestations, err = r.list(IndexPrefix("item", key, "attest"), 0); err != nil {
+	resourceKey := func(code string, _ []byte) []byte { return RecordKey(KindResource, code) }
+	if err := r.section(p, 2, r.indexWalker(IndexPrefix("item", key, "resource"), resourceKey), nil, appendTo(&c.References)); err != nil {
 		return nil, err
 	}
-	return c, nil
+	return c, r.list(p, 3, IndexPrefix("item", key, "attest"), &c.Attestations)
 }
 
 // ShareEntry is a sharing request with its state at the queried block time.
@@ -283,6 +276,15 @@ type ShareEntry struct {
 // Sharing lists requests in state (one of ShareStates, "" for all),
 // optionally only those dept made or received, at most limit (0 = all).
 func (r *Reader) Sharing(st, dept string, limit int) ([]ShareEntry, error) {
+	var p *Page
+	if limit > 0 {
+		p = &Page{Limit: limit, MaxBytes: 1 << 62}
+	}
+	return r.SharingPage(st, dept, p)
+}
+
+// SharingPage is one page of Sharing, in record key order.
+func (r *Reader) SharingPage(st, dept string, p *Page) ([]ShareEntry, error) {
 	if st != "" && !slices.Contains(ShareStates, st) {
 		return nil, ErrBadInput.Wrapf("state %q is not one of %s", st, strings.Join(ShareStates, ", "))
 	}
@@ -300,9 +302,11 @@ func (r *Reader) Sharing(st, dept string, limit int) ([]ShareEntry, error) {
 	default:
 		prefixes = [][]byte{IndexPrefix("share", st)}
 	}
+	// The record keys of several indexes, merged in key order; a position
+	// is a record key.
 	var keys [][]byte
-	for _, p := range prefixes {
-		err := iterIndex(r.KV, p, func(_ string, v []byte) error {
+	for _, pf := range prefixes {
+		err := iterIndex(r.KV, pf, func(_ string, v []byte) error {
 			keys = append(keys, bytes.Clone(v))
 			return nil
 		})
@@ -311,45 +315,54 @@ func (r *Reader) Sharing(st, dept string, limit int) ([]ShareEntry, error) {
 		}
 	}
 	slices.SortFunc(keys, bytes.Compare)
-	var out []ShareEntry
-	for _, k := range keys {
-		b, err := r.KV.Get(k)
-		if err != nil {
-			return nil, err
+	sorted := func(after string, visit func(string, []byte) (bool, error)) error {
+		from := 0
+		if after != "" {
+			from, _ = slices.BinarySearchFunc(keys, []byte(after), func(k, t []byte) int {
+				if bytes.Compare(k, t) <= 0 {
+					return -1
+				}
+				return 1
+			})
 		}
-		var s Share
-		if err := json.Unmarshal(b, &s); err != nil {
-			return nil, err
+		for _, k := range keys[from:] {
+			if more, err := visit(string(k), k); err != nil || !more {
+				return err
+			}
 		}
-		state := s.StatusAt(now)
-		if st != "" && state != st {
-			continue
-		}
-		if limit > 0 && len(out) >= limit {
-			break
-		}
-		e, err := r.Entry(k)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ShareEntry{Entry: e, State: state})
+		return nil
 	}
-	return out, nil
+	out := []ShareEntry{}
+	var state string
+	keep := func(e *Entry) (bool, error) {
+		var s Share
+		if err := e.Decode(&s); err != nil {
+			return false, err
+		}
+		state = s.StatusAt(now)
+		return st == "" || state == st, nil
+	}
+	err := r.section(p, 0, sorted, keep, func(e Entry) { out = append(out, ShareEntry{Entry: e, State: state}) })
+	return out, err
 }
 
-// ShareView is one sharing request with its deliveries.
+// ShareView is one sharing request with its deliveries. Share and State
+// come on the first page only.
 type ShareView struct {
 	Share      Entry   `json:"share"`
 	State      string  `json:"state,omitempty"`
 	Deliveries []Entry `json:"deliveries"`
 }
 
-func (r *Reader) Share(id string) (*ShareView, error) {
+func (r *Reader) Share(id string) (*ShareView, error) { return r.SharePage(id, nil) }
+
+// SharePage is one page of Share.
+func (r *Reader) SharePage(id string, p *Page) (*ShareView, error) {
 	e, err := r.Record(KindShare, id)
 	if err != nil {
 		return nil, err
 	}
-	v := &ShareView{Share: e}
+	v := &ShareView{Share: Entry{Key: e.Key, Found: e.Found}, Deliveries: []Entry{}}
 	if !e.Found {
 		return v, nil
 	}
@@ -357,10 +370,20 @@ func (r *Reader) Share(id string) (*ShareView, error) {
 	if err := e.Decode(&s); err != nil {
 		return nil, err
 	}
-	v.State = s.StatusAt(r.BlockTime())
-	v.Deliveries, err = r.list(IndexPrefix("sharedelivery", id), 0)
-	return v, err
+	if p.First() {
+		v.Share = e
+		v.State = s.StatusAt(r.BlockTime())
+		p.addFixed(&e)
+	}
+	return v, r.list(p, 0, IndexPrefix("sharedelivery", id), &v.Deliveries)
 }
 
 // OpenDisputes lists disputes awaiting governance.
-func (r *Reader) OpenDisputes() ([]Entry, error) { return r.list(IndexPrefix("dispute", "open"), 0) }
+func (r *Reader) OpenDisputes() ([]Entry, error) { return r.OpenDisputesPage(nil) }
+
+// OpenDisputesPage is one page of OpenDisputes.
+func (r *Reader) OpenDisputesPage(p *Page) ([]Entry, error) {
+	out := []Entry{}
+	err := r.list(p, 0, IndexPrefix("dispute", "open"), &out)
+	return out, err
+}

@@ -68,6 +68,8 @@ type App struct {
 	// retainBlocks > 0 lets CometBFT prune blocks older than the newest
 	// retainBlocks (RetainHeight); 0 keeps every block.
 	retainBlocks int64
+	// rechecks holds the txs the mempool's recheck evicted (recheck.go).
+	rechecks recheckLog
 }
 
 // SetRetainBlocks makes Commit ask CometBFT to keep only the newest n
@@ -297,6 +299,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	res := a.runTx(a.checkState, req.Tx, 0, true)
+	if res.Code != 0 && req.Type == abci.CHECK_TX_TYPE_RECHECK {
+		a.noteRecheck(req.Tx, res) // evicted: tell whoever waits for it
+	}
 	return &abci.CheckTxResponse{Code: res.Code, Codespace: res.Codespace, Log: res.Log, Data: res.Data}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/asn1"
 	"math/big"
+	"strings"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -371,4 +372,21 @@ func boolInt(b bool) int {
 func pad32(x *big.Int) []byte {
 	b := x.Bytes()
 	return append(make([]byte, 32-len(b)), b...)
+}
+
+// TestNonUTF8BodySaysSo: a name that is not UTF-8 is refused as such
+// (tx/11 "not valid UTF-8"), not as a body out of canonical form.
+func TestNonUTF8BodySaysSo(t *testing.T) {
+	c := chaintest.New(t, chaintest.Options{})
+	m := register(newKey(t).PublicKey())
+	m.Name = "林医生@@"
+	body := bytes.Replace(mustJSON(m), []byte("@@"), []byte{0xc3, 0x28}, 1)
+	t2 := &tx.Tx{ChainID: chaintest.ChainID, Type: identity.MsgRegisterAccount, Signer: c.Depts[0].Admin.PublicKey().ID(), Sequence: 1, Body: body}
+	if err := t2.Sign(c.Depts[0].Admin); err != nil {
+		t.Fatal(err)
+	}
+	r := c.Check(t2.Encode())
+	if r.Code != tx.ErrBadBody.Code || r.Codespace != "tx" || !strings.Contains(r.Log, "not valid UTF-8") || strings.Contains(r.Log, "canonical") {
+		t.Fatalf("CheckTx: %s/%d %q, want tx/%d saying the body is not valid UTF-8", r.Codespace, r.Code, r.Log, tx.ErrBadBody.Code)
+	}
 }

@@ -188,7 +188,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
 	showC := &cobra.Command{
 		Use: "show FILE", Short: "Describe a certificate file (PEM or DER)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := os.ReadFile(args[0])
+			b, err := readFileMax(args[0], maxSmallFile)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -52,44 +53,107 @@ provable with --prove (checked locally against the app hash).`,
 
 // catalogAnswer is node.CatalogResult with typed data.
 type catalogAnswer[T any] struct {
-	Height    int64  `json:"height"`
-	AppHash   []byte `json:"app_hash,omitempty"`
-	BlockTime string `json:"block_time,omitempty"`
-	Data      T      `json:"data"`
-	Verified  string `json:"verified,omitempty"`
+	Height     int64  `json:"height"`
+	AppHash    []byte `json:"app_hash,omitempty"`
+	BlockTime  string `json:"block_time,omitempty"`
+	Data       T      `json:"data"`
+	NextCursor string `json:"next_cursor,omitempty"`
+	Verified   string `json:"verified,omitempty"`
 }
 
-// catalogGet fetches a /v1/catalog path and, with prove, checks every
-// entry's proof against the answer's app hash.
+// catalogGet fetches a /v1/catalog path, following next_cursor to the last
+// page (every page at the first page's height, so they read one state)
+// unless the path sets its own limit, and, with prove, checks every
+// entry's proof against the app hash.
 func catalogGet[T any](ctx context.Context, g *globals, path string, height int64, prove bool, entries func(*T) []*catalog.Entry) (*catalogAnswer[T], error) {
-	q := url.Values{}
-	if height > 0 {
-		q.Set("height", strconv.FormatInt(height, 10))
-	}
-	if prove {
-		q.Set("prove", "true")
-	}
-	if len(q) > 0 {
-		if strings.Contains(path, "?") {
-			path += "&" + q.Encode()
-		} else {
-			path += "?" + q.Encode()
+	var all *catalogAnswer[T]
+	n, cursor := 0, ""
+	for {
+		q := url.Values{}
+		if all != nil {
+			height = all.Height
 		}
-	}
-	var a catalogAnswer[T]
-	if err := g.client().Get(ctx, path, &a); err != nil {
-		return nil, err
-	}
-	if prove {
-		es := entries(&a.Data)
-		for _, e := range es {
-			if err := e.CheckProof(a.AppHash); err != nil {
-				return nil, fmt.Errorf("PROOF INVALID: %w", err)
+		if height > 0 {
+			q.Set("height", strconv.FormatInt(height, 10))
+		}
+		if prove {
+			q.Set("prove", "true")
+		}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+			q.Set("limit", strconv.Itoa(node.MaxPageLimit))
+		}
+		p := path
+		if len(q) > 0 {
+			if strings.Contains(p, "?") {
+				p += "&" + q.Encode()
+			} else {
+				p += "?" + q.Encode()
 			}
 		}
-		a.Verified = fmt.Sprintf("proofs OK: %s at height %d under app hash %X (committed in header %d)", plural(len(es), "entry", "entries"), a.Height, a.AppHash, a.Height+1)
+		var a catalogAnswer[T]
+		if err := g.client().Get(ctx, p, &a); err != nil {
+			return nil, err
+		}
+		if prove {
+			if all != nil && !bytes.Equal(a.AppHash, all.AppHash) {
+				return nil, fmt.Errorf("PROOF INVALID: page at height %d has app hash %X, the first page %X", a.Height, a.AppHash, all.AppHash)
+			}
+			es := entries(&a.Data)
+			for _, e := range es {
+				if all != nil && e.Proof == nil && e.Record == nil {
+					continue // the fixed part of a later page: on the first page only
+				}
+				if err := e.CheckProof(a.AppHash); err != nil {
+					return nil, fmt.Errorf("PROOF INVALID: %w", err)
+				}
+				n++
+			}
+		}
+		if all == nil {
+			all = &a
+		} else if err := mergePage(&all.Data, &a.Data); err != nil {
+			return nil, err
+		}
+		if a.NextCursor == "" || strings.Contains(path, "limit=") {
+			all.NextCursor = a.NextCursor // "" once every page is in
+			break
+		}
+		if a.NextCursor == cursor {
+			return nil, fmt.Errorf("the node answered cursor %s with itself", cursor)
+		}
+		cursor = a.NextCursor
 	}
-	return &a, nil
+	if prove {
+		all.Verified = fmt.Sprintf("proofs OK: %s at height %d under app hash %X (committed in header %d)", plural(n, "entry", "entries"), all.Height, all.AppHash, all.Height+1)
+	}
+	return all, nil
+}
+
+// mergePage appends a later page's lists to the first page's.
+func mergePage(dst, src any) error {
+	switch d := dst.(type) {
+	case *catalog.Department:
+		s := src.(*catalog.Department)
+		d.Duties, d.Resources, d.Tables = append(d.Duties, s.Duties...), append(d.Resources, s.Resources...), append(d.Tables, s.Tables...)
+		d.Items, d.Shares = append(d.Items, s.Items...), append(d.Shares, s.Shares...)
+	case *catalog.ResourceView:
+		s := src.(*catalog.ResourceView)
+		d.Duties, d.Tables = append(d.Duties, s.Duties...), append(d.Tables, s.Tables...)
+	case *catalog.ItemChain:
+		s := src.(*catalog.ItemChain)
+		d.Duties, d.Tables, d.References = append(d.Duties, s.Duties...), append(d.Tables, s.Tables...), append(d.References, s.References...)
+		d.Attestations = append(d.Attestations, s.Attestations...)
+	case *catalog.ShareView:
+		d.Deliveries = append(d.Deliveries, src.(*catalog.ShareView).Deliveries...)
+	case *[]catalog.Entry:
+		*d = append(*d, *src.(*[]catalog.Entry)...)
+	case *[]catalog.ShareEntry:
+		*d = append(*d, *src.(*[]catalog.ShareEntry)...)
+	default:
+		return fmt.Errorf("cannot join pages of %T", dst)
+	}
+	return nil
 }
 
 func plural(n int, one, many string) string {
@@ -151,13 +215,7 @@ func catalogDutyCmd(g *globals) *cobra.Command {
 }
 
 func readJSONFile(path string, v any) error {
-	var b []byte
-	var err error
-	if path == "-" {
-		b, err = io.ReadAll(os.Stdin)
-	} else {
-		b, err = os.ReadFile(path)
-	}
+	b, err := readFileMax(path, maxDataFile) // "-" = stdin
 	if err != nil {
 		return err
 	}
@@ -214,7 +272,7 @@ func catalogTableCmd(g *globals) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if schemaFile != "" {
-				b, err := os.ReadFile(schemaFile)
+				b, err := readFileMax(schemaFile, maxDataFile)
 				if err != nil {
 					return err
 				}
@@ -249,7 +307,7 @@ func catalogTableCmd(g *globals) *cobra.Command {
 // sm3Of is --evidence FILE or --evidence-sm3 HEX.
 func sm3Of(file, hexDigest, what string) (string, error) {
 	if file != "" {
-		b, err := os.ReadFile(file)
+		b, err := readFileMax(file, maxDataFile)
 		if err != nil {
 			return "", err
 		}
@@ -528,7 +586,7 @@ expires_at.`,
 	lf.register(listCmd)
 	listCmd.Flags().StringVar(&state, "state", "", "pending, granted, expired, rejected or revoked")
 	listCmd.Flags().StringVar(&dept, "dept", "", "only requests this department made or received")
-	listCmd.Flags().IntVar(&limit, "limit", 0, "at most this many (default 1000)")
+	listCmd.Flags().IntVar(&limit, "limit", 0, "at most this many, 1..1000 (default all)")
 	c.AddCommand(request, approve, reject, revoke, deliver, ackCmd, show, listCmd)
 	return c
 }

@@ -87,8 +87,8 @@ func certHashFile(path string) (string, error) {
 	}
 	defer f.Close()
 	h := sm3.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
+	if _, err := io.Copy(h, &capReader{r: f, name: path, left: maxHashedFile, limit: maxHashedFile}); err != nil {
+		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
@@ -314,7 +314,7 @@ func writeJSONFile(path string, v any) error {
 }
 
 func readCertBatchFile(path string) (*certificate.BatchFile, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := readFileMax(path, maxDataFile)
 	if err != nil {
 		return nil, err
 	}
@@ -621,7 +621,8 @@ func orDash(s string) string {
 
 func certListCmd(g *globals) *cobra.Command {
 	var issuer, typ, holderRef, holderID, holderKind string
-	var page int
+	var page, limit int
+	var cursor string
 	c := &cobra.Command{
 		Use:   "list",
 		Short: "List certificates and batches by issuer, type or holder (newest first)",
@@ -655,7 +656,9 @@ func certListCmd(g *globals) *cobra.Command {
 					q.Set(k, v)
 				}
 			}
-			q.Set("page", strconv.Itoa(page))
+			for k, v := range pageQuery(page, limit, cursor) {
+				q[k] = v
+			}
 			var r node.CertificateList
 			if err := g.client().Get(ctx, "/v1/certificates?"+q.Encode(), &r); err != nil {
 				return err
@@ -669,9 +672,7 @@ func certListCmd(g *globals) *cobra.Command {
 						fmt.Fprintf(w, "%-11s %-64s %-6s %-6s %-9s %d (%d members)\n", it.Kind, it.ID, it.Batch.Type, it.Batch.Issuer, "-", it.Height, it.Batch.Count)
 					}
 				}
-				if r.More {
-					fmt.Fprintf(w, "more: --page %d\n", r.Page+1)
-				}
+				printMore(w, r.More, r.Page, r.NextCursor)
 			})
 		},
 	}
@@ -680,7 +681,7 @@ func certListCmd(g *globals) *cobra.Command {
 	c.Flags().StringVar(&holderRef, "holder-ref", "", "holder reference")
 	c.Flags().StringVar(&holderID, "holder-id", "", "holder citizen ID or USCC, turned into the reference locally")
 	c.Flags().StringVar(&holderKind, "holder-kind", "", "person or org (default: person for a valid citizen ID, org for a valid USCC)")
-	c.Flags().IntVar(&page, "page", 1, "page (50 items each)")
+	pageFlags(c, &page, &limit, &cursor)
 	return c
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -258,7 +257,7 @@ func (e *creditEventFlags) build(ctx context.Context, s *creditSession, ev *cred
 		if text != "" {
 			return fmt.Errorf("give --details or --details-file, not both")
 		}
-		b, err := os.ReadFile(e.detailsFile)
+		b, err := readFileMax(e.detailsFile, maxDataFile)
 		if err != nil {
 			return err
 		}
@@ -486,12 +485,8 @@ the profile from the proven bytes.`,
 			if err != nil {
 				return err
 			}
-			q := url.Values{"prove": {"true"}}
-			if height > 0 {
-				q.Set("height", strconv.FormatInt(height, 10))
-			}
-			var res node.CreditProfileResult
-			if err := g.client().Get(ctx, "/v1/credit/subjects/"+r+"?"+q.Encode(), &res); err != nil {
+			res, err := g.client().CreditProfile(ctx, r, height, true)
+			if err != nil {
 				return err
 			}
 			p, chk, err := res.Verify()
@@ -566,19 +561,21 @@ func creditListCmd(g *globals) *cobra.Command {
 	var dept, kind string
 	var black, red bool
 	var height int64
-	var page int
+	var page, limit int
+	var cursor string
 	c := &cobra.Command{
 		Use:   "list",
 		Short: "List events by recording department, or the active black or red list as of a height",
 		Example: `  govchain credit list --dept SCJG
   govchain credit list --dept SCJG --kind penalty --page 2
+  govchain credit list --dept SCJG --limit 1000    # then --cursor as printed
   govchain credit list --blacklist                 # as of the latest height, proofs checked here
   govchain credit list --blacklist --height 42`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
-			q := url.Values{"page": {strconv.Itoa(page)}}
+			q := pageQuery(page, limit, cursor)
 			if height > 0 {
 				q.Set("height", strconv.FormatInt(height, 10))
 			}
@@ -598,9 +595,7 @@ func creditListCmd(g *globals) *cobra.Command {
 					for _, it := range r.Items {
 						fmt.Fprintf(w, "%-12s %-10s %-64s %-6d %s\n", it.ID, it.Kind, it.Record.SubjectRef, it.Record.Height, it.Record.DecisionNo)
 					}
-					if r.More {
-						fmt.Fprintf(w, "more: --page %d\n", r.Page+1)
-					}
+					printMore(w, r.More, r.Page, r.NextCursor)
 				})
 			}
 			list := credit.KindBlacklist
@@ -629,9 +624,7 @@ func creditListCmd(g *globals) *cobra.Command {
 					fmt.Fprintf(w, "  ✓ %s\n", v)
 				}
 				fmt.Fprintf(w, "  under app hash %X (in block header %d)\n", r.AppHash, r.Height+1)
-				if r.More {
-					fmt.Fprintf(w, "more: --page %d\n", r.Page+1)
-				}
+				printMore(w, r.More, r.Page, r.NextCursor)
 			})
 		},
 	}
@@ -640,7 +633,7 @@ func creditListCmd(g *globals) *cobra.Command {
 	c.Flags().BoolVar(&black, "blacklist", false, "the active black list")
 	c.Flags().BoolVar(&red, "redlist", false, "the active red list")
 	c.Flags().Int64Var(&height, "height", 0, "state version (default latest)")
-	c.Flags().IntVar(&page, "page", 1, "page (50 items each)")
+	pageFlags(c, &page, &limit, &cursor)
 	return c
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -27,7 +26,7 @@ func genesisCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var infos []node.DeptInfo
 			for _, p := range args {
-				b, err := os.ReadFile(p)
+				b, err := readFileMax(p, maxDataFile)
 				if err != nil {
 					return err
 				}
@@ -39,7 +38,7 @@ func genesisCmd(g *globals) *cobra.Command {
 			}
 			var roots [][]byte
 			for _, f := range rootCAs {
-				b, err := os.ReadFile(f)
+				b, err := readFileMax(f, maxDataFile)
 				if err != nil {
 					return err
 				}

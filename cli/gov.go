@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -42,7 +41,7 @@ proposal that the joining department holds both keys.`,
 			if err != nil {
 				return err
 			}
-			b, err := os.ReadFile(h.DeptInfoFile())
+			b, err := readFileMax(h.DeptInfoFile(), maxSmallFile)
 			if err != nil {
 				return err
 			}
@@ -96,7 +95,7 @@ func govProposeCmd(g *globals) *cobra.Command {
   govchain gov propose admit-department --key zwfw-admin --dept-info mzj-dept.json --binding <base64> --reason "joins the catalog chain"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := os.ReadFile(infoFile)
+			b, err := readFileMax(infoFile, maxSmallFile)
 			if err != nil {
 				return err
 			}
@@ -164,7 +163,7 @@ func govProposeCmd(g *globals) *cobra.Command {
 	partner := &cobra.Command{Use: "register-partner ID", Short: "Register or replace a partner province's trust anchor", Args: cobra.ExactArgs(1),
 		Example: "  govchain gov propose register-partner TJ --name 天津市 --kind govchain --config partner-tj.json --key zwfw-admin",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := os.ReadFile(pconfig)
+			b, err := readFileMax(pconfig, maxSmallFile)
 			if err != nil {
 				return err
 			}
@@ -183,7 +182,7 @@ func govProposeCmd(g *globals) *cobra.Command {
 		Example: `  echo '{"max_tx_bytes":1048576,"proposal_deadline_blocks":500,"min_validators":4,"max_dept_power_permille":333}' > p.json
   govchain gov propose set-params --file p.json --key zwfw-admin`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := os.ReadFile(paramsFile)
+			b, err := readFileMax(paramsFile, maxSmallFile)
 			if err != nil {
 				return err
 			}

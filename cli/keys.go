@@ -152,7 +152,7 @@ type PoPInfo struct {
 }
 
 func keyInfo(path, passFile string) (KeyInfo, error) {
-	b, err := os.ReadFile(path)
+	b, err := readFileMax(path, maxSmallFile)
 	if err != nil {
 		return KeyInfo{}, err
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/node"
 )
@@ -101,11 +100,8 @@ func queryCmd(g *globals) *cobra.Command {
 	depts := &cobra.Command{
 		Use: "departments", Short: "List the network's departments", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var r struct {
-				Height      int64                 `json:"height"`
-				Departments []identity.Department `json:"departments"`
-			}
-			if err := g.client().Get(cmd.Context(), "/v1/departments", &r); err != nil {
+			r, err := g.client().Departments(cmd.Context())
+			if err != nil {
 				return err
 			}
 			return g.emit(cmd.OutOrStdout(), r, func(w io.Writer) {

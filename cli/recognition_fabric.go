@@ -41,7 +41,7 @@ func init() {
 // profileOrganization reads client.organization from a connection profile
 // (a line "  organization: NAME" under "client:").
 func profileOrganization(path string) string {
-	b, err := os.ReadFile(path)
+	b, err := readFileMax(path, maxSmallFile)
 	if err != nil {
 		return ""
 	}
@@ -83,7 +83,7 @@ configuration lists them) and check their fingerprints before proposing.`,
 					if !ok {
 						return nil, fmt.Errorf("%q: want MSPID=ca-cert.pem", s)
 					}
-					b, err := os.ReadFile(file)
+					b, err := readFileMax(file, maxSmallFile)
 					if err != nil {
 						return nil, err
 					}

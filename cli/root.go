@@ -84,7 +84,7 @@ func (g *globals) emit(w io.Writer, v any, text func(io.Writer)) error {
 // passphrase comes from --passphrase-file, then GOVCHAIN_PASSPHRASE.
 func readPassphrase(file string) ([]byte, error) {
 	if file != "" {
-		b, err := os.ReadFile(file)
+		b, err := readFileMax(file, maxSmallFile)
 		if err != nil {
 			return nil, err
 		}
@@ -102,7 +102,7 @@ func (g *globals) loadKey(nameOrPath, passFile string) (*smcrypto.PrivateKey, er
 	if _, err := os.Stat(path); err != nil {
 		path = filepath.Join(g.home, "keys", nameOrPath+".pem")
 	}
-	b, err := os.ReadFile(path)
+	b, err := readFileMax(path, maxSmallFile)
 	if err != nil {
 		return nil, fmt.Errorf("key %q: not a file and not %s", nameOrPath, path)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -203,7 +202,7 @@ govchain keys pop and passed as --pop.`,
 			if (admitKey == "") == (admitPoP == "") {
 				return fmt.Errorf("give either --new-key or --pop")
 			}
-			b, err := os.ReadFile(certFile)
+			b, err := readFileMax(certFile, maxSmallFile)
 			if err != nil {
 				return err
 			}
@@ -240,7 +239,7 @@ govchain keys pop and passed as --pop.`,
 		Example: "  govchain tx register-ca --key zwfw-admin --cert ca/zwfw/ca.pem",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := os.ReadFile(caFile)
+			b, err := readFileMax(caFile, maxSmallFile)
 			if err != nil {
 				return err
 			}
@@ -258,7 +257,7 @@ govchain keys pop and passed as --pop.`,
 		Example: "  govchain tx revoke-certs --key zwfw-admin --crl ca/root/crl.pem",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := os.ReadFile(crlFile)
+			b, err := readFileMax(crlFile, maxDataFile)
 			if err != nil {
 				return err
 			}

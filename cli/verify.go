@@ -183,7 +183,7 @@ func (g *globals) trustPath(p string) string {
 }
 
 func readTrust(path string) (*bundle.TrustRoot, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := readFileMax(path, maxSmallFile)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no trust root at %s: get one from the district, or run `govchain verify init-trust --nodes A,B` against nodes you chose", path)
@@ -252,7 +252,7 @@ proven state is older than accepted), 1 any other error (nothing concluded).`,
 			var raw []byte
 			var policy bundle.Policy
 			if bundleFile != "" {
-				if raw, err = os.ReadFile(bundleFile); err != nil {
+				if raw, err = readFileMax(bundleFile, maxDataFile); err != nil {
 					return err
 				}
 				if cmd.Flags().Changed("max-age") {

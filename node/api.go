@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/identity"
@@ -117,7 +120,38 @@ func (a *API) Handler() http.Handler {
 		})
 	}
 	a.webRoutes(mux)
+	a.notFoundRoutes(mux)
 	return mux
+}
+
+// notFoundRoutes answers an unknown path (404) or a known path asked with
+// another method (405, with Allow) in the JSON error body, not the mux's
+// plain text: a client decodes every error the same way.
+func (a *API) notFoundRoutes(mux *http.ServeMux) {
+	allow := map[string][]string{}
+	var paths []string
+	for _, r := range a.routes() {
+		if allow[r.Pattern] == nil {
+			paths = append(paths, r.Pattern)
+		}
+		allow[r.Pattern] = append(allow[r.Pattern], r.Method)
+	}
+	allow["/verify"] = []string{"GET"}
+	allow["/verify/{file}"] = []string{"GET"}
+	paths = append(paths, "/verify", "/verify/{file}")
+	for _, p := range paths {
+		methods := strings.Join(allow[p], ", ")
+		if slices.Contains(allow[p], "GET") {
+			methods += ", HEAD"
+		}
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", methods)
+			writeErr(w, http.StatusMethodNotAllowed, "api", 405, fmt.Sprintf("method %s is not allowed on %s; use %s", r.Method, r.URL.Path, methods))
+		})
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeErr(w, http.StatusNotFound, "api", 404, fmt.Sprintf("no route %s %s; the routes are listed at /openapi.json", r.Method, r.URL.Path))
+	})
 }
 
 // Error is the body of every non-2xx answer.
@@ -217,7 +251,19 @@ type SubmitResult struct {
 
 func (a *API) submitTx(w http.ResponseWriter, r *http.Request) {
 	var req SubmitRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields() // a misspelt field would otherwise be an empty tx
+	err := dec.Decode(&req)
+	if err == nil {
+		// Only white space may follow the object.
+		var mbe *http.MaxBytesError
+		if _, terr := dec.Token(); errors.As(terr, &mbe) {
+			err = terr
+		} else if terr != io.EOF {
+			err = errors.New("trailing data after the JSON object")
+		}
+	}
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			writeErr(w, http.StatusRequestEntityTooLarge, tx.ErrTooLarge.Codespace, tx.ErrTooLarge.Code, fmt.Sprintf("request body exceeds %d bytes", a.MaxBody))
@@ -243,7 +289,11 @@ func (a *API) submitTx(w http.ResponseWriter, r *http.Request) {
 		}
 		res.Code, res.Codespace, res.Log, res.Data = out.Code, out.Codespace, out.Log, string(out.Data)
 	case "commit":
-		out, err := a.RPC.BroadcastTxCommit(ctx, req.Tx)
+		out, evicted, err := a.broadcastCommit(ctx, req.Tx)
+		if evicted != nil {
+			res.Code, res.Codespace, res.Log = evicted.Code, evicted.Codespace, "evicted from the mempool on recheck: "+evicted.Log
+			break
+		}
 		if err != nil {
 			a.rejectFromError(w, &res, err)
 			return
@@ -263,6 +313,35 @@ func (a *API) submitTx(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusUnprocessableEntity
 	}
 	writeJSONStatus(w, status, res)
+}
+
+// broadcastCommit submits raw and waits for its block, or for the
+// mempool's recheck to evict it (a block changed the state it was
+// checked against): CometBFT would only time out then, so the app's
+// recheck result is returned as soon as it is known.
+func (a *API) broadcastCommit(ctx context.Context, raw []byte) (*coretypes.ResultBroadcastTxCommit, *chain.RejectedTx, error) {
+	since, changed := a.App.RecheckWatch()
+	type result struct {
+		out *coretypes.ResultBroadcastTxCommit
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := a.RPC.BroadcastTxCommit(ctx, raw)
+		done <- result{out, err}
+	}()
+	hash := tx.Hash(raw)
+	for {
+		if f, ok := a.App.RecheckFailure(hash, since); ok {
+			return nil, &f, nil
+		}
+		select {
+		case r := <-done:
+			return r.out, nil, r.err
+		case <-changed:
+			_, changed = a.App.RecheckWatch()
+		}
+	}
 }
 
 // invalidTxRe matches CometBFT's ErrInvalidTx text: "... is invalid:
@@ -306,6 +385,10 @@ func (a *API) getTx(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := a.RPC.Tx(r.Context(), h, false)
 	if err != nil {
+		if f, ok := a.App.RecheckFailure([32]byte(h), 0); ok {
+			writeErr(w, http.StatusNotFound, f.Codespace, f.Code, "not committed: evicted from the mempool on recheck: "+f.Log)
+			return
+		}
 		writeErr(w, http.StatusNotFound, "api", 404, err.Error())
 		return
 	}
@@ -418,26 +501,52 @@ func (a *API) getAccount(w http.ResponseWriter, r *http.Request) {
 	writeJSON200(w, AccountResult{Account: acct, Sequence: seq, NextSequence: a.App.PendingSequence(id) + 1})
 }
 
+// DepartmentList is GET /v1/departments: one page of the departments in
+// code order; NextCursor (a department code) is the ?cursor= of the next.
+type DepartmentList struct {
+	Height      int64                 `json:"height"`
+	Departments []identity.Department `json:"departments"`
+	NextCursor  string                `json:"next_cursor,omitempty"`
+}
+
 func (a *API) listDepartments(w http.ResponseWriter, r *http.Request) {
+	p, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
 	view, err := a.App.Store().At(0)
 	if err != nil {
 		writeErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
 		return
 	}
-	var out []identity.Department
-	err = state.IteratePrefix(view, []byte("id/dept/"), true, func(_, v []byte) (bool, error) {
-		var d identity.Department
-		if err := json.Unmarshal(v, &d); err != nil {
-			return false, err
-		}
-		out = append(out, d)
-		return true, nil
-	})
+	prefix := []byte("id/dept/")
+	start := prefix
+	if p.Cursor != "" {
+		start = append(append(bytes.Clone(prefix), p.Cursor...), 0)
+	}
+	it, err := view.Iterator(start, state.PrefixEnd(prefix), true)
 	if err != nil {
 		writeErr(w, http.StatusInternalServerError, "api", 500, err.Error())
 		return
 	}
-	writeJSON200(w, map[string]any{"height": view.Version(), "departments": out})
+	defer it.Close()
+	out := DepartmentList{Height: view.Version(), Departments: []identity.Department{}}
+	size, last := 0, ""
+	for ; it.Valid(); it.Next() {
+		if n := len(out.Departments); n > 0 && (n == p.Limit || size+len(it.Value()) > MaxPageBytes) {
+			out.NextCursor = last
+			break
+		}
+		last = string(it.Key()[len(prefix):])
+		var d identity.Department
+		if err := json.Unmarshal(it.Value(), &d); err != nil {
+			writeErr(w, http.StatusInternalServerError, "api", 500, err.Error())
+			return
+		}
+		size += len(it.Value())
+		out.Departments = append(out.Departments, d)
+	}
+	writeJSON200(w, out)
 }
 
 // MessageInfo describes a message type the chain accepts.

@@ -19,15 +19,44 @@ import (
 // prove=true, the app hash every entry's proof verifies against (committed
 // in the header at height+1). Data holds catalog.Entry values: exact stored
 // record bytes plus proof.
+//
+// Every answer that holds lists is one page (see catalog.Page): at most
+// ?limit= entries (default DefaultPageLimit, at most MaxPageLimit) and
+// about MaxPageBytes of them; NextCursor, when set, is the ?cursor= of the
+// next page. Ask for the next pages at the same ?height= to read one state.
 type CatalogResult struct {
-	Height    int64  `json:"height"`
-	AppHash   []byte `json:"app_hash,omitempty"`
-	BlockTime string `json:"block_time,omitempty"`
-	Data      any    `json:"data"`
+	Height     int64  `json:"height"`
+	AppHash    []byte `json:"app_hash,omitempty"`
+	BlockTime  string `json:"block_time,omitempty"`
+	Data       any    `json:"data"`
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
-// MaxCatalogList caps list answers (sharing) when no limit is given.
-const MaxCatalogList = 1000
+// Paging of every list answer of the API.
+const (
+	DefaultPageLimit = catalog.DefaultPageLimit
+	MaxPageLimit     = catalog.MaxPageLimit
+	MaxPageBytes     = catalog.MaxPageBytes
+)
+
+// pageParams reads ?limit= and ?cursor=.
+func pageParams(w http.ResponseWriter, r *http.Request) (*catalog.Page, bool) {
+	q := r.URL.Query()
+	p := &catalog.Page{Limit: DefaultPageLimit, Cursor: q.Get("cursor")}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxPageLimit {
+			badParam(w, "limit must be 1.."+strconv.Itoa(MaxPageLimit))
+			return nil, false
+		}
+		p.Limit = n
+	}
+	if len(p.Cursor) > 1024 {
+		badParam(w, "cursor is longer than 1024 bytes: pass the next_cursor of a previous page")
+		return nil, false
+	}
+	return p, true
+}
 
 // catalogReader opens the state at ?height= with proofs when ?prove=true.
 func (a *API) catalogReader(w http.ResponseWriter, r *http.Request) (*catalog.Reader, *CatalogResult, bool) {
@@ -63,6 +92,12 @@ func (a *API) catalogReader(w http.ResponseWriter, r *http.Request) (*catalog.Re
 	return rd, res, true
 }
 
+// catalogPage answers one page of a list.
+func (a *API) catalogPage(w http.ResponseWriter, res *CatalogResult, p *catalog.Page, data any, err error) {
+	res.NextCursor = p.Next
+	a.catalogAnswer(w, res, data, err)
+}
+
 func (a *API) catalogAnswer(w http.ResponseWriter, res *CatalogResult, data any, err error) {
 	if err != nil {
 		var e *errs.Error
@@ -94,12 +129,16 @@ func (a *API) catalogDepartment(w http.ResponseWriter, r *http.Request) {
 		badParam(w, "dept must be a department code, e.g. SCJG")
 		return
 	}
+	p, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
 	rd, res, ok := a.catalogReader(w, r)
 	if !ok {
 		return
 	}
-	d, err := rd.Department(dept)
-	a.catalogAnswer(w, res, d, err)
+	d, err := rd.DepartmentPage(dept, p)
+	a.catalogPage(w, res, p, d, err)
 }
 
 func (a *API) catalogRecord(kind, param string, valid func(string) bool, hint string) http.HandlerFunc {
@@ -124,12 +163,16 @@ func (a *API) catalogResource(w http.ResponseWriter, r *http.Request) {
 		badParam(w, "code must be a resource code, e.g. 110108-SCJG-0001")
 		return
 	}
+	p, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
 	rd, res, ok := a.catalogReader(w, r)
 	if !ok {
 		return
 	}
-	v, err := rd.Resource(code)
-	a.catalogAnswer(w, res, v, err)
+	v, err := rd.ResourcePage(code, p)
+	a.catalogPage(w, res, p, v, err)
 }
 
 func (a *API) catalogItemChain(w http.ResponseWriter, r *http.Request) {
@@ -138,21 +181,29 @@ func (a *API) catalogItemChain(w http.ResponseWriter, r *http.Request) {
 		badParam(w, "key must be a data item key, e.g. 企业.统一社会信用代码")
 		return
 	}
+	p, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
 	rd, res, ok := a.catalogReader(w, r)
 	if !ok {
 		return
 	}
-	c, err := rd.ItemChain(key)
-	a.catalogAnswer(w, res, c, err)
+	c, err := rd.ItemChainPage(key, p)
+	a.catalogPage(w, res, p, c, err)
 }
 
 func (a *API) catalogDisputes(w http.ResponseWriter, r *http.Request) {
+	p, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
 	rd, res, ok := a.catalogReader(w, r)
 	if !ok {
 		return
 	}
-	es, err := rd.OpenDisputes()
-	a.catalogAnswer(w, res, es, err)
+	es, err := rd.OpenDisputesPage(p)
+	a.catalogPage(w, res, p, es, err)
 }
 
 func (a *API) catalogSharing(w http.ResponseWriter, r *http.Request) {
@@ -166,21 +217,16 @@ func (a *API) catalogSharing(w http.ResponseWriter, r *http.Request) {
 		badParam(w, "dept must be a department code")
 		return
 	}
-	limit := MaxCatalogList
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxCatalogList {
-			badParam(w, "limit must be 1.."+strconv.Itoa(MaxCatalogList))
-			return
-		}
-		limit = n
+	p, ok := pageParams(w, r)
+	if !ok {
+		return
 	}
 	rd, res, ok := a.catalogReader(w, r)
 	if !ok {
 		return
 	}
-	list, err := rd.Sharing(st, dept, limit)
-	a.catalogAnswer(w, res, list, err)
+	list, err := rd.SharingPage(st, dept, p)
+	a.catalogPage(w, res, p, list, err)
 }
 
 func (a *API) catalogShare(w http.ResponseWriter, r *http.Request) {
@@ -189,12 +235,16 @@ func (a *API) catalogShare(w http.ResponseWriter, r *http.Request) {
 		badParam(w, "id must be a sharing request id, e.g. SQ00000001")
 		return
 	}
+	p, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
 	rd, res, ok := a.catalogReader(w, r)
 	if !ok {
 		return
 	}
-	v, err := rd.Share(id)
-	a.catalogAnswer(w, res, v, err)
+	v, err := rd.SharePage(id, p)
+	a.catalogPage(w, res, p, v, err)
 }
 
 func (a *API) catalogHistory(w http.ResponseWriter, r *http.Request) {
@@ -207,12 +257,16 @@ func (a *API) catalogHistory(w http.ResponseWriter, r *http.Request) {
 		badParam(w, "id is required (at most 256 bytes, no / % ? #)")
 		return
 	}
+	p, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
 	rd, res, ok := a.catalogReader(w, r)
 	if !ok {
 		return
 	}
-	h, err := rd.History(kind, id)
-	a.catalogAnswer(w, res, h, err)
+	h, err := rd.HistoryPage(kind, id, p)
+	a.catalogPage(w, res, p, h, err)
 }
 
 func (a *API) catalogRoutes() []route {

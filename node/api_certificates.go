@@ -168,34 +168,69 @@ func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*
 	return ans, nil
 }
 
-// CertificateList is GET /v1/certificates.
+// CertificateList is GET /v1/certificates: newest first. With ?limit= or
+// ?cursor= it is one page of at most limit items and MaxPageBytes, and
+// NextCursor is the ?cursor= of the next (Page is then 0); otherwise it is
+// ?page= (from 1) of certificate.PageSize items, as before cursors.
 type CertificateList struct {
-	Height   int64              `json:"height"`
-	Filter   certificate.Filter `json:"filter"`
-	Page     int                `json:"page"`
-	PageSize int                `json:"page_size"`
-	More     bool               `json:"more"`
-	Items    []certificate.Item `json:"items"`
+	Height     int64              `json:"height"`
+	Filter     certificate.Filter `json:"filter"`
+	Page       int                `json:"page"`
+	PageSize   int                `json:"page_size"`
+	More       bool               `json:"more"`
+	Items      []certificate.Item `json:"items"`
+	NextCursor string             `json:"next_cursor,omitempty"`
+}
+
+// cursorMode: the client pages by cursor (any of ?cursor=, ?limit=) rather
+// than by page number.
+func cursorMode(r *http.Request) bool {
+	q := r.URL.Query()
+	return q.Has("cursor") || q.Has("limit")
+}
+
+// fitPage is how many of items (at least one) fit MaxPageBytes as JSON.
+func fitPage[T any](items []T) int {
+	size := 0
+	for i, it := range items {
+		b, _ := json.Marshal(it)
+		if i > 0 && size+len(b) > MaxPageBytes {
+			return i
+		}
+		size += len(b)
+	}
+	return len(items)
 }
 
 func (a *API) listCertificates(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := certificate.Filter{Issuer: q.Get("issuer"), Type: q.Get("type"), Holder: q.Get("holder")}
-	page := 1
-	if s := q.Get("page"); s != "" {
-		p, err := strconv.Atoi(s)
-		if err != nil || p < 1 || p > 1_000_000 {
-			writeErr(w, http.StatusBadRequest, "api", 400, "page must be an integer from 1")
-			return
-		}
-		page = p
+	page, ok := pageParam(w, r)
+	if !ok {
+		return
 	}
 	view, err := a.App.Store().At(0)
 	if err != nil {
 		writeErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
 		return
 	}
-	items, more, err := certificate.List(view, f, page)
+	var items []certificate.Item
+	var more bool
+	size := certificate.PageSize
+	if cursorMode(r) {
+		p, ok := pageParams(w, r)
+		if !ok {
+			return
+		}
+		page, size = 0, p.Limit
+		if items, more, err = certificate.ListAfter(view, f, p.Cursor, p.Limit); err == nil {
+			if n := fitPage(items); n < len(items) {
+				items, more = items[:n], true
+			}
+		}
+	} else {
+		items, more, err = certificate.List(view, f, page)
+	}
 	if err != nil {
 		e := errs.From(err)
 		status := http.StatusInternalServerError
@@ -208,7 +243,11 @@ func (a *API) listCertificates(w http.ResponseWriter, r *http.Request) {
 	if items == nil {
 		items = []certificate.Item{}
 	}
-	writeJSON200(w, CertificateList{Height: view.Version(), Filter: f, Page: page, PageSize: certificate.PageSize, More: more, Items: items})
+	out := CertificateList{Height: view.Version(), Filter: f, Page: page, PageSize: size, More: more, Items: items}
+	if more && len(items) > 0 {
+		out.NextCursor = items[len(items)-1].Cursor()
+	}
+	writeJSON200(w, out)
 }
 
 // CertificateCheck is what Verify established.

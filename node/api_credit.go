@@ -78,6 +78,29 @@ type CreditProfileResult struct {
 	SubjectProof   *proof.Proof   `json:"subject_proof,omitempty"`
 	BlockTimeProof *proof.Proof   `json:"block_time_proof,omitempty"`
 	EventProofs    []*proof.Proof `json:"event_proofs,omitempty"`
+	// A subject's events come in pages (?limit=, ?cursor=): this answer
+	// holds Profile.History and EventProofs of events From.. of the
+	// summary's list; NextCursor, when set, is the ?cursor= of the next.
+	// Join the pages (at this Height) before Verify (client.CreditProfile).
+	From       int    `json:"from"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// Join appends the next page of the same subject at the same height.
+func (r *CreditProfileResult) Join(next *CreditProfileResult) error {
+	have := len(r.EventProofs)
+	if r.Profile != nil {
+		have = len(r.Profile.History)
+	}
+	if next.Ref != r.Ref || next.Height != r.Height || next.From != r.From+have {
+		return fmt.Errorf("page from event %d of %s at height %d does not follow events %d..%d at height %d", next.From, next.Ref, next.Height, r.From, r.From+have, r.Height)
+	}
+	r.EventProofs = append(r.EventProofs, next.EventProofs...)
+	if r.Profile != nil && next.Profile != nil {
+		r.Profile.History = append(r.Profile.History, next.Profile.History...)
+	}
+	r.NextCursor = next.NextCursor
+	return nil
 }
 
 // validRefParam checks a subject reference given to the API.
@@ -102,7 +125,20 @@ func (a *API) getCreditSubject(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := CreditProfileAt(v, ref, prove)
+	p, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
+	from := 0
+	if p.Cursor != "" {
+		n, err := strconv.Atoi(p.Cursor)
+		if err != nil || n < 0 {
+			badParam(w, "cursor must be the next_cursor of a previous page (an event position)")
+			return
+		}
+		from = n
+	}
+	res, err := creditProfilePage(v, ref, prove, from, p.Limit, MaxPageBytes)
 	if err != nil {
 		creditErr(w, err)
 		return
@@ -110,9 +146,16 @@ func (a *API) getCreditSubject(w http.ResponseWriter, r *http.Request) {
 	writeJSON200(w, res)
 }
 
-// CreditProfileAt builds the profile answer from one state version.
+// CreditProfileAt builds the whole profile answer from one state version.
 func CreditProfileAt(v *state.View, ref string, prove bool) (*CreditProfileResult, error) {
-	out := &CreditProfileResult{Ref: ref, Height: v.Version(), SubjectKey: string(credit.SubjectKey(ref))}
+	return creditProfilePage(v, ref, prove, 0, 1<<31, 1<<62)
+}
+
+// creditProfilePage is the page of the profile answer from event from: at
+// most limit events and about maxBytes of their history and proofs. The
+// profile's counts and active lists are over every event.
+func creditProfilePage(v *state.View, ref string, prove bool, from, limit, maxBytes int) (*CreditProfileResult, error) {
+	out := &CreditProfileResult{Ref: ref, Height: v.Version(), SubjectKey: string(credit.SubjectKey(ref)), From: from}
 	if prove {
 		out.AppHash = v.Hash()
 	}
@@ -135,9 +178,12 @@ func CreditProfileAt(v *state.View, ref string, prove bool) (*CreditProfileResul
 	if err := json.Unmarshal(sRaw, &s); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", out.SubjectKey, err)
 	}
+	if from > len(s.Events) {
+		return nil, credit.ErrBadInput.Wrapf("cursor %d is past the subject's %d events", from, len(s.Events))
+	}
 	recs := make([]*credit.Record, len(s.Events))
 	for i, id := range s.Events {
-		raw, p, err := readKey(v, credit.EventKey(id), prove)
+		raw, err := v.Get(credit.EventKey(id))
 		if err != nil {
 			return nil, err
 		}
@@ -148,12 +194,33 @@ func CreditProfileAt(v *state.View, ref string, prove bool) (*CreditProfileResul
 		if err := json.Unmarshal(raw, recs[i]); err != nil {
 			return nil, fmt.Errorf("decode event %s: %w", id, err)
 		}
+	}
+	if out.Profile, err = credit.BuildProfile(&s, recs, bt); err != nil {
+		return nil, err
+	}
+	to, size := from, 0
+	for ; to < len(s.Events) && to-from < limit; to++ {
+		var p *proof.Proof
+		if prove {
+			if _, p, err = readKey(v, credit.EventKey(s.Events[to]), true); err != nil {
+				return nil, err
+			}
+		}
+		h, _ := json.Marshal(out.Profile.History[to])
+		pj, _ := json.Marshal(p)
+		if to > from && size+len(h)+len(pj) > maxBytes {
+			break
+		}
+		size += len(h) + len(pj)
 		if prove {
 			out.EventProofs = append(out.EventProofs, p)
 		}
 	}
-	out.Profile, err = credit.BuildProfile(&s, recs, bt)
-	return out, err
+	out.Profile.History = out.Profile.History[from:to]
+	if to < len(s.Events) {
+		out.NextCursor = strconv.Itoa(to)
+	}
+	return out, nil
 }
 
 // CreditCheck is what a Verify established.
@@ -216,6 +283,9 @@ func (r *CreditProfileResult) Verify() (*credit.Profile, *CreditCheck, error) {
 		return nil, nil, fmt.Errorf("proven summary is of %s, not %s", s.Ref, r.Ref)
 	}
 	c.Verified = append(c.Verified, fmt.Sprintf("subject summary %s: %d events (ICS23 proof OK)", sk, len(s.Events)))
+	if r.From != 0 || r.NextCursor != "" {
+		return nil, nil, fmt.Errorf("the answer is one page of the subject's events (from %d, next cursor %q): join every page before verifying", r.From, r.NextCursor)
+	}
 	if len(r.EventProofs) != len(s.Events) {
 		return nil, nil, fmt.Errorf("the summary lists %d events, the answer proves %d", len(s.Events), len(r.EventProofs))
 	}
@@ -351,6 +421,8 @@ type CreditListResult struct {
 	PageSize       int              `json:"page_size"`
 	More           bool             `json:"more"`
 	Items          []CreditListItem `json:"items"`
+	// NextCursor pages as in CertificateList.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 func pageParam(w http.ResponseWriter, r *http.Request) (int, bool) {
@@ -387,7 +459,16 @@ func (a *API) creditList(list string) http.HandlerFunc {
 		}
 		out.BlockTime, out.BlockTimeProof = string(btRaw), btProof
 		bt, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
-		items, more, err := credit.ActiveList(v, list, bt, page)
+		after, skip, limit := "", (page-1)*credit.PageSize, credit.PageSize
+		if cursorMode(r) {
+			p, ok := pageParams(w, r)
+			if !ok {
+				return
+			}
+			after, skip, limit = p.Cursor, 0, p.Limit
+			out.Page, out.PageSize = 0, limit
+		}
+		items, more, err := credit.ActiveListAfter(v, list, bt, after, skip, limit)
 		if err != nil {
 			creditErr(w, err)
 			return
@@ -402,6 +483,14 @@ func (a *API) creditList(list string) http.HandlerFunc {
 				}
 			}
 			out.Items = append(out.Items, ci)
+		}
+		if cursorMode(r) {
+			if n := fitPage(out.Items); n < len(out.Items) {
+				out.Items, out.More = out.Items[:n], true
+			}
+		}
+		if out.More && len(out.Items) > 0 {
+			out.NextCursor = out.Items[len(out.Items)-1].Cursor()
 		}
 		writeJSON200(w, out)
 	}
@@ -448,6 +537,8 @@ type CreditDeptList struct {
 	PageSize int               `json:"page_size"`
 	More     bool              `json:"more"`
 	Items    []credit.DeptItem `json:"items"`
+	// NextCursor pages as in CertificateList (an event id).
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 func (a *API) listCreditByDept(w http.ResponseWriter, r *http.Request) {
@@ -465,10 +556,27 @@ func (a *API) listCreditByDept(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	items, more, err := credit.ListByDept(v, dept, kind, page)
+	after, skip, limit := "", (page-1)*credit.PageSize, credit.PageSize
+	if cursorMode(r) {
+		p, ok := pageParams(w, r)
+		if !ok {
+			return
+		}
+		after, skip, limit, page = p.Cursor, 0, p.Limit, 0
+	}
+	items, more, err := credit.ListByDeptAfter(v, dept, kind, after, skip, limit)
 	if err != nil {
 		creditErr(w, err)
 		return
 	}
-	writeJSON200(w, CreditDeptList{Dept: dept, Kind: kind, Height: v.Version(), Page: page, PageSize: credit.PageSize, More: more, Items: items})
+	if cursorMode(r) {
+		if n := fitPage(items); n < len(items) {
+			items, more = items[:n], true
+		}
+	}
+	out := CreditDeptList{Dept: dept, Kind: kind, Height: v.Version(), Page: page, PageSize: limit, More: more, Items: items}
+	if more && len(items) > 0 {
+		out.NextCursor = items[len(items)-1].ID
+	}
+	writeJSON200(w, out)
 }

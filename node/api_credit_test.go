@@ -128,3 +128,56 @@ func TestCreditAPIWithProofs(t *testing.T) {
 		t.Fatalf("dept list keys: %s", raw)
 	}
 }
+
+// TestCreditProfilePages: a subject's events come in pages whose joined
+// proofs verify to the same profile as the whole answer; one page alone
+// does not pass for the whole.
+func TestCreditProfilePages(t *testing.T) {
+	c := chaintest.New(t, chaintest.Options{Modules: []module.Module{credit.Module{}},
+		Grants: map[string][]string{"SCJG": {"credit:blacklist", "credit:penalty", "credit:repair"}}})
+	srv := httptest.NewServer((&node.API{App: c.App, MaxBody: 1 << 20}).Handler())
+	t.Cleanup(srv.Close)
+	s := "91350100M000100Y43"
+	var txs [][]byte
+	for i := 0; i < 11; i++ {
+		txs = append(txs, c.Tx(c.Depts[1].Admin, credit.MsgRecord, creditEvent(t, c, credit.KindPenalty, s, fmt.Sprintf("榕市监罚〔2026〕%d号", i+1))))
+	}
+	for _, r := range c.Block(txs...).TxResults {
+		if r.Code != 0 {
+			t.Fatal(r.Log)
+		}
+	}
+	var joined *node.CreditProfileResult
+	cursor, pages := "", 0
+	for {
+		var r node.CreditProfileResult
+		u := srv.URL + "/v1/credit/subjects/" + s + "?prove=true&limit=4"
+		if cursor != "" {
+			u += "&cursor=" + cursor
+		}
+		getJSON(t, u, &r)
+		pages++
+		if len(r.EventProofs) > 4 || len(r.Profile.History) != len(r.EventProofs) {
+			t.Fatalf("page %d: %d proofs, %d history", pages, len(r.EventProofs), len(r.Profile.History))
+		}
+		if joined == nil {
+			joined = &r
+			if _, _, err := r.Verify(); err == nil || !strings.Contains(err.Error(), "one page") {
+				t.Fatalf("a single page verified as the whole: %v", err)
+			}
+		} else if err := joined.Join(&r); err != nil {
+			t.Fatal(err)
+		}
+		if cursor = r.NextCursor; cursor == "" {
+			break
+		}
+	}
+	p, _, err := joined.Verify()
+	if err != nil || pages != 3 || len(p.History) != 11 || p.Counts.Penalty != 11 {
+		t.Fatalf("%d pages joined: %v %+v", pages, err, p)
+	}
+	whole, err := node.CreditProfileAt(c.View(), s, true)
+	if err != nil || string(module.MustJSON(whole.Profile)) != string(module.MustJSON(p)) {
+		t.Fatalf("joined pages and the whole answer differ: %v", err)
+	}
+}

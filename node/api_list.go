@@ -19,8 +19,10 @@ type ListResult struct {
 	Prefix  string      `json:"prefix"`
 	Height  int64       `json:"height"`
 	Entries []ListEntry `json:"entries"`
-	// Next is the start_after value for the next page ("" = last page).
-	Next string `json:"next,omitempty"`
+	// Next is the start_after value for the next page ("" = last page);
+	// NextCursor is the same value as the cursor every list route takes.
+	Next       string `json:"next,omitempty"`
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 func (a *API) listPrefix(w http.ResponseWriter, r *http.Request) {
@@ -30,14 +32,9 @@ func (a *API) listPrefix(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "api", 400, "prefix is required (3..512 bytes), e.g. ?prefix=gov/prop/")
 		return
 	}
-	limit := 100
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 1000 {
-			writeErr(w, http.StatusBadRequest, "api", 400, "limit must be 1..1000")
-			return
-		}
-		limit = n
+	p, ok := pageParams(w, r)
+	if !ok {
+		return
 	}
 	var height int64
 	if s := q.Get("height"); s != "" {
@@ -54,7 +51,11 @@ func (a *API) listPrefix(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := []byte(prefix)
-	if after := q.Get("start_after"); after != "" {
+	after := q.Get("start_after")
+	if after == "" {
+		after = p.Cursor // the same key, under the name every list route uses
+	}
+	if after != "" {
 		if len(after) < len(prefix) || after[:len(prefix)] != prefix {
 			writeErr(w, http.StatusBadRequest, "api", 400, "start_after must lie under prefix")
 			return
@@ -68,11 +69,17 @@ func (a *API) listPrefix(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer it.Close()
+	size := 0
 	for ; it.Valid(); it.Next() {
-		if len(res.Entries) == limit {
+		// JSON size of an entry: the key (escaped at most 6 bytes per
+		// byte) and the base64 value, so a page stays near MaxPageBytes.
+		n := 6*len(it.Key()) + (len(it.Value())+2)/3*4 + 32
+		if len(res.Entries) > 0 && (len(res.Entries) == p.Limit || size+n > MaxPageBytes) {
 			res.Next = res.Entries[len(res.Entries)-1].Key
+			res.NextCursor = res.Next
 			break
 		}
+		size += n
 		res.Entries = append(res.Entries, ListEntry{Key: string(it.Key()), Value: append([]byte(nil), it.Value()...)})
 	}
 	writeJSON200(w, res)

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/smcrypto"
@@ -151,6 +152,19 @@ func Handler[M any](fn func(ctx *Context, m *M) error) func(*Context, []byte) er
 
 // DecodeCanonical strictly decodes a JSON message body.
 func DecodeCanonical(body []byte, v any) error {
+	// encoding/json turns invalid UTF-8 into U+FFFD, so such a body would
+	// fail only as "not in canonical form": say what is wrong instead.
+	if !utf8.Valid(body) {
+		at := 0
+		for at < len(body) {
+			r, n := utf8.DecodeRune(body[at:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			at += n
+		}
+		return tx.ErrBadBody.Wrapf("body is not valid UTF-8 (byte %d of %d): every name and text must be UTF-8", at, len(body))
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -76,6 +76,26 @@ func List(kv state.KV, f Filter, page int) ([]Item, bool, error) {
 	if page < 1 {
 		return nil, false, ErrBadInput.Wrapf("page %d must be 1 or more", page)
 	}
+	return list(kv, f, "", (page-1)*PageSize, PageSize)
+}
+
+// ListAfter returns at most limit of the items List walks that come after
+// the one whose Cursor is after ("" = from the newest), and whether more
+// follow: paging that costs the same for every page.
+func ListAfter(kv state.KV, f Filter, after string, limit int) ([]Item, bool, error) {
+	if err := ValidateFilter(f); err != nil {
+		return nil, false, err
+	}
+	if after != "" && (len(after) < 22 || after[20] != '/') {
+		return nil, false, ErrBadInput.Wrapf("cursor %q is not one a page of this list gave", after)
+	}
+	return list(kv, f, after, 0, limit)
+}
+
+// Cursor is the item's position in List's order, for ListAfter.
+func (it Item) Cursor() string { return fmt.Sprintf("%020d/%s", it.Height, it.ID) }
+
+func list(kv state.KV, f Filter, after string, skip, limit int) ([]Item, bool, error) {
 	var p []byte
 	switch {
 	case f.Holder != "":
@@ -85,10 +105,13 @@ func List(kv state.KV, f Filter, page int) ([]Item, bool, error) {
 	default:
 		p = issuerIndex(f.Issuer)
 	}
-	skip := (page - 1) * PageSize
 	var out []Item
 	more := false
-	err := state.IteratePrefix(kv, p, false, func(k, v []byte) (bool, error) {
+	end := state.PrefixEnd(p)
+	if after != "" {
+		end = append(bytes.Clone(p), after...) // newest first: before it
+	}
+	err := iterate(kv, p, end, func(k, v []byte) (bool, error) {
 		rest := k[len(p):] // <height>/<id>
 		slash := bytes.IndexByte(rest, '/')
 		if slash != 20 {
@@ -125,7 +148,7 @@ func List(kv state.KV, f Filter, page int) ([]Item, bool, error) {
 			skip--
 			return true, nil
 		}
-		if len(out) == PageSize {
+		if len(out) == limit {
 			more = true
 			return false, nil
 		}
@@ -133,4 +156,19 @@ func List(kv state.KV, f Filter, page int) ([]Item, bool, error) {
 		return true, nil
 	})
 	return out, more, err
+}
+
+// iterate walks [start, end) newest (highest key) first.
+func iterate(kv state.KV, start, end []byte, fn func(k, v []byte) (bool, error)) error {
+	it, err := kv.Iterator(start, end, false)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		if more, err := fn(it.Key(), it.Value()); err != nil || !more {
+			return err
+		}
+	}
+	return it.Error()
 }

@@ -131,14 +131,27 @@ func ListByDept(kv state.KV, dept, kind string, page int) ([]DeptItem, bool, err
 	if page < 1 {
 		return nil, false, ErrBadInput.Wrapf("page %d must be 1 or more", page)
 	}
+	return ListByDeptAfter(kv, dept, kind, "", (page-1)*PageSize, PageSize)
+}
+
+// ListByDeptAfter returns, after skipping skip, at most limit of the
+// events ListByDept walks that come after event id after ("" = from the
+// newest; a page's last ID), and whether more follow.
+func ListByDeptAfter(kv state.KV, dept, kind, after string, skip, limit int) ([]DeptItem, bool, error) {
 	if kind != "" && !ValidKind(kind) {
 		return nil, false, ErrUnknownKind.Wrapf("kind %q", kind)
 	}
+	if after != "" && !ValidID(after) {
+		return nil, false, ErrBadInput.Wrapf("cursor %q is not an event id", after)
+	}
 	p := DeptPrefix(dept)
-	skip := (page - 1) * PageSize
+	end := state.PrefixEnd(p)
+	if after != "" {
+		end = append(bytes.Clone(p), after...) // newest first: before it
+	}
 	out := []DeptItem{}
 	more := false
-	err := state.IteratePrefix(kv, p, false, func(k, v []byte) (bool, error) {
+	err := iterate(kv, p, end, false, func(k, v []byte) (bool, error) {
 		if kind != "" && string(v) != kind {
 			return true, nil
 		}
@@ -146,7 +159,7 @@ func ListByDept(kv state.KV, dept, kind string, page int) ([]DeptItem, bool, err
 			skip--
 			return true, nil
 		}
-		if len(out) == PageSize {
+		if len(out) == limit {
 			more = true
 			return false, nil
 		}
@@ -190,16 +203,30 @@ func ParseListKey(list string, k []byte) (ref, id string, err error) {
 // ActiveList returns page (1-based) of the red or black list at block time
 // bt: unrepaired entries still published, in subject order.
 func ActiveList(kv state.KV, list string, bt time.Time, page int) ([]ListItem, bool, error) {
-	if list != KindBlacklist && list != KindRedlist {
-		return nil, false, ErrBadInput.Wrapf("list %q must be blacklist or redlist", list)
-	}
 	if page < 1 {
 		return nil, false, ErrBadInput.Wrapf("page %d must be 1 or more", page)
 	}
-	skip := (page - 1) * PageSize
+	return ActiveListAfter(kv, list, bt, "", (page-1)*PageSize, PageSize)
+}
+
+// Cursor is the item's position in ActiveList's order, for ActiveListAfter.
+func (it ListItem) Cursor() string { return it.SubjectRef + "/" + it.ID }
+
+// ActiveListAfter returns, after skipping skip, at most limit of the
+// entries ActiveList walks that come after the one whose Cursor is after
+// ("" = from the start), and whether more follow.
+func ActiveListAfter(kv state.KV, list string, bt time.Time, after string, skip, limit int) ([]ListItem, bool, error) {
+	if list != KindBlacklist && list != KindRedlist {
+		return nil, false, ErrBadInput.Wrapf("list %q must be blacklist or redlist", list)
+	}
+	p := ListPrefix(list)
+	start := p
+	if after != "" {
+		start = append(append(bytes.Clone(p), after...), 0)
+	}
 	out := []ListItem{}
 	more := false
-	err := state.IteratePrefix(kv, ListPrefix(list), true, func(k, v []byte) (bool, error) {
+	err := iterate(kv, start, state.PrefixEnd(p), true, func(k, v []byte) (bool, error) {
 		var e ListEntry
 		if _, err := module.GetJSONBytes(v, &e); err != nil {
 			return false, err
@@ -211,7 +238,7 @@ func ActiveList(kv state.KV, list string, bt time.Time, page int) ([]ListItem, b
 			skip--
 			return true, nil
 		}
-		if len(out) == PageSize {
+		if len(out) == limit {
 			more = true
 			return false, nil
 		}
@@ -223,4 +250,20 @@ func ActiveList(kv state.KV, list string, bt time.Time, page int) ([]ListItem, b
 		return true, nil
 	})
 	return out, more, err
+}
+
+// iterate walks [start, end) in key order or, when !ascending, newest
+// (highest key) first.
+func iterate(kv state.KV, start, end []byte, ascending bool, fn func(k, v []byte) (bool, error)) error {
+	it, err := kv.Iterator(start, end, ascending)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		if more, err := fn(it.Key(), it.Value()); err != nil || !more {
+			return err
+		}
+	}
+	return it.Error()
 }

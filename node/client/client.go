@@ -267,3 +267,66 @@ func (c *Client) ListAll(ctx context.Context, prefix string) ([]node.ListEntry, 
 		after = r.Next
 	}
 }
+
+// Departments lists every department, following the pages of
+// GET /v1/departments.
+func (c *Client) Departments(ctx context.Context) (*node.DepartmentList, error) {
+	var all *node.DepartmentList
+	cursor := ""
+	for {
+		q := url.Values{"limit": {strconv.Itoa(node.MaxPageLimit)}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var r node.DepartmentList
+		if err := c.do(ctx, "GET", "/v1/departments?"+q.Encode(), nil, &r); err != nil {
+			return nil, err
+		}
+		if all == nil {
+			all = &r
+		} else {
+			all.Departments = append(all.Departments, r.Departments...)
+		}
+		if r.NextCursor == "" || r.NextCursor == cursor {
+			all.NextCursor = ""
+			return all, nil
+		}
+		cursor = r.NextCursor
+	}
+}
+
+// CreditProfile reads a subject's profile (with proofs when prove is
+// set) at height (0 = latest), joining the pages of its events, all at the
+// first page's height.
+func (c *Client) CreditProfile(ctx context.Context, ref string, height int64, prove bool) (*node.CreditProfileResult, error) {
+	var all *node.CreditProfileResult
+	cursor := ""
+	for {
+		q := url.Values{"limit": {strconv.Itoa(node.MaxPageLimit)}}
+		if prove {
+			q.Set("prove", "true")
+		}
+		if all != nil {
+			height = all.Height
+		}
+		if height > 0 {
+			q.Set("height", strconv.FormatInt(height, 10))
+		}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var r node.CreditProfileResult
+		if err := c.do(ctx, "GET", "/v1/credit/subjects/"+url.PathEscape(ref)+"?"+q.Encode(), nil, &r); err != nil {
+			return nil, err
+		}
+		if all == nil {
+			all = &r
+		} else if err := all.Join(&r); err != nil {
+			return nil, err
+		}
+		if r.NextCursor == "" || r.NextCursor == cursor {
+			return all, nil
+		}
+		cursor = r.NextCursor
+	}
+}

@@ -150,10 +150,7 @@ func (e *Explorer) Status(ctx context.Context) (*Status, error) {
 	if n, err := e.countTxs(ctx, "tx.height>0"); err == nil {
 		s.Txs = n
 	}
-	var d struct {
-		Departments []identity.Department `json:"departments"`
-	}
-	if err := e.API.Get(ctx, "/v1/departments", &d); err == nil {
+	if d, err := e.API.Departments(ctx); err == nil {
 		s.Departments = d.Departments
 	}
 	return s, nil

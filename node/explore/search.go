@@ -230,9 +230,13 @@ func (e *Explorer) Build(ctx context.Context, q *Query) ([]string, []string, err
 		}
 		// Certificates held by the organisation (its USCC is the holder
 		// reference), then their events.
-		for page := 1; ; page++ {
+		for cursor := ""; ; {
 			var l node.CertificateList
-			if err := e.API.Get(ctx, "/v1/certificates?holder="+url.QueryEscape(uscc)+"&page="+strconv.Itoa(page), &l); err != nil {
+			q := url.Values{"holder": {uscc}, "limit": {strconv.Itoa(node.MaxPageLimit)}}
+			if cursor != "" {
+				q.Set("cursor", cursor)
+			}
+			if err := e.API.Get(ctx, "/v1/certificates?"+q.Encode(), &l); err != nil {
 				return nil, nil, fmt.Errorf("certificates of %s: %w", uscc, err)
 			}
 			for _, it := range l.Items {
@@ -240,9 +244,10 @@ func (e *Explorer) Build(ctx context.Context, q *Query) ([]string, []string, err
 					certs = append(certs, it.ID)
 				}
 			}
-			if !l.More {
+			if l.NextCursor == "" || l.NextCursor == cursor {
 				break
 			}
+			cursor = l.NextCursor
 		}
 		for _, c := range certs {
 			if err := altOn(certAttrs, c); err != nil {

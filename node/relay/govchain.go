@@ -94,9 +94,13 @@ func (s *GovchainSource) Begin() { s.height, s.header = 0, nil }
 
 func (s *GovchainSource) List(ctx context.Context, typ string) ([]string, error) {
 	var out []string
-	for page := 1; ; page++ {
+	for cursor := ""; ; {
+		q := url.Values{"type": {typ}, "limit": {fmt.Sprint(node.MaxPageLimit)}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
 		var l node.CertificateList
-		if err := s.API.Get(ctx, "/v1/certificates?"+url.Values{"type": {typ}, "page": {fmt.Sprint(page)}}.Encode(), &l); err != nil {
+		if err := s.API.Get(ctx, "/v1/certificates?"+q.Encode(), &l); err != nil {
 			return nil, err
 		}
 		for _, it := range l.Items {
@@ -104,9 +108,10 @@ func (s *GovchainSource) List(ctx context.Context, typ string) ([]string, error)
 				out = append(out, it.ID)
 			}
 		}
-		if !l.More {
+		if l.NextCursor == "" || l.NextCursor == cursor {
 			return out, nil
 		}
+		cursor = l.NextCursor
 	}
 }
 
