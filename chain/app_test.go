@@ -378,7 +378,7 @@ func pad32(x *big.Int) []byte {
 // (tx/11 "not valid UTF-8"), not as a body out of canonical form.
 func TestNonUTF8BodySaysSo(t *testing.T) {
 	c := chaintest.New(t, chaintest.Options{})
-	m := register(newKey(t).PublicKey())
+	m := register(t, newKey(t))
 	m.Name = "林医生@@"
 	body := bytes.Replace(mustJSON(m), []byte("@@"), []byte{0xc3, 0x28}, 1)
 	t2 := &tx.Tx{ChainID: chaintest.ChainID, Type: identity.MsgRegisterAccount, Signer: c.Depts[0].Admin.PublicKey().ID(), Sequence: 1, Body: body}
