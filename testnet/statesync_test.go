@@ -145,16 +145,9 @@ func TestJoinByStateSync(t *testing.T) {
 	if s := os.Getenv("GOVCHAIN_STATESYNC_RECORDS"); s != "" {
 		records, _ = strconv.Atoi(s)
 	}
-	grants := map[string][]string{}
-	for _, d := range testnet.Departments[:4] {
-		grants[d.Code] = []string{"issuer:BL"}
-	}
-	net := startNetWith(t, testnet.Options{Validators: 4, SnapshotInterval: 20, Grants: grants,
-		GenesisModules: map[string]json.RawMessage{certificate.Name: testnet.CertificateDemoGenesis()}})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-
-	defineBL(ctx, t, net)
+	net := startAnchorNet(ctx, t, 20)
 	loadStart := time.Now()
 	n := anchorLoad(ctx, t, net, 4, records, "before", nil)
 	if t.Failed() {
@@ -255,15 +248,9 @@ func top(ctx context.Context, t *testing.T, net *testnet.Network) int64 {
 // data is lost; restored from the backup (state checked against the light
 // client's app hash) it rejoins under load, agrees, and signs blocks again.
 func TestBackupWipeRestore(t *testing.T) {
-	grants := map[string][]string{}
-	for _, d := range testnet.Departments[:4] {
-		grants[d.Code] = []string{"issuer:BL"}
-	}
-	net := startNetWith(t, testnet.Options{Validators: 4, SnapshotInterval: 10, Grants: grants,
-		GenesisModules: map[string]json.RawMessage{certificate.Name: testnet.CertificateDemoGenesis()}})
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	defineBL(ctx, t, net)
+	net := startAnchorNet(ctx, t, 10)
 	n := anchorLoad(ctx, t, net, 4, 400, "before", nil)
 	loaded := top(ctx, t, net)
 	const victim = 3
@@ -332,6 +319,20 @@ func TestBackupWipeRestore(t *testing.T) {
 	close(stop)
 	<-done
 	agree(ctx, t, net, top(ctx, t, net)-1)
+}
+
+// startAnchorNet starts 4 validators that snapshot every interval blocks,
+// every department may issue BL certificates, and the BL type is defined.
+func startAnchorNet(ctx context.Context, t *testing.T, interval int64) *testnet.Network {
+	t.Helper()
+	grants := map[string][]string{}
+	for _, d := range testnet.Departments[:4] {
+		grants[d.Code] = []string{"issuer:BL"}
+	}
+	net := startNetWith(t, testnet.Options{Validators: 4, SnapshotInterval: interval, Grants: grants,
+		GenesisModules: map[string]json.RawMessage{certificate.Name: testnet.CertificateDemoGenesis()}})
+	defineBL(ctx, t, net)
+	return net
 }
 
 func defineBL(ctx context.Context, t *testing.T, net *testnet.Network) {

@@ -216,7 +216,13 @@ func PrefixEnd(p []byte) []byte {
 // IteratePrefix calls fn for each key under prefix in order; fn returns false
 // to stop.
 func IteratePrefix(kv KV, prefix []byte, ascending bool, fn func(k, v []byte) (bool, error)) error {
-	it, err := kv.Iterator(prefix, PrefixEnd(prefix), ascending)
+	return IterateRange(kv, prefix, PrefixEnd(prefix), ascending, fn)
+}
+
+// IterateRange calls fn for each key in [start, end), in key order or, when
+// !ascending, highest first; fn returns false to stop.
+func IterateRange(kv KV, start, end []byte, ascending bool, fn func(k, v []byte) (bool, error)) error {
+	it, err := kv.Iterator(start, end, ascending)
 	if err != nil {
 		return err
 	}

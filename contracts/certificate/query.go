@@ -111,7 +111,7 @@ func list(kv state.KV, f Filter, after string, skip, limit int) ([]Item, bool, e
 	if after != "" {
 		end = append(bytes.Clone(p), after...) // newest first: before it
 	}
-	err := iterate(kv, p, end, func(k, v []byte) (bool, error) {
+	err := state.IterateRange(kv, p, end, false, func(k, v []byte) (bool, error) {
 		rest := k[len(p):] // <height>/<id>
 		slash := bytes.IndexByte(rest, '/')
 		if slash != 20 {
@@ -158,17 +158,3 @@ func list(kv state.KV, f Filter, after string, skip, limit int) ([]Item, bool, e
 	return out, more, err
 }
 
-// iterate walks [start, end) newest (highest key) first.
-func iterate(kv state.KV, start, end []byte, fn func(k, v []byte) (bool, error)) error {
-	it, err := kv.Iterator(start, end, false)
-	if err != nil {
-		return err
-	}
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		if more, err := fn(it.Key(), it.Value()); err != nil || !more {
-			return err
-		}
-	}
-	return it.Error()
-}

@@ -151,7 +151,7 @@ func ListByDeptAfter(kv state.KV, dept, kind, after string, skip, limit int) ([]
 	}
 	out := []DeptItem{}
 	more := false
-	err := iterate(kv, p, end, false, func(k, v []byte) (bool, error) {
+	err := state.IterateRange(kv, p, end, false, func(k, v []byte) (bool, error) {
 		if kind != "" && string(v) != kind {
 			return true, nil
 		}
@@ -226,7 +226,7 @@ func ActiveListAfter(kv state.KV, list string, bt time.Time, after string, skip,
 	}
 	out := []ListItem{}
 	more := false
-	err := iterate(kv, start, state.PrefixEnd(p), true, func(k, v []byte) (bool, error) {
+	err := state.IterateRange(kv, start, state.PrefixEnd(p), true, func(k, v []byte) (bool, error) {
 		var e ListEntry
 		if _, err := module.GetJSONBytes(v, &e); err != nil {
 			return false, err
@@ -252,18 +252,3 @@ func ActiveListAfter(kv state.KV, list string, bt time.Time, after string, skip,
 	return out, more, err
 }
 
-// iterate walks [start, end) in key order or, when !ascending, newest
-// (highest key) first.
-func iterate(kv state.KV, start, end []byte, ascending bool, fn func(k, v []byte) (bool, error)) error {
-	it, err := kv.Iterator(start, end, ascending)
-	if err != nil {
-		return err
-	}
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		if more, err := fn(it.Key(), it.Value()); err != nil || !more {
-			return err
-		}
-	}
-	return it.Error()
-}
