@@ -42,7 +42,10 @@ type API struct {
 	Logger  cmtlog.Logger
 	// Verify tunes /v1/verify/* (nil = defaults); verify is its state.
 	Verify *VerifyConfig
-	verify verifyState
+	// VerifyPeers are other departments' nodes' public API base URLs
+	// (govchain.json verify_peers), served at GET /v1/verify/peers.
+	VerifyPeers []string
+	verify      verifyState
 	// bt memoises the newest block time read (a version's never changes).
 	bt atomic.Pointer[versionTime]
 }
@@ -100,6 +103,7 @@ func (a *API) routes() []route {
 		{"GET", "/v1/verify/bundle/{hash}", a.getVerifyBundle},
 		{"GET", "/v1/verify/prefix/{hexprefix}", a.getVerifyPrefix},
 		{"GET", "/v1/verify/trust", a.getVerifyTrust},
+		{"GET", "/v1/verify/peers", a.getVerifyPeers},
 		{"GET", "/v1/recognition/{hash}", a.getRecognition},
 		{"GET", "/openapi.json", a.openAPI},
 	}, a.catalogRoutes()...)
@@ -213,6 +217,9 @@ type Status struct {
 }
 
 func (a *API) status(w http.ResponseWriter, r *http.Request) {
+	// public and without credentials: the /verify page served by another
+	// department's node reads this node's latest height (app.js)
+	w.Header().Set("Access-Control-Allow-Origin", "*")
 	st, err := a.RPC.Status(r.Context())
 	if err != nil {
 		writeErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())

@@ -324,3 +324,25 @@ func clientIP(r *http.Request) string {
 	}
 	return host
 }
+
+// VerifyPeers is the answer of GET /v1/verify/peers.
+type VerifyPeers struct {
+	// Peers are other departments' nodes' public API base URLs
+	// (govchain.json verify_peers; empty when none is configured).
+	Peers []string `json:"peers"`
+}
+
+// getVerifyPeers is GET /v1/verify/peers: where the /verify page asks for
+// the chain's latest height besides this node. A node naming only
+// accomplices gains nothing: the page needs two departments' answers and
+// takes the highest height, and a link's #nodes= overrides this list.
+func (a *API) getVerifyPeers(w http.ResponseWriter, r *http.Request) {
+	if !a.verifyAllowed(w, r) {
+		return
+	}
+	peers := a.VerifyPeers
+	if peers == nil {
+		peers = []string{}
+	}
+	writeJSON200(w, VerifyPeers{Peers: peers})
+}

@@ -34,9 +34,30 @@ func TestVerifyRoutes(t *testing.T) {
 	n, _ := startOne(t)
 	var logs syncBuf
 	api := &node.API{App: n.App, RPC: rpclocal.New(n.Comet), MaxBody: 1 << 20, Dept: "ZWFW",
-		Logger: cmtlog.NewTMLogger(&logs), Verify: &node.VerifyConfig{Rate: 1000, Burst: 1000}}
+		Logger: cmtlog.NewTMLogger(&logs), Verify: &node.VerifyConfig{Rate: 1000, Burst: 1000},
+		VerifyPeers: []string{"http://127.0.0.1:26612", "https://api.scjg.example"}}
 	srv := httptest.NewServer(api.Handler())
 	defer srv.Close()
+	// the /verify page reads the peers here, and their /v1/status from
+	// another origin (Access-Control-Allow-Origin: *)
+	if r, err := http.Get(srv.URL + "/v1/verify/peers"); err != nil {
+		t.Fatal(err)
+	} else {
+		var p node.VerifyPeers
+		err := json.NewDecoder(r.Body).Decode(&p)
+		r.Body.Close()
+		if err != nil || r.StatusCode != 200 || strings.Join(p.Peers, " ") != "http://127.0.0.1:26612 https://api.scjg.example" {
+			t.Fatalf("/v1/verify/peers: %d %v %v", r.StatusCode, p, err)
+		}
+	}
+	if r, err := http.Get(srv.URL + "/v1/status"); err != nil {
+		t.Fatal(err)
+	} else {
+		r.Body.Close()
+		if r.StatusCode != 200 || r.Header.Get("Access-Control-Allow-Origin") != "*" {
+			t.Fatalf("/v1/status: %d, Access-Control-Allow-Origin %q, want 200 and *", r.StatusCode, r.Header.Get("Access-Control-Allow-Origin"))
+		}
+	}
 	get := func(path string) (int, []byte) {
 		t.Helper()
 		r, err := http.Get(srv.URL + path)

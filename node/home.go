@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,6 +55,37 @@ type Config struct {
 	// snapshots kept (interval × keep) so joining nodes can block-sync from
 	// a snapshot to the head; see docs/operator.md, "Pruning".
 	RetainBlocks int64 `json:"retain_blocks,omitempty"`
+	// VerifyPeers are the public API base URLs of other departments' nodes
+	// (e.g. "https://api.scjg.example.gov.cn"), served to the /verify page
+	// at GET /v1/verify/peers: the page asks them for the chain's latest
+	// height, so one node answering with an older state is STALE there.
+	VerifyPeers []string `json:"verify_peers,omitempty"`
+}
+
+// CheckVerifyPeers refuses a verify_peers entry the page could not fetch:
+// each is an http or https base URL with a host and nothing after the path.
+func (c *Config) CheckVerifyPeers() error {
+	for _, p := range c.VerifyPeers {
+		u, err := url.Parse(p)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(p, ", ") {
+			return fmt.Errorf("verify_peers %q: want a node's public API base URL, e.g. https://api.dept.example or http://10.0.0.2:26680", p)
+		}
+	}
+	return nil
+}
+
+// SetVerifyPeers writes verify_peers into h's govchain.json (the node
+// reads it at start).
+func SetVerifyPeers(h Home, peers []string) error {
+	c, err := h.LoadConfig()
+	if err != nil {
+		return err
+	}
+	c.VerifyPeers = peers
+	if err := c.CheckVerifyPeers(); err != nil {
+		return err
+	}
+	return writeJSON(h.ConfigFile(), c, 0o644)
 }
 
 // CheckPruning refuses a pruning policy under which the node could not
@@ -115,6 +147,9 @@ func (h Home) LoadConfig() (*Config, error) {
 		c.MaxBodyBytes = 2 << 20
 	}
 	if err := c.CheckPruning(); err != nil {
+		return nil, fmt.Errorf("%s: %w", h.ConfigFile(), err)
+	}
+	if err := c.CheckVerifyPeers(); err != nil {
 		return nil, fmt.Errorf("%s: %w", h.ConfigFile(), err)
 	}
 	if c.SnapshotInterval < 0 || c.SnapshotKeep < 0 {

@@ -87,3 +87,35 @@ func TestInitHomeRefusesUnreadableName(t *testing.T) {
 		t.Fatalf("config written: %v", err)
 	}
 }
+
+// TestLoadConfigVerifyPeers: verify_peers takes http(s) base URLs only
+// (the /verify page fetches PEER/v1/status); SetVerifyPeers writes them.
+func TestLoadConfigVerifyPeers(t *testing.T) {
+	h := Home(t.TempDir())
+	if err := os.MkdirAll(filepath.Dir(h.ConfigFile()), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(h.ConfigFile(), []byte(`{"dept":"ZWFW"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"http://127.0.0.1:26612", "https://api.scjg.example/govchain"}
+	if err := SetVerifyPeers(h, want); err != nil {
+		t.Fatal(err)
+	}
+	c, err := h.LoadConfig()
+	if err != nil || strings.Join(c.VerifyPeers, " ") != strings.Join(want, " ") {
+		t.Fatalf("verify_peers loaded as %v, %v; want %v", c, err, want)
+	}
+	for _, bad := range []string{"127.0.0.1:26612", "ftp://x", "http://", "http://a,http://b", "http://a/?x=1"} {
+		if err := SetVerifyPeers(h, []string{bad}); err == nil || !strings.Contains(err.Error(), "verify_peers") {
+			t.Errorf("verify_peers %q: want a refusal, got %v", bad, err)
+		}
+		body := `{"dept":"ZWFW","verify_peers":["` + bad + `"]}`
+		if err := os.WriteFile(h.ConfigFile(), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.LoadConfig(); err == nil || !strings.Contains(err.Error(), "verify_peers") {
+			t.Errorf("verify_peers %q loaded: %v", bad, err)
+		}
+	}
+}

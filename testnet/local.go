@@ -166,11 +166,16 @@ func Create(dir string, o Options) (*Network, error) {
 		if err := doc.SaveAs(node.Home(ni.Home).GenesisFile()); err != nil {
 			return nil, err
 		}
-		var peers []string
+		var peers, verifyPeers []string
 		for _, p := range n.Nodes {
 			if p.Index != ni.Index {
 				peers = append(peers, p.NodeID+"@"+p.P2P)
+				verifyPeers = append(verifyPeers, "http://"+p.API)
 			}
+		}
+		// the /verify page asks the other nodes for the latest height
+		if err := node.SetVerifyPeers(node.Home(ni.Home), verifyPeers); err != nil {
+			return nil, err
 		}
 		if err := node.SetPeers(node.Home(ni.Home), peers); err != nil {
 			return nil, err
@@ -443,12 +448,27 @@ func (n *Network) AddNode(dept, name string, basePort int) (int, *node.DeptInfo,
 	if err := os.WriteFile(node.Home(ni.Home).GenesisFile(), gen, 0o644); err != nil {
 		return 0, nil, err
 	}
-	var peers []string
+	var peers, verifyPeers []string
 	for _, p := range n.Nodes {
 		peers = append(peers, p.NodeID+"@"+p.P2P)
+		verifyPeers = append(verifyPeers, "http://"+p.API)
 	}
 	if err := node.SetPeers(node.Home(ni.Home), peers); err != nil {
 		return 0, nil, err
+	}
+	if err := node.SetVerifyPeers(node.Home(ni.Home), verifyPeers); err != nil {
+		return 0, nil, err
+	}
+	// the current nodes' pages learn of the new node at their next start
+	for _, p := range n.Nodes {
+		h := node.Home(p.Home)
+		c, err := h.LoadConfig()
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := node.SetVerifyPeers(h, append(c.VerifyPeers, "http://"+ni.API)); err != nil {
+			return 0, nil, err
+		}
 	}
 	n.Nodes = append(n.Nodes, ni)
 	return i, info, n.save()

@@ -1,8 +1,11 @@
 package testnet_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -159,6 +162,13 @@ func TestVerifyPageInBrowser(t *testing.T) {
 	// least 1 s old) and says STALE, not VALID
 	proxy := olderStateProxy(t, net.Nodes[0].API, before.Height)
 	check("stale-older-state", proxy+"/verify#h="+certFileHash(t, valid)+"&maxage=1s", "", "STALE")
+	// the same proxy, but the link allows an hour: the older state is young
+	// enough, yet below the latest height that the other departments' nodes
+	// (node 0's verify_peers) report, so the page says STALE, not VALID
+	check("stale-below-latest", proxy+"/verify#h="+certFileHash(t, valid)+"&maxage=1h", "", "STALE")
+	// only the serving node's department answers (the link names a single
+	// node, which is down): the page cannot confirm the latest state
+	check("stale-one-department", base+"#h="+certFileHash(t, valid)+"&maxage=1h&nodes=http://127.0.0.1:1", "", "STALE")
 	check("tampered", base, tampered, "UNKNOWN")
 	// how long the WebAssembly verifier takes in the page, per bundle
 	// (the page is loaded and its trust root set by the checks above)
@@ -186,8 +196,9 @@ func TestVerifyPageInBrowser(t *testing.T) {
 }
 
 // olderStateProxy is a reverse proxy in front of api that makes every
-// /v1/verify/* request ask for state height: a node serving an older,
-// correctly signed state. It returns the proxy's base URL.
+// /v1/verify/* request ask for state height, and says in /v1/status that
+// height is the latest: a node serving an older, correctly signed state.
+// It returns the proxy's base URL.
 func olderStateProxy(t *testing.T, api string, height int64) string {
 	target, _ := url.Parse("http://" + api)
 	proxy := httputil.NewSingleHostReverseProxy(target)
@@ -199,6 +210,22 @@ func olderStateProxy(t *testing.T, api string, height int64) string {
 			q.Set("height", strconv.FormatInt(height, 10))
 			r.URL.RawQuery = q.Encode()
 		}
+	}
+	proxy.ModifyResponse = func(r *http.Response) error {
+		if r.Request.URL.Path != "/v1/status" || r.StatusCode != http.StatusOK {
+			return nil
+		}
+		var st map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&st); err != nil {
+			return err
+		}
+		r.Body.Close()
+		st["height"] = height
+		b, _ := json.Marshal(st)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		r.ContentLength = int64(len(b))
+		r.Header.Set("Content-Length", strconv.Itoa(len(b)))
+		return nil
 	}
 	srv := httptest.NewServer(proxy)
 	t.Cleanup(srv.Close)

@@ -5,6 +5,7 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const PREFIX_HEX = 5; // 20 bits
+const BUNDLE_LAG = 2; // a bundle proves the state 2 below the latest (bundle.BundleLag)
 const TRUST_KEY = "govchain-trust-" + location.host;
 const V = {
   VALID: ["有效", "证照有效 · the certificate is valid"], REVOKED: ["已撤销", "发证部门已撤销 · revoked by its issuer"],
@@ -12,6 +13,7 @@ const V = {
   UNKNOWN: ["未登记", "链上无此证照 · not on chain: altered or never anchored"], FAILED: ["验证失败", "证明不成立 · the proofs do not check out"],
   STALE: ["非最新", "节点给出的状态过旧 · the node answered with an old state"],
 };
+const UNCONFIRMED = "无法确认为最新状态 · cannot confirm this is the latest state";
 // How old the proven state may be before the answer is STALE: 5 minutes,
 // or the link's "maxage" (e.g. #h=…&maxage=30m; s, m, h or d).
 const DEFAULT_MAX_AGE_MS = 5 * 60e3;
@@ -49,9 +51,65 @@ function fragment() {
   if (f.get("b") && f.get("i") !== null) out.member = { root: f.get("b"), index: Number(f.get("i")), path: (f.get("p") || "").split(",").filter(Boolean) };
   const ma = /^(\d+)(s|m|h|d)$/.exec(f.get("maxage") || "");
   out.maxAge = ma ? Number(ma[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[ma[2]] : DEFAULT_MAX_AGE_MS;
+  // "nodes": other departments' nodes to ask for the latest height
+  // (base URLs, comma-separated), instead of this node's list
+  if (f.get("nodes") !== null) out.nodes = f.get("nodes").split(",").filter(Boolean);
   const t = f.get("t");
   if (t && t.includes("-")) { const [h, x] = t.split("-"); out.pin = { height: Number(h), hash: x.toUpperCase() }; }
   return out;
+}
+
+// baseURL is a node's API base URL without a trailing slash ("host:port"
+// means http://host:port); null if it is not one.
+function baseURL(a) {
+  try {
+    const u = new URL(/^https?:\/\//.test(a) ? a : "http://" + a);
+    if (u.protocol !== "http:" && u.protocol !== "https:") return null;
+    return u.origin + u.pathname.replace(/\/+$/, "");
+  } catch (e) { return null; }
+}
+
+// latestHeight learns the chain's latest state from this node and other
+// departments' nodes (GET /v1/verify/peers, or the link's "nodes"), by
+// the rules of `govchain verify` (cli/verify_fresh.go): addresses are
+// asked once; answers for another chain, or from a node ID already
+// counted, do not count; nodes of at least two departments must answer.
+// The highest height is the latest: one honest node among them suffices,
+// and a node claiming a height the chain has not reached can make
+// answers STALE, never VALID.
+async function latestHeight(chainID) {
+  let peers = fragment().nodes;
+  if (!peers) {
+    try {
+      const r = await fetch("/v1/verify/peers", { cache: "no-store" });
+      if (r.ok) peers = (await r.json()).peers || [];
+    } catch (e) { /* this node's status still counts */ }
+  }
+  const addrs = [location.origin];
+  for (const p of peers || []) { const u = baseURL(p); if (u && !addrs.includes(u)) addrs.push(u); }
+  const answers = await Promise.all(addrs.map(async (a) => {
+    try {
+      const r = await fetch(a + "/v1/status", { cache: "no-store", credentials: "omit", signal: AbortSignal.timeout(10e3) });
+      if (!r.ok) return { addr: a, err: "HTTP " + r.status };
+      return { addr: a, st: await r.json() };
+    } catch (e) { return { addr: a, err: e.message }; }
+  }));
+  const ids = new Set(), depts = new Set(), from = [], failed = [];
+  let latest = 0;
+  for (const x of answers) {
+    if (x.err) { failed.push(x.addr + ": " + x.err); continue; }
+    if (x.st.chain_id !== chainID) { failed.push(x.addr + " is on chain " + x.st.chain_id + ", the trust root on " + chainID); continue; }
+    if (!x.st.node_id || ids.has(x.st.node_id)) continue; // another address of a node already counted
+    ids.add(x.st.node_id); depts.add(x.st.dept);
+    from.push(x.st.dept + " " + x.addr);
+    latest = Math.max(latest, Number(x.st.height) || 0);
+  }
+  from.sort();
+  if (depts.size < 2) {
+    return { ok: false, from, reason: "the chain's latest height must come from nodes of two departments; " + depts.size + " answered (" + from.join(", ") + ")" +
+      (failed.length ? "; not counted: " + failed.join("; ") : "") };
+  }
+  return { ok: true, latest, from };
 }
 
 async function fetchTrust(height) {
@@ -123,7 +181,8 @@ function render(ans, hash) {
   const v = $("verdict");
   v.className = "verdict v-" + verdict;
   v.textContent = V[verdict][0] + " " + verdict;
-  const small = document.createElement("small"); small.textContent = V[verdict][1];
+  const small = document.createElement("small");
+  small.textContent = verdict === "STALE" && ans.result.freshness && ans.result.freshness.unconfirmed ? UNCONFIRMED : V[verdict][1];
   if (verdict === "STALE") {
     // what the proofs say, as of when: never plain VALID
     const p = ans.result.proven_verdict;
@@ -155,6 +214,7 @@ function render(ans, hash) {
   if (r.note) row(dl, "说明", "Note", r.note);
   row(dl, "核验时点", "As of", r.as_of + " · state " + r.height + (r.freshness ? " · " + r.freshness.age + " ago" +
     (r.freshness.max_age ? " (at most 最长 " + r.freshness.max_age + ")" : "") : ""));
+  if (r.freshness && r.freshness.latest_height) row(dl, "最新高度", "Latest", r.freshness.latest_height + " · " + (r.freshness.latest_from || []).join(" · "));
   if (r.freshness && r.freshness.stale) row(dl, "过旧原因", "Why stale", r.freshness.reason + " — 请换一个部门的节点 try another department's node");
   row(dl, "验证人签名", "Validators (ed25519)", r.header.signed + " / " + r.header.validators + " (power " + r.header.signed_power + "/" + r.header.total_power + ")");
   if (r.sm2) row(dl, "SM2 国密签名", "SM2 attested", r.sm2.depts.map((d, i) => d + (r.sm2.names && r.sm2.names[i] ? " " + r.sm2.names[i] : "")).join(" · "));
@@ -171,11 +231,30 @@ async function verifyHash(hash) {
   // the batch member: from the link (for its hash) or from the batch file
   const m = member && (member.hash === undefined || member.hash === hash) ? member : findMember(hash);
   if (m) url += "&batch=" + m.root;
-  const r = await fetch(url);
-  const text = await r.text();
+  // the latest height from two departments' nodes first; then the state
+  // at most BUNDLE_LAG below it, waiting a little for a node a block or
+  // two behind the others (it answers 503 or 404 until it has it)
+  const lat = await latestHeight(trust.chain_id);
+  if (lat.ok) url += "&height=" + Math.max(lat.latest - BUNDLE_LAG, 1);
+  let r, text;
+  for (let i = 0; ; i++) {
+    r = await fetch(url);
+    text = await r.text();
+    if (r.ok || !lat.ok || (r.status !== 503 && r.status !== 404) || i >= 30) break;
+    await sleep(500);
+  }
   if (!r.ok) { status("节点错误 Node error: HTTP " + r.status + " " + text); return; }
   const mj = m ? JSON.stringify({ root: m.root, index: m.index, path: m.path }) : "";
-  const ans = JSON.parse(govchainVerify(text, JSON.stringify(trust), hash, mj, Date.now(), fragment().maxAge));
+  const ans = JSON.parse(govchainVerify(text, JSON.stringify(trust), hash, mj, Date.now(), fragment().maxAge,
+    lat.ok ? lat.latest : 0, JSON.stringify(lat.from)));
+  if (ans.ok && !lat.ok) {
+    // what the proofs say cannot be confirmed as now: never plain VALID
+    const res = ans.result;
+    if (res.verdict !== "STALE") { res.proven_verdict = res.verdict; res.verdict = "STALE"; }
+    res.freshness = res.freshness || {};
+    res.freshness.stale = true; res.freshness.unconfirmed = true;
+    res.freshness.reason = "cannot confirm this is the latest state: " + lat.reason + (res.freshness.reason ? "; " + res.freshness.reason : "");
+  }
   render(ans, hash);
   status(ans.ok ? "验证完成 Verified in your browser." : "证明未通过验证 The proofs did not verify.");
 }

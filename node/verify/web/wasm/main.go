@@ -63,9 +63,12 @@ func main() {
 		}
 		return string(out)
 	}))
-	// govchainVerify(bundleJSON, trustJSON, hash, memberJSON|"", nowMillis[, maxAgeMillis]) -> JSON answer;
-	// with maxAgeMillis > 0 a state older than that is judged STALE
-	// (bundle.JudgeAge, against the device's clock)
+	// govchainVerify(bundleJSON, trustJSON, hash, memberJSON|"", nowMillis[, maxAgeMillis[, latestHeight, latestFromJSON]])
+	// -> JSON answer; with maxAgeMillis > 0 a state older than that is
+	// judged STALE (bundle.JudgeAge, against the device's clock); with
+	// latestHeight > 0 (the highest height two departments' nodes report,
+	// app.js) a state below latestHeight - bundle.BundleLag is STALE too;
+	// latestFromJSON (["DEPT url", ...]) says who reported it
 	js.Global().Set("govchainVerify", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		trust, _, err := bundle.ParseTrustRoot([]byte(args[1].String()))
 		if err != nil {
@@ -83,6 +86,13 @@ func main() {
 			var p bundle.Policy
 			if len(args) > 5 && args[5].Type() == js.TypeNumber {
 				p.MaxAge = time.Duration(args[5].Float()) * time.Millisecond
+			}
+			if len(args) > 6 && args[6].Type() == js.TypeNumber && args[6].Int() > 0 {
+				p.Latest = int64(args[6].Float())
+				p.MinHeight = max(p.Latest-bundle.BundleLag, 1)
+				if len(args) > 7 && args[7].Type() == js.TypeString {
+					_ = json.Unmarshal([]byte(args[7].String()), &p.LatestFrom)
+				}
 			}
 			err = res.Judge(in.Now, p)
 		}
