@@ -82,6 +82,10 @@ func (s *Store) Import(v int64, want []byte, next func() (*Node, error)) (err er
 	if v <= 0 {
 		return fmt.Errorf("state: import of version %d", v)
 	}
+	// Import into a tree that reads through its nodes, not the fast index
+	// (newStore keeps it so for a restored store, across restarts).
+	s.opts.NoFastIndex = true
+	s.recreateTree()
 	imp, err := s.tree.Import(v)
 	if err != nil {
 		return err

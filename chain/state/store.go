@@ -97,6 +97,14 @@ func newStore(treeDB, meta iavldb.DB, opts Options) (*Store, error) {
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = DefaultOptions().CacheSize
 	}
+	// A store restored from a snapshot reads through the tree, not IAVL's
+	// fast index: right after an import that index was seen empty while
+	// the tree (whose root matched the app hash) held the keys, so reads
+	// answered "absent" (the restored node then failed to load its
+	// params). The tree is the source of truth; see Import.
+	if loadRestoredAt(meta) > 0 {
+		opts.NoFastIndex = true
+	}
 	tree := iavl.NewMutableTree(treeDB, opts.CacheSize, opts.NoFastIndex, iavl.NewNopLogger())
 	s := &Store{tree: tree, meta: meta, opts: opts, treeDB: treeDB}
 	raw, err := meta.Get(metaCommitted)

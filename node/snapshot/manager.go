@@ -304,7 +304,7 @@ func (m *Manager) abortLocked() {
 	}
 }
 
-// ApplyChunk is ABCI ApplySnapshotChunk; reStored is true once the last
+// ApplyChunk is ABCI ApplySnapshotChunk; restored is true once the last
 // chunk made the store hold the snapshot's version (the app then reloads
 // what it keeps in memory). A chunk whose SM3 digest is not
 // the one the metadata lists is refetched from another peer and its sender
@@ -344,7 +344,7 @@ func (m *Manager) ApplyChunk(index uint32, chunk []byte, sender string) (_ *abci
 		m.log.Error("snapshot refused: its state is not the trusted app hash", "height", r.height, "err", err)
 		return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_REJECT_SNAPSHOT}, false
 	}
-	m.log.Info("snapshot reStored", "height", r.height, "app_hash", fmt.Sprintf("%X", r.appHash))
+	m.log.Info("snapshot restored", "height", r.height, "app_hash", fmt.Sprintf("%X", r.appHash))
 	return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_ACCEPT}, true
 }
 
