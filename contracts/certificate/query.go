@@ -157,4 +157,3 @@ func list(kv state.KV, f Filter, after string, skip, limit int) ([]Item, bool, e
 	})
 	return out, more, err
 }
-

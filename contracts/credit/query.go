@@ -251,4 +251,3 @@ func ActiveListAfter(kv state.KV, list string, bt time.Time, after string, skip,
 	})
 	return out, more, err
 }
-
