@@ -11,9 +11,6 @@ import (
 // TestReadFileMaxStopsAtLimit: /dev/zero is refused after the limit, with
 // an error naming the file and the limit.
 func TestReadFileMaxStopsAtLimit(t *testing.T) {
-	if _, err := os.Stat("/dev/zero"); err != nil {
-		t.Skip("no /dev/zero")
-	}
 	for _, limit := range []int64{maxSmallFile, maxDataFile} {
 		_, err := readFileMax("/dev/zero", limit)
 		if err == nil || !strings.Contains(err.Error(), "/dev/zero is larger than "+sizeString(limit)) {
