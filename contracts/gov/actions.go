@@ -8,9 +8,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/params"
 	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
@@ -401,14 +401,14 @@ func applyPartner(ctx *module.Context, p *Proposal) error {
 }
 
 func checkParams(ctx *module.Context, raw json.RawMessage) (string, error) {
-	m, err := decode[chain.Params](raw)
+	m, err := decode[params.Params](raw)
 	if err != nil {
 		return "", err
 	}
 	if err := m.Validate(); err != nil {
 		return "", ErrBadAction.Wrapf("%v", err)
 	}
-	old, err := chain.LoadParams(ctx.Store)
+	old, err := params.Load(ctx.Store)
 	if err != nil {
 		return "", err
 	}
@@ -416,8 +416,8 @@ func checkParams(ctx *module.Context, raw json.RawMessage) (string, error) {
 }
 
 func applyParams(ctx *module.Context, p *Proposal) error {
-	m, _ := decode[chain.Params](p.Action)
-	return ctx.Store.Set(chain.ParamsKey, module.MustJSON(m))
+	m, _ := decode[params.Params](p.Action)
+	return ctx.Store.Set(params.Key, module.MustJSON(m))
 }
 
 // SetPolicy changes the policy of an action kind.

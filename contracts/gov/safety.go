@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/chain/params"
 	"github.com/govchain/govchain/chain/state"
 )
 
@@ -93,11 +93,11 @@ func powerViolation(set []deptPower, total int64, cap int) string {
 // before: that lets a one- or two-validator network admit members, and no
 // more.
 func checkPowerSafety(before, after state.KV) error {
-	pb, err := chain.LoadParams(before)
+	pb, err := params.Load(before)
 	if err != nil {
 		return err
 	}
-	pa, err := chain.LoadParams(after)
+	pa, err := params.Load(after)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func checkPowerSafety(before, after state.KV) error {
 // department (ALL). A set already below the floor (a small genesis) may
 // grow or stay as it is. It never allows an empty set.
 func checkValidatorFloor(before, after state.KV, p *Proposal) error {
-	params, err := chain.LoadParams(after)
+	params, err := params.Load(after)
 	if err != nil {
 		return err
 	}
@@ -158,11 +158,11 @@ func safetyChange(kv state.KV, kind string, raw json.RawMessage) (string, error)
 		}
 		return "the policy of " + m.Kind, nil
 	case KindSetParams:
-		var m chain.Params
+		var m params.Params
 		if json.Unmarshal(raw, &m) != nil {
 			return "", nil
 		}
-		old, err := chain.LoadParams(kv)
+		old, err := params.Load(kv)
 		if err != nil {
 			return "", err
 		}
