@@ -8,12 +8,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/node/verify/web"
 )
 
 type globals struct {
@@ -49,7 +51,7 @@ Start here:
 	root.PersistentFlags().StringVar(&g.home, "home", envOr("GOVCHAIN_HOME", filepath.Join(home, ".govchain")), "node or client home directory (env GOVCHAIN_HOME)")
 	root.PersistentFlags().StringVar(&g.node, "node", envOr("GOVCHAIN_NODE", "http://127.0.0.1:26602"), "node API address (env GOVCHAIN_NODE); the demo's first node by default")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
-	root.AddCommand(nodeCmd(g), genesisCmd(g), keysCmd(g), txCmd(g), queryCmd(g), statusCmd(g), testnetCmd(g), demoCmd(g), versionCmd(), caCmd(g), govCmd(g))
+	root.AddCommand(nodeCmd(g), genesisCmd(g), keysCmd(g), txCmd(g), queryCmd(g), statusCmd(g), testnetCmd(g), demoCmd(g), versionCmd(g), caCmd(g), govCmd(g))
 	root.AddCommand(certCmd(g))
 	root.AddCommand(creditCmd(g))
 	root.AddCommand(catalogCmd(g))
@@ -113,9 +115,28 @@ func (g *globals) loadKey(nameOrPath, passFile string) (*smcrypto.PrivateKey, er
 	return smcrypto.ParsePrivateKeyPEM(b, pass)
 }
 
-func versionCmd() *cobra.Command {
-	return &cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), "govchain", Version) }}
+func versionCmd(g *globals) *cobra.Command {
+	return &cobra.Command{Use: "version", Short: "Print the version and whether the browser verifier is embedded", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			in, err := web.EmbeddedInfo()
+			if err != nil {
+				return err
+			}
+			v := struct {
+				Version  string   `json:"version"`
+				Go       string   `json:"go"`
+				Verifier web.Info `json:"verifier"`
+			}{Version, runtime.Version(), in}
+			return g.emit(cmd.OutOrStdout(), v, func(w io.Writer) {
+				fmt.Fprintln(w, "govchain", Version, runtime.Version())
+				if in.Embedded {
+					fmt.Fprintf(w, "verifier: embedded, %.1f MiB of WebAssembly (%.1f MiB gzipped), SM3 %s, built by %s\n",
+						float64(in.Size)/(1<<20), float64(in.GzipSize)/(1<<20), in.SM3, in.Go)
+				} else {
+					fmt.Fprintln(w, "verifier: not embedded (built on first use of /verify with the Go toolchain; release builds embed it: docs/deploy.md)")
+				}
+			})
+		}}
 }
 
 // Version is set at build time with -ldflags "-X github.com/govchain/govchain/cli.Version=...".

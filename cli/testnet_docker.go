@@ -26,7 +26,8 @@ func testnetDockerCmd(g *globals) *cobra.Command {
 	up := &cobra.Command{
 		Use:   "up",
 		Short: "Generate (if needed) the homes and compose file, build the image if missing, start every container",
-		Example: `  CGO_ENABLED=0 go build -o testnet/docker/govchain ./cmd/govchain
+		Example: `  go generate ./node/verify/web
+  CGO_ENABLED=0 go build -tags embedwasm -trimpath -o testnet/docker/govchain ./cmd/govchain
   govchain testnet docker up --validators 4 --build
   govchain testnet docker status
   govchain testnet docker down`,
@@ -65,7 +66,7 @@ func testnetDockerCmd(g *globals) *cobra.Command {
 	up.Flags().StringVar(&dir, "dir", defaultDockerDir, "network directory (homes, genesis, docker-compose.yml)")
 	up.Flags().IntVar(&validators, "validators", 4, "number of validators (departments), 1-8")
 	up.Flags().StringVar(&image, "image", docker.DefaultImage, "image tag to run (built locally; nothing is pulled)")
-	up.Flags().StringVar(&binary, "binary", filepath.Join("testnet", "docker", "govchain"), "static govchain binary for the image (CGO_ENABLED=0 go build -o testnet/docker/govchain ./cmd/govchain)")
+	up.Flags().StringVar(&binary, "binary", filepath.Join("testnet", "docker", "govchain"), "static govchain binary for the image, with the verifier embedded ("+docker.BuildCommand+")")
 	up.Flags().BoolVar(&build, "build", false, "rebuild the image even if the tag exists")
 	up.Flags().IntVar(&basePort, "base-port", 0, "node i publishes RPC on 127.0.0.1:base+10i+1 and the API on +2 (0: find free ports)")
 	up.Flags().StringVar(&chainID, "chain-id", "govchain-docker", "chain id of a new network")

@@ -692,12 +692,18 @@ func verifyBuildWasmCmd(g *globals) *cobra.Command {
 		Short: "Build the browser verifier (WebAssembly) for nodes without a Go toolchain",
 		Long: `Compile chain/proof/bundle's browser verifier to WebAssembly and write
 verifier.wasm.gz and wasm_exec.js to --out. Point a node at that directory
-with GOVCHAIN_VERIFY_WASM=DIR; without it a node builds the verifier itself
-on the first request for /verify (which needs Go and this source tree).`,
+with GOVCHAIN_VERIFY_WASM=DIR. Release binaries embed the verifier instead
+(go generate ./node/verify/web, then go build -tags embedwasm; see
+docs/deploy.md); without either a node builds the verifier itself on the
+first request for /verify (which needs Go and this source tree). The
+output says whether this binary embeds one.`,
 		Example: `  govchain verify build-wasm --out /opt/govchain/verifier`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
+			embedded, err := web.EmbeddedInfo()
+			if err != nil {
+				return err
+			}
 			if src == "" {
 				if src, err = web.SourceDir(); err != nil {
 					return err
@@ -709,9 +715,20 @@ on the first request for /verify (which needs Go and this source tree).`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "built %s/verifier.wasm.gz: %.1f MiB of WebAssembly, %.1f MiB gzipped (and wasm_exec.js)\nserve it with GOVCHAIN_VERIFY_WASM=%s\n",
-				out, float64(a.Size)/(1<<20), float64(len(a.WasmGz))/(1<<20), out)
-			return nil
+			v := struct {
+				Dir      string   `json:"dir"`
+				SM3      string   `json:"sm3"`
+				Size     int      `json:"size"`
+				GzipSize int      `json:"gzip_size"`
+				Embedded web.Info `json:"embedded"` // the verifier this binary itself embeds
+			}{out, a.SM3, a.Size, len(a.WasmGz), embedded}
+			return g.emit(cmd.OutOrStdout(), v, func(w io.Writer) {
+				fmt.Fprintf(w, "built %s/verifier.wasm.gz: %.1f MiB of WebAssembly, %.1f MiB gzipped (and wasm_exec.js), SM3 %s\nserve it with GOVCHAIN_VERIFY_WASM=%s\n",
+					out, float64(a.Size)/(1<<20), float64(len(a.WasmGz))/(1<<20), a.SM3, out)
+				if embedded.Embedded {
+					fmt.Fprintf(w, "(this binary also embeds a verifier: SM3 %s)\n", embedded.SM3)
+				}
+			})
 		},
 	}
 	c.Flags().StringVar(&out, "out", "verifier", "output directory")

@@ -436,26 +436,63 @@ func ImageExists(ctx context.Context, tag string) bool {
 	return err == nil
 }
 
+// BuildCommand builds the binary the image holds, from the repository
+// root: static (the image is FROM scratch: no libc) and with the browser
+// verifier embedded (no Go toolchain in the image to build it on first
+// use of /verify).
+const BuildCommand = "go generate ./node/verify/web && CGO_ENABLED=0 go build -tags embedwasm -trimpath -o testnet/docker/govchain ./cmd/govchain"
+
 // CheckStatic refuses a binary that needs a dynamic loader: a FROM scratch
 // image has no libc.
 func CheckStatic(bin string) error {
 	f, err := elf.Open(bin)
 	if err != nil {
-		return fmt.Errorf("%s: %w (build it with CGO_ENABLED=0 go build -o testnet/docker/govchain ./cmd/govchain)", bin, err)
+		return fmt.Errorf("%s: %w (build it with %s)", bin, err, BuildCommand)
 	}
 	defer f.Close()
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
-			return fmt.Errorf("%s is dynamically linked; the image is FROM scratch: rebuild with CGO_ENABLED=0 go build -o testnet/docker/govchain ./cmd/govchain", bin)
+			return fmt.Errorf("%s is dynamically linked; the image is FROM scratch: rebuild with %s", bin, BuildCommand)
 		}
 	}
 	return nil
 }
 
+// CheckVerifier refuses a binary that does not embed the browser
+// verifier: in the image /verify could not get one. It asks the binary
+// (`govchain version --output json`); a binary this machine cannot run
+// (another architecture) is not checked.
+func CheckVerifier(ctx context.Context, bin string) error {
+	out, err := exec.CommandContext(ctx, bin, "version", "--output", "json").Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return fmt.Errorf("%s version: %v\n%s", bin, err, ee.Stderr)
+		}
+		return nil // cannot run it here
+	}
+	var v struct {
+		Verifier struct {
+			Embedded bool `json:"embedded"`
+		} `json:"verifier"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		return fmt.Errorf("%s version --output json: %w", bin, err)
+	}
+	if !v.Verifier.Embedded {
+		return fmt.Errorf("%s does not embed the browser verifier, so /verify would not work in the FROM scratch image: rebuild with %s", bin, BuildCommand)
+	}
+	return nil
+}
+
 // BuildImage builds tag from the embedded Dockerfile and a static govchain
-// binary, in a temporary build context holding just those two files.
+// binary that embeds the verifier, in a temporary build context holding
+// just those two files.
 func BuildImage(ctx context.Context, tag, bin string) error {
 	if err := CheckStatic(bin); err != nil {
+		return err
+	}
+	if err := CheckVerifier(ctx, bin); err != nil {
 		return err
 	}
 	dir, err := os.MkdirTemp("", "govchain-image")

@@ -24,8 +24,8 @@ var (
 	suiteStart time.Time
 )
 
-// TestMain builds one static binary and one FROM scratch image for the
-// whole suite, runs the scenarios, prints the reliability table and, with
+// TestMain builds one static binary (verifier embedded) and one FROM
+// scratch image for the whole suite, runs the scenarios, prints the reliability table and, with
 // GOVCHAIN_RELIABILITY_REPORT=1, writes it to docs/reliability.md.
 func TestMain(m *testing.M) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -48,7 +48,17 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "govchain")
-	build := exec.CommandContext(ctx, "go", "build", "-o", binary, "../../cmd/govchain")
+	// The release build (BuildCommand): the verifier generated and embedded,
+	// so /verify works in the FROM scratch image.
+	gen := exec.CommandContext(ctx, "go", "generate", "./node/verify/web")
+	gen.Dir = filepath.Join("..", "..")
+	if out, err := gen.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go generate ./node/verify/web: %v\n%s", err, out)
+		os.Exit(1)
+	} else {
+		fmt.Fprintf(os.Stderr, "testnet/docker: %s", out)
+	}
+	build := exec.CommandContext(ctx, "go", "build", "-tags", "embedwasm", "-trimpath", "-o", binary, "../../cmd/govchain")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build static govchain: %v\n%s", err, out)

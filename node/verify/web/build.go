@@ -8,17 +8,21 @@
 // in order:
 //
 //  1. in $GOVCHAIN_VERIFY_WASM, a directory with verifier.wasm.gz and
-//     wasm_exec.js made by `govchain verify build-wasm --out DIR` (for
-//     production hosts without a Go toolchain);
-//  2. in the user cache (os.UserCacheDir()/govchain/verifier/<key>), where
+//     wasm_exec.js made by `govchain verify build-wasm --out DIR`;
+//  2. embedded in the binary: release builds run `go generate
+//     ./node/verify/web` (which writes node/verify/web/embedded/, ignored
+//     by git) and build with `-tags embedwasm` (embed_on.go). This is
+//     what the FROM scratch image serves: no Go toolchain, no source
+//     tree, the verifier answers on the first request;
+//  3. in the user cache (os.UserCacheDir()/govchain/verifier/<key>), where
 //     key hashes the Go version and every source file the module is built
 //     from;
-//  3. otherwise it builds it there with the Go toolchain from the module's
+//  4. otherwise it builds it there with the Go toolchain from the module's
 //     source tree (the tree this binary was built from, or $GOVCHAIN_SRC)
 //     on the first request for /verify, once per machine (a lock file keeps
 //     several nodes from building at once). The demo (`go run
-//     ./cmd/govchain demo`) takes this path: the first page load waits
-//     about a minute, later ones are instant.
+//     ./cmd/govchain demo`) and `go test` take this path: the first page
+//     load waits about a minute, later ones are instant.
 package web
 
 import (
@@ -30,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,6 +42,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/govchain/govchain/chain/smcrypto"
 )
 
 // Module is the module path; WasmPackage the verifier program.
@@ -55,8 +62,13 @@ type Artifacts struct {
 	WasmGz []byte // gzip-compressed module
 	ExecJS []byte // $(go env GOROOT)/lib/wasm/wasm_exec.js of the Go that built it
 	Size   int    // uncompressed module size
-	Key    string
+	SM3    string // SM3 of the uncompressed module, lower-case hex
+	Key    string // source key (see Key); empty when unknown
+	Source string // where it came from: "embedded", "$GOVCHAIN_VERIFY_WASM", "cache" or "built"
 }
+
+// wasmMagic starts every WebAssembly module.
+var wasmMagic = []byte("\x00asm")
 
 // SourceDir finds the module's source tree: $GOVCHAIN_SRC, else the tree
 // this package was compiled from (when it still exists), else the
@@ -163,6 +175,9 @@ func Build(ctx context.Context, src, outDir string) (*Artifacts, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !bytes.HasPrefix(raw, wasmMagic) {
+		return nil, fmt.Errorf("go build wrote %s, which is not WebAssembly", wasm)
+	}
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	zw.Write(raw)
@@ -175,28 +190,50 @@ func Build(ctx context.Context, src, outDir string) (*Artifacts, error) {
 			return nil, err
 		}
 	}
-	return &Artifacts{WasmGz: gz.Bytes(), ExecJS: execJS, Size: len(raw)}, nil
+	return &Artifacts{WasmGz: gz.Bytes(), ExecJS: execJS, Size: len(raw), SM3: smcrypto.SM3Hex(raw), Source: "built"}, nil
 }
 
-// Load reads artifacts made by Build.
+// Load reads artifacts made by Build from dir.
 func Load(dir string) (*Artifacts, error) {
-	gz, err := os.ReadFile(filepath.Join(dir, "verifier.wasm.gz"))
+	return load(os.DirFS(dir), dir)
+}
+
+// load reads verifier.wasm.gz and wasm_exec.js from fsys, checks that the
+// first is a gzipped WebAssembly module and measures it (size, SM3).
+func load(fsys fs.FS, name string) (*Artifacts, error) {
+	gz, err := fs.ReadFile(fsys, "verifier.wasm.gz")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	js, err := os.ReadFile(filepath.Join(dir, "wasm_exec.js"))
+	js, err := fs.ReadFile(fsys, "wasm_exec.js")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	size, sum, err := measure(gz)
+	if err != nil {
+		return nil, fmt.Errorf("%s/verifier.wasm.gz: %w", name, err)
+	}
+	return &Artifacts{WasmGz: gz, ExecJS: js, Size: size, SM3: sum}, nil
+}
+
+// measure gunzips gz and returns the module's size and SM3, refusing
+// anything that is not WebAssembly.
+func measure(gz []byte) (int, string, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dir, err)
+		return 0, "", fmt.Errorf("gunzip: %w", err)
 	}
-	n, err := io.Copy(io.Discard, zr)
+	head := make([]byte, len(wasmMagic))
+	if _, err := io.ReadFull(zr, head); err != nil || !bytes.Equal(head, wasmMagic) {
+		return 0, "", errors.New("not a WebAssembly module (no \\0asm magic)")
+	}
+	h := smcrypto.NewSM3()
+	h.Write(head)
+	n, err := io.Copy(h, zr)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dir, err)
+		return 0, "", fmt.Errorf("gunzip: %w", err)
 	}
-	return &Artifacts{WasmGz: gz, ExecJS: js, Size: int(n)}, nil
+	return len(head) + int(n), hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Provider finds or builds the artifacts once per process.
@@ -223,6 +260,14 @@ func (p *Provider) Start() {
 	defer p.mu.Unlock()
 	if p.art != nil || p.running || (p.err != nil && time.Since(p.errAt) < time.Minute) {
 		return
+	}
+	// An embedded verifier is ready now, so that the first request for it
+	// is answered (not told to retry while a goroutine starts).
+	if os.Getenv("GOVCHAIN_VERIFY_WASM") == "" {
+		if a, err := Embedded(); a != nil || err != nil {
+			p.art, p.err, p.errAt = a, err, time.Now()
+			return
+		}
 	}
 	p.running, p.err, p.done = true, nil, make(chan struct{})
 	go func() {
@@ -254,12 +299,24 @@ func (p *Provider) Wait(ctx context.Context) (*Artifacts, error) {
 
 func find(ctx context.Context) (*Artifacts, error) {
 	if dir := os.Getenv("GOVCHAIN_VERIFY_WASM"); dir != "" {
-		return Load(dir)
+		a, err := Load(dir)
+		if err != nil {
+			return nil, fmt.Errorf("GOVCHAIN_VERIFY_WASM: %w", err)
+		}
+		a.Source = "$GOVCHAIN_VERIFY_WASM"
+		return a, nil
 	}
 	src, err := SourceDir()
 	if err != nil {
 		return nil, err
 	}
+	return Cached(ctx, src)
+}
+
+// Cached returns the verifier that the source tree at src builds from the
+// user cache, building it there first if it is missing (under a file
+// lock, so that several processes build it once).
+func Cached(ctx context.Context, src string) (*Artifacts, error) {
 	key, err := Key(ctx, src)
 	if err != nil {
 		return nil, err
@@ -269,8 +326,14 @@ func find(ctx context.Context) (*Artifacts, error) {
 		cache = os.TempDir()
 	}
 	dir := filepath.Join(cache, "govchain", "verifier", key)
-	if a, err := Load(dir); err == nil {
-		a.Key = key
+	cached := func() (*Artifacts, error) {
+		a, err := Load(dir)
+		if err == nil {
+			a.Key, a.Source = key, "cache"
+		}
+		return a, err
+	}
+	if a, err := cached(); err == nil {
 		return a, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -285,8 +348,7 @@ func find(ctx context.Context) (*Artifacts, error) {
 		return nil, err
 	}
 	defer unlockFile(lock)
-	if a, err := Load(dir); err == nil { // another process built it meanwhile
-		a.Key = key
+	if a, err := cached(); err == nil { // another process built it meanwhile
 		return a, nil
 	}
 	a, err := Build(ctx, src, dir)

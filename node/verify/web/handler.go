@@ -15,8 +15,9 @@ var assets embed.FS
 
 // Register serves the page on mux: GET /verify and its files. The
 // WebAssembly module is served gzip-compressed (Content-Encoding: gzip)
-// once p has it; until then /verify/verifier.wasm answers 503 with
-// Retry-After and the page waits.
+// to clients that accept it, plain otherwise, once p has it; until then
+// /verify/verifier.wasm answers 503 with Retry-After and the page waits.
+// An embedded verifier is there from the first request.
 func Register(mux *http.ServeMux, p *Provider) {
 	mux.HandleFunc("GET /verify", func(w http.ResponseWriter, r *http.Request) {
 		p.Start()
@@ -40,31 +41,93 @@ func Register(mux *http.ServeMux, p *Provider) {
 				http.Error(w, msg, http.StatusServiceUnavailable)
 				return
 			}
-			w.Header().Set("Cache-Control", "public, max-age=3600")
-			w.Header().Set("ETag", `"`+a.Key+`"`)
-			if f == "wasm_exec.js" {
-				w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-				w.Write(a.ExecJS)
-				return
-			}
-			w.Header().Set("Content-Type", "application/wasm")
-			w.Header().Set("Vary", "Accept-Encoding")
-			if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-				w.Header().Set("Content-Encoding", "gzip")
-				w.Header().Set("Content-Length", strconv.Itoa(len(a.WasmGz)))
-				w.Write(a.WasmGz)
-				return
-			}
-			zr, err := gzip.NewReader(bytes.NewReader(a.WasmGz))
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
-				return
-			}
-			io.Copy(w, zr)
+			serveVerifier(w, r, a, f)
 		default:
 			http.NotFound(w, r)
 		}
 	})
+}
+
+// serveVerifier serves the module or its wasm_exec.js. The URL does not
+// change when the node is upgraded, so browsers revalidate every time
+// (no-cache) and get 304 while the SM3 in the ETag is unchanged: a page
+// never runs an old verifier against a new node's app.js.
+func serveVerifier(w http.ResponseWriter, r *http.Request, a *Artifacts, f string) {
+	etag := `"` + a.SM3 + `"`
+	if f == "wasm_exec.js" {
+		etag = `"` + a.SM3 + `-js"`
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-cache")
+	h.Set("ETag", etag)
+	h.Set("X-Content-Type-Options", "nosniff")
+	if f == "verifier.wasm" {
+		h.Set("Vary", "Accept-Encoding")
+	}
+	if matchETag(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if f == "wasm_exec.js" {
+		h.Set("Content-Type", "text/javascript; charset=utf-8")
+		h.Set("Content-Length", strconv.Itoa(len(a.ExecJS)))
+		w.Write(a.ExecJS)
+		return
+	}
+	h.Set("Content-Type", "application/wasm")
+	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		h.Set("Content-Encoding", "gzip")
+		h.Set("Content-Length", strconv.Itoa(len(a.WasmGz)))
+		w.Write(a.WasmGz)
+		return
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(a.WasmGz))
+	if err != nil {
+		http.Error(w, "the verifier on this node is damaged: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(a.Size))
+	io.Copy(w, zr)
+}
+
+// acceptsGzip reads Accept-Encoding: gzip with a non-zero q, or, when
+// gzip is not named, * with a non-zero q.
+func acceptsGzip(values []string) bool {
+	gzipQ, starQ := -1.0, -1.0
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			q := 1.0
+			for _, p := range strings.Split(params, ";") {
+				if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+						q = f
+					}
+				}
+			}
+			switch strings.ToLower(strings.TrimSpace(name)) {
+			case "gzip", "x-gzip":
+				gzipQ = q
+			case "*":
+				starQ = q
+			}
+		}
+	}
+	if gzipQ >= 0 {
+		return gzipQ > 0
+	}
+	return starQ > 0
+}
+
+// matchETag reads If-None-Match: "*" or a list that holds etag (weak or not).
+func matchETag(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
 }
 
 func serveAsset(w http.ResponseWriter, name, ctype string) {
