@@ -119,6 +119,10 @@ func verifyCommit(chainID string, vals *ValidatorSet, commit *Commit, needed int
 		if !batch && s.ValidateBasic() != nil {
 			return fmt.Errorf("invalid signatures from %v at index %d", val, idx)
 		}
+		if s.BlockIDFlag != BlockIDFlagCommit && s.BlockIDFlag != BlockIDFlagNil {
+			// CometBFT's batch path panics here (Commit.GetVote).
+			return fmt.Errorf("unknown BlockIDFlag %d at index %d", s.BlockIDFlag, idx)
+		}
 		if byIndex {
 			val = vals.Validators[idx]
 		} else {
