@@ -377,8 +377,10 @@ var ErrNotCanonical = errors.New("signed header is not in canonical protobuf for
 // UnmarshalSignedHeader decodes the protobuf encoding of a CometBFT
 // SignedHeader, accepting only the canonical encoding (what
 // MarshalSignedHeader, or CometBFT, writes for the decoded contents): the
-// same bytes as a gogoproto Unmarshal then Marshal round trip accepts. A
-// header or commit may be absent (nil), as in the encoding. It checks the
+// same bytes as a gogoproto Unmarshal then Marshal round trip accepts,
+// except a commit signature flag outside 0..255, which CometBFT truncates
+// to a byte (258 reads as a vote for the block) and this refuses. A header
+// or commit may be absent (nil), as in the encoding. It checks the
 // encoding only; ValidateFromProto makes CometBFT's conversion checks.
 func UnmarshalSignedHeader(b []byte) (*SignedHeader, error) {
 	sh := &SignedHeader{}
