@@ -254,7 +254,7 @@ func TestVerifyOnFourNodes(t *testing.T) {
 			for i := 0; i < 4; i++ {
 				vs = append(vs, bundletest.Val{Key: ed25519.GenPrivKey(), Power: 10})
 			}
-			lb.ValidatorSet = bundletest.Set(vs)
+			lb.ValidatorSet = bundletest.LightSet(vs)
 			b.Block, _ = bundle.EncodeBlock(lb)
 		}), valid, bundle.StepValidators)
 		// a byte flipped in the raw file (the JSON itself)

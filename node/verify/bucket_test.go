@@ -14,6 +14,8 @@ import (
 	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/chain/proof/bundle"
 	"github.com/govchain/govchain/chain/proof/bundle/bundletest"
+	"github.com/govchain/govchain/chain/proof/bundle/cmtblock"
+	"github.com/govchain/govchain/chain/proof/lightblock"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/node/verify"
@@ -140,14 +142,14 @@ func TestSequentialWhenValidatorsChanged(t *testing.T) {
 		last = lb.Commit.BlockID
 		set = next
 	}
-	root, err := bundle.NewTrustRoot(src.blocks[2], 24*time.Hour, nil)
+	root, err := cmtblock.NewTrustRoot(src.blocks[2], 24*time.Hour, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rootLB, _ := root.Check()
 	target := src.blocks[40]
 	now := t0.Add(2 * time.Hour)
-	err = bundle.VerifyChain(chainID, rootLB, 24*time.Hour, nil, target, now)
+	err = bundle.VerifyChain(chainID, rootLB, 24*time.Hour, nil, bundletest.Light(target), now)
 	if bundle.StepOf(err) != bundle.StepTrust || !bundle.NotEnoughTrust(err) {
 		t.Fatalf("skipping over a replaced validator set: %v", err)
 	}
@@ -164,13 +166,17 @@ func TestSequentialWhenValidatorsChanged(t *testing.T) {
 		hs = append(hs, itoa(int(v.Height)))
 	}
 	t.Logf("intermediate headers: %s", strings.Join(hs, " "))
-	if err := bundle.VerifyChain(chainID, rootLB, 24*time.Hour, via, target, now); err != nil {
+	var lvia []*lightblock.LightBlock
+	for _, v := range via {
+		lvia = append(lvia, bundletest.Light(v))
+	}
+	if err := bundle.VerifyChain(chainID, rootLB, 24*time.Hour, lvia, bundletest.Light(target), now); err != nil {
 		t.Fatal(err)
 	}
 	// the trust root's validators signing the newest header alone is not
 	// enough: drop one intermediate header and the chain breaks
 	if len(via) > 1 {
-		if err := bundle.VerifyChain(chainID, rootLB, 24*time.Hour, via[1:], target, now); err == nil {
+		if err := bundle.VerifyChain(chainID, rootLB, 24*time.Hour, lvia[1:], bundletest.Light(target), now); err == nil {
 			t.Fatal("chain with a missing intermediate header accepted")
 		}
 	}

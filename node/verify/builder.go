@@ -25,6 +25,8 @@ import (
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/attest"
 	"github.com/govchain/govchain/chain/proof/bundle"
+	"github.com/govchain/govchain/chain/proof/bundle/cmtblock"
+	"github.com/govchain/govchain/chain/proof/lightblock"
 )
 
 // Source is where a builder reads state and headers.
@@ -127,7 +129,7 @@ func (b *Builder) shared(ctx context.Context, h int64) (*heightData, error) {
 		if d.err != nil {
 			return
 		}
-		if d.block, d.err = bundle.EncodeBlock(d.lb); d.err != nil {
+		if d.block, d.err = cmtblock.Encode(d.lb); d.err != nil {
 			return
 		}
 		raw, err := b.Src.Get(ctx, chain.AttestKey(h+1), h+2)
@@ -306,7 +308,7 @@ func (b *Builder) finish(ctx context.Context, out *bundle.Bundle, h int64, issue
 			}
 			enc = [][]byte{}
 			for _, lb := range via {
-				raw, err := bundle.EncodeBlock(lb)
+				raw, err := cmtblock.Encode(lb)
 				if err != nil {
 					return nil, err
 				}
@@ -334,9 +336,30 @@ func (b *Builder) Via(ctx context.Context, trustHeight int64, target *types.Ligh
 	if err != nil {
 		return nil, err
 	}
+	// the verifier's view of each block, converted once
+	light := map[*types.LightBlock]*lightblock.LightBlock{}
+	conv := func(lb *types.LightBlock) (*lightblock.LightBlock, error) {
+		if l := light[lb]; l != nil {
+			return l, nil
+		}
+		l, err := cmtblock.Light(lb)
+		if err != nil {
+			return nil, fmt.Errorf("light block %d: %w", lb.Height, err)
+		}
+		light[lb] = l
+		return l, nil
+	}
 	var walk func(from, to *types.LightBlock, depth int) ([]*types.LightBlock, error)
 	walk = func(from, to *types.LightBlock, depth int) ([]*types.LightBlock, error) {
-		err := bundle.VerifyStep(to.ChainID, from, to, 100*365*24*time.Hour, time.Now())
+		lf, err := conv(from)
+		if err != nil {
+			return nil, err
+		}
+		lt, err := conv(to)
+		if err != nil {
+			return nil, err
+		}
+		err = bundle.VerifyStep(to.ChainID, lf, lt, 100*365*24*time.Hour, time.Now())
 		if err == nil || !bundle.NotEnoughTrust(err) {
 			return nil, nil // valid, or a failure bisection cannot fix (the verifier will report it)
 		}
@@ -372,7 +395,7 @@ func (b *Builder) TrustRoot(ctx context.Context, h int64, period time.Duration, 
 	if err != nil {
 		return nil, err
 	}
-	return bundle.NewTrustRoot(lb, period, []string{source})
+	return cmtblock.NewTrustRoot(lb, period, []string{source})
 }
 
 // LightBlockRPC reads header h, its commit and its validator set from

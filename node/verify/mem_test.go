@@ -16,6 +16,7 @@ import (
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/proof/bundle"
 	"github.com/govchain/govchain/chain/proof/bundle/bundletest"
+	"github.com/govchain/govchain/chain/proof/bundle/cmtblock"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/node/verify"
@@ -167,7 +168,7 @@ func newCertChain(t testing.TB) *certChain {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cc.trust, err = bundle.NewTrustRoot(lb, 365*24*time.Hour, []string{"test"}); err != nil {
+	if cc.trust, err = cmtblock.NewTrustRoot(lb, 365*24*time.Hour, []string{"test"}); err != nil {
 		t.Fatal(err)
 	}
 	return cc

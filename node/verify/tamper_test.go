@@ -18,6 +18,8 @@ import (
 	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/chain/proof/bundle"
 	"github.com/govchain/govchain/chain/proof/bundle/bundletest"
+	"github.com/govchain/govchain/chain/proof/bundle/cmtblock"
+	"github.com/govchain/govchain/chain/proof/lightblock"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/node/verify"
 )
@@ -135,7 +137,7 @@ func TestBundleForgeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reblock := func(f func(lb *types.LightBlock)) []byte {
+	reblock := func(f func(lb *lightblock.LightBlock)) []byte {
 		return edit(t, raw, func(b *bundle.Bundle) {
 			l, _ := bundle.DecodeBlock(b.Block)
 			f(l)
@@ -146,9 +148,9 @@ func TestBundleForgeries(t *testing.T) {
 		})
 	}
 	// the header claims another app hash (one where the record is valid)
-	wantStep(t, "tampered header", reblock(func(l *types.LightBlock) { l.AppHash = bytes.Repeat([]byte{7}, 32) }), cc.trust, in, bundle.StepHeader)
+	wantStep(t, "tampered header", reblock(func(l *lightblock.LightBlock) { l.AppHash = bytes.Repeat([]byte{7}, 32) }), cc.trust, in, bundle.StepHeader)
 	// ... and the commit is made to name the new header hash: signatures fail
-	wantStep(t, "tampered header, commit re-pointed", reblock(func(l *types.LightBlock) {
+	wantStep(t, "tampered header, commit re-pointed", reblock(func(l *lightblock.LightBlock) {
 		l.AppHash = bytes.Repeat([]byte{7}, 32)
 		l.Commit.BlockID.Hash = l.Header.Hash()
 	}), cc.trust, in, bundle.StepCommit)
@@ -163,30 +165,30 @@ func TestBundleForgeries(t *testing.T) {
 	old := mustDecode(t, cc.build(t, cc.revoked, verify.Options{Height: cc.hExpiring}))
 	wantStep(t, "proof from another height", edit(t, raw, func(b *bundle.Bundle) { b.Record = old.Record }), cc.trust, in, bundle.StepRecord)
 	// the validator set is swapped for another
-	fake := bundletest.Set([]bundletest.Val{{Key: ed25519.GenPrivKey(), Power: 10}, {Key: ed25519.GenPrivKey(), Power: 10}})
-	wantStep(t, "wrong validator set", reblock(func(l *types.LightBlock) { l.ValidatorSet = fake }), cc.trust, in, bundle.StepValidators)
+	fake := bundletest.LightSet([]bundletest.Val{{Key: ed25519.GenPrivKey(), Power: 10}, {Key: ed25519.GenPrivKey(), Power: 10}})
+	wantStep(t, "wrong validator set", reblock(func(l *lightblock.LightBlock) { l.ValidatorSet = fake }), cc.trust, in, bundle.StepValidators)
 	// a complete forgery: a header with the forger's app hash, signed by
 	// the forger's own validators (and naming them)
 	var fv []bundletest.Val
 	for i := 0; i < 4; i++ {
 		fv = append(fv, bundletest.Val{Key: ed25519.GenPrivKey(), Power: 10})
 	}
-	forged := bundletest.Make(bundletest.Block{ChainID: chaintest.ChainID, Height: lb.Height, Time: lb.Time, AppHash: lb.AppHash, Last: lb.LastBlockID, Vals: fv})
-	fraw, _ := bundle.EncodeBlock(forged)
+	forged := bundletest.Make(bundletest.Block{ChainID: chaintest.ChainID, Height: lb.Height, Time: lb.Time, AppHash: lb.AppHash, Last: cmtBlockID(lb.LastBlockID), Vals: fv})
+	fraw, _ := cmtblock.Encode(forged)
 	wantStep(t, "header signed by other validators", edit(t, raw, func(b *bundle.Bundle) { b.Block = fraw }), cc.trust, in, bundle.StepTrust)
 	// only 2 of 4 validators signed (not more than 2/3)
 	var vals []bundletest.Val
 	for _, d := range cc.c.Depts {
 		vals = append(vals, bundletest.Val{Key: d.Val, Power: 10})
 	}
-	weak := bundletest.Make(bundletest.Block{ChainID: chaintest.ChainID, Height: lb.Height, Time: lb.Time, AppHash: lb.AppHash, Last: lb.LastBlockID, Vals: vals, Signers: []int{0, 1}})
-	wraw, _ := bundle.EncodeBlock(weak)
+	weak := bundletest.Make(bundletest.Block{ChainID: chaintest.ChainID, Height: lb.Height, Time: lb.Time, AppHash: lb.AppHash, Last: cmtBlockID(lb.LastBlockID), Vals: vals, Signers: []int{0, 1}})
+	wraw, _ := cmtblock.Encode(weak)
 	wantStep(t, "2 of 4 signatures", edit(t, raw, func(b *bundle.Bundle) { b.Block = wraw }), cc.trust, in, bundle.StepCommit)
 	// a stale trust root: past its trusting period
 	wantStep(t, "stale trust root", raw, cc.trust, bundle.Input{Hash: cc.revoked, Now: cc.now().Add(400 * 24 * time.Hour)}, bundle.StepTrust)
 	// a trust root above the bundle's header
 	top, _ := cc.src.LightBlock(context.Background(), lb.Height+1)
-	high, _ := bundle.NewTrustRoot(top, 365*24*time.Hour, nil)
+	high, _ := cmtblock.NewTrustRoot(top, 365*24*time.Hour, nil)
 	wantStep(t, "trust root above the header", raw, high, in, bundle.StepTrust)
 	// a trust root whose hash does not match its block
 	bad := *cc.trust
@@ -194,7 +196,7 @@ func TestBundleForgeries(t *testing.T) {
 	wantStep(t, "trust root with a wrong hash", raw, &bad, in, bundle.StepTrust)
 	// a trust root of a chain with other validators entirely
 	alien := bundletest.Make(bundletest.Block{ChainID: chaintest.ChainID, Height: 2, Time: chaintest.Genesis0.Add(48 * time.Hour), AppHash: make([]byte, 32), Vals: fv})
-	ar, _ := bundle.NewTrustRoot(alien, 365*24*time.Hour, nil)
+	ar, _ := cmtblock.NewTrustRoot(alien, 365*24*time.Hour, nil)
 	wantStep(t, "trust root of other validators", raw, ar, in, bundle.StepTrust)
 	// the file is another one
 	wantStep(t, "another file", raw, cc.trust, bundle.Input{Hash: smcrypto.SM3Hex([]byte("x")), Now: cc.now()}, bundle.StepInput)
@@ -226,4 +228,9 @@ func mustDecode(t *testing.T, raw []byte) *bundle.Bundle {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// cmtBlockID is id as CometBFT's type, to sign forged headers after it.
+func cmtBlockID(id lightblock.BlockID) types.BlockID {
+	return types.BlockID{Hash: id.Hash, PartSetHeader: types.PartSetHeader{Total: id.PartSetHeader.Total, Hash: id.PartSetHeader.Hash}}
 }

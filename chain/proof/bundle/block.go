@@ -3,11 +3,12 @@ package bundle
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
-	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 	"github.com/cometbft/cometbft/crypto/ed25519"
-	"github.com/cometbft/cometbft/types"
+
+	"github.com/govchain/govchain/chain/proof/lightblock"
 )
 
 // EncodeBlock is the wire form of a light block (a signed header and the
@@ -19,11 +20,12 @@ import (
 // (header and commit). Validators appear in the set's own order (power
 // descending, then address); their proposer priorities are not sent: they
 // are not part of the set's hash, so a verifier could not check them.
-func EncodeBlock(lb *types.LightBlock) ([]byte, error) {
+// (cmtblock.Encode writes this form from CometBFT's own light block.)
+func EncodeBlock(lb *lightblock.LightBlock) ([]byte, error) {
 	if lb == nil || lb.SignedHeader == nil || lb.ValidatorSet == nil {
 		return nil, fmt.Errorf("incomplete light block")
 	}
-	sh, err := lb.SignedHeader.ToProto().Marshal()
+	sh, err := lightblock.MarshalSignedHeader(lb.SignedHeader)
 	if err != nil {
 		return nil, err
 	}
@@ -31,11 +33,10 @@ func EncodeBlock(lb *types.LightBlock) ([]byte, error) {
 	out = append(out, sh...)
 	out = binary.AppendUvarint(out, uint64(len(lb.ValidatorSet.Validators)))
 	for _, v := range lb.ValidatorSet.Validators {
-		pk, ok := v.PubKey.(ed25519.PubKey)
-		if !ok || len(pk) != ed25519.PubKeySize {
-			return nil, fmt.Errorf("validator %X has a %s key; bundles carry ed25519 keys only", v.Address, v.PubKey.Type())
+		if len(v.PubKey) != ed25519.PubKeySize {
+			return nil, fmt.Errorf("validator %X has a %d-byte key; bundles carry ed25519 keys only", v.Address, len(v.PubKey))
 		}
-		out = append(out, pk...)
+		out = append(out, v.PubKey...)
 		out = binary.AppendUvarint(out, uint64(v.VotingPower))
 	}
 	return out, nil
@@ -54,13 +55,9 @@ func uvarint(b []byte) (uint64, int, error) {
 }
 
 // DecodeBlock parses EncodeBlock's form, insisting on the canonical
-// encoding. It checks framing only: VerifyBlock checks the contents.
-func DecodeBlock(b []byte) (lb *types.LightBlock, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			lb, err = nil, fail(StepValidators, "malformed validator set: %v", r)
-		}
-	}()
+// encoding. It checks framing, and that a header and a commit are there:
+// VerifyBlock checks the contents.
+func DecodeBlock(b []byte) (*lightblock.LightBlock, error) {
 	n, k, err := uvarint(b)
 	if err != nil {
 		return nil, fail(StepDecode, "light block: signed header %v", err)
@@ -71,16 +68,18 @@ func DecodeBlock(b []byte) (lb *types.LightBlock, err error) {
 	}
 	shb := b[:n]
 	b = b[n:]
-	var p cmtproto.SignedHeader
-	if err := p.Unmarshal(shb); err != nil {
-		return nil, fail(StepDecode, "light block: signed header: %v", err)
-	}
-	if canon, err := p.Marshal(); err != nil || !bytes.Equal(canon, shb) {
+	sh, err := lightblock.UnmarshalSignedHeader(shb)
+	if errors.Is(err, lightblock.ErrNotCanonical) {
 		return nil, fail(StepDecode, "light block: signed header is not in canonical protobuf form")
 	}
-	sh, err := types.SignedHeaderFromProto(&p)
 	if err != nil {
+		return nil, fail(StepDecode, "light block: signed header: %v", err)
+	}
+	if err := sh.ValidateFromProto(); err != nil {
 		return nil, fail(StepHeader, "light block: %v", err)
+	}
+	if sh.Header == nil || sh.Commit == nil {
+		return nil, fail(StepHeader, "light block: the signed header lacks its header or its commit")
 	}
 	count, k, err := uvarint(b)
 	if err != nil {
@@ -90,7 +89,7 @@ func DecodeBlock(b []byte) (lb *types.LightBlock, err error) {
 	if count == 0 || count > uint64(len(b))/(ed25519.PubKeySize+1) {
 		return nil, fail(StepDecode, "light block: %d validators do not fit in %d bytes", count, len(b))
 	}
-	vals := make([]*types.Validator, 0, count)
+	vals := make([]*lightblock.Validator, 0, count)
 	for i := uint64(0); i < count; i++ {
 		if len(b) < ed25519.PubKeySize+1 {
 			return nil, fail(StepDecode, "light block: validator %d truncated", i)
@@ -102,19 +101,22 @@ func DecodeBlock(b []byte) (lb *types.LightBlock, err error) {
 			return nil, fail(StepDecode, "light block: validator %d power %v", i, err)
 		}
 		b = b[k:]
-		if power == 0 || power > uint64(types.MaxTotalVotingPower) {
+		if power == 0 || power > uint64(lightblock.MaxTotalVotingPower) {
 			return nil, fail(StepValidators, "validator %d has power %d", i, power)
 		}
-		vals = append(vals, types.NewValidator(pk, int64(power)))
+		vals = append(vals, lightblock.NewValidator(pk, int64(power)))
 	}
 	if len(b) != 0 {
 		return nil, fail(StepDecode, "light block: %d trailing bytes", len(b))
 	}
-	vs := types.NewValidatorSet(vals)
+	vs, err := lightblock.NewValidatorSet(vals)
+	if err != nil {
+		return nil, fail(StepValidators, "malformed validator set: %v", err)
+	}
 	for i, v := range vs.Validators {
-		if !bytes.Equal(v.PubKey.Bytes(), vals[i].PubKey.Bytes()) {
+		if !bytes.Equal(v.PubKey, vals[i].PubKey) {
 			return nil, fail(StepDecode, "light block: validators are not in the set's canonical order (position %d)", i)
 		}
 	}
-	return &types.LightBlock{SignedHeader: sh, ValidatorSet: vs}, nil
+	return &lightblock.LightBlock{SignedHeader: sh, ValidatorSet: vs}, nil
 }

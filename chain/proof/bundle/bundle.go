@@ -7,11 +7,13 @@
 // checks all of it from a trust root (one header obtained from the
 // district or from nodes that agree) with CometBFT's light-client rules.
 //
-// This package only verifies; node/verify builds bundles. It imports the
-// standard library, chain/proof, chain/attest, chain/smcrypto,
-// contracts/certificate/merkle and CometBFT's types package only, so that
-// it compiles to WebAssembly for the browser verifier (a test enforces
-// this). Every rejection is an *Error naming the step that failed.
+// This package only verifies; node/verify builds bundles (with
+// cmtblock, which converts CometBFT's light blocks). It imports the
+// standard library, chain/proof, chain/proof/lightblock, chain/attest,
+// chain/smcrypto, contracts/certificate/merkle and CometBFT's ed25519 only,
+// so that it compiles to a small WebAssembly module for the browser
+// verifier (a test enforces this). Every rejection is an *Error naming the
+// step that failed.
 package bundle
 
 import (

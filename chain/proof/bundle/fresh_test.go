@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/cometbft/cometbft/crypto/ed25519"
-	"github.com/cometbft/cometbft/types"
 
 	"github.com/govchain/govchain/chain/proof/bundle"
 	"github.com/govchain/govchain/chain/proof/bundle/bundletest"
+	"github.com/govchain/govchain/chain/proof/lightblock"
 )
 
 var t0 = time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
@@ -89,8 +89,8 @@ func TestJudgeResult(t *testing.T) {
 func TestOldAndTamperedHeaders(t *testing.T) {
 	const chainID = "fresh-test"
 	vals := []bundletest.Val{{Key: ed25519.GenPrivKey(), Power: 10}, {Key: ed25519.GenPrivKey(), Power: 10}, {Key: ed25519.GenPrivKey(), Power: 10}}
-	root := bundletest.Make(bundletest.Block{ChainID: chainID, Height: 10, Time: t0.Add(-2 * time.Hour), AppHash: make([]byte, 32), Vals: vals})
-	old := bundletest.Make(bundletest.Block{ChainID: chainID, Height: 20, Time: t0.Add(-time.Hour), AppHash: make([]byte, 32), Vals: vals})
+	root := bundletest.Light(bundletest.Make(bundletest.Block{ChainID: chainID, Height: 10, Time: t0.Add(-2 * time.Hour), AppHash: make([]byte, 32), Vals: vals}))
+	old := bundletest.Light(bundletest.Make(bundletest.Block{ChainID: chainID, Height: 20, Time: t0.Add(-time.Hour), AppHash: make([]byte, 32), Vals: vals}))
 	period := bundle.DefaultTrustingPeriod
 
 	if err := bundle.VerifyChain(chainID, root, period, nil, old, t0); err != nil {
@@ -106,7 +106,7 @@ func TestOldAndTamperedHeaders(t *testing.T) {
 	fresh := *old.Header
 	fresh.Time = t0
 	tampered := *old
-	tampered.SignedHeader = &types.SignedHeader{Header: &fresh, Commit: old.Commit}
+	tampered.SignedHeader = &lightblock.SignedHeader{Header: &fresh, Commit: old.Commit}
 	if err := bundle.VerifyChain(chainID, root, period, nil, &tampered, t0); bundle.StepOf(err) != bundle.StepHeader {
 		t.Fatalf("header with its time moved to now: %v, want step %s", err, bundle.StepHeader)
 	}
@@ -115,7 +115,7 @@ func TestOldAndTamperedHeaders(t *testing.T) {
 	for range vals {
 		others = append(others, bundletest.Val{Key: ed25519.GenPrivKey(), Power: 10})
 	}
-	forged := bundletest.Make(bundletest.Block{ChainID: chainID, Height: 20, Time: t0, AppHash: make([]byte, 32), Vals: others})
+	forged := bundletest.Light(bundletest.Make(bundletest.Block{ChainID: chainID, Height: 20, Time: t0, AppHash: make([]byte, 32), Vals: others}))
 	if err := bundle.VerifyChain(chainID, root, period, nil, forged, t0); bundle.StepOf(err) != bundle.StepTrust {
 		t.Fatalf("fresh header signed by other keys: %v, want step %s", err, bundle.StepTrust)
 	}

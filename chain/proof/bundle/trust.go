@@ -8,13 +8,12 @@ import (
 	"strings"
 	"time"
 
-	cmtmath "github.com/cometbft/cometbft/libs/math"
-	"github.com/cometbft/cometbft/types"
+	"github.com/govchain/govchain/chain/proof/lightblock"
 )
 
 // TrustLevel is the share of a trusted validator set that must have signed
 // a header for skipping verification (CometBFT's light client default).
-var TrustLevel = cmtmath.Fraction{Numerator: 1, Denominator: 3}
+var TrustLevel = lightblock.Fraction{Numerator: 1, Denominator: 3}
 
 // DefaultTrustingPeriod bounds how old a trust root may be. A permissioned
 // network changes validators rarely, and only by governance; 30 days
@@ -46,8 +45,9 @@ type TrustRoot struct {
 	Sources []string `json:"sources,omitempty"`
 }
 
-// NewTrustRoot makes a trust root from a light block the caller trusts.
-func NewTrustRoot(lb *types.LightBlock, period time.Duration, sources []string) (*TrustRoot, error) {
+// NewTrustRoot makes a trust root from a light block the caller trusts
+// (cmtblock.NewTrustRoot from CometBFT's).
+func NewTrustRoot(lb *lightblock.LightBlock, period time.Duration, sources []string) (*TrustRoot, error) {
 	b, err := EncodeBlock(lb)
 	if err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func NewTrustRoot(lb *types.LightBlock, period time.Duration, sources []string) 
 }
 
 // ParseTrustRoot decodes a trust.json and checks it (Check).
-func ParseTrustRoot(raw []byte) (*TrustRoot, *types.LightBlock, error) {
+func ParseTrustRoot(raw []byte) (*TrustRoot, *lightblock.LightBlock, error) {
 	var t TrustRoot
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -86,7 +86,7 @@ func (t *TrustRoot) Period() (time.Duration, error) {
 // Check decodes the root's light block and checks it is the header the
 // root names, self-consistent (its validator set signed it). It does not
 // make the root trustworthy: that comes from where it was obtained.
-func (t *TrustRoot) Check() (*types.LightBlock, error) {
+func (t *TrustRoot) Check() (*lightblock.LightBlock, error) {
 	if t.ChainID == "" || t.Height < 1 {
 		return nil, fail(StepTrust, "trust root needs chain_id and a height ≥ 1")
 	}
@@ -114,7 +114,7 @@ func (t *TrustRoot) Check() (*types.LightBlock, error) {
 // for chainID, a commit for that header, the validator set the header
 // names, and more than 2/3 of that set's power signing (every signature
 // present is verified).
-func checkBlock(chainID string, lb *types.LightBlock) error {
+func checkBlock(chainID string, lb *lightblock.LightBlock) error {
 	sh := lb.SignedHeader
 	if err := sh.ValidateBasic(chainID); err != nil {
 		return fail(StepHeader, "header %d: %v", sh.Height, err)
@@ -125,13 +125,13 @@ func checkBlock(chainID string, lb *types.LightBlock) error {
 	if h := lb.ValidatorSet.Hash(); !bytes.Equal(sh.ValidatorsHash, h) {
 		return fail(StepValidators, "header %d names validator set %X, the bundle's set hashes to %X", sh.Height, sh.ValidatorsHash, h)
 	}
-	if err := types.VerifyCommit(chainID, lb.ValidatorSet, sh.Commit.BlockID, sh.Height, sh.Commit); err != nil {
+	if err := lightblock.VerifyCommit(chainID, lb.ValidatorSet, sh.Commit.BlockID, sh.Height, sh.Commit); err != nil {
 		return wrap(StepCommit, err, "header %d", sh.Height)
 	}
 	// VerifyCommit finds each signature's validator by position; the
 	// address next to it is not signed, so check it names that validator.
 	for i, s := range sh.Commit.Signatures {
-		if s.BlockIDFlag != types.BlockIDFlagAbsent && !bytes.Equal(s.ValidatorAddress, lb.ValidatorSet.Validators[i].Address) {
+		if s.BlockIDFlag != lightblock.BlockIDFlagAbsent && !bytes.Equal(s.ValidatorAddress, lb.ValidatorSet.Validators[i].Address) {
 			return fail(StepCommit, "header %d: signature %d names validator %X, the set has %X at that position", sh.Height, i, s.ValidatorAddress, lb.ValidatorSet.Validators[i].Address)
 		}
 	}
@@ -140,9 +140,9 @@ func checkBlock(chainID string, lb *types.LightBlock) error {
 
 // Signed counts the validators whose commit signature is for the block
 // (all verified by checkBlock) and their power.
-func Signed(lb *types.LightBlock) (n int, power int64) {
+func Signed(lb *lightblock.LightBlock) (n int, power int64) {
 	for _, s := range lb.Commit.Signatures {
-		if s.BlockIDFlag == types.BlockIDFlagCommit {
+		if s.BlockIDFlag == lightblock.BlockIDFlagCommit {
 			if _, v := lb.ValidatorSet.GetByAddress(s.ValidatorAddress); v != nil {
 				n++
 				power += v.VotingPower
@@ -158,7 +158,7 @@ func Signed(lb *types.LightBlock) (n int, power int64) {
 // the validator set the trusted header announced; a later one (skipping
 // verification) must be signed by more than TrustLevel of the trusted
 // set's power, then by more than 2/3 of its own set.
-func VerifyStep(chainID string, trusted, untrusted *types.LightBlock, period time.Duration, now time.Time) error {
+func VerifyStep(chainID string, trusted, untrusted *lightblock.LightBlock, period time.Duration, now time.Time) error {
 	th, uh := trusted.SignedHeader, untrusted.SignedHeader
 	if exp := th.Time.Add(period); !now.Before(exp) {
 		return fail(StepTrust, "trusted header %d of %s expired at %s (trusting period %s): get a fresh trust root (govchain verify init-trust)",
@@ -188,7 +188,7 @@ func VerifyStep(chainID string, trusted, untrusted *types.LightBlock, period tim
 		}
 		return nil
 	}
-	if err := trusted.ValidatorSet.VerifyCommitLightTrustingAllSignatures(chainID, uh.Commit, TrustLevel); err != nil {
+	if err := lightblock.VerifyCommitLightTrustingAllSignatures(chainID, trusted.ValidatorSet, uh.Commit, TrustLevel); err != nil {
 		return wrap(StepTrust, err, "header %d from trusted header %d (more than %d/%d of the trusted validators must sign)",
 			uh.Height, th.Height, TrustLevel.Numerator, TrustLevel.Denominator)
 	}
@@ -199,16 +199,16 @@ func VerifyStep(chainID string, trusted, untrusted *types.LightBlock, period tim
 // because too few trusted validators signed: verifying intermediate
 // headers (bisection) may then succeed.
 func NotEnoughTrust(err error) bool {
-	var e types.ErrNotEnoughVotingPowerSigned
+	var e lightblock.ErrNotEnoughVotingPowerSigned
 	return errors.As(err, &e) && StepOf(err) == StepTrust
 }
 
 // VerifyChain verifies target from the trust root through via (ascending
 // intermediate light blocks), each step under VerifyStep. It returns the
 // decoded target.
-func VerifyChain(chainID string, root *types.LightBlock, period time.Duration, via []*types.LightBlock, target *types.LightBlock, now time.Time) error {
+func VerifyChain(chainID string, root *lightblock.LightBlock, period time.Duration, via []*lightblock.LightBlock, target *lightblock.LightBlock, now time.Time) error {
 	trusted := root
-	for _, lb := range append(append([]*types.LightBlock{}, via...), target) {
+	for _, lb := range append(append([]*lightblock.LightBlock{}, via...), target) {
 		if err := checkBlock(chainID, lb); err != nil {
 			return err
 		}

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/cometbft/cometbft/crypto/ed25519"
-	"github.com/cometbft/cometbft/types"
 
 	"github.com/govchain/govchain/chain/attest"
 	"github.com/govchain/govchain/chain/proof"
+	"github.com/govchain/govchain/chain/proof/lightblock"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/contracts/certificate/merkle"
 )
@@ -180,7 +180,7 @@ func (b *Bundle) Verify(trust *TrustRoot, in Input) (*Result, error) {
 	if lb.Height != b.Height+1 {
 		return nil, fail(StepHeader, "bundle reads state %d, which header %d commits; its header is %d", b.Height, b.Height+1, lb.Height)
 	}
-	var via []*types.LightBlock
+	var via []*lightblock.LightBlock
 	for i, raw := range b.Via {
 		v, err := DecodeBlock(raw)
 		if err != nil {
@@ -530,7 +530,7 @@ func VerifyBucket(root []byte, prefix string, proofs [][]byte) (map[string]*Reco
 // the validator key of an active department, and the key that signed an
 // active admin key of that department (within its certificate's window at
 // the proven block time of that state), as the chain itself requires.
-func verifySM2(chainID string, lb *types.LightBlock, appHash []byte, s *SM2, depts map[string]*Department) (*SM2Info, error) {
+func verifySM2(chainID string, lb *lightblock.LightBlock, appHash []byte, s *SM2, depts map[string]*Department) (*SM2Info, error) {
 	q, err := attest.DecodeTx(append([]byte{attest.Marker}, s.QC...))
 	if err != nil {
 		return nil, fail(StepQC, "%v", err)

@@ -1,5 +1,6 @@
 // Package bundletest makes signed CometBFT light blocks for tests of
-// bundle verification without running consensus.
+// bundle verification without running consensus, and converts them to
+// the verifier's light blocks.
 package bundletest
 
 import (
@@ -9,7 +10,11 @@ import (
 
 	cmtversion "github.com/cometbft/cometbft/api/cometbft/version/v1"
 	"github.com/cometbft/cometbft/crypto"
+	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/types"
+
+	"github.com/govchain/govchain/chain/proof/bundle/cmtblock"
+	"github.com/govchain/govchain/chain/proof/lightblock"
 )
 
 // Val is a validator with its key.
@@ -25,6 +30,29 @@ func Set(vals []Val) *types.ValidatorSet {
 		vs[i] = types.NewValidator(v.Key.PubKey(), v.Power)
 	}
 	return types.NewValidatorSet(vs)
+}
+
+// LightSet is the verifier's validator set of vals (ed25519 keys).
+func LightSet(vals []Val) *lightblock.ValidatorSet {
+	var vs []*lightblock.Validator
+	for _, v := range vals {
+		vs = append(vs, lightblock.NewValidator(v.Key.PubKey().(ed25519.PubKey), v.Power))
+	}
+	set, err := lightblock.NewValidatorSet(vs)
+	if err != nil {
+		panic(err)
+	}
+	return set
+}
+
+// Light is lb as the verifier decodes it (cmtblock.Light); it panics if
+// lb cannot be encoded.
+func Light(lb *types.LightBlock) *lightblock.LightBlock {
+	l, err := cmtblock.Light(lb)
+	if err != nil {
+		panic(err)
+	}
+	return l
 }
 
 func fill(s string) []byte {
