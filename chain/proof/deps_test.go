@@ -12,13 +12,30 @@ import (
 
 const pkgPath = "github.com/govchain/govchain/chain/proof"
 
-// Module paths the verifier must never pull in, even indirectly: the browser
-// verifier is this package compiled to WebAssembly.
+// Import paths the verifier must never pull in, even indirectly: the browser
+// verifier is this package compiled to WebAssembly, and a protobuf runtime
+// (gogoproto, protobuf reflection, go-cmp via protocmp) alone weighs about
+// 1.8 MB gzipped there.
 var forbiddenDeps = []string{
 	"github.com/cosmos/iavl",
 	"github.com/cometbft/cometbft",
 	"github.com/dgraph-io/badger",
+	"github.com/cosmos/ics23",
+	"github.com/cosmos/gogoproto",
+	"github.com/gogo/protobuf",
+	"github.com/golang/protobuf",
+	"github.com/google/go-cmp",
+	"google.golang.org/protobuf/proto",
+	"google.golang.org/protobuf/reflect",
+	"google.golang.org/protobuf/internal/impl",
+	"google.golang.org/protobuf/runtime",
+	"google.golang.org/grpc",
+	"github.com/stretchr/testify",
 }
+
+// allowedImports are the only non-standard packages the verifier may import
+// directly: protowire reads varints and tags and is a leaf package.
+var allowedImports = map[string]bool{"google.golang.org/protobuf/encoding/protowire": true}
 
 func goTool(t *testing.T) string {
 	t.Helper()
@@ -41,8 +58,9 @@ func goCmd(t *testing.T, goBin string, env []string, args ...string) string {
 }
 
 // TestDependencies checks, for the host and for js/wasm, that the package's
-// non-test dependencies exclude iavl, CometBFT and badger, and that it
-// imports nothing but the standard library and ics23 directly.
+// non-test dependencies exclude iavl, CometBFT, badger, ics23 and every
+// protobuf runtime, and that it imports nothing but the standard library and
+// protowire directly.
 func TestDependencies(t *testing.T) {
 	goBin := goTool(t)
 	for _, env := range [][]string{nil, {"GOOS=js", "GOARCH=wasm"}} {
@@ -71,8 +89,8 @@ func TestDependencies(t *testing.T) {
 			}
 			t.Logf("%d packages; non-standard packages by repository: %v", len(std), modules)
 			for _, imp := range strings.Fields(goCmd(t, goBin, env, "list", "-f", `{{join .Imports " "}}`, pkgPath)) {
-				if !std[imp] && imp != "github.com/cosmos/ics23/go" {
-					t.Errorf("%s imports %s; only the standard library and github.com/cosmos/ics23/go are allowed", pkgPath, imp)
+				if !std[imp] && !allowedImports[imp] {
+					t.Errorf("%s imports %s; only the standard library and %v are allowed", pkgPath, imp, allowedImports)
 				}
 			}
 		})
