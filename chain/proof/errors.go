@@ -13,6 +13,8 @@ const (
 	// root, empty key, nil or empty value).
 	StepInput = "input"
 	// StepDecode: the proof bytes are not a canonical ics23 CommitmentProof.
+	// (The body of a batch or compressed proof is not decoded: such a proof
+	// is rejected by StepKind.)
 	StepDecode = "decode"
 	// StepKind: the proof is of the wrong kind (existence where
 	// non-existence was needed, batch or compressed proofs, ...).
@@ -35,12 +37,13 @@ const (
 	// StepNeighbour: a non-existence proof's neighbours are not adjacent
 	// leaves (or the single neighbour is not the left- or right-most leaf).
 	StepNeighbour = "neighbour"
-	// StepICS23: our step-by-step checks passed but ics23's own verifier
-	// rejected the proof. This indicates a bug in this package and should
-	// never be seen.
+	// StepICS23 was reported when the package ended by calling the ics23
+	// library, which rejected a proof that had passed every step. The
+	// package now applies ics23's rules itself, so it is never reported;
+	// the name stays reserved.
 	StepICS23 = "ics23"
-	// StepInternal: the ics23 library panicked on a malformed proof; the
-	// panic was recovered and turned into this error.
+	// StepInternal: the verifier panicked on a malformed proof (no such
+	// case is known); the panic was recovered and turned into this error.
 	StepInternal = "internal"
 )
 

@@ -2,28 +2,31 @@ package proof
 
 import (
 	"testing"
-
-	ics23 "github.com/cosmos/ics23/go"
 )
 
-// ics23.IsLeftNeighbor indexes its arguments unchecked; the wrapper must turn
-// every such panic into "not neighbours".
+// ics23.IsLeftNeighbor indexes its arguments unchecked and panics on some
+// malformed paths; the port must answer "not neighbours" instead.
 func TestIsLeftNeighborDoesNotPanic(t *testing.T) {
-	spec := ics23.IavlSpec.InnerSpec
-	op := &ics23.InnerOp{Hash: ics23.HashOp_SHA256, Prefix: []byte{2, 2, 2, 0x20}, Suffix: make([]byte, 33)}
-	odd := &ics23.InnerOp{Hash: ics23.HashOp_SHA256, Prefix: make([]byte, 20)} // matches no branch
+	left := innerOp{hash: hashSHA256, prefix: []byte{2, 2, 2, 0x20}, suffix: make([]byte, childSize)} // sibling on the right
+	right := innerOp{hash: hashSHA256, prefix: append([]byte{2, 2, 2}, make([]byte, childSize+1)...)} // sibling on the left
+	odd := innerOp{hash: hashSHA256, prefix: make([]byte, 20)}                                        // fits no branch
+	if !isLeftNeighbor([]innerOp{left}, []innerOp{right}) {
+		t.Fatal("two children of one node are not neighbours")
+	}
 	for _, c := range []struct {
 		name        string
-		left, right []*ics23.InnerOp
+		left, right []innerOp
 	}{
 		{"both empty", nil, nil},
-		{"left empty", nil, []*ics23.InnerOp{op}},
-		{"right empty", []*ics23.InnerOp{op}, nil},
-		{"identical", []*ics23.InnerOp{op}, []*ics23.InnerOp{op}},
-		{"identical tails", []*ics23.InnerOp{op, op}, []*ics23.InnerOp{op}},
-		{"no branch", []*ics23.InnerOp{odd}, []*ics23.InnerOp{op}},
+		{"left empty", nil, []innerOp{right}},
+		{"right empty", []innerOp{left}, nil},
+		{"identical", []innerOp{left}, []innerOp{left}},
+		{"identical tails", []innerOp{left, left}, []innerOp{left}},
+		{"identical tails, right longer", []innerOp{right}, []innerOp{left, right}},
+		{"no branch", []innerOp{odd}, []innerOp{right}},
+		{"swapped", []innerOp{right}, []innerOp{left}},
 	} {
-		if isLeftNeighbor(spec, c.left, c.right) {
+		if isLeftNeighbor(c.left, c.right) {
 			t.Errorf("%s: isLeftNeighbor = true", c.name)
 		}
 	}
@@ -32,7 +35,7 @@ func TestIsLeftNeighborDoesNotPanic(t *testing.T) {
 func TestRecoverInto(t *testing.T) {
 	err := func() (err error) {
 		defer recoverInto(&err)
-		var ops []*ics23.InnerOp
+		var ops []innerOp
 		_ = ops[len(ops)-1]
 		return nil
 	}()

@@ -64,9 +64,11 @@ func TestVectors(t *testing.T) {
 			t.Errorf("%s: got %q (%v), want %q", v.Name, got, v.Proof.Verify(v.Root), v.Want)
 		}
 		seen[v.Want]++
+		// ics23 and the verifier that called it agree (differential_test.go).
+		differential(t, nil, v.Name, claim{root: v.Root, key: v.Proof.Key, value: v.Proof.Value, ops: v.Proof.Ops})
 	}
 	for _, want := range []string{okOutcome, proof.StepInput, proof.StepDecode, proof.StepKind, proof.StepKey,
-		proof.StepValue, proof.StepSpec, proof.StepRoot, proof.StepRange, proof.StepNeighbour} {
+		proof.StepValue, proof.StepSpec, proof.StepLeaf, proof.StepRoot, proof.StepRange, proof.StepNeighbour} {
 		if seen[want] == 0 {
 			t.Errorf("no vector expects %q", want)
 		}
@@ -147,6 +149,22 @@ func generateVectors(t *testing.T) []vector {
 
 	member := prove(v1, prooftest.Key(6))
 	absent := prove(v1, prooftest.Key(7))
+	// An op of member's path whose child is on the right (the sibling in
+	// the prefix): the one with the longest prefix IAVL allows.
+	rightOp := slices.IndexFunc(proto(t, member.Ops).GetExist().Path, func(op *ics23.InnerOp) bool { return len(op.Suffix) == 0 })
+	if rightOp < 0 {
+		t.Fatal("member's path has no op with the child on the right")
+	}
+	batch := func(p proof.Proof, compressed bool) proof.Proof {
+		cp, err := ics23.CombineProofs([]*ics23.CommitmentProof{proto(t, p.Ops)})
+		must(t, err)
+		if !compressed {
+			cp = ics23.Decompress(cp)
+		}
+		return with(p, func(p *proof.Proof) { p.Ops = marshal(t, cp) })
+	}
+	withoutValue := func(ep *ics23.ExistenceProof) *ics23.ExistenceProof { ep.Value = nil; return ep }
+	withoutKey := func(ep *ics23.ExistenceProof) *ics23.ExistenceProof { ep.Key = nil; return ep }
 	vs := []vector{
 		{"member/first", root1, prove(v1, prooftest.Key(0)), okOutcome},
 		{"member/middle", root1, member, okOutcome},
@@ -168,19 +186,46 @@ func generateVectors(t *testing.T) []vector {
 		{"decode/truncated", root1, with(member, func(p *proof.Proof) { p.Ops = p.Ops[:len(p.Ops)/2] }), proof.StepDecode},
 		{"decode/trailing-zero", root1, with(member, func(p *proof.Proof) { p.Ops = append(p.Ops, 0) }), proof.StepDecode},
 		{"decode/unknown-field", root1, with(member, func(p *proof.Proof) { p.Ops = append(p.Ops, 0x78, 0x01) }), proof.StepDecode},
+		{"decode/long-varint", root1, with(member, func(p *proof.Proof) {
+			// The outer length as a varint one byte longer than needed.
+			_, w := uvarint(p.Ops[1:])
+			p.Ops = slices.Concat(p.Ops[:1+w], []byte{0}, p.Ops[1+w:])
+			p.Ops[w] |= 0x80
+		}), proof.StepDecode},
+		{"decode/garbage", root1, with(member, func(p *proof.Proof) { p.Ops = []byte{0xff} }), proof.StepDecode},
 
 		{"kind/absence-as-presence", root1, with(absent, func(p *proof.Proof) { p.Value = []byte("x") }), proof.StepKind},
 		{"kind/presence-as-absence", root1, with(member, func(p *proof.Proof) { p.Value = nil }), proof.StepKind},
+		{"kind/batch", root1, batch(member, false), proof.StepKind},
+		{"kind/compressed-batch", root1, batch(absent, true), proof.StepKind},
 
 		{"key/member-other-key", root1, with(member, func(p *proof.Proof) { p.Key, p.Value = prooftest.Key(8), prooftest.Value(8) }), proof.StepKey},
 		{"key/absent-same-gap", root1, with(absent, func(p *proof.Proof) { p.Key = append(p.Key, 'x') }), proof.StepKey},
 		{"key/absent-for-present", root1, with(absent, func(p *proof.Proof) { p.Key = prooftest.Key(6) }), proof.StepKey},
+		{"key/absent-proof-names-no-key", root1, with(nonexist(nil, exist(v1, 6), exist(v1, 8)), func(p *proof.Proof) { p.Key = prooftest.Key(7) }), proof.StepKey},
 
 		{"value/other", root1, with(member, func(p *proof.Proof) { p.Value = prooftest.Value(8) }), proof.StepValue},
 		{"value/appended", root1, with(member, func(p *proof.Proof) { p.Value = append(p.Value, 'x') }), proof.StepValue},
 
 		{"spec/leaf-sha512", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Leaf.Hash = ics23.HashOp_SHA512 }), proof.StepSpec},
 		{"spec/inner-prefix-short", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Path[0].Prefix = ep.Path[0].Prefix[:3] }), proof.StepSpec},
+		{"spec/no-leaf", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Leaf = nil }), proof.StepSpec},
+		{"spec/leaf-prehash-key", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Leaf.PrehashKey = ics23.HashOp_SHA256 }), proof.StepSpec},
+		{"spec/leaf-no-value-prehash", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Leaf.PrehashValue = ics23.HashOp_NO_HASH }), proof.StepSpec},
+		{"spec/leaf-fixed-length", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Leaf.Length = ics23.LengthOp_FIXED32_LITTLE }), proof.StepSpec},
+		{"spec/leaf-prefix-extra-byte", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Leaf.Prefix = append(ep.Leaf.Prefix, 0) }), proof.StepSpec},
+		{"spec/leaf-negative-version", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Leaf.Prefix[2]++ }), proof.StepSpec},
+		{"spec/inner-sha512", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Path[0].Hash = ics23.HashOp_SHA512 }), proof.StepSpec},
+		{"spec/inner-prefix-is-leaf", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Path[0].Prefix = slices.Concat([]byte{0}, ep.Path[0].Prefix) }), proof.StepSpec},
+		{"spec/inner-height-below-layer", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Path[1].Prefix[0] = 2 }), proof.StepSpec},
+		{"spec/inner-suffix-ragged", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Path[0].Suffix = append(ep.Path[0].Suffix, 0) }), proof.StepSpec},
+		{"spec/inner-prefix-46-bytes", root1, tamper(member, func(ep *ics23.ExistenceProof) {
+			// Redundant varint bytes: 12 for height, size and version, 34 after.
+			ep.Path[rightOp].Prefix = padVarints(ep.Path[rightOp].Prefix, 12)
+		}), proof.StepSpec},
+
+		{"leaf/left-neighbour-no-value", root1, nonexist(prooftest.Key(7), withoutValue(exist(v1, 6)), exist(v1, 8)), proof.StepLeaf},
+		{"leaf/right-neighbour-no-key", root1, nonexist(prooftest.Key(7), exist(v1, 6), withoutKey(exist(v1, 8))), proof.StepLeaf},
 
 		{"root/v1-member-v2-root", root2, prove(v1, prooftest.Key(0)), proof.StepRoot},
 		{"root/v2-member-v1-root", root1, prove(v2, prooftest.Key(0)), proof.StepRoot},
@@ -188,12 +233,22 @@ func generateVectors(t *testing.T) []vector {
 		{"root/sibling-flipped", root1, tamper(member, func(ep *ics23.ExistenceProof) { flipSibling(ep.Path[0]) }), proof.StepRoot},
 		{"root/leaf-version", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Leaf.Prefix[2] += 2 }), proof.StepRoot},
 		{"root/flipped", slices.Concat(root1[:31], []byte{root1[31] ^ 1}), member, proof.StepRoot},
+		{"root/path-dropped", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Path = ep.Path[1:] }), proof.StepRoot},
+		{"spec/path-extended", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Path = append(ep.Path, ep.Path[len(ep.Path)-1]) }), proof.StepSpec},
+		{"root/leaf-version-redundant-varint", root1, tamper(member, func(ep *ics23.ExistenceProof) {
+			p := ep.Leaf.Prefix // height 0, size 1, version 1: 00 02 02
+			ep.Leaf.Prefix = slices.Concat(p[:len(p)-1], []byte{p[len(p)-1] | 0x80, 0})
+		}), proof.StepRoot},
+		{"root/inner-prefix-45-bytes", root1, tamper(member, func(ep *ics23.ExistenceProof) { ep.Path[rightOp].Prefix = padVarints(ep.Path[rightOp].Prefix, 11) }), proof.StepRoot},
 
 		{"range/no-neighbours", root1, nonexist(prooftest.Key(7), nil, nil), proof.StepRange},
 		{"range/key-outside", root1, nonexist(prooftest.Key(9), exist(v1, 6), exist(v1, 8)), proof.StepRange},
+		{"range/key-equals-right", root1, nonexist(prooftest.Key(8), exist(v1, 6), exist(v1, 8)), proof.StepRange},
+		{"range/swapped", root1, nonexist(prooftest.Key(7), exist(v1, 8), exist(v1, 6)), proof.StepRange},
 		{"neighbour/not-adjacent", root1, nonexist(prooftest.Key(7), exist(v1, 4), exist(v1, 8)), proof.StepNeighbour},
 		{"neighbour/right-not-first", root1, nonexist(prooftest.Key(7), nil, exist(v1, 8)), proof.StepNeighbour},
 		{"neighbour/left-not-last", root1, nonexist(prooftest.Key(7), exist(v1, 6), nil), proof.StepNeighbour},
+		{"neighbour/skips-many", root1, nonexist(prooftest.Key(7), exist(v1, 0), exist(v1, 14)), proof.StepNeighbour},
 	}
 	// Single bit flips spread over the membership and non-membership
 	// proofs; the expected step is whatever rejects them today.
