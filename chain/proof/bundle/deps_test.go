@@ -26,20 +26,16 @@ var allowed = []string{
 	"github.com/cometbft/cometbft/crypto/ed25519",
 }
 
-// forbidden may not be among the verifier's dependencies at all.
-// lightblock itself uses only protowire of the protobuf module; the
-// protobuf runtime (google.golang.org/protobuf/reflect, internal/impl,
-// gogoproto) still comes in through chain/proof's ICS23 proofs, and is
-// forbidden as soon as chain/proof no longer needs it.
-var forbidden = []string{"github.com/cosmos/iavl", "github.com/dgraph-io/badger", "github.com/cometbft/cometbft/light",
+// forbidden may not be among the verifier's dependencies at all: of the
+// protobuf module only protowire is used (by chain/proof and lightblock);
+// the runtime (reflection, generated-code support) and gogoproto would
+// double the citizen's download.
+var forbidden = []string{"google.golang.org/protobuf/reflect", "google.golang.org/protobuf/internal/impl",
+	"google.golang.org/protobuf/proto", "github.com/cosmos/gogoproto", "github.com/cosmos/ics23",
+	"github.com/cosmos/iavl", "github.com/dgraph-io/badger", "github.com/cometbft/cometbft/light",
 	"github.com/syndtr/goleveldb", "github.com/cometbft/cometbft-db", "github.com/govchain/govchain/chain/state",
 	"github.com/cometbft/cometbft/types", "github.com/cometbft/cometbft/abci", "github.com/cometbft/cometbft/api",
 	"google.golang.org/grpc", "github.com/stretchr/testify"}
-
-// lightForbidden may not be among lightblock's dependencies: the
-// protobuf runtime and gogoproto, besides everything forbidden above.
-var lightForbidden = []string{"google.golang.org/protobuf/reflect", "google.golang.org/protobuf/internal/impl",
-	"google.golang.org/protobuf/proto", "github.com/cosmos/gogoproto"}
 
 // TestDependencies checks the verifier's imports for the host and for
 // js/wasm, and that it builds for js/wasm.
@@ -73,7 +69,7 @@ func TestDependencies(t *testing.T) {
 		for _, pkg := range []struct {
 			path      string
 			forbidden []string
-		}{{pkgPath, forbidden}, {lightPath, append(lightForbidden, forbidden...)}} {
+		}{{pkgPath, forbidden}, {lightPath, forbidden}} {
 			for _, dep := range strings.Fields(run(env, "list", "-tags", "force64bit", "-deps", pkg.path)) {
 				for _, f := range pkg.forbidden {
 					if dep == f || strings.HasPrefix(dep, f+"/") {

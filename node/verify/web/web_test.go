@@ -19,7 +19,7 @@ import (
 )
 
 // fakeVerifier is a small module with the WebAssembly header (the real one
-// is 30 MB; the handler only moves bytes).
+// is 6 MB; the handler only moves bytes).
 func fakeVerifier(t *testing.T, fill byte) (wasm, gz []byte) {
 	t.Helper()
 	wasm = append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte{fill, 0x17, 0x2a}, 20000)...)
