@@ -47,7 +47,7 @@ type CertificateResult struct {
 // CertificateList is GET /v1/certificates: newest first. With ?limit= or
 // ?cursor= it is one page of at most limit items and MaxPageBytes, and
 // NextCursor is the ?cursor= of the next (Page is then 0); otherwise it is
-// ?page= (from 1) of certtypes.PageSize items, as before cursors.
+// ?page= (from 1) of certificate.PageSize items, as before cursors.
 type CertificateList struct {
 	Height     int64            `json:"height"`
 	Filter     certtypes.Filter `json:"filter"`

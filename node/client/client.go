@@ -23,7 +23,7 @@ import (
 	"github.com/govchain/govchain/chain/tx"
 )
 
-// Client is an API client for one
+// Client is an API client for one node.
 type Client struct {
 	BaseURL string
 	HTTP    *http.Client

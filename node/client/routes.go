@@ -12,7 +12,7 @@ import (
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
 )
 
-// One method per route of the API (node/openapi.json; TestRoutesCovered
+// One method per route of the API (node/openapi.json; TestEveryRouteHasAMethod
 // keeps the two lists in step). Path parameters are escaped here, so
 // callers pass identifiers as they are.
 
