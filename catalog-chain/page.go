@@ -7,21 +7,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/chain/state"
 )
 
-// Paging bounds every list a Reader returns: a node answers with one page
-// at a time, never with however much the state holds.
+// Paging bounds every list a Reader returns (catalogtypes).
 const (
-	// DefaultPageLimit is the page size when a client gives no limit.
-	DefaultPageLimit = 100
-	// MaxPageLimit is the largest limit a client may ask for.
-	MaxPageLimit = 1000
-	// MaxPageBytes bounds a page's entries (records and proofs, as JSON):
-	// a page ends before the entry that would pass it. The first entry of
-	// a page is always included, so a page is at most MaxPageBytes or one
-	// entry (a record is at most a tx's size) plus its fixed part.
-	MaxPageBytes = 1 << 20
+	DefaultPageLimit = catalogtypes.DefaultPageLimit
+	MaxPageLimit     = catalogtypes.MaxPageLimit
+	MaxPageBytes     = catalogtypes.MaxPageBytes
 )
 
 // Page is one page of a list answer. The caller sets Limit and Cursor

@@ -3,57 +3,28 @@ package catalog
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/chain/proof"
 	"github.com/govchain/govchain/chain/state"
 )
 
-// Entry is one state key as a query returns it: the exact stored bytes
-// (Record, JSON) and, when asked for, the ICS23 proof of that key. A client
-// checks Proof.Verify(app_hash) and that compact(Record) equals Proof.Value.
-type Entry struct {
-	Key    string          `json:"key"`
-	Found  bool            `json:"found"`
-	Record json.RawMessage `json:"record,omitempty"`
-	Proof  *proof.Proof    `json:"proof,omitempty"`
-}
-
-// Decode unmarshals the record into v.
-func (e *Entry) Decode(v any) error {
-	if !e.Found {
-		return fmt.Errorf("%s: not found", e.Key)
-	}
-	return json.Unmarshal(e.Record, v)
-}
-
-// CheckProof verifies the entry's proof against root and that the record
-// shown is the proven value.
-func (e *Entry) CheckProof(root []byte) error {
-	if e.Proof == nil {
-		return fmt.Errorf("%s: no proof", e.Key)
-	}
-	if string(e.Proof.Key) != e.Key {
-		return fmt.Errorf("%s: proof is for key %q", e.Key, e.Proof.Key)
-	}
-	if err := e.Proof.Verify(root); err != nil {
-		return fmt.Errorf("%s: %w", e.Key, err)
-	}
-	if e.Found != (e.Proof.Value != nil) {
-		return fmt.Errorf("%s: found=%v but the proof says otherwise", e.Key, e.Found)
-	}
-	if e.Found {
-		var c bytes.Buffer
-		if err := json.Compact(&c, e.Record); err != nil || !bytes.Equal(c.Bytes(), e.Proof.Value) {
-			return fmt.Errorf("%s: record differs from the proven value", e.Key)
-		}
-	}
-	return nil
-}
+// The answer shapes a client reads (entries with their proofs, the views
+// of a department, resource, data item and sharing request) and the
+// paging bounds are defined in catalogtypes (no state store); the names
+// below keep the chain's code unchanged.
+type (
+	Entry        = catalogtypes.Entry
+	Department   = catalogtypes.Department
+	ResourceView = catalogtypes.ResourceView
+	ItemChain    = catalogtypes.ItemChain
+	ShareEntry   = catalogtypes.ShareEntry
+	ShareView    = catalogtypes.ShareView
+)
 
 // Reader answers catalog queries over one state version. Prove, when set,
 // attaches a proof to every entry.
@@ -131,17 +102,6 @@ func (r *Reader) list(p *Page, sec int, prefix []byte, dst *[]Entry) error {
 	return r.section(p, sec, r.indexWalker(prefix, valueIsKey), nil, appendTo(dst))
 }
 
-// Department is a department's whole catalog (or one page of it: the
-// lists fill in this order).
-type Department struct {
-	Dept      string  `json:"dept"`
-	Duties    []Entry `json:"duties"`
-	Resources []Entry `json:"resources"`
-	Tables    []Entry `json:"tables"`
-	Items     []Entry `json:"items"`  // data items it is the authoritative source of
-	Shares    []Entry `json:"shares"` // sharing requests it made or received
-}
-
 // Department lists a department's entries in key order.
 func (r *Reader) Department(dept string) (*Department, error) { return r.DepartmentPage(dept, nil) }
 
@@ -157,14 +117,6 @@ func (r *Reader) DepartmentPage(dept string, p *Page) (*Department, error) {
 		}
 	}
 	return d, nil
-}
-
-// ResourceView is a resource with the duties it derives from and its
-// tables. Resource comes on the first page only.
-type ResourceView struct {
-	Resource Entry   `json:"resource"`
-	Duties   []Entry `json:"duties"`
-	Tables   []Entry `json:"tables"`
 }
 
 func (r *Reader) Resource(code string) (*ResourceView, error) { return r.ResourcePage(code, nil) }
@@ -201,19 +153,6 @@ func dutyKeys(res *Resource) [][]byte {
 		keys[i] = RecordKey(KindDuty, DutyID(res.Provider, d))
 	}
 	return keys
-}
-
-// ItemChain is the duty → resource → table chain of a data item: its
-// authoritative source, the duties that source derives from, the tables and
-// columns holding it, the other resources that carry it, and cross-checks.
-// Item and Source come on the first page only; the lists fill in order.
-type ItemChain struct {
-	Item         Entry   `json:"item"`
-	Source       *Entry  `json:"source,omitempty"` // the source resource
-	Duties       []Entry `json:"duties"`
-	Tables       []Entry `json:"tables"`
-	References   []Entry `json:"references"` // every resource carrying the item (source included)
-	Attestations []Entry `json:"attestations"`
 }
 
 func (r *Reader) ItemChain(key string) (*ItemChain, error) { return r.ItemChainPage(key, nil) }
@@ -265,12 +204,6 @@ func (r *Reader) ItemChainPage(key string, p *Page) (*ItemChain, error) {
 		return nil, err
 	}
 	return c, r.list(p, 3, IndexPrefix("item", key, "attest"), &c.Attestations)
-}
-
-// ShareEntry is a sharing request with its state at the queried block time.
-type ShareEntry struct {
-	Entry
-	State string `json:"state"`
 }
 
 // Sharing lists requests in state (one of ShareStates, "" for all),
@@ -344,14 +277,6 @@ func (r *Reader) SharingPage(st, dept string, p *Page) ([]ShareEntry, error) {
 	}
 	err := r.section(p, 0, sorted, keep, func(e Entry) { out = append(out, ShareEntry{Entry: e, State: state}) })
 	return out, err
-}
-
-// ShareView is one sharing request with its deliveries. Share and State
-// come on the first page only.
-type ShareView struct {
-	Share      Entry   `json:"share"`
-	State      string  `json:"state,omitempty"`
-	Deliveries []Entry `json:"deliveries"`
 }
 
 func (r *Reader) Share(id string) (*ShareView, error) { return r.SharePage(id, nil) }

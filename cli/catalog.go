@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,7 +19,6 @@ import (
 	"github.com/govchain/govchain/catalog-chain/catalogio"
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/smcrypto"
-	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/client"
 )
 
@@ -51,50 +49,36 @@ provable with --prove (checked locally against the app hash).`,
 	return c
 }
 
-// catalogAnswer is node.CatalogResult with typed data.
+// catalogAnswer is a catalog answer (every page joined) as the commands
+// print it, with what --prove checked.
 type catalogAnswer[T any] struct {
-	Height     int64  `json:"height"`
-	AppHash    []byte `json:"app_hash,omitempty"`
-	BlockTime  string `json:"block_time,omitempty"`
-	Data       T      `json:"data"`
-	NextCursor string `json:"next_cursor,omitempty"`
-	Verified   string `json:"verified,omitempty"`
+	client.CatalogPage[T]
+	Verified string `json:"verified,omitempty"`
 }
 
-// catalogGet fetches a /v1/catalog path, following next_cursor to the last
-// page (every page at the first page's height, so they read one state)
-// unless the path sets its own limit, and, with prove, checks every
-// entry's proof against the app hash.
-func catalogGet[T any](ctx context.Context, g *globals, path string, height int64, prove bool, entries func(*T) []*catalog.Entry) (*catalogAnswer[T], error) {
+// catalogFetch reads one page of a catalog route (a client method).
+type catalogFetch[T any] func(client.At, client.Page) (*client.CatalogPage[T], error)
+
+// catalogGet reads a catalog answer through fetch, following next_cursor
+// to the last page (every page at the first page's height, so they read
+// one state) unless limit sets the one page wanted, and, with prove,
+// checks every entry's proof against the app hash.
+func catalogGet[T any](height int64, prove bool, limit int, fetch catalogFetch[T], entries func(*T) []*catalog.Entry) (*catalogAnswer[T], error) {
 	var all *catalogAnswer[T]
 	n, cursor := 0, ""
 	for {
-		q := url.Values{}
 		if all != nil {
 			height = all.Height
 		}
-		if height > 0 {
-			q.Set("height", strconv.FormatInt(height, 10))
-		}
-		if prove {
-			q.Set("prove", "true")
-		}
+		p := client.Page{Limit: limit}
 		if cursor != "" {
-			q.Set("cursor", cursor)
-			q.Set("limit", strconv.Itoa(node.MaxPageLimit))
+			p = client.Page{Limit: client.MaxPageLimit, Cursor: cursor}
 		}
-		p := path
-		if len(q) > 0 {
-			if strings.Contains(p, "?") {
-				p += "&" + q.Encode()
-			} else {
-				p += "?" + q.Encode()
-			}
-		}
-		var a catalogAnswer[T]
-		if err := g.client().Get(ctx, p, &a); err != nil {
+		pg, err := fetch(client.At{Height: height, Prove: prove}, p)
+		if err != nil {
 			return nil, err
 		}
+		a := catalogAnswer[T]{CatalogPage: *pg}
 		if prove {
 			if all != nil && !bytes.Equal(a.AppHash, all.AppHash) {
 				return nil, fmt.Errorf("PROOF INVALID: page at height %d has app hash %X, the first page %X", a.Height, a.AppHash, all.AppHash)
@@ -115,7 +99,7 @@ func catalogGet[T any](ctx context.Context, g *globals, path string, height int6
 		} else if err := mergePage(&all.Data, &a.Data); err != nil {
 			return nil, err
 		}
-		if a.NextCursor == "" || strings.Contains(path, "limit=") {
+		if a.NextCursor == "" || limit > 0 {
 			all.NextCursor = a.NextCursor // "" once every page is in
 			break
 		}
@@ -128,6 +112,13 @@ func catalogGet[T any](ctx context.Context, g *globals, path string, height int6
 		all.Verified = fmt.Sprintf("proofs OK: %s at height %d under app hash %X (committed in header %d)", plural(n, "entry", "entries"), all.Height, all.AppHash, all.Height+1)
 	}
 	return all, nil
+}
+
+// record is a catalog route answering one entry, as a catalogFetch.
+func record(ctx context.Context, read func(context.Context, string, client.At) (*client.CatalogPage[catalog.Entry], error), id string) catalogFetch[catalog.Entry] {
+	return func(at client.At, _ client.Page) (*client.CatalogPage[catalog.Entry], error) {
+		return read(ctx, id, at)
+	}
 }
 
 // mergePage appends a later page's lists to the first page's.
@@ -509,7 +500,9 @@ expires_at.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
-			a, err := catalogGet(ctx, g, "/v1/catalog/sharing/"+url.PathEscape(args[0]), rf.height, rf.prove, func(v *catalog.ShareView) []*catalog.Entry {
+			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ShareView], error) {
+				return g.client().CatalogShare(ctx, args[0], at, p)
+			}, func(v *catalog.ShareView) []*catalog.Entry {
 				return append(one(&v.Share), list(v.Deliveries)...)
 			})
 			if err != nil {
@@ -547,17 +540,9 @@ expires_at.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
-			q := url.Values{}
-			if state != "" {
-				q.Set("state", state)
-			}
-			if dept != "" {
-				q.Set("dept", dept)
-			}
-			if limit > 0 {
-				q.Set("limit", strconv.Itoa(limit))
-			}
-			a, err := catalogGet(ctx, g, "/v1/catalog/sharing?"+q.Encode(), lf.height, lf.prove, func(v *[]catalog.ShareEntry) []*catalog.Entry {
+			a, err := catalogGet(lf.height, lf.prove, limit, func(at client.At, p client.Page) (*client.CatalogPage[[]catalog.ShareEntry], error) {
+				return g.client().CatalogSharing(ctx, state, dept, at, p)
+			}, func(v *[]catalog.ShareEntry) []*catalog.Entry {
 				var out []*catalog.Entry
 				for i := range *v {
 					out = append(out, &(*v)[i].Entry)
@@ -641,14 +626,17 @@ func catalogShowCmd(g *globals) *cobra.Command {
 			kind := args[0]
 			id := ""
 			if len(args) == 2 {
-				id = url.PathEscape(args[1])
+				id = args[1]
 			} else if kind != "disputes" {
 				return fmt.Errorf("show %s needs an id", kind)
 			}
 			out := cmd.OutOrStdout()
+			c := g.client()
 			switch kind {
 			case "department", "dept":
-				a, err := catalogGet(ctx, g, "/v1/catalog/departments/"+id, rf.height, rf.prove, func(d *catalog.Department) []*catalog.Entry {
+				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.Department], error) {
+					return c.CatalogDepartment(ctx, id, at, p)
+				}, func(d *catalog.Department) []*catalog.Entry {
 					var es []*catalog.Entry
 					for _, l := range [][]catalog.Entry{d.Duties, d.Resources, d.Tables, d.Items, d.Shares} {
 						es = append(es, list(l)...)
@@ -660,7 +648,9 @@ func catalogShowCmd(g *globals) *cobra.Command {
 				}
 				return g.emit(out, a, func(w io.Writer) { printDepartment(w, &a.Data); printVerified(w, a.Verified) })
 			case "resource":
-				a, err := catalogGet(ctx, g, "/v1/catalog/resources/"+id, rf.height, rf.prove, func(v *catalog.ResourceView) []*catalog.Entry {
+				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ResourceView], error) {
+					return c.CatalogResource(ctx, id, at, p)
+				}, func(v *catalog.ResourceView) []*catalog.Entry {
 					return append(append(one(&v.Resource), list(v.Duties)...), list(v.Tables)...)
 				})
 				if err != nil {
@@ -668,7 +658,9 @@ func catalogShowCmd(g *globals) *cobra.Command {
 				}
 				return g.emit(out, a, func(w io.Writer) { printResourceView(w, &a.Data); printVerified(w, a.Verified) })
 			case "disputes":
-				a, err := catalogGet(ctx, g, "/v1/catalog/disputes", rf.height, rf.prove, func(v *[]catalog.Entry) []*catalog.Entry { return list(*v) })
+				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[[]catalog.Entry], error) {
+					return c.CatalogDisputes(ctx, at, p)
+				}, func(v *[]catalog.Entry) []*catalog.Entry { return list(*v) })
 				if err != nil {
 					return err
 				}
@@ -682,12 +674,13 @@ func catalogShowCmd(g *globals) *cobra.Command {
 					printVerified(w, a.Verified)
 				})
 			}
-			paths := map[string]string{"duty": "duties", "table": "tables", "item": "items", "attestation": "attestations", "attest": "attestations", "delivery": "deliveries"}
-			p, ok := paths[kind]
+			reads := map[string]func(context.Context, string, client.At) (*client.CatalogPage[catalog.Entry], error){
+				"duty": c.CatalogDuty, "table": c.CatalogTable, "item": c.CatalogItem, "attestation": c.CatalogAttestation, "attest": c.CatalogAttestation, "delivery": c.CatalogDelivery}
+			read, ok := reads[kind]
 			if !ok {
 				return fmt.Errorf("unknown kind %q: department, duty, resource, table, item, attestation, delivery or disputes", kind)
 			}
-			a, err := catalogGet(ctx, g, "/v1/catalog/"+p+"/"+id, rf.height, rf.prove, one)
+			a, err := catalogGet(rf.height, rf.prove, 0, record(ctx, read, id), one)
 			if err != nil {
 				return err
 			}
@@ -766,8 +759,9 @@ func catalogHistoryCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
-			a, err := catalogGet(ctx, g, "/v1/catalog/history/"+url.PathEscape(args[0])+"/"+url.PathEscape(args[1]), rf.height, rf.prove,
-				func(v *[]catalog.Entry) []*catalog.Entry { return list(*v) })
+			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[[]catalog.Entry], error) {
+				return g.client().CatalogHistory(ctx, args[0], args[1], at, p)
+			}, func(v *[]catalog.Entry) []*catalog.Entry { return list(*v) })
 			if err != nil {
 				return err
 			}
@@ -803,7 +797,9 @@ func catalogChainCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
-			a, err := catalogGet(ctx, g, "/v1/catalog/items/"+url.PathEscape(args[0])+"/chain", rf.height, rf.prove, func(v *catalog.ItemChain) []*catalog.Entry {
+			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ItemChain], error) {
+				return g.client().CatalogItemChain(ctx, args[0], at, p)
+			}, func(v *catalog.ItemChain) []*catalog.Entry {
 				es := one(&v.Item)
 				if v.Source != nil {
 					es = append(es, v.Source)
@@ -917,8 +913,8 @@ type apiResolver struct {
 	g   *globals
 }
 
-func (r apiResolver) entry(path string) (*catalog.Entry, error) {
-	a, err := catalogGet(r.ctx, r.g, path, 0, false, one)
+func (r apiResolver) entry(read func(context.Context, string, client.At) (*client.CatalogPage[catalog.Entry], error), id string) (*catalog.Entry, error) {
+	a, err := catalogGet(0, false, 0, record(r.ctx, read, id), one)
 	if err != nil {
 		return nil, err
 	}
@@ -926,7 +922,7 @@ func (r apiResolver) entry(path string) (*catalog.Entry, error) {
 }
 
 func (r apiResolver) DutyStatus(dept, code string) (string, error) {
-	e, err := r.entry("/v1/catalog/duties/" + url.PathEscape(catalog.DutyID(dept, code)))
+	e, err := r.entry(r.g.client().CatalogDuty, catalog.DutyID(dept, code))
 	if err != nil || !e.Found {
 		return "", err
 	}
@@ -939,8 +935,9 @@ func (r apiResolver) ResourceProvider(code string) (string, error) {
 	if !catalog.ValidCode(code) {
 		return "", nil
 	}
-	a, err := catalogGet(r.ctx, r.g, "/v1/catalog/resources/"+url.PathEscape(code), 0, false,
-		func(v *catalog.ResourceView) []*catalog.Entry { return one(&v.Resource) })
+	a, err := catalogGet(0, false, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ResourceView], error) {
+		return r.g.client().CatalogResource(r.ctx, code, at, p)
+	}, func(v *catalog.ResourceView) []*catalog.Entry { return one(&v.Resource) })
 	if err != nil || !a.Data.Resource.Found {
 		return "", err
 	}
@@ -950,7 +947,7 @@ func (r apiResolver) ResourceProvider(code string) (string, error) {
 }
 
 func (r apiResolver) ItemOwner(key string) (string, string, error) {
-	e, err := r.entry("/v1/catalog/items/" + url.PathEscape(key))
+	e, err := r.entry(r.g.client().CatalogItem, key)
 	if err != nil || !e.Found {
 		return "", "", err
 	}
@@ -1084,14 +1081,14 @@ versions.`,
 				}
 				return nil
 			}
-			s, err := client.NewSigner(ctx, cl, st.ChainID, k)
-			if err != nil {
+			t := &txSigner{c: cl, key: k, chainID: st.ChainID}
+			if _, err := t.signer(ctx); err != nil {
 				return err
 			}
 			total := rep.Duties + rep.Resources + rep.Tables
 			bar := newBar(cmd.ErrOrStderr(), total, "importing "+dept, progress && g.output != "json")
 			for i, b := range batches {
-				res, err := s.Send(ctx, cl, catalog.MsgImport, b, "commit")
+				res, err := t.send(ctx, catalog.MsgImport, b, "commit")
 				if err != nil {
 					_ = bar.Exit()
 					return fmt.Errorf("tx %d of %d (entries %d..): %w; the %d txs before it are committed", i+1, len(batches), bar.State().CurrentNum, err, i)
@@ -1148,7 +1145,9 @@ every record's proof before writing.`,
 			}
 			ctx, cancel := ctxFor(cmd, 10*time.Minute)
 			defer cancel()
-			a, err := catalogGet(ctx, g, "/v1/catalog/departments/"+url.PathEscape(dept), rf.height, rf.prove, func(d *catalog.Department) []*catalog.Entry {
+			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.Department], error) {
+				return g.client().CatalogDepartment(ctx, dept, at, p)
+			}, func(d *catalog.Department) []*catalog.Entry {
 				var es []*catalog.Entry
 				for _, l := range [][]catalog.Entry{d.Duties, d.Resources, d.Tables} {
 					es = append(es, list(l)...)
@@ -1195,6 +1194,3 @@ every record's proof before writing.`,
 	_ = c.MarkFlagRequired("dept")
 	return c
 }
-
-// the wire form of every /v1/catalog answer
-var _ = catalogAnswer[any]{Data: node.CatalogResult{}.Data}

@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +17,6 @@ import (
 
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/identifier"
-	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/client"
 )
 
@@ -51,32 +48,6 @@ Reason codes: 01 expired, 02 information changed, 03 lost, 04 revoked by law,
 		certStatusChangeCmd(g, "reinstate", certificate.MsgReinstate, "Reinstate a suspended certificate of your department"),
 		certReissueCmd(g), certStatusCmd(g), certListCmd(g), certHolderRefCmd(g), certHashCmd(g))
 	return c
-}
-
-// certSend signs and submits msg, prints the result and returns it.
-func (g *globals) certSend(cmd *cobra.Command, f *txFlags, msgType string, msg any, quiet bool) (*node.SubmitResult, error) {
-	k, err := g.loadKey(f.key, f.passFile)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
-	defer cancel()
-	c := g.client()
-	st, err := c.Status(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s, err := client.NewSigner(ctx, c, st.ChainID, k)
-	if err != nil {
-		return nil, fmt.Errorf("signer %s: %w", k.PublicKey().ID(), err)
-	}
-	res, err := s.Send(ctx, c, msgType, msg, f.wait)
-	if res != nil && !quiet {
-		if e := g.emit(cmd.OutOrStdout(), res, func(w io.Writer) { printSubmit(w, res) }); e != nil {
-			return res, e
-		}
-	}
-	return res, err
 }
 
 // certHashFile is the SM3 of a file's bytes, streamed, as 64 lower-case hex.
@@ -170,7 +141,7 @@ department grant issuer:<code>, given at genesis or by governance.`,
   govchain cert type define --key wjw-admin --code MPL --name "医师执业证书 medical practitioner licence"   # no expiry`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := g.certSend(cmd, &f, certificate.MsgDefineType, certificate.DefineType{Code: code, Name: name, MaxValidityDays: maxDays}, false)
+			_, err := g.submit(cmd, &f, certificate.MsgDefineType, fixed(certificate.DefineType{Code: code, Name: name, MaxValidityDays: maxDays}), false)
 			return err
 		},
 	}
@@ -253,7 +224,7 @@ func certAnchorCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = g.certSend(cmd, &f, certificate.MsgAnchor, m, false)
+			_, err = g.submit(cmd, &f, certificate.MsgAnchor, fixed(m), false)
 			return err
 		},
 	}
@@ -356,8 +327,8 @@ suspend or revoke it individually.`,
 			if err := writeJSONFile(out, b); err != nil {
 				return err
 			}
-			res, err := g.certSend(cmd, &f, certificate.MsgAnchorBatch, certificate.AnchorBatch{Type: typ, Root: b.Root, Count: b.Count,
-				IssueDate: issue, FirstLicenceNo: first, LastLicenceNo: last}, true)
+			res, err := g.submit(cmd, &f, certificate.MsgAnchorBatch, fixed(certificate.AnchorBatch{Type: typ, Root: b.Root, Count: b.Count,
+				IssueDate: issue, FirstLicenceNo: first, LastLicenceNo: last}), true)
 			if res != nil {
 				b.Tx, b.Height = res.Hash, res.Height
 				if err == nil {
@@ -366,7 +337,7 @@ suspend or revoke it individually.`,
 					}
 				}
 				summary := struct {
-					*node.SubmitResult
+					*client.SubmitResult
 					Root    string `json:"root"`
 					Count   uint64 `json:"count"`
 					Members string `json:"members_file"`
@@ -434,7 +405,7 @@ Reason codes: 01 expired, 02 information changed, 03 lost, 04 revoked by law,
 			if err != nil {
 				return err
 			}
-			_, err = g.certSend(cmd, &f, msgType, certificate.StatusChange{Hash: h, Reason: reason, Batch: mem}, false)
+			_, err = g.submit(cmd, &f, msgType, fixed(certificate.StatusChange{Hash: h, Reason: reason, Batch: mem}), false)
 			return err
 		},
 	}
@@ -471,12 +442,12 @@ type is the old certificate's. Reason codes: 01 02 03 04 05 99.`,
 			if err != nil {
 				return err
 			}
-			path := "/v1/certificates/" + old
+			batchRoot := ""
 			if mem != nil {
-				path += "?batch=" + mem.Root
+				batchRoot = mem.Root
 			}
-			var cur node.CertificateResult
-			if err := g.client().Get(cmd.Context(), path, &cur); err != nil {
+			cur, err := g.client().Certificate(cmd.Context(), old, batchRoot, client.At{})
+			if err != nil {
 				return err
 			}
 			switch {
@@ -491,7 +462,7 @@ type is the old certificate's. Reason codes: 01 02 03 04 05 99.`,
 			if err != nil {
 				return err
 			}
-			_, err = g.certSend(cmd, &f, certificate.MsgReissue, certificate.Reissue{OldHash: old, Reason: reason, Batch: mem, New: m}, false)
+			_, err = g.submit(cmd, &f, certificate.MsgReissue, fixed(certificate.Reissue{OldHash: old, Reason: reason, Batch: mem, New: m}), false)
 			return err
 		},
 	}
@@ -506,8 +477,8 @@ type is the old certificate's. Reason codes: 01 02 03 04 05 99.`,
 
 // certVerdict is what `cert status` prints with --output json.
 type certVerdict struct {
-	*node.CertificateResult
-	Check *node.CertificateCheck `json:"check"`
+	*client.CertificateResult
+	Check *client.CertificateCheck `json:"check"`
 }
 
 func certStatusCmd(g *globals) *cobra.Command {
@@ -535,10 +506,7 @@ compare it across nodes, or with a header you trust.`,
 				return fmt.Errorf("give HASH or --file FILE")
 			}
 			var mem *certificate.BatchMember
-			q := url.Values{"prove": {"true"}}
-			if height > 0 {
-				q.Set("height", strconv.FormatInt(height, 10))
-			}
+			batchRoot := ""
 			if batchFile != "" {
 				b, err := readCertBatchFile(batchFile)
 				if err != nil {
@@ -548,21 +516,20 @@ compare it across nodes, or with a header you trust.`,
 				if !ok {
 					return fmt.Errorf("%s is not a member of the batch in %s", h, batchFile)
 				}
-				mem = m
-				q.Set("batch", b.Root)
+				mem, batchRoot = m, b.Root
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 20*time.Second)
 			defer cancel()
-			var r node.CertificateResult
-			if err := g.client().Get(ctx, "/v1/certificates/"+h+"?"+q.Encode(), &r); err != nil {
+			r, err := g.client().Certificate(ctx, h, batchRoot, client.At{Height: height, Prove: true})
+			if err != nil {
 				return err
 			}
 			chk, err := r.Verify(mem)
 			if err != nil {
 				return err
 			}
-			v := certVerdict{&r, chk}
-			return g.emit(cmd.OutOrStdout(), v, func(w io.Writer) { printCertVerdict(w, &r, chk) })
+			v := certVerdict{r, chk}
+			return g.emit(cmd.OutOrStdout(), v, func(w io.Writer) { printCertVerdict(w, r, chk) })
 		},
 	}
 	c.Flags().StringVar(&file, "file", "", "certificate file, hashed locally with SM3")
@@ -571,7 +538,7 @@ compare it across nodes, or with a header you trust.`,
 	return c
 }
 
-func printCertVerdict(w io.Writer, r *node.CertificateResult, c *node.CertificateCheck) {
+func printCertVerdict(w io.Writer, r *client.CertificateResult, c *client.CertificateCheck) {
 	fmt.Fprintf(w, "certificate %s\n  status %s at height %d (block time %s)\n", r.Hash, strings.ToUpper(c.Status), r.Height, r.BlockTime)
 	switch c.Status {
 	case "batch_member_unverified":
@@ -650,17 +617,8 @@ func certListCmd(g *globals) *cobra.Command {
 				}
 				holderRef = ref
 			}
-			q := url.Values{}
-			for k, v := range map[string]string{"issuer": issuer, "type": typ, "holder": holderRef} {
-				if v != "" {
-					q.Set(k, v)
-				}
-			}
-			for k, v := range pageQuery(page, limit, cursor) {
-				q[k] = v
-			}
-			var r node.CertificateList
-			if err := g.client().Get(ctx, "/v1/certificates?"+q.Encode(), &r); err != nil {
+			r, err := g.client().Certificates(ctx, certificate.Filter{Issuer: issuer, Type: typ, Holder: holderRef}, pageOf(page, limit, cursor))
+			if err != nil {
 				return err
 			}
 			return g.emit(cmd.OutOrStdout(), r, func(w io.Writer) {

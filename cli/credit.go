@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,11 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/chain/identity"
-	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/credit/creditio"
 	"github.com/govchain/govchain/contracts/gov"
-	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/client"
 )
 
@@ -109,32 +105,25 @@ func (g *globals) creditSubject(ctx context.Context, kind, id, ref string) (stri
 // creditSession is a signing key with its identity and the registry's
 // departments and accounts (for choosing reader keys).
 type creditSession struct {
-	c       *client.Client
-	key     *smcrypto.PrivateKey
+	*txSigner
 	account *identity.Account
-	chainID string
 	params  *credit.Params
 }
 
 func (g *globals) creditSession(ctx context.Context, f *txFlags) (*creditSession, error) {
-	k, err := g.loadKey(f.key, f.passFile)
+	t, err := g.txSigner(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	c := g.client()
-	st, err := c.Status(ctx)
+	a, err := t.c.Account(ctx, t.key.PublicKey().ID())
 	if err != nil {
-		return nil, err
-	}
-	a, err := c.Account(ctx, k.PublicKey().ID())
-	if err != nil {
-		return nil, fmt.Errorf("key %s: %w", k.PublicKey().ID(), err)
+		return nil, fmt.Errorf("key %s: %w", t.key.PublicKey().ID(), err)
 	}
 	p, err := g.creditParams(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &creditSession{c: c, key: k, account: a.Account, chainID: st.ChainID, params: p}, nil
+	return &creditSession{txSigner: t, account: a.Account, params: p}, nil
 }
 
 // readers picks the reader keys: the admin keys (or all keys, --wrap-keys
@@ -279,23 +268,6 @@ func (e *creditEventFlags) build(ctx context.Context, s *creditSession, ev *cred
 	return nil
 }
 
-func (s *creditSession) send(ctx context.Context, msgType string, msg any, wait string) (*node.SubmitResult, error) {
-	sg, err := client.NewSigner(ctx, s.c, s.chainID, s.key)
-	if err != nil {
-		return nil, fmt.Errorf("signer %s: %w", s.key.PublicKey().ID(), err)
-	}
-	return sg.Send(ctx, s.c, msgType, msg, wait)
-}
-
-func (g *globals) printResult(cmd *cobra.Command, res *node.SubmitResult, err error) error {
-	if res != nil {
-		if e := g.emit(cmd.OutOrStdout(), res, func(w io.Writer) { printSubmit(w, res) }); e != nil {
-			return e
-		}
-	}
-	return err
-}
-
 func creditRecordCmd(g *globals) *cobra.Command {
 	var f txFlags
 	var e creditEventFlags
@@ -345,28 +317,23 @@ func creditRecordCmd(g *globals) *cobra.Command {
 }
 
 // creditEvent fetches an event with proofs and verifies them here.
-func (g *globals) creditEvent(ctx context.Context, id string, height int64) (*node.CreditEventResult, *credit.Record, string, *node.CreditCheck, error) {
+func (g *globals) creditEvent(ctx context.Context, id string, height int64) (*client.CreditEventResult, *credit.Record, string, *client.CreditCheck, error) {
 	if !credit.ValidID(id) {
 		return nil, nil, "", nil, fmt.Errorf("event id %q must be 12 digits", id)
 	}
-	q := url.Values{"prove": {"true"}}
-	if height > 0 {
-		q.Set("height", strconv.FormatInt(height, 10))
-	}
-	var r node.CreditEventResult
-	if err := g.client().Get(ctx, "/v1/credit/events/"+id+"?"+q.Encode(), &r); err != nil {
+	r, err := g.client().CreditEvent(ctx, id, client.At{Height: height, Prove: true})
+	if err != nil {
 		return nil, nil, "", nil, err
 	}
 	rec, st, chk, err := r.Verify()
-	return &r, rec, st, chk, err
+	return r, rec, st, chk, err
 }
 
 // subjectRecords fetches the subject's event records at height with proofs
-// and verifies them.
+// (every page) and verifies them.
 func (g *globals) subjectRecords(ctx context.Context, ref string, height int64) ([]*credit.Record, error) {
-	q := url.Values{"prove": {"true"}, "height": {strconv.FormatInt(height, 10)}}
-	var res node.CreditProfileResult
-	if err := g.client().Get(ctx, "/v1/credit/subjects/"+ref+"?"+q.Encode(), &res); err != nil {
+	res, err := g.client().CreditProfile(ctx, ref, height, true)
+	if err != nil {
 		return nil, err
 	}
 	p, _, err := res.Verify()
@@ -575,19 +542,13 @@ func creditListCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
-			q := pageQuery(page, limit, cursor)
-			if height > 0 {
-				q.Set("height", strconv.FormatInt(height, 10))
-			}
+			p := pageOf(page, limit, cursor)
 			switch {
 			case (dept != "") == (black || red) || black && red:
 				return fmt.Errorf("give one of --dept, --blacklist, --redlist")
 			case dept != "":
-				if kind != "" {
-					q.Set("kind", kind)
-				}
-				var r node.CreditDeptList
-				if err := g.client().Get(ctx, "/v1/credit/departments/"+url.PathEscape(strings.ToUpper(dept))+"/events?"+q.Encode(), &r); err != nil {
+				r, err := g.client().CreditDeptEvents(ctx, strings.ToUpper(dept), kind, height, p)
+				if err != nil {
 					return err
 				}
 				return g.emit(cmd.OutOrStdout(), r, func(w io.Writer) {
@@ -602,9 +563,8 @@ func creditListCmd(g *globals) *cobra.Command {
 			if red {
 				list = credit.KindRedlist
 			}
-			q.Set("prove", "true")
-			var r node.CreditListResult
-			if err := g.client().Get(ctx, "/v1/credit/"+list+"?"+q.Encode(), &r); err != nil {
+			r, err := g.client().CreditList(ctx, list, client.At{Height: height, Prove: true}, p)
+			if err != nil {
 				return err
 			}
 			chk, err := r.Verify()
@@ -612,9 +572,9 @@ func creditListCmd(g *globals) *cobra.Command {
 				return err
 			}
 			out := struct {
-				*node.CreditListResult
+				*client.CreditListResult
 				Verified []string `json:"verified"`
-			}{&r, chk.Verified}
+			}{r, chk.Verified}
 			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
 				fmt.Fprintf(w, "%s at height %d (block time %s): %d entries on page %d\n", list, r.Height, r.BlockTime, len(r.Items), r.Page)
 				for _, it := range r.Items {
@@ -883,8 +843,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 			_ = bar.Finish()
 			batches := creditio.Batches(evs, batch, maxBytes)
 			rep.Batches = len(batches)
-			sg, err := client.NewSigner(ctx, s.c, s.chainID, s.key)
-			if err != nil {
+			if _, err := s.signer(ctx); err != nil {
 				return err
 			}
 			bar = progressbar.NewOptions(len(evs), progressbar.OptionSetWriter(errOut), progressbar.OptionSetDescription("recording"),
@@ -893,7 +852,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 			var sendErr error
 			for _, b := range batches {
 				lines := fmt.Sprintf("%d..%d", lineOf[done], lineOf[done+len(b)-1])
-				res, err := sg.Send(ctx, s.c, credit.MsgRecordBatch, credit.RecordBatch{Events: b}, "commit")
+				res, err := s.send(ctx, credit.MsgRecordBatch, credit.RecordBatch{Events: b}, "commit")
 				if err != nil {
 					sendErr = fmt.Errorf("transaction for lines %s (none of its %d events recorded): %w", lines, len(b), err)
 					break
@@ -956,8 +915,8 @@ func (s *creditSession) checkOnChain(ctx context.Context, ins []*creditio.Input)
 			continue
 		}
 		if e.Kind == credit.KindRepair {
-			var t node.CreditEventResult
-			if err := s.c.Get(ctx, "/v1/credit/events/"+e.Repairs, &t); err != nil {
+			t, err := s.c.CreditEvent(ctx, e.Repairs, client.At{})
+			if err != nil {
 				return nil, nil, err
 			}
 			reason := ""

@@ -3,10 +3,10 @@ package cli
 import (
 	"fmt"
 	"io"
-	"net/url"
-	"strconv"
 
 	"github.com/spf13/cobra"
+
+	"github.com/govchain/govchain/node/client"
 )
 
 // pageFlags are the paging flags of the list commands that show one page
@@ -17,19 +17,9 @@ func pageFlags(c *cobra.Command, page, limit *int, cursor *string) {
 	c.Flags().StringVar(cursor, "cursor", "", "page by cursor: the next_cursor a previous page printed")
 }
 
-// pageQuery is the query of one page.
-func pageQuery(page, limit int, cursor string) url.Values {
-	if limit == 0 && cursor == "" {
-		return url.Values{"page": {strconv.Itoa(page)}}
-	}
-	q := url.Values{}
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
-	return q
+// pageOf is the page the paging flags select.
+func pageOf(page, limit int, cursor string) client.Page {
+	return client.Page{Number: page, Limit: limit, Cursor: cursor}
 }
 
 // printMore tells how to ask for the next page.

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/chain/smcrypto"
-	"github.com/govchain/govchain/node"
+	"github.com/govchain/govchain/node/client"
 )
 
 func statusCmd(g *globals) *cobra.Command {
@@ -60,7 +60,7 @@ func queryCmd(g *globals) *cobra.Command {
 				verdict = fmt.Sprintf("proof OK: %s at height %d under app hash %X (committed in header %d)", presence(r.Found), r.Height, r.AppHash, r.Height+1)
 			}
 			out := struct {
-				*node.StateResult
+				*client.StateResult
 				Verified string `json:"verified,omitempty"`
 			}{r, verdict}
 			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
@@ -119,8 +119,8 @@ func queryCmd(g *globals) *cobra.Command {
 	msgs := &cobra.Command{
 		Use: "messages", Short: "List message types and the roles they need", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var r []node.MessageInfo
-			if err := g.client().Get(cmd.Context(), "/v1/messages", &r); err != nil {
+			r, err := g.client().Messages(cmd.Context())
+			if err != nil {
 				return err
 			}
 			return g.emit(cmd.OutOrStdout(), r, func(w io.Writer) {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/contracts/recognition"
-	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/client"
 	"github.com/govchain/govchain/node/relay"
 )
@@ -57,18 +56,14 @@ revocations of recognised ones.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			k, err := g.loadKey(f.key, f.passFile)
+			t, err := g.txSigner(ctx, &f)
 			if err != nil {
 				return err
 			}
-			local := g.client()
-			st, err := local.Status(ctx)
+			local := t.c
+			signer, err := t.signer(ctx)
 			if err != nil {
 				return err
-			}
-			signer, err := client.NewSigner(ctx, local, st.ChainID, k)
-			if err != nil {
-				return fmt.Errorf("signer %s: %w", k.PublicKey().ID(), err)
 			}
 			reg, err := relay.LoadPartner(ctx, local, partner)
 			if err != nil {
@@ -176,12 +171,8 @@ func recognitionStatusCmd(g *globals) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 20*time.Second)
 			defer cancel()
-			path := "/v1/recognition/" + h + "?prove=true"
-			if height > 0 {
-				path += fmt.Sprintf("&height=%d", height)
-			}
-			var r node.RecognitionResult
-			if err := g.client().Get(ctx, path, &r); err != nil {
+			r, err := g.client().Recognition(ctx, h, client.At{Height: height, Prove: true})
+			if err != nil {
 				return err
 			}
 			rec, status, err := r.Verify()

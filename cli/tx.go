@@ -13,7 +13,6 @@ import (
 	"github.com/govchain/govchain/ca"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
-	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/client"
 )
 
@@ -30,34 +29,91 @@ func (f *txFlags) register(c *cobra.Command) {
 	_ = c.MarkFlagRequired("key")
 }
 
-// send signs msg with the --key and submits it to --node, printing the result.
-func (g *globals) send(cmd *cobra.Command, f *txFlags, msgType string, msg any) error {
-	return g.sendBuilt(cmd, f, msgType, func(*client.Signer) (any, error) { return msg, nil })
+// txSigner is --key on --node. Every transaction the CLI sends goes
+// through its send, which is client.Signer.Send: signed with the key's
+// next sequence and submitted to the node.
+type txSigner struct {
+	c       *client.Client
+	key     *smcrypto.PrivateKey
+	chainID string
+	s       *client.Signer // made on the first use: the sequence is read then
 }
 
-// sendBuilt is send for a message that depends on the signer (its chain
-// and department), e.g. a registration's proof of possession.
-func (g *globals) sendBuilt(cmd *cobra.Command, f *txFlags, msgType string, build func(*client.Signer) (any, error)) error {
+// txSigner loads --key and asks --node for the chain id.
+func (g *globals) txSigner(ctx context.Context, f *txFlags) (*txSigner, error) {
 	k, err := g.loadKey(f.key, f.passFile)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
-	defer cancel()
 	c := g.client()
 	st, err := c.Status(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s, err := client.NewSigner(ctx, c, st.ChainID, k)
+	return &txSigner{c: c, key: k, chainID: st.ChainID}, nil
+}
+
+// signer asks the node for the key's next sequence and department, once.
+func (t *txSigner) signer(ctx context.Context) (*client.Signer, error) {
+	if t.s == nil {
+		s, err := client.NewSigner(ctx, t.c, t.chainID, t.key)
+		if err != nil {
+			return nil, fmt.Errorf("signer %s: %w", t.key.PublicKey().ID(), err)
+		}
+		t.s = s
+	}
+	return t.s, nil
+}
+
+// send signs msg as the key's next transaction and submits it; a tx the
+// chain refused is an error (client.RejectedError) with its result.
+func (t *txSigner) send(ctx context.Context, msgType string, msg any, wait string) (*client.SubmitResult, error) {
+	s, err := t.signer(ctx)
 	if err != nil {
-		return fmt.Errorf("signer %s: %w", k.PublicKey().ID(), err)
+		return nil, err
+	}
+	return s.Send(ctx, t.c, msgType, msg, wait)
+}
+
+// send signs msg with --key, submits it to --node and prints the result.
+func (g *globals) send(cmd *cobra.Command, f *txFlags, msgType string, msg any) error {
+	_, err := g.submit(cmd, f, msgType, fixed(msg), false)
+	return err
+}
+
+// fixed is a message that does not depend on its signer.
+func fixed(msg any) func(*client.Signer) (any, error) {
+	return func(*client.Signer) (any, error) { return msg, nil }
+}
+
+// submit sends one transaction of a command: build makes the message once
+// the signer is known (a registration's proof of possession names the
+// chain and the department); the result is printed unless quiet.
+func (g *globals) submit(cmd *cobra.Command, f *txFlags, msgType string, build func(*client.Signer) (any, error), quiet bool) (*client.SubmitResult, error) {
+	ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
+	defer cancel()
+	t, err := g.txSigner(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	s, err := t.signer(ctx)
+	if err != nil {
+		return nil, err
 	}
 	msg, err := build(s)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	res, err := s.Send(ctx, c, msgType, msg, f.wait)
+	res, err := t.send(ctx, msgType, msg, f.wait)
+	if quiet {
+		return res, err
+	}
+	return res, g.printResult(cmd, res, err)
+}
+
+// printResult prints a submission's result (if there is one) and passes
+// its error on.
+func (g *globals) printResult(cmd *cobra.Command, res *client.SubmitResult, err error) error {
 	if res != nil {
 		if e := g.emit(cmd.OutOrStdout(), res, func(w io.Writer) { printSubmit(w, res) }); e != nil {
 			return e
@@ -66,7 +122,7 @@ func (g *globals) sendBuilt(cmd *cobra.Command, f *txFlags, msgType string, buil
 	return err
 }
 
-func printSubmit(w io.Writer, r *node.SubmitResult) {
+func printSubmit(w io.Writer, r *client.SubmitResult) {
 	if r.Code != 0 {
 		fmt.Fprintf(w, "REJECTED %s/%d\n  %s\n  tx %s\n", r.Codespace, r.Code, r.Log, r.Hash)
 		return
@@ -134,12 +190,13 @@ makes it with ` + "`govchain keys pop`" + ` and hands over --public-key and --po
 				}
 				m = identity.RegisterAccount{PublicKey: pk, Name: name, Roles: []string{identity.RoleOperator}, PoP: pop}
 			}
-			return g.sendBuilt(cmd, &f1, identity.MsgRegisterAccount, func(s *client.Signer) (any, error) {
+			_, err := g.submit(cmd, &f1, identity.MsgRegisterAccount, func(s *client.Signer) (any, error) {
 				if nk == nil {
 					return m, nil
 				}
 				return s.RegisterAccount(nk, name)
-			})
+			}, false)
+			return err
 		},
 	}
 	f1.register(reg)
@@ -222,7 +279,8 @@ govchain keys pop and passed as --pop.`,
 			if err != nil {
 				return fmt.Errorf("--new-key: %w", err)
 			}
-			return g.sendBuilt(cmd, &f4, identity.MsgAdmitCert, func(s *client.Signer) (any, error) { return s.AdmitCert(k, der) })
+			_, err = g.submit(cmd, &f4, identity.MsgAdmitCert, func(s *client.Signer) (any, error) { return s.AdmitCert(k, der) }, false)
+			return err
 		},
 	}
 	f4.register(admit)

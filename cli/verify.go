@@ -8,10 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -142,25 +140,15 @@ func (g *globals) fetchBundle(ctx context.Context, f *verifyFlags, hash string, 
 		}
 		return b.Encode()
 	}
-	q := url.Values{}
-	if f.height > 0 {
-		q.Set("height", strconv.FormatInt(f.height, 10))
-	}
-	if trustHeight > 0 {
-		q.Set("trusted_height", strconv.FormatInt(trustHeight, 10))
-	}
-	if o.BatchRoot != "" {
-		q.Set("batch", o.BatchRoot)
-	}
-	if compact {
-		q.Set("compact", "true")
-	}
-	path := "/v1/verify/bundle/" + hash
-	if prefix != "" {
-		path = "/v1/verify/prefix/" + prefix
-	}
+	vo := client.VerifyOptions{Height: f.height, TrustedHeight: trustHeight, Batch: o.BatchRoot, Compact: compact}
 	var raw json.RawMessage
-	if err := g.client().Get(ctx, path+"?"+q.Encode(), &raw); err != nil {
+	var err error
+	if prefix != "" {
+		raw, err = g.client().VerifyPrefix(ctx, prefix, vo)
+	} else {
+		raw, err = g.client().VerifyBundle(ctx, hash, vo)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if prefix == "" && m != nil {
@@ -474,7 +462,11 @@ within its trusting period (--trusting-period, default 720h).`,
 			var root *bundle.TrustRoot
 			for _, n := range list {
 				var t bundle.TrustRoot
-				if err := client.New(n).Get(ctx, fmt.Sprintf("/v1/verify/trust?height=%d&trusting_period=%s", height, url.QueryEscape(d.String())), &t); err != nil {
+				raw, err := client.New(n).VerifyTrust(ctx, height, d)
+				if err == nil {
+					err = json.Unmarshal(raw, &t)
+				}
+				if err != nil {
 					return fmt.Errorf("%s: %w", n, err)
 				}
 				if _, err := t.Check(); err != nil {

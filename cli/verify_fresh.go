@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/govchain/govchain/chain/proof/bundle"
-	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/client"
 	"github.com/govchain/govchain/node/verify"
 )
@@ -19,7 +18,7 @@ import (
 // nodeStatus is one node's answer to /v1/status.
 type nodeStatus struct {
 	addr string
-	st   *node.Status
+	st   *client.Status
 	err  error
 }
 

@@ -5,14 +5,14 @@ import (
 	"testing"
 
 	"github.com/govchain/govchain/chain/proof/bundle"
-	"github.com/govchain/govchain/node"
+	"github.com/govchain/govchain/node/client"
 )
 
 // TestDistinctNodes: init-trust's agreement counts only different nodes
 // of different departments.
 func TestDistinctNodes(t *testing.T) {
 	st := func(addr, id, dept string) nodeStatus {
-		return nodeStatus{addr: addr, st: &node.Status{NodeID: id, Dept: dept}}
+		return nodeStatus{addr: addr, st: &client.Status{NodeID: id, Dept: dept}}
 	}
 	for _, tc := range []struct {
 		name string

@@ -158,13 +158,6 @@ func (a *API) notFoundRoutes(mux *http.ServeMux) {
 	})
 }
 
-// Error is the body of every non-2xx answer.
-type Error struct {
-	Codespace string `json:"codespace"`
-	Code      uint32 `json:"code"`
-	Message   string `json:"message"`
-}
-
 func writeJSON200(w http.ResponseWriter, v any) { writeJSONStatus(w, http.StatusOK, v) }
 
 // jsonBufs recycles answer buffers: proof answers are a few KB each and
@@ -197,25 +190,6 @@ func writeErr(w http.ResponseWriter, status int, codespace string, code uint32, 
 	writeJSONStatus(w, status, Error{Codespace: codespace, Code: code, Message: msg})
 }
 
-// Status is GET /v1/status. Height is the last height the application has
-// committed (state queries answer at it) and AppHash that state's root;
-// BlockHeight is CometBFT's block store height, which can be one ahead
-// while the app is still committing.
-type Status struct {
-	ChainID       string   `json:"chain_id"`
-	Dept          string   `json:"dept"`
-	NodeID        string   `json:"node_id"`
-	Height        int64    `json:"height"`
-	AppHash       string   `json:"app_hash"`
-	BlockHeight   int64    `json:"block_height"`
-	BlockTime     string   `json:"block_time"`
-	CatchingUp    bool     `json:"catching_up"`
-	Validators    int      `json:"validators"`
-	StateVersions [2]int64 `json:"state_versions"`
-	// StateKeys is the number of keys in the state at Height.
-	StateKeys int64 `json:"state_keys"`
-}
-
 func (a *API) status(w http.ResponseWriter, r *http.Request) {
 	// public and without credentials: the /verify page served by another
 	// department's node reads this node's latest height (app.js)
@@ -238,22 +212,6 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 		s.StateKeys = view.Size()
 	}
 	writeJSON200(w, s)
-}
-
-// SubmitRequest is the body of POST /v1/txs.
-type SubmitRequest struct {
-	Tx []byte `json:"tx"` // canonical tx bytes, base64
-}
-
-// SubmitResult is the answer: code 0 means accepted (into the mempool, or
-// committed when ?wait=commit).
-type SubmitResult struct {
-	Hash      string `json:"hash"`
-	Code      uint32 `json:"code"`
-	Codespace string `json:"codespace,omitempty"`
-	Log       string `json:"log,omitempty"`
-	Data      string `json:"data,omitempty"`
-	Height    int64  `json:"height,omitempty"`
 }
 
 func (a *API) submitTx(w http.ResponseWriter, r *http.Request) {
@@ -370,20 +328,6 @@ func (a *API) rejectFromError(w http.ResponseWriter, res *SubmitResult, err erro
 	writeJSONStatus(w, http.StatusUnprocessableEntity, res)
 }
 
-// TxInfo is GET /v1/txs/{hash}.
-type TxInfo struct {
-	Hash      string          `json:"hash"`
-	Height    int64           `json:"height"`
-	Index     uint32          `json:"index"`
-	Code      uint32          `json:"code"`
-	Codespace string          `json:"codespace,omitempty"`
-	Log       string          `json:"log,omitempty"`
-	Type      string          `json:"type"`
-	Signer    string          `json:"signer"`
-	Sequence  uint64          `json:"sequence"`
-	Body      json.RawMessage `json:"body"`
-}
-
 func (a *API) getTx(w http.ResponseWriter, r *http.Request) {
 	h, err := hex.DecodeString(r.PathValue("hash"))
 	if err != nil || len(h) != 32 {
@@ -407,18 +351,6 @@ func (a *API) getTx(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON200(w, info)
-}
-
-// StateResult is GET /v1/state: a value and, with prove=true, its proof.
-// The proof verifies against AppHash, which CometBFT puts in the header at
-// height Height+1.
-type StateResult struct {
-	Key     string       `json:"key"`
-	Value   []byte       `json:"value"`
-	Found   bool         `json:"found"`
-	Height  int64        `json:"height"`
-	AppHash []byte       `json:"app_hash,omitempty"`
-	Proof   *proof.Proof `json:"proof,omitempty"`
 }
 
 func (a *API) getState(w http.ResponseWriter, r *http.Request) {
@@ -475,15 +407,6 @@ func proveIn(view *state.View, key []byte, prove bool) (*StateResult, error) {
 	return res, nil
 }
 
-// AccountResult is GET /v1/accounts/{key_id}.
-type AccountResult struct {
-	Account *identity.Account `json:"account"`
-	// Sequence is the last sequence committed; NextSequence accounts for
-	// txs already accepted into this node's mempool.
-	Sequence     uint64 `json:"sequence"`
-	NextSequence uint64 `json:"next_sequence"`
-}
-
 func (a *API) getAccount(w http.ResponseWriter, r *http.Request) {
 	id, err := smcrypto.ParseKeyID(r.PathValue("key_id"))
 	if err != nil {
@@ -506,14 +429,6 @@ func (a *API) getAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON200(w, AccountResult{Account: acct, Sequence: seq, NextSequence: a.App.PendingSequence(id) + 1})
-}
-
-// DepartmentList is GET /v1/departments: one page of the departments in
-// code order; NextCursor (a department code) is the ?cursor= of the next.
-type DepartmentList struct {
-	Height      int64                 `json:"height"`
-	Departments []identity.Department `json:"departments"`
-	NextCursor  string                `json:"next_cursor,omitempty"`
 }
 
 func (a *API) listDepartments(w http.ResponseWriter, r *http.Request) {
@@ -554,13 +469,6 @@ func (a *API) listDepartments(w http.ResponseWriter, r *http.Request) {
 		out.Departments = append(out.Departments, d)
 	}
 	writeJSON200(w, out)
-}
-
-// MessageInfo describes a message type the chain accepts.
-type MessageInfo struct {
-	Type    string   `json:"type"`
-	AnyRole []string `json:"any_role"`
-	Summary string   `json:"summary"`
 }
 
 func (a *API) listMessages(w http.ResponseWriter, _ *http.Request) {

@@ -14,31 +14,6 @@ import (
 	"github.com/govchain/govchain/chain/state"
 )
 
-// CatalogResult is the answer of every /v1/catalog route: the state version
-// read, its block time (what "expired" is judged against) and, with
-// prove=true, the app hash every entry's proof verifies against (committed
-// in the header at height+1). Data holds catalog.Entry values: exact stored
-// record bytes plus proof.
-//
-// Every answer that holds lists is one page (see catalog.Page): at most
-// ?limit= entries (default DefaultPageLimit, at most MaxPageLimit) and
-// about MaxPageBytes of them; NextCursor, when set, is the ?cursor= of the
-// next page. Ask for the next pages at the same ?height= to read one state.
-type CatalogResult struct {
-	Height     int64  `json:"height"`
-	AppHash    []byte `json:"app_hash,omitempty"`
-	BlockTime  string `json:"block_time,omitempty"`
-	Data       any    `json:"data"`
-	NextCursor string `json:"next_cursor,omitempty"`
-}
-
-// Paging of every list answer of the API.
-const (
-	DefaultPageLimit = catalog.DefaultPageLimit
-	MaxPageLimit     = catalog.MaxPageLimit
-	MaxPageBytes     = catalog.MaxPageBytes
-)
-
 // pageParams reads ?limit= and ?cursor=.
 func pageParams(w http.ResponseWriter, r *http.Request) (*catalog.Page, bool) {
 	q := r.URL.Query()

@@ -7,24 +7,6 @@ import (
 	"github.com/govchain/govchain/chain/state"
 )
 
-// ListEntry is one key of GET /v1/list.
-type ListEntry struct {
-	Key   string `json:"key"`
-	Value []byte `json:"value"`
-}
-
-// ListResult pages through the keys under a prefix in key order. Each entry
-// can be proven on its own with /v1/state?prove=true at the same height.
-type ListResult struct {
-	Prefix  string      `json:"prefix"`
-	Height  int64       `json:"height"`
-	Entries []ListEntry `json:"entries"`
-	// Next is the start_after value for the next page ("" = last page);
-	// NextCursor is the same value as the cursor every list route takes.
-	Next       string `json:"next,omitempty"`
-	NextCursor string `json:"next_cursor,omitempty"`
-}
-
 func (a *API) listPrefix(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	prefix := q.Get("prefix")

@@ -325,13 +325,6 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// VerifyPeers is the answer of GET /v1/verify/peers.
-type VerifyPeers struct {
-	// Peers are other departments' nodes' public API base URLs
-	// (govchain.json verify_peers; empty when none is configured).
-	Peers []string `json:"peers"`
-}
-
 // getVerifyPeers is GET /v1/verify/peers: where the /verify page asks for
 // the chain's latest height besides this node. A node naming only
 // accomplices gains nothing: the page needs two departments' answers and

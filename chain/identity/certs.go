@@ -60,47 +60,6 @@ func TrustedCAs(kv state.KV) (roots, inter []*smx509.Certificate, err error) {
 	return roots, inter, err
 }
 
-// RegisterCA registers a department's intermediate CA (chaining to a root).
-type RegisterCA struct {
-	Cert []byte `json:"cert"`
-}
-
-// AdmitCert admits an officer or department certificate of the signer's own
-// department as a signing identity (role operator).
-//
-// PoP is the certified key's proof of possession, as in RegisterAccount: a
-// department's own CA can certify any public key it has seen, so the
-// certificate alone does not show that the key's holder agreed to join.
-type AdmitCert struct {
-	Cert  []byte   `json:"cert"`
-	Roles []string `json:"roles"`
-	PoP   []byte   `json:"pop,omitempty"`
-}
-
-// NewAdmitCert builds the admission of cert (whose key is k) by department
-// dept on chain chainID, with k's proof of possession.
-func NewAdmitCert(chainID, dept string, k *smcrypto.PrivateKey, cert []byte, roles []string) (AdmitCert, error) {
-	pop, err := ProofOfPossession(k, chainID, dept)
-	if err != nil {
-		return AdmitCert{}, err
-	}
-	return AdmitCert{Cert: cert, Roles: append([]string{}, roles...), PoP: pop}, nil
-}
-
-// RevokeCerts submits a CRL signed by a registered CA. The CA's signature
-// is the authority; any active identity may carry it to the chain, so a
-// revocation takes one step (`govchain ca revoke`) and applies from the
-// next block on every node.
-type RevokeCerts struct {
-	CRL []byte `json:"crl"`
-}
-
-const (
-	MsgRegisterCA  = "identity.register_ca"
-	MsgAdmitCert   = "identity.admit_cert"
-	MsgRevokeCerts = "identity.revoke_certs"
-)
-
 func certRoutes() []module.Route {
 	return []module.Route{
 		{Type: MsgRegisterCA, AnyRole: []string{RoleAdmin}, Handle: module.Handler(registerCA),

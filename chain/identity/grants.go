@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/govchain/govchain/chain/errs"
+	"github.com/govchain/govchain/chain/identity/idtypes"
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/state"
 )
@@ -23,7 +24,7 @@ type Grant struct {
 	By     string `json:"by"` // "genesis" or "proposal:<id>"
 }
 
-func GrantKey(dept, grant string) []byte { return module.Key("id", "grant", dept, grant) }
+func GrantKey(dept, grant string) []byte { return idtypes.GrantKey(dept, grant) }
 
 // ValidGrant: "<kind>:<object>", printable, no '/'.
 func ValidGrant(g string) bool {

@@ -8,13 +8,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/govchain/govchain/ca"
 	"github.com/govchain/govchain/chain/errs"
+	"github.com/govchain/govchain/chain/identity/idtypes"
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/smcrypto"
@@ -22,15 +21,70 @@ import (
 	"github.com/govchain/govchain/chain/tx"
 )
 
+// The registry's records, message bodies, state keys and proof of
+// possession are defined in idtypes, which a client can import without
+// the state store; the names below keep the chain's code unchanged.
 const (
-	RoleAdmin    = "admin"    // department administrator: manages its officers, votes in governance
-	RoleOperator = "operator" // records data on behalf of its department
+	RoleAdmin    = idtypes.RoleAdmin
+	RoleOperator = idtypes.RoleOperator
 
-	StatusActive    = "active"
-	StatusSuspended = "suspended"
-	StatusRevoked   = "revoked"
-	StatusRemoved   = "removed"
+	StatusActive    = idtypes.StatusActive
+	StatusSuspended = idtypes.StatusSuspended
+	StatusRevoked   = idtypes.StatusRevoked
+	StatusRemoved   = idtypes.StatusRemoved
+
+	MsgRegisterAccount  = idtypes.MsgRegisterAccount
+	MsgSetAccountStatus = idtypes.MsgSetAccountStatus
+	MsgRegisterCA       = idtypes.MsgRegisterCA
+	MsgAdmitCert        = idtypes.MsgAdmitCert
+	MsgRevokeCerts      = idtypes.MsgRevokeCerts
+
+	PoPDomain = idtypes.PoPDomain
 )
+
+type (
+	Department       = idtypes.Department
+	Validator        = idtypes.Validator
+	Account          = idtypes.Account
+	RegisterAccount  = idtypes.RegisterAccount
+	SetAccountStatus = idtypes.SetAccountStatus
+	RegisterCA       = idtypes.RegisterCA
+	AdmitCert        = idtypes.AdmitCert
+	RevokeCerts      = idtypes.RevokeCerts
+)
+
+func DeptKey(code string) []byte           { return idtypes.DeptKey(code) }
+func AccountKey(id smcrypto.KeyID) []byte  { return idtypes.AccountKey(id) }
+func SequenceKey(id smcrypto.KeyID) []byte { return idtypes.SequenceKey(id) }
+func ValidatorKey(addressHex string) []byte {
+	return idtypes.ValidatorKey(addressHex)
+}
+
+// ValidDeptCode reports whether s is usable as a department code.
+func ValidDeptCode(s string) bool { return idtypes.ValidDeptCode(s) }
+
+// PoPBytes is what a new key signs to consent to its registration by dept
+// on chainID (idtypes.PoPBytes).
+func PoPBytes(chainID, dept string, publicKey []byte) []byte {
+	return idtypes.PoPBytes(chainID, dept, publicKey)
+}
+
+// ProofOfPossession is k's signature over PoPBytes for its own public key.
+func ProofOfPossession(k *smcrypto.PrivateKey, chainID, dept string) ([]byte, error) {
+	return idtypes.ProofOfPossession(k, chainID, dept)
+}
+
+// NewRegisterAccount builds the registration of k by department dept on
+// chain chainID, with k's proof of possession (idtypes.NewRegisterAccount).
+func NewRegisterAccount(chainID, dept string, k *smcrypto.PrivateKey, name string, roles []string) (RegisterAccount, error) {
+	return idtypes.NewRegisterAccount(chainID, dept, k, name, roles)
+}
+
+// NewAdmitCert builds the admission of cert (whose key is k) by department
+// dept on chain chainID, with k's proof of possession.
+func NewAdmitCert(chainID, dept string, k *smcrypto.PrivateKey, cert []byte, roles []string) (AdmitCert, error) {
+	return idtypes.NewAdmitCert(chainID, dept, k, cert, roles)
+}
 
 var (
 	ErrDeptUnknown   = errs.Register("identity", 101, "unknown department")
@@ -52,55 +106,6 @@ var (
 	// short of governance.
 	ErrLastAdmin = errs.Register("identity", 111, "last active admin of the department")
 )
-
-// Department is a member of the network.
-type Department struct {
-	Code      string     `json:"code"`
-	Name      string     `json:"name"`
-	Status    string     `json:"status"`
-	Validator *Validator `json:"validator,omitempty"`
-	Since     int64      `json:"since"` // height admitted (0 = genesis)
-}
-
-// Validator is the department's CometBFT consensus key.
-type Validator struct {
-	Type   string `json:"type"` // "ed25519"
-	PubKey []byte `json:"pub_key"`
-	Power  int64  `json:"power"`
-}
-
-// Account is one SM2 signing identity.
-type Account struct {
-	KeyID        smcrypto.KeyID `json:"key_id"`
-	PublicKey    []byte         `json:"public_key"`
-	Dept         string         `json:"dept"`
-	Name         string         `json:"name,omitempty"`
-	Roles        []string       `json:"roles"`
-	Status       string         `json:"status"`
-	Cert         []byte         `json:"cert,omitempty"` // DER X.509 (SM2-with-SM3), when issued by a CA
-	CertCA       string         `json:"cert_ca,omitempty"`
-	CertSerial   string         `json:"cert_serial,omitempty"`
-	NotBefore    int64          `json:"not_before,omitempty"` // unix seconds; 0 = no certificate
-	NotAfter     int64          `json:"not_after,omitempty"`
-	Created      int64          `json:"created"`
-	StatusHeight int64          `json:"status_height,omitempty"`
-	StatusReason string         `json:"status_reason,omitempty"`
-}
-
-func DeptKey(code string) []byte           { return module.Key("id", "dept", code) }
-func AccountKey(id smcrypto.KeyID) []byte  { return module.Key("id", "acct", id.String()) }
-func SequenceKey(id smcrypto.KeyID) []byte { return module.Key("id", "seq", id.String()) }
-
-// ValidatorKey maps a CometBFT validator address (hex, either case; stored
-// upper-case as CometBFT prints it) to its department.
-func ValidatorKey(addressHex string) []byte {
-	return module.Key("id", "val", strings.ToUpper(addressHex))
-}
-
-var deptCode = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{1,31}$`)
-
-// ValidDeptCode reports whether s is usable as a department code.
-func ValidDeptCode(s string) bool { return deptCode.MatchString(s) }
 
 func GetDept(kv state.KV, code string) (*Department, error) {
 	var d Department
@@ -184,75 +189,6 @@ func Authenticate(kv state.KV, id smcrypto.KeyID, t time.Time) (*Account, *smcry
 type Module struct{}
 
 func (Module) Name() string { return "identity" }
-
-// RegisterAccount registers an officer key for the signer's own department.
-// Only the operator role may be given here; any other role is granted by
-// governance, so no transaction can raise its own signer's rights.
-//
-// PoP is the new key's proof of possession (see PoPBytes). Without it a
-// department could register a key another department published (public
-// keys are visible in the mempool) and every later tx signed by that key
-// would count as the squatter's. Build the message with NewRegisterAccount.
-type RegisterAccount struct {
-	PublicKey []byte   `json:"public_key"`
-	Name      string   `json:"name"`
-	Roles     []string `json:"roles"`
-	PoP       []byte   `json:"pop,omitempty"` // omitempty: a body without it is canonical and gets identity/110, not a parse error
-}
-
-// PoPDomain separates proof-of-possession signatures from every other SM2
-// signature a key makes (transactions, attestations, certificates).
-const PoPDomain = "govchain/pop/v1\x00"
-
-// PoPBytes is what a new key signs to prove it consents to being registered
-// by department dept on chain chainID:
-//
-//	SM3(PoPDomain || uvarint(len chain_id) || chain_id || uvarint(len dept) || dept
-//	    || uvarint(len public_key) || public_key)
-//
-// with minimal uvarint lengths (as in the tx envelope) and public_key the
-// 65-byte uncompressed point. The 32-byte digest is then SM2-signed with the
-// default user id, exactly like a transaction's SignBytes.
-func PoPBytes(chainID, dept string, publicKey []byte) []byte {
-	b := make([]byte, 0, len(PoPDomain)+len(chainID)+len(dept)+len(publicKey)+8)
-	b = append(b, PoPDomain...)
-	for _, f := range [][]byte{[]byte(chainID), []byte(dept), publicKey} {
-		b = binary.AppendUvarint(b, uint64(len(f)))
-		b = append(b, f...)
-	}
-	d := smcrypto.SM3(b)
-	return d[:]
-}
-
-// ProofOfPossession is k's signature over PoPBytes for its own public key.
-func ProofOfPossession(k *smcrypto.PrivateKey, chainID, dept string) ([]byte, error) {
-	return k.Sign(PoPBytes(chainID, dept, k.PublicKey().Bytes()))
-}
-
-// NewRegisterAccount builds the registration of k by department dept on
-// chain chainID, with k's proof of possession. Only the holder of k can
-// make it, so the admin of dept gets it from the officer (or makes it from
-// the officer's key file, as `govchain tx register-account` does).
-func NewRegisterAccount(chainID, dept string, k *smcrypto.PrivateKey, name string, roles []string) (RegisterAccount, error) {
-	pop, err := ProofOfPossession(k, chainID, dept)
-	if err != nil {
-		return RegisterAccount{}, err
-	}
-	return RegisterAccount{PublicKey: k.PublicKey().Bytes(), Name: name, Roles: append([]string{}, roles...), PoP: pop}, nil
-}
-
-// SetAccountStatus suspends, reactivates or revokes an identity of the
-// signer's own department. Revocation is final.
-type SetAccountStatus struct {
-	KeyID  smcrypto.KeyID `json:"key_id"`
-	Status string         `json:"status"`
-	Reason string         `json:"reason"`
-}
-
-const (
-	MsgRegisterAccount  = "identity.register_account"
-	MsgSetAccountStatus = "identity.set_account_status"
-)
 
 func (Module) Routes() []module.Route {
 	return append(certRoutes(), []module.Route{

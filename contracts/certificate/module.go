@@ -37,65 +37,6 @@ type Module struct{}
 
 func (Module) Name() string { return Name }
 
-// DefineType defines a certificate type owned by the signer's department.
-// Defining a type does not let the department issue it: anchoring needs the
-// grant "issuer:<code>", given at genesis or by governance.
-type DefineType struct {
-	Code            string `json:"code"`
-	Name            string `json:"name"`
-	MaxValidityDays int64  `json:"max_validity_days"`
-}
-
-// Anchor records one certificate by the SM3 hash of its file. The holder
-// is a reference, never an ID number: for holder_kind "org" the unified
-// social credit code, for "person" hex(SM3(salt || ID number)) computed by
-// the client with the salt in cert/params.
-type Anchor struct {
-	Hash       string `json:"hash"`
-	Type       string `json:"type"`
-	LicenceNo  string `json:"licence_no"`
-	HolderKind string `json:"holder_kind"`
-	HolderRef  string `json:"holder_ref"`
-	IssueDate  string `json:"issue_date"`
-	ValidFrom  string `json:"valid_from"`
-	ValidUntil string `json:"valid_until,omitempty"`
-}
-
-// AnchorBatch records the Merkle root (merkle package: RFC 6962 with SM3,
-// leaves = the members' 32-byte file hashes) of Count certificates.
-type AnchorBatch struct {
-	Type           string `json:"type"`
-	Root           string `json:"root"`
-	Count          uint64 `json:"count"`
-	IssueDate      string `json:"issue_date"`
-	FirstLicenceNo string `json:"first_licence_no,omitempty"`
-	LastLicenceNo  string `json:"last_licence_no,omitempty"`
-}
-
-// Membership proves a hash is the index-th member of an anchored batch.
-type Membership struct {
-	Root  string   `json:"root"`
-	Index uint64   `json:"index"`
-	Path  []string `json:"path"`
-}
-
-// StatusChange suspends, reinstates or revokes a certificate. For a batch
-// member that has no record yet, Batch proves its membership.
-type StatusChange struct {
-	Hash   string      `json:"hash"`
-	Reason string      `json:"reason"`
-	Batch  *Membership `json:"batch,omitempty"`
-}
-
-// Reissue replaces OldHash by New (anchored in the same tx, same type): the
-// old record is revoked with replaced_by, the new one has replaces.
-type Reissue struct {
-	OldHash string      `json:"old_hash"`
-	Reason  string      `json:"reason"`
-	Batch   *Membership `json:"batch,omitempty"`
-	New     Anchor      `json:"new"`
-}
-
 func (Module) Routes() []module.Route {
 	ops := []string{identity.RoleAdmin, identity.RoleOperator}
 	return []module.Route{
@@ -149,12 +90,6 @@ func (Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 		p.MaxBatch = DefaultMaxBatch
 	}
 	return ctx.Store.Set(ParamsKey(), module.MustJSON(p))
-}
-
-// Salt returns the holder salt bytes of p.
-func (p *Params) Salt() []byte {
-	b, _ := hex.DecodeString(p.HolderSalt)
-	return b
 }
 
 func blockTime(ctx *module.Context) string { return ctx.Time.UTC().Format(time.RFC3339) }

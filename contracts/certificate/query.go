@@ -9,26 +9,6 @@ import (
 	"github.com/govchain/govchain/contracts/identifier"
 )
 
-// Filter selects certificates by issuing department, type and holder
-// reference (any combination, at least one).
-type Filter struct {
-	Issuer string `json:"issuer,omitempty"`
-	Type   string `json:"type,omitempty"`
-	Holder string `json:"holder,omitempty"`
-}
-
-// Item is one entry of a listing: a certificate record or an anchored
-// batch (batches have no holder, so a holder listing has none). Key is the
-// state key to read with a proof.
-type Item struct {
-	Kind   string  `json:"kind"` // "certificate" or "batch"
-	ID     string  `json:"id"`   // certificate hash or batch root
-	Key    string  `json:"key"`
-	Height int64   `json:"height"`
-	Record *Record `json:"record,omitempty"`
-	Batch  *Batch  `json:"batch,omitempty"`
-}
-
 // PageSize is the number of items per page of List.
 const PageSize = 50
 
@@ -91,9 +71,6 @@ func ListAfter(kv state.KV, f Filter, after string, limit int) ([]Item, bool, er
 	}
 	return list(kv, f, after, 0, limit)
 }
-
-// Cursor is the item's position in List's order, for ListAfter.
-func (it Item) Cursor() string { return fmt.Sprintf("%020d/%s", it.Height, it.ID) }
 
 func list(kv state.KV, f Filter, after string, skip, limit int) ([]Item, bool, error) {
 	var p []byte

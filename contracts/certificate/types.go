@@ -11,42 +11,85 @@ import (
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/identifier"
 )
 
-// Name is the module name and error codespace.
-const Name = "certificate"
-
-// Message types.
+// The registry's records, message bodies, statuses and keys are defined in
+// certtypes, which a client can import without the state store; the names
+// below keep the chain's code unchanged.
 const (
-	MsgDefineType  = "certificate.define_type"
-	MsgAnchor      = "certificate.anchor"
-	MsgAnchorBatch = "certificate.anchor_batch"
-	MsgRevoke      = "certificate.revoke"
-	MsgSuspend     = "certificate.suspend"
-	MsgReinstate   = "certificate.reinstate"
-	MsgReissue     = "certificate.reissue"
+	Name = certtypes.Name
+
+	MsgDefineType  = certtypes.MsgDefineType
+	MsgAnchor      = certtypes.MsgAnchor
+	MsgAnchorBatch = certtypes.MsgAnchorBatch
+	MsgRevoke      = certtypes.MsgRevoke
+	MsgSuspend     = certtypes.MsgSuspend
+	MsgReinstate   = certtypes.MsgReinstate
+	MsgReissue     = certtypes.MsgReissue
+
+	StatusValid     = certtypes.StatusValid
+	StatusSuspended = certtypes.StatusSuspended
+	StatusRevoked   = certtypes.StatusRevoked
+	StatusExpired   = certtypes.StatusExpired
+
+	ActionAnchor      = certtypes.ActionAnchor
+	ActionAnchorBatch = certtypes.ActionAnchorBatch
+	ActionSuspend     = certtypes.ActionSuspend
+	ActionReinstate   = certtypes.ActionReinstate
+	ActionRevoke      = certtypes.ActionRevoke
+	ActionReissue     = certtypes.ActionReissue
+	ActionReissueOf   = certtypes.ActionReissueOf
 )
 
-// Statuses of a certificate record. "expired" is never stored: it is
-// derived from valid_until and the block time of the height read.
-const (
-	StatusValid     = "valid"
-	StatusSuspended = "suspended"
-	StatusRevoked   = "revoked"
-	StatusExpired   = "expired"
+type (
+	Params       = certtypes.Params
+	CertType     = certtypes.CertType
+	Change       = certtypes.Change
+	Record       = certtypes.Record
+	Batch        = certtypes.Batch
+	Filter       = certtypes.Filter
+	Item         = certtypes.Item
+	DefineType   = certtypes.DefineType
+	Anchor       = certtypes.Anchor
+	AnchorBatch  = certtypes.AnchorBatch
+	Membership   = certtypes.Membership
+	StatusChange = certtypes.StatusChange
+	Reissue      = certtypes.Reissue
+	BatchFile    = certtypes.BatchFile
+	BatchMember  = certtypes.BatchMember
 )
 
-// Actions recorded in a record's history.
-const (
-	ActionAnchor      = "anchor"
-	ActionAnchorBatch = "anchor_batch"
-	ActionSuspend     = "suspend"
-	ActionReinstate   = "reinstate"
-	ActionRevoke      = "revoke"
-	ActionReissue     = "reissue"
-	ActionReissueOf   = "reissue_of" // first entry of the replacement
-)
+// Reasons is the fixed table of reason codes (certtypes.Reasons).
+var Reasons = certtypes.Reasons
+
+// ReasonName returns the English name of a reason code ("" if unknown).
+func ReasonName(code string) string { return certtypes.ReasonName(code) }
+
+func ParamsKey() []byte            { return certtypes.ParamsKey() }
+func TypeKey(code string) []byte   { return certtypes.TypeKey(code) }
+func RecordKey(hash string) []byte { return certtypes.RecordKey(hash) }
+func BatchKey(root string) []byte  { return certtypes.BatchKey(root) }
+
+// StatusAt is a record's effective status from its status and valid_until
+// alone (certtypes.StatusAt).
+func StatusAt(status, validUntil string, blockTime time.Time) string {
+	return certtypes.StatusAt(status, validUntil, blockTime)
+}
+
+// civilDate is t's date in China Standard Time (identifier.CST).
+func civilDate(t time.Time) string { return t.In(identifier.CST).Format("2006-01-02") }
+
+// ValidHash reports whether s is 64 lower-case hex characters (the one text
+// form of an SM3 digest on chain).
+func ValidHash(s string) bool { return certtypes.ValidHash(s) }
+
+// NewBatchFile builds the tree over hashes and every member's path
+// (certtypes.NewBatchFile).
+func NewBatchFile(hashes, names []string) (*BatchFile, error) {
+	return certtypes.NewBatchFile(hashes, names)
+}
 
 // Error codes of the certificate codespace: 601..699.
 var (
@@ -69,27 +112,6 @@ var (
 	ErrUnreadable = errs.Register(Name, 630, "name not plainly readable")
 )
 
-// Reasons is the fixed table of reason codes (after GB/T 36901-36906's
-// status-change reasons). Every status change and reissue names one.
-var Reasons = []struct{ Code, Name, Chinese string }{
-	{"01", "expired", "有效期届满"},
-	{"02", "information changed", "证照信息变更"},
-	{"03", "lost", "遗失"},
-	{"04", "revoked by law", "依法撤销/吊销"},
-	{"05", "error", "错误"},
-	{"99", "other", "其他"},
-}
-
-// ReasonName returns the English name of a reason code ("" if unknown).
-func ReasonName(code string) string {
-	for _, r := range Reasons {
-		if r.Code == code {
-			return r.Name
-		}
-	}
-	return ""
-}
-
 func checkReason(code string) error {
 	if ReasonName(code) != "" {
 		return nil
@@ -101,90 +123,13 @@ func checkReason(code string) error {
 	return ErrBadReason.Wrapf("reason %q is not in the table (%s)", code, strings.Join(codes, ", "))
 }
 
-// Params are set at genesis and never change (holder references depend on
-// the salt).
-type Params struct {
-	// HolderSalt (hex, at least 16 bytes) is mixed into person holder
-	// references: ref = hex(SM3(salt || normalised citizen ID number)).
-	// Clients read it from cert/params to compute references locally.
-	HolderSalt string `json:"holder_salt"`
-	// SaltSource says where the salt came from ("genesis" or "chain-id").
-	SaltSource string `json:"salt_source"`
-	// MaxBatch bounds the member count of one anchored batch.
-	MaxBatch uint64 `json:"max_batch"`
-}
-
 // DefaultMaxBatch is the batch size limit when genesis sets none.
 const DefaultMaxBatch = 1_000_000
 
-// CertType is a certificate type, owned by the department that defined it.
-type CertType struct {
-	Code string `json:"code"`
-	Name string `json:"name"`
-	// MaxValidityDays bounds valid_until - valid_from; 0 = no expiry limit.
-	MaxValidityDays int64  `json:"max_validity_days"`
-	Owner           string `json:"owner"`
-	DefinedBy       string `json:"defined_by"` // key id
-	Height          int64  `json:"height"`
-}
-
-// Change is one entry of a record's status history.
-type Change struct {
-	Height int64  `json:"height"`
-	Time   string `json:"time"` // block time, RFC 3339 UTC
-	Action string `json:"action"`
-	Status string `json:"status"` // status after the action
-	Reason string `json:"reason,omitempty"`
-	By     string `json:"by"` // signer key id
-}
-
-// Record is one certificate, stored at cert/rec/<hash>.
-type Record struct {
-	Hash       string   `json:"hash"`
-	Type       string   `json:"type"`
-	Issuer     string   `json:"issuer"` // department code
-	Signer     string   `json:"signer"` // key id that anchored it (or its batch)
-	LicenceNo  string   `json:"licence_no,omitempty"`
-	HolderKind string   `json:"holder_kind,omitempty"`
-	HolderRef  string   `json:"holder_ref,omitempty"`
-	IssueDate  string   `json:"issue_date"`
-	ValidFrom  string   `json:"valid_from,omitempty"`
-	ValidUntil string   `json:"valid_until,omitempty"`
-	Status     string   `json:"status"`
-	History    []Change `json:"history"`
-	// AnchoredHeight/Time: when the hash (or its batch root) went on chain.
-	AnchoredHeight int64  `json:"anchored_height"`
-	AnchoredTime   string `json:"anchored_time"`
-	// BatchRoot and BatchIndex are set for a member of an anchored batch;
-	// such a record is created by its first status change.
-	BatchRoot  string  `json:"batch_root,omitempty"`
-	BatchIndex *uint64 `json:"batch_index,omitempty"`
-	ReplacedBy string  `json:"replaced_by,omitempty"`
-	Replaces   string  `json:"replaces,omitempty"`
-}
-
-// Batch is an anchored Merkle root of Count certificates, at cert/batch/<root>.
-type Batch struct {
-	Root           string `json:"root"`
-	Type           string `json:"type"`
-	Issuer         string `json:"issuer"`
-	Signer         string `json:"signer"`
-	Count          uint64 `json:"count"`
-	IssueDate      string `json:"issue_date"`
-	FirstLicenceNo string `json:"first_licence_no,omitempty"`
-	LastLicenceNo  string `json:"last_licence_no,omitempty"`
-	Height         int64  `json:"height"`
-	Time           string `json:"time"`
-}
-
 // State keys. Hashes and roots are 64 lower-case hex, type codes and
 // department codes have no '/', holder refs are hex or a USCC.
-const prefix = "cert"
+const prefix = certtypes.Prefix
 
-func ParamsKey() []byte              { return module.Key(prefix, "params") }
-func TypeKey(code string) []byte     { return module.Key(prefix, "type", code) }
-func RecordKey(hash string) []byte   { return module.Key(prefix, "rec", hash) }
-func BatchKey(root string) []byte    { return module.Key(prefix, "batch", root) }
 func heightPart(h int64) string      { return fmt.Sprintf("%020d", h) }
 func issuerIndex(dept string) []byte { return module.Key(prefix, "idx", "issuer", dept, "") }
 func typeIndex(typ string) []byte    { return module.Key(prefix, "idx", "type", typ, "") }
@@ -233,46 +178,11 @@ func GetBatch(kv state.KV, root string) (*Batch, error) {
 	return module.Load[Batch](kv, BatchKey(root))
 }
 
-// EffectiveStatus is the record's status as of a block time: a valid record
-// whose valid_until day has passed (in China Standard Time) is expired.
-func (r *Record) EffectiveStatus(blockTime time.Time) string {
-	return StatusAt(r.Status, r.ValidUntil, blockTime)
-}
-
-// StatusAt is EffectiveStatus from a record's status and valid_until alone
-// (for readers that decode only those fields).
-func StatusAt(status, validUntil string, blockTime time.Time) string {
-	if status == StatusValid && validUntil != "" && !blockTime.IsZero() {
-		if today := civilDate(blockTime); today > validUntil {
-			return StatusExpired
-		}
-	}
-	return status
-}
-
-// civilDate is t's date in China Standard Time (identifier.CST).
-func civilDate(t time.Time) string { return t.In(identifier.CST).Format("2006-01-02") }
-
 // ---- input rules ----
 
 var (
 	typeCodeRe = regexp.MustCompile(`^[A-Z][A-Z0-9_-]{0,15}$`)
 )
-
-// ValidHash reports whether s is 64 lower-case hex characters (the one text
-// form of an SM3 digest on chain).
-func ValidHash(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
 
 func checkHash(field, s string) error {
 	if !ValidHash(s) {

@@ -66,8 +66,6 @@ func ChainIDSalt(chainID string) string {
 	return smcrypto.SM3Hex([]byte("govchain/credit/subject-salt/v1\x00"), []byte(chainID))
 }
 
-func hexDecode(s string) ([]byte, error) { return hex.DecodeString(s) }
-
 func (Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 	var g Genesis
 	if len(raw) > 0 && string(raw) != "null" {

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"strconv"
 	"time"
@@ -332,13 +331,4 @@ func revoke(ctx *module.Context, m *Evidence) error {
 		PartnerHeight: pc.height, PartnerStatus: pc.rec.Status, By: ctx.Signer.KeyID.String()})
 	ctx.Emit("recognition.revoked", "hash", m.Hash, "partner", p.ID, "partner_height", strconv.FormatInt(pc.height, 10))
 	return ctx.Store.Set(RecordKey(m.Hash), module.MustJSON(r))
-}
-
-// Describe is a one-line account of a record ("recognised from TJ ...").
-func (r *Record) Describe() string {
-	s := fmt.Sprintf("%s from %s (%s): partner type %s as %s, issued by %s", r.Status, r.Partner, r.PartnerName, r.PartnerType, r.LocalType, r.Issuer)
-	if r.Status == StatusRevoked {
-		s += fmt.Sprintf("; the partner revoked it (evidence at partner height %d)", r.PartnerHeight)
-	}
-	return s
 }

@@ -28,34 +28,44 @@ import (
 
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/module"
-)
-
-// Name is the module name and error codespace.
-const Name = "recognition"
-
-// Message types.
-const (
-	MsgSetAgreement = "recognition.set_agreement"
-	MsgUpdateClient = "recognition.update_client"
-	MsgRecognise    = "recognition.recognise"
-	MsgRevoke       = "recognition.revoke"
+	"github.com/govchain/govchain/contracts/recognition/rectypes"
 )
 
 // GovGrant is the department grant that may set agreements directly; a
 // passed governance proposal (gov execute) holds it.
 const GovGrant = "gov:recognition"
 
-// Partner kinds (gov.Partner.Kind).
+// The records, agreements, statuses and keys a client reads are defined
+// in rectypes (no state store, no CometBFT); the names below keep the
+// chain's code unchanged.
 const (
-	KindGovchain = "govchain"
-	KindFabric   = "fabric"
+	Name = rectypes.Name
+
+	MsgSetAgreement = rectypes.MsgSetAgreement
+	MsgUpdateClient = rectypes.MsgUpdateClient
+	MsgRecognise    = rectypes.MsgRecognise
+	MsgRevoke       = rectypes.MsgRevoke
+
+	KindGovchain = rectypes.KindGovchain
+	KindFabric   = rectypes.KindFabric
+
+	StatusRecognised = rectypes.StatusRecognised
+	StatusRevoked    = rectypes.StatusRevoked
 )
 
-// Statuses of a local recognition record.
-const (
-	StatusRecognised = "recognised"
-	StatusRevoked    = "revoked"
+type (
+	Agreement       = rectypes.Agreement
+	AgreementRecord = rectypes.AgreementRecord
+	Change          = rectypes.Change
+	Record          = rectypes.Record
 )
+
+// RecordKey is the stable, provable key of a recognition record:
+// recognition/rec/<hash> (64 lower-case hex, the SM3 hash of the file).
+func RecordKey(hash string) []byte { return rectypes.RecordKey(hash) }
+
+// AgreementKey is recognition/agreement/<partner>/<partner type>.
+func AgreementKey(partner, typ string) []byte { return rectypes.AgreementKey(partner, typ) }
 
 // Error codes of the recognition codespace: 601..699.
 var (
@@ -86,82 +96,8 @@ var (
 	ErrUnreadable = errs.Register(Name, 630, "text not plainly readable")
 )
 
-// Agreement is a recognition agreement: certificates of PartnerType issued
-// on the partner's chain are recognised here as LocalType. It is in force
-// from local height FromHeight and block time FromTime (RFC 3339; empty =
-// no bound). Conditions is the agreement's text (what the departments
-// agreed, e.g. the legal basis and restrictions), recorded for readers.
-type Agreement struct {
-	Partner     string `json:"partner"`
-	PartnerType string `json:"partner_type"`
-	LocalType   string `json:"local_type"`
-	FromHeight  int64  `json:"from_height"`
-	FromTime    string `json:"from_time"`
-	Conditions  string `json:"conditions"`
-}
-
-// AgreementRecord is what recognition/agreement/<partner>/<type> holds.
-type AgreementRecord struct {
-	Agreement
-	SetHeight int64  `json:"set_height"`
-	SetTime   string `json:"set_time"`
-	SetBy     string `json:"set_by"` // "governance" or a key id
-}
-
-// Change is one entry of a recognition record's history.
-type Change struct {
-	Height        int64  `json:"height"` // local height
-	Time          string `json:"time"`   // local block time
-	Action        string `json:"action"` // recognise | revoke
-	Status        string `json:"status"` // status after
-	PartnerHeight int64  `json:"partner_height"`
-	PartnerStatus string `json:"partner_status"`
-	By            string `json:"by"` // relayer key id
-}
-
-// Record is a local recognition record, at recognition/rec/<hash>: what was
-// recognised, from which partner, under which evidence.
-type Record struct {
-	Hash         string `json:"hash"`
-	Partner      string `json:"partner"`
-	PartnerName  string `json:"partner_name"`
-	PartnerKind  string `json:"partner_kind"`
-	PartnerChain string `json:"partner_chain"` // chain id (govchain) or channel (fabric)
-	PartnerType  string `json:"partner_type"`
-	LocalType    string `json:"local_type"`
-	Issuer       string `json:"issuer"` // partner department (govchain) or MSP id (fabric)
-	LicenceNo    string `json:"licence_no,omitempty"`
-	HolderKind   string `json:"holder_kind,omitempty"`
-	HolderRef    string `json:"holder_ref,omitempty"` // the partner's reference (salted with the partner's salt)
-	IssueDate    string `json:"issue_date,omitempty"`
-	ValidFrom    string `json:"valid_from,omitempty"`
-	ValidUntil   string `json:"valid_until,omitempty"`
-	// PartnerStatus is the status the partner's chain held at PartnerHeight.
-	PartnerStatus string `json:"partner_status"`
-	// PartnerHeight is the partner's state version (govchain: the record is
-	// proven under the app hash of header PartnerHeight+1) or block number
-	// (fabric) of the latest evidence.
-	PartnerHeight int64 `json:"partner_height"`
-	// PartnerRoot is the partner app hash (govchain) or block data hash
-	// (fabric) the latest evidence was checked against, hex.
-	PartnerRoot      string   `json:"partner_root"`
-	Status           string   `json:"status"`
-	RecognisedHeight int64    `json:"recognised_height"`
-	RecognisedTime   string   `json:"recognised_time"`
-	History          []Change `json:"history"`
-}
-
 // State keys.
-const prefix = "recognition"
-
-// RecordKey is the stable, provable key of a recognition record:
-// recognition/rec/<hash> (64 lower-case hex, the SM3 hash of the file).
-func RecordKey(hash string) []byte { return module.Key(prefix, "rec", hash) }
-
-// AgreementKey is recognition/agreement/<partner>/<partner type>.
-func AgreementKey(partner, typ string) []byte {
-	return module.Key(prefix, "agreement", partner, typ)
-}
+const prefix = rectypes.Prefix
 
 // ClientKey holds a govchain partner's light-client state.
 func ClientKey(partner string) []byte { return module.Key(prefix, "client", partner) }
@@ -182,16 +118,3 @@ func PartnerIndexPrefix(partner string) []byte {
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-// EffectiveStatus is the record's status at a block time: recognised,
-// revoked, or expired once valid_until (the partner's) has passed in China
-// Standard Time, as for local certificates.
-func (r *Record) EffectiveStatus(blockTime time.Time) string {
-	if r.Status == StatusRecognised && r.ValidUntil != "" && !blockTime.IsZero() &&
-		blockTime.In(cst).Format("2006-01-02") > r.ValidUntil {
-		return "expired"
-	}
-	return r.Status
-}
-
-var cst = time.FixedZone("CST", 8*3600)

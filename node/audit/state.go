@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,12 +34,8 @@ func (a APIState) Keys(ctx context.Context, prefix string, height int64) ([]stri
 	var keys []string
 	after := ""
 	for {
-		q := url.Values{"prefix": {prefix}, "height": {strconv.FormatInt(height, 10)}, "limit": {"1000"}}
-		if after != "" {
-			q.Set("start_after", after)
-		}
-		var r node.ListResult
-		if err := a.C.Get(ctx, "/v1/list?"+q.Encode(), &r); err != nil {
+		r, err := a.C.ListAt(ctx, prefix, after, client.MaxPageLimit, height)
+		if err != nil {
 			return nil, err
 		}
 		if r.Height != height {

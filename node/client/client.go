@@ -1,5 +1,10 @@
-// Package client talks to a govchain node's HTTP API: submit signed txs,
-// read state with proofs. It is what the CLI, the testnet and tests use.
+// Package client is the light side of a govchain node's HTTP API: its
+// request and answer types (the node writes these very types), a typed
+// method for every route (routes.go), the signer that builds, signs and
+// submits transactions, and the checks of an answer's proofs
+// (CertificateResult.Verify and the like). It imports no CometBFT node,
+// state store or IAVL (TestDependencies), so the CLI's read commands, the
+// testnet and other programs can talk to a node without the daemon.
 package client
 
 import (
@@ -9,16 +14,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/identity/idtypes"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/tx"
-	"github.com/govchain/govchain/node"
 )
 
 // Client is an API client for one node.
@@ -37,7 +39,7 @@ func New(baseURL string) *Client {
 // APIError is a non-2xx answer.
 type APIError struct {
 	Status int
-	Body   node.Error
+	Body   Error
 }
 
 func (e *APIError) Error() string {
@@ -86,50 +88,13 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	return nil
 }
 
-func (c *Client) Status(ctx context.Context) (*node.Status, error) {
-	var s node.Status
-	return &s, c.do(ctx, "GET", "/v1/status", nil, &s)
-}
-
-// Submit sends raw tx bytes; wait is "sync" or "commit".
-func (c *Client) Submit(ctx context.Context, raw []byte, wait string) (*node.SubmitResult, error) {
-	var r node.SubmitResult
-	path := "/v1/txs"
-	if wait != "" {
-		path += "?wait=" + url.QueryEscape(wait)
-	}
-	return &r, c.do(ctx, "POST", path, node.SubmitRequest{Tx: raw}, &r)
-}
-
-func (c *Client) Account(ctx context.Context, id smcrypto.KeyID) (*node.AccountResult, error) {
-	var r node.AccountResult
-	return &r, c.do(ctx, "GET", "/v1/accounts/"+id.String(), nil, &r)
-}
-
-func (c *Client) State(ctx context.Context, key string, height int64, prove bool) (*node.StateResult, error) {
-	q := url.Values{"key": {key}}
-	if height > 0 {
-		q.Set("height", strconv.FormatInt(height, 10))
-	}
-	if prove {
-		q.Set("prove", "true")
-	}
-	var r node.StateResult
-	return &r, c.do(ctx, "GET", "/v1/state?"+q.Encode(), nil, &r)
-}
-
-func (c *Client) Tx(ctx context.Context, hash string) (*node.TxInfo, error) {
-	var r node.TxInfo
-	return &r, c.do(ctx, "GET", "/v1/txs/"+hash, nil, &r)
-}
-
 // Get fetches any API path into out (for commands without a typed helper).
 func (c *Client) Get(ctx context.Context, path string, out any) error {
 	return c.do(ctx, "GET", path, nil, out)
 }
 
 // WaitHeight polls until the node reports at least height h.
-func (c *Client) WaitHeight(ctx context.Context, h int64) (*node.Status, error) {
+func (c *Client) WaitHeight(ctx context.Context, h int64) (*Status, error) {
 	for {
 		s, err := c.Status(ctx)
 		if err == nil && s.Height >= h {
@@ -174,21 +139,21 @@ func NewSigner(ctx context.Context, c *Client, chainID string, k *smcrypto.Priva
 // RegisterAccount is the identity.register_account message by which this
 // signer (an admin) registers k as an operator of its department, with k's
 // proof of possession; send it with Send or Build.
-func (s *Signer) RegisterAccount(k *smcrypto.PrivateKey, name string) (identity.RegisterAccount, error) {
+func (s *Signer) RegisterAccount(k *smcrypto.PrivateKey, name string) (idtypes.RegisterAccount, error) {
 	if s.Dept == "" {
-		return identity.RegisterAccount{}, fmt.Errorf("client: signer %s has no department (make it with NewSigner)", s.Key.PublicKey().ID())
+		return idtypes.RegisterAccount{}, fmt.Errorf("client: signer %s has no department (make it with NewSigner)", s.Key.PublicKey().ID())
 	}
-	return identity.NewRegisterAccount(s.ChainID, s.Dept, k, name, []string{identity.RoleOperator})
+	return idtypes.NewRegisterAccount(s.ChainID, s.Dept, k, name, []string{idtypes.RoleOperator})
 }
 
 // AdmitCert is the identity.admit_cert message by which this signer admits
 // the certificate cert of key k as an operator of its department, with k's
 // proof of possession.
-func (s *Signer) AdmitCert(k *smcrypto.PrivateKey, cert []byte) (identity.AdmitCert, error) {
+func (s *Signer) AdmitCert(k *smcrypto.PrivateKey, cert []byte) (idtypes.AdmitCert, error) {
 	if s.Dept == "" {
-		return identity.AdmitCert{}, fmt.Errorf("client: signer %s has no department (make it with NewSigner)", s.Key.PublicKey().ID())
+		return idtypes.AdmitCert{}, fmt.Errorf("client: signer %s has no department (make it with NewSigner)", s.Key.PublicKey().ID())
 	}
-	return identity.NewAdmitCert(s.ChainID, s.Dept, k, cert, []string{identity.RoleOperator})
+	return idtypes.NewAdmitCert(s.ChainID, s.Dept, k, cert, []string{idtypes.RoleOperator})
 }
 
 // Build signs msg as the next tx of this signer.
@@ -216,7 +181,7 @@ func (s *Signer) Rewind(seq uint64) {
 }
 
 // Send builds, submits and reports a rejection as an error.
-func (s *Signer) Send(ctx context.Context, c *Client, msgType string, msg any, wait string) (*node.SubmitResult, error) {
+func (s *Signer) Send(ctx context.Context, c *Client, msgType string, msg any, wait string) (*SubmitResult, error) {
 	raw, err := s.Build(msgType, msg)
 	if err != nil {
 		return nil, err
@@ -232,101 +197,8 @@ func (s *Signer) Send(ctx context.Context, c *Client, msgType string, msg any, w
 }
 
 // RejectedError is a tx the chain refused.
-type RejectedError struct{ Result node.SubmitResult }
+type RejectedError struct{ Result SubmitResult }
 
 func (e *RejectedError) Error() string {
 	return fmt.Sprintf("tx %s rejected: %s/%d: %s", e.Result.Hash, e.Result.Codespace, e.Result.Code, e.Result.Log)
-}
-
-// List pages through state keys under prefix (startAfter "" = from the start).
-func (c *Client) List(ctx context.Context, prefix, startAfter string, limit int) (*node.ListResult, error) {
-	q := url.Values{"prefix": {prefix}}
-	if startAfter != "" {
-		q.Set("start_after", startAfter)
-	}
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	var r node.ListResult
-	return &r, c.do(ctx, "GET", "/v1/list?"+q.Encode(), nil, &r)
-}
-
-// ListAll follows List's pages to the end.
-func (c *Client) ListAll(ctx context.Context, prefix string) ([]node.ListEntry, error) {
-	var out []node.ListEntry
-	after := ""
-	for {
-		r, err := c.List(ctx, prefix, after, 1000)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r.Entries...)
-		if r.Next == "" {
-			return out, nil
-		}
-		after = r.Next
-	}
-}
-
-// Departments lists every department, following the pages of
-// GET /v1/departments.
-func (c *Client) Departments(ctx context.Context) (*node.DepartmentList, error) {
-	var all *node.DepartmentList
-	cursor := ""
-	for {
-		q := url.Values{"limit": {strconv.Itoa(node.MaxPageLimit)}}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		var r node.DepartmentList
-		if err := c.do(ctx, "GET", "/v1/departments?"+q.Encode(), nil, &r); err != nil {
-			return nil, err
-		}
-		if all == nil {
-			all = &r
-		} else {
-			all.Departments = append(all.Departments, r.Departments...)
-		}
-		if r.NextCursor == "" || r.NextCursor == cursor {
-			all.NextCursor = ""
-			return all, nil
-		}
-		cursor = r.NextCursor
-	}
-}
-
-// CreditProfile reads a subject's profile (with proofs when prove is
-// set) at height (0 = latest), joining the pages of its events, all at the
-// first page's height.
-func (c *Client) CreditProfile(ctx context.Context, ref string, height int64, prove bool) (*node.CreditProfileResult, error) {
-	var all *node.CreditProfileResult
-	cursor := ""
-	for {
-		q := url.Values{"limit": {strconv.Itoa(node.MaxPageLimit)}}
-		if prove {
-			q.Set("prove", "true")
-		}
-		if all != nil {
-			height = all.Height
-		}
-		if height > 0 {
-			q.Set("height", strconv.FormatInt(height, 10))
-		}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		var r node.CreditProfileResult
-		if err := c.do(ctx, "GET", "/v1/credit/subjects/"+url.PathEscape(ref)+"?"+q.Encode(), nil, &r); err != nil {
-			return nil, err
-		}
-		if all == nil {
-			all = &r
-		} else if err := all.Join(&r); err != nil {
-			return nil, err
-		}
-		if r.NextCursor == "" || r.NextCursor == cursor {
-			return all, nil
-		}
-		cursor = r.NextCursor
-	}
 }

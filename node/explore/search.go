@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,8 +11,9 @@ import (
 
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 
+	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/identifier"
-	"github.com/govchain/govchain/node"
+	"github.com/govchain/govchain/node/client"
 )
 
 // Indexed lists the event attributes govchain's modules emit (CometBFT
@@ -231,12 +231,8 @@ func (e *Explorer) Build(ctx context.Context, q *Query) ([]string, []string, err
 		// Certificates held by the organisation (its USCC is the holder
 		// reference), then their events.
 		for cursor := ""; ; {
-			var l node.CertificateList
-			q := url.Values{"holder": {uscc}, "limit": {strconv.Itoa(node.MaxPageLimit)}}
-			if cursor != "" {
-				q.Set("cursor", cursor)
-			}
-			if err := e.API.Get(ctx, "/v1/certificates?"+q.Encode(), &l); err != nil {
+			l, err := e.API.Certificates(ctx, certtypes.Filter{Holder: uscc}, client.Page{Limit: client.MaxPageLimit, Cursor: cursor})
+			if err != nil {
 				return nil, nil, fmt.Errorf("certificates of %s: %w", uscc, err)
 			}
 			for _, it := range l.Items {

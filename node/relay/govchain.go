@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/contracts/recognition"
-	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/client"
 )
 
@@ -95,12 +93,8 @@ func (s *GovchainSource) Begin() { s.height, s.header = 0, nil }
 func (s *GovchainSource) List(ctx context.Context, typ string) ([]string, error) {
 	var out []string
 	for cursor := ""; ; {
-		q := url.Values{"type": {typ}, "limit": {fmt.Sprint(node.MaxPageLimit)}}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		var l node.CertificateList
-		if err := s.API.Get(ctx, "/v1/certificates?"+q.Encode(), &l); err != nil {
+		l, err := s.API.Certificates(ctx, certificate.Filter{Type: typ}, client.Page{Limit: client.MaxPageLimit, Cursor: cursor})
+		if err != nil {
 			return nil, err
 		}
 		for _, it := range l.Items {

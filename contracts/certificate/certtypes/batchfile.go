@@ -1,4 +1,4 @@
-package certificate
+package certtypes
 
 import (
 	"encoding/hex"

@@ -1,0 +1,61 @@
+package client_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const pkgPath = "github.com/govchain/govchain/node/client"
+
+// forbidden are what the light API package must never pull in, even
+// indirectly: the daemon and its store (IAVL, badger, the state package),
+// CometBFT (its node, its gRPC, its types: the client needs none of them),
+// and test libraries.
+var forbidden = []struct {
+	path   string
+	prefix bool // also every package below path
+}{
+	{"google.golang.org/grpc", true},
+	{"github.com/dgraph-io/badger", true},
+	{"github.com/cosmos/iavl", true},
+	{"github.com/stretchr/testify", true},
+	{"github.com/cometbft/cometbft", true},
+	{"github.com/govchain/govchain/node", false},
+	{"github.com/govchain/govchain/chain/state", true},
+	{"github.com/govchain/govchain/chain/module", true},
+	{"github.com/govchain/govchain/chain", false}, // the ABCI app
+}
+
+// TestDependencies lists the package's non-test dependencies (host build)
+// and refuses any forbidden one, naming which import brought it in.
+func TestDependencies(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("SKIP: the go tool is not on PATH, cannot list dependencies: %v", err)
+	}
+	out, err := exec.Command(goBin, "list", "-deps", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, pkgPath).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v\n%s", pkgPath, err, out)
+	}
+	importers := map[string][]string{}
+	var deps []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		deps = append(deps, f[0])
+		for _, imp := range f[1:] {
+			importers[imp] = append(importers[imp], f[0])
+		}
+	}
+	if len(deps) < 10 {
+		t.Fatalf("go list -deps gave %d packages: output not understood:\n%s", len(deps), out)
+	}
+	for _, d := range deps {
+		for _, f := range forbidden {
+			if d == f.path || f.prefix && strings.HasPrefix(d, f.path+"/") {
+				t.Errorf("%s depends on %s (imported by %s)", pkgPath, d, strings.Join(importers[d], ", "))
+			}
+		}
+	}
+	t.Logf("%s: %d packages in go list -deps", pkgPath, len(deps))
+}
