@@ -24,9 +24,11 @@ import (
 
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/attest"
+	"github.com/govchain/govchain/chain/identity/idtypes"
 	"github.com/govchain/govchain/chain/proof/bundle"
 	"github.com/govchain/govchain/chain/proof/bundle/cmtblock"
 	"github.com/govchain/govchain/chain/proof/lightblock"
+	"github.com/govchain/govchain/contracts/certificate/certtypes"
 )
 
 // Source is where a builder reads state and headers.
@@ -148,7 +150,7 @@ func (b *Builder) shared(ctx context.Context, h int64) (*heightData, error) {
 			return
 		}
 		for _, a := range d.qc.Attestations {
-			p, err := b.Src.Prove(ctx, []byte("id/acct/"+a.KeyID.String()), h)
+			p, err := b.Src.Prove(ctx, idtypes.AccountKey(a.KeyID), h)
 			if err != nil {
 				d.err = err
 				return
@@ -173,7 +175,7 @@ func (d *heightData) dept(ctx context.Context, src Source, h int64, code string)
 	if p != nil {
 		return p, nil
 	}
-	p, err := src.Prove(ctx, []byte("id/dept/"+code), h)
+	p, err := src.Prove(ctx, idtypes.DeptKey(code), h)
 	if err != nil {
 		return nil, err
 	}
@@ -190,12 +192,12 @@ func (b *Builder) Certificate(ctx context.Context, hash string, o Options) (*bun
 		return nil, err
 	}
 	out := &bundle.Bundle{V: bundle.Version, Height: h, Hash: hash}
-	if out.Record, err = b.Src.Prove(ctx, []byte("cert/rec/"+hash), h); err != nil {
+	if out.Record, err = b.Src.Prove(ctx, certtypes.RecordKey(hash), h); err != nil {
 		return nil, err
 	}
 	var issuers []string
 	if _, v, _, _, err := bundle.ReadProof(out.Record); err == nil && v != nil {
-		var r bundle.Record
+		var r certtypes.Record
 		if json.Unmarshal(v, &r) == nil {
 			issuers = append(issuers, r.Issuer)
 			if r.BatchRoot != "" {
@@ -214,7 +216,7 @@ func (b *Builder) Bucket(ctx context.Context, prefix string, o Options) (*bundle
 		return nil, err
 	}
 	out := &bundle.Bundle{V: bundle.Version, Height: h, Prefix: prefix}
-	lo := []byte("cert/rec/" + prefix)
+	lo := certtypes.RecordKey(prefix)
 	key := lo
 	var issuers []string
 	for {
@@ -237,7 +239,7 @@ func (b *Builder) Bucket(ctx context.Context, prefix string, o Options) (*bundle
 			return nil, fmt.Errorf("%w: more than %d records start with %s; use a longer prefix", ErrBucketTooLarge, MaxBucket, prefix)
 		}
 		if rv, err := b.Src.Get(ctx, right, h); err == nil {
-			var r bundle.Record
+			var r certtypes.Record
 			if json.Unmarshal(rv, &r) == nil {
 				issuers = append(issuers, r.Issuer)
 			}
@@ -254,13 +256,13 @@ func (b *Builder) finish(ctx context.Context, out *bundle.Bundle, h int64, issue
 	}
 	out.ChainID, out.Block = d.lb.ChainID, d.block
 	if o.BatchRoot != "" {
-		p, err := b.Src.Prove(ctx, []byte("cert/batch/"+o.BatchRoot), h)
+		p, err := b.Src.Prove(ctx, certtypes.BatchKey(o.BatchRoot), h)
 		if err != nil {
 			return nil, err
 		}
 		out.Batch = &bundle.Batch{Root: o.BatchRoot, Proof: p}
 		if _, v, _, _, err := bundle.ReadProof(p); err == nil && v != nil {
-			var br bundle.BatchRecord
+			var br certtypes.Batch
 			if json.Unmarshal(v, &br) == nil {
 				issuers = append(issuers, br.Issuer)
 			}

@@ -8,7 +8,6 @@ package idtypes
 
 import (
 	"encoding/binary"
-	"regexp"
 	"strings"
 
 	"github.com/govchain/govchain/chain/smcrypto"
@@ -81,10 +80,22 @@ func ValidatorKey(addressHex string) []byte {
 	return key("id", "val", strings.ToUpper(addressHex))
 }
 
-var deptCode = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{1,31}$`)
-
-// ValidDeptCode reports whether s is usable as a department code.
-func ValidDeptCode(s string) bool { return deptCode.MatchString(s) }
+// ValidDeptCode reports whether s is usable as a department code: 2 to
+// 32 of A-Z, 0-9, '_' and '-', not starting with '_' or '-'. (A loop, not
+// a regexp: the browser verifier imports this package, and regexp would
+// bring Go's Unicode tables into its download.)
+func ValidDeptCode(s string) bool {
+	if len(s) < 2 || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || i > 0 && (c == '_' || c == '-')) {
+			return false
+		}
+	}
+	return true
+}
 
 // RegisterAccount registers an officer key for the signer's own department.
 // Only the operator role may be given here; any other role is granted by

@@ -10,9 +10,10 @@
 // This package only verifies; node/verify builds bundles (with
 // cmtblock, which converts CometBFT's light blocks). It imports the
 // standard library, chain/proof, chain/proof/lightblock, chain/attest,
-// chain/smcrypto, contracts/certificate/merkle and CometBFT's ed25519 only,
-// so that it compiles to a small WebAssembly module for the browser
-// verifier (a test enforces this). Every rejection is an *Error naming the
+// chain/smcrypto, contracts/certificate/merkle, the modules' light record
+// packages (contracts/certificate/certtypes, chain/identity/idtypes) and
+// CometBFT's ed25519 only, so that it compiles to a small WebAssembly
+// module for the browser verifier (a test enforces this). Every rejection is an *Error naming the
 // step that failed.
 package bundle
 

@@ -16,12 +16,15 @@ const (
 // directly: it runs in the browser as WebAssembly, so iavl, badger,
 // CometBFT's light package (goleveldb) and its types package (gRPC, the
 // protobuf runtime) must stay out; lightblock is the part of CometBFT's
-// types a light client needs.
+// types a light client needs; certtypes and idtypes are the certificate
+// and identity modules' records without their state store.
 var allowed = []string{
 	"github.com/govchain/govchain/chain/proof",
 	"github.com/govchain/govchain/chain/proof/lightblock",
 	"github.com/govchain/govchain/chain/attest",
 	"github.com/govchain/govchain/chain/smcrypto",
+	"github.com/govchain/govchain/chain/identity/idtypes",
+	"github.com/govchain/govchain/contracts/certificate/certtypes",
 	"github.com/govchain/govchain/contracts/certificate/merkle",
 	"github.com/cometbft/cometbft/crypto/ed25519",
 }

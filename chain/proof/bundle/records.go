@@ -3,130 +3,40 @@ package bundle
 import (
 	"encoding/binary"
 	"fmt"
-	"time"
+	"strings"
+
+	"github.com/govchain/govchain/chain/identity/idtypes"
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/contracts/certificate/certtypes"
 )
 
-// The records below mirror contracts/certificate and chain/identity (this
-// package cannot import them: they pull in the IAVL store). Decoding is
-// lenient about fields added later, since the proof covers the exact bytes
-// either way; a test keeps the mirrors in step with the originals.
+// The records a bundle proves are the modules' own (certtypes, idtypes:
+// light packages without the state store). Decoding ignores fields this
+// verifier does not know, so a record written by a newer chain still
+// reads; the proof covers the exact bytes either way.
 
-// Change is one entry of a certificate's status history.
-type Change struct {
-	Height int64  `json:"height"`
-	Time   string `json:"time"`
-	Action string `json:"action"`
-	Status string `json:"status"`
-	Reason string `json:"reason,omitempty"`
-	By     string `json:"by"`
-}
-
-// Record is a certificate record (cert/rec/<hash>).
-type Record struct {
-	Hash           string   `json:"hash"`
-	Type           string   `json:"type"`
-	Issuer         string   `json:"issuer"`
-	Signer         string   `json:"signer"`
-	LicenceNo      string   `json:"licence_no,omitempty"`
-	HolderKind     string   `json:"holder_kind,omitempty"`
-	HolderRef      string   `json:"holder_ref,omitempty"`
-	IssueDate      string   `json:"issue_date"`
-	ValidFrom      string   `json:"valid_from,omitempty"`
-	ValidUntil     string   `json:"valid_until,omitempty"`
-	Status         string   `json:"status"`
-	History        []Change `json:"history"`
-	AnchoredHeight int64    `json:"anchored_height"`
-	AnchoredTime   string   `json:"anchored_time"`
-	BatchRoot      string   `json:"batch_root,omitempty"`
-	BatchIndex     *uint64  `json:"batch_index,omitempty"`
-	ReplacedBy     string   `json:"replaced_by,omitempty"`
-	Replaces       string   `json:"replaces,omitempty"`
-}
-
-// BatchRecord is an anchored batch (cert/batch/<root>).
-type BatchRecord struct {
-	Root           string `json:"root"`
-	Type           string `json:"type"`
-	Issuer         string `json:"issuer"`
-	Signer         string `json:"signer"`
-	Count          uint64 `json:"count"`
-	IssueDate      string `json:"issue_date"`
-	FirstLicenceNo string `json:"first_licence_no,omitempty"`
-	LastLicenceNo  string `json:"last_licence_no,omitempty"`
-	Height         int64  `json:"height"`
-	Time           string `json:"time"`
-}
-
-// Department is id/dept/<code>.
-type Department struct {
-	Code      string `json:"code"`
-	Name      string `json:"name"`
-	Status    string `json:"status"`
-	Validator *struct {
-		Type   string `json:"type"`
-		PubKey []byte `json:"pub_key"`
-		Power  int64  `json:"power"`
-	} `json:"validator,omitempty"`
-}
-
-// Account is id/acct/<key id>.
-type Account struct {
-	KeyID     string   `json:"key_id"`
-	PublicKey []byte   `json:"public_key"`
-	Dept      string   `json:"dept"`
-	Roles     []string `json:"roles"`
-	Status    string   `json:"status"`
-	NotBefore int64    `json:"not_before,omitempty"`
-	NotAfter  int64    `json:"not_after,omitempty"`
-}
-
-// Statuses and keys, as in contracts/certificate and chain/identity.
-const (
-	StatusValid     = "valid"
-	StatusSuspended = "suspended"
-	StatusRevoked   = "revoked"
-	StatusExpired   = "expired"
-
-	recordPrefix = "cert/rec/"
-	batchPrefix  = "cert/batch/"
-	deptPrefix   = "id/dept/"
-	acctPrefix   = "id/acct/"
-
-	// BlockTimeKey is where the app keeps the time of the block that
-	// committed a state version (RFC 3339, UTC).
-	BlockTimeKey = "block_time"
+// State key prefixes, from the modules' key functions (a key is its
+// prefix followed by the id).
+var (
+	recordPrefix = string(certtypes.RecordKey(""))
+	batchPrefix  = string(certtypes.BatchKey(""))
+	deptPrefix   = string(idtypes.DeptKey(""))
+	acctPrefix   = strings.TrimSuffix(string(idtypes.AccountKey(smcrypto.KeyID{})), smcrypto.KeyID{}.String())
 )
 
-// Reasons is the certificate module's fixed table of reason codes.
-var Reasons = []struct{ Code, Name, Chinese string }{
-	{"01", "expired", "有效期届满"},
-	{"02", "information changed", "证照信息变更"},
-	{"03", "lost", "遗失"},
-	{"04", "revoked by law", "依法撤销/吊销"},
-	{"05", "error", "错误"},
-	{"99", "other", "其他"},
-}
+// BlockTimeKey is where the app keeps the time of the block that
+// committed a state version (RFC 3339, UTC).
+const BlockTimeKey = "block_time"
 
+// reason returns the English and Chinese names of a reason code of the
+// certificate module ("" if unknown).
 func reason(code string) (string, string) {
-	for _, r := range Reasons {
+	for _, r := range certtypes.Reasons {
 		if r.Code == code {
 			return r.Name, r.Chinese
 		}
 	}
 	return "", ""
-}
-
-var cst = time.FixedZone("CST", 8*3600)
-
-// EffectiveStatus is contracts/certificate's rule: a valid record whose
-// valid_until day has passed in China Standard Time at t is expired.
-func (r *Record) EffectiveStatus(t time.Time) string {
-	if r.Status == StatusValid && r.ValidUntil != "" && !t.IsZero() {
-		if t.In(cst).Format("2006-01-02") > r.ValidUntil {
-			return StatusExpired
-		}
-	}
-	return r.Status
 }
 
 // ---- minimal reading of ics23 proofs ----

@@ -12,9 +12,11 @@ import (
 	"github.com/cometbft/cometbft/crypto/ed25519"
 
 	"github.com/govchain/govchain/chain/attest"
+	"github.com/govchain/govchain/chain/identity/idtypes"
 	"github.com/govchain/govchain/chain/proof"
 	"github.com/govchain/govchain/chain/proof/lightblock"
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/certificate/merkle"
 )
 
@@ -69,24 +71,24 @@ type Result struct {
 
 // Certificate is the proven record, for display.
 type Certificate struct {
-	Type           string   `json:"type"`
-	Issuer         string   `json:"issuer"`
-	IssuerName     string   `json:"issuer_name,omitempty"`
-	LicenceNo      string   `json:"licence_no,omitempty"`
-	IssueDate      string   `json:"issue_date"`
-	ValidFrom      string   `json:"valid_from,omitempty"`
-	ValidUntil     string   `json:"valid_until,omitempty"`
-	Status         string   `json:"status"`
-	ChangedHeight  int64    `json:"changed_height,omitempty"`
-	ChangedTime    string   `json:"changed_time,omitempty"`
-	Reason         string   `json:"reason,omitempty"`
-	ReasonName     string   `json:"reason_name,omitempty"`
-	ReasonChinese  string   `json:"reason_zh,omitempty"`
-	ReplacedBy     string   `json:"replaced_by,omitempty"`
-	Replaces       string   `json:"replaces,omitempty"`
-	AnchoredHeight int64    `json:"anchored_height"`
-	AnchoredTime   string   `json:"anchored_time"`
-	History        []Change `json:"history,omitempty"`
+	Type           string             `json:"type"`
+	Issuer         string             `json:"issuer"`
+	IssuerName     string             `json:"issuer_name,omitempty"`
+	LicenceNo      string             `json:"licence_no,omitempty"`
+	IssueDate      string             `json:"issue_date"`
+	ValidFrom      string             `json:"valid_from,omitempty"`
+	ValidUntil     string             `json:"valid_until,omitempty"`
+	Status         string             `json:"status"`
+	ChangedHeight  int64              `json:"changed_height,omitempty"`
+	ChangedTime    string             `json:"changed_time,omitempty"`
+	Reason         string             `json:"reason,omitempty"`
+	ReasonName     string             `json:"reason_name,omitempty"`
+	ReasonChinese  string             `json:"reason_zh,omitempty"`
+	ReplacedBy     string             `json:"replaced_by,omitempty"`
+	Replaces       string             `json:"replaces,omitempty"`
+	AnchoredHeight int64              `json:"anchored_height"`
+	AnchoredTime   string             `json:"anchored_time"`
+	History        []certtypes.Change `json:"history,omitempty"`
 }
 
 // BatchInfo describes a proven batch membership.
@@ -211,7 +213,7 @@ func (b *Bundle) Verify(trust *TrustRoot, in Input) (*Result, error) {
 	at := lb.Time
 
 	// 2. the record, or the bucket it falls in.
-	var rec *Record
+	var rec *certtypes.Record
 	switch {
 	case b.Hash != "" && b.Prefix == "":
 		if b.Hash != in.Hash {
@@ -249,7 +251,7 @@ func (b *Bundle) Verify(trust *TrustRoot, in Input) (*Result, error) {
 	}
 
 	// 3. the batch and the inclusion path.
-	var batch *BatchRecord
+	var batch *certtypes.Batch
 	member := in.Member
 	if b.Batch != nil {
 		if member == nil && b.Batch.Index != nil {
@@ -299,7 +301,7 @@ func (b *Bundle) Verify(trust *TrustRoot, in Input) (*Result, error) {
 	}
 
 	// 4. departments (names; validator keys for the SM2 check).
-	depts := map[string]*Department{}
+	depts := map[string]*idtypes.Department{}
 	for i, p := range b.Depts {
 		d, err := proveDept(appHash, p)
 		if err != nil {
@@ -335,13 +337,13 @@ func (b *Bundle) Verify(trust *TrustRoot, in Input) (*Result, error) {
 	case rec != nil:
 		res.Certificate = certificateOf(rec, depts)
 		switch rec.EffectiveStatus(at) {
-		case StatusValid:
+		case certtypes.StatusValid:
 			res.Verdict = Valid
-		case StatusSuspended:
+		case certtypes.StatusSuspended:
 			res.Verdict = Suspended
-		case StatusRevoked:
+		case certtypes.StatusRevoked:
 			res.Verdict = Revoked
-		case StatusExpired:
+		case certtypes.StatusExpired:
 			res.Verdict = Expired
 			res.Note = fmt.Sprintf("valid until %s (China Standard Time); the header time is %s", rec.ValidUntil, at.UTC().Format(time.RFC3339))
 		default:
@@ -349,7 +351,7 @@ func (b *Bundle) Verify(trust *TrustRoot, in Input) (*Result, error) {
 		}
 	case inBatch:
 		res.Verdict = Valid
-		res.Certificate = &Certificate{Type: batch.Type, Issuer: batch.Issuer, IssueDate: batch.IssueDate, Status: StatusValid,
+		res.Certificate = &Certificate{Type: batch.Type, Issuer: batch.Issuer, IssueDate: batch.IssueDate, Status: certtypes.StatusValid,
 			AnchoredHeight: batch.Height, AnchoredTime: batch.Time}
 		if d := depts[batch.Issuer]; d != nil {
 			res.Certificate.IssuerName = d.Name
@@ -377,7 +379,7 @@ func rewrap(step string, err error, format string, args ...any) *Error {
 
 // proveRecord verifies the proof of cert/rec/<hash>: the record (nil if
 // absent) for exactly that hash.
-func proveRecord(root []byte, hash string, ops []byte) (*Record, error) {
+func proveRecord(root []byte, hash string, ops []byte) (*certtypes.Record, error) {
 	key := []byte(recordPrefix + hash)
 	if len(ops) == 0 {
 		return nil, fail(StepRecord, "no proof for %s", key)
@@ -398,8 +400,8 @@ func proveRecord(root []byte, hash string, ops []byte) (*Record, error) {
 	return decodeRecord(ex.Value, hash)
 }
 
-func decodeRecord(value []byte, hash string) (*Record, error) {
-	var r Record
+func decodeRecord(value []byte, hash string) (*certtypes.Record, error) {
+	var r certtypes.Record
 	if err := json.Unmarshal(value, &r); err != nil {
 		return nil, fail(StepRecord, "proven record of %s does not decode: %v", hash, err)
 	}
@@ -409,7 +411,7 @@ func decodeRecord(value []byte, hash string) (*Record, error) {
 	return &r, nil
 }
 
-func proveBatch(root []byte, bp *Batch) (*BatchRecord, error) {
+func proveBatch(root []byte, bp *Batch) (*certtypes.Batch, error) {
 	if _, err := merkle.ParseHash(bp.Root); err != nil {
 		return nil, fail(StepBatch, "batch root: %v", err)
 	}
@@ -427,7 +429,7 @@ func proveBatch(root []byte, bp *Batch) (*BatchRecord, error) {
 	if err := proof.VerifyMembership(root, key, ex.Value, bp.Proof); err != nil {
 		return nil, proofFail(StepBatch, err, "proof of %s", key)
 	}
-	var r BatchRecord
+	var r certtypes.Batch
 	if err := json.Unmarshal(ex.Value, &r); err != nil || r.Root != bp.Root {
 		return nil, fail(StepBatch, "proven batch record at %s is not batch %s", key, bp.Root)
 	}
@@ -453,19 +455,19 @@ func proveMember(root []byte, prefix string, ops []byte, step string) (string, [
 	return string(ex.Key[len(prefix):]), ex.Value, nil
 }
 
-func proveDept(root, ops []byte) (*Department, error) {
+func proveDept(root, ops []byte) (*idtypes.Department, error) {
 	code, v, err := proveMember(root, deptPrefix, ops, StepDepts)
 	if err != nil {
 		return nil, err
 	}
-	var d Department
+	var d idtypes.Department
 	if err := json.Unmarshal(v, &d); err != nil || d.Code != code {
 		return nil, fail(StepDepts, "proven record at %s%s is not that department", deptPrefix, code)
 	}
 	return &d, nil
 }
 
-func certificateOf(r *Record, depts map[string]*Department) *Certificate {
+func certificateOf(r *certtypes.Record, depts map[string]*idtypes.Department) *Certificate {
 	c := &Certificate{Type: r.Type, Issuer: r.Issuer, LicenceNo: r.LicenceNo, IssueDate: r.IssueDate, ValidFrom: r.ValidFrom, ValidUntil: r.ValidUntil,
 		Status: r.Status, ReplacedBy: r.ReplacedBy, Replaces: r.Replaces, AnchoredHeight: r.AnchoredHeight, AnchoredTime: r.AnchoredTime, History: r.History}
 	if d := depts[r.Issuer]; d != nil {
@@ -485,13 +487,13 @@ func certificateOf(r *Record, depts map[string]*Department) *Certificate {
 // byte; each names the two adjacent keys around it (chain/proof checks
 // they are neighbouring leaves), so together they prove that the records
 // between them are all the keys in the bucket.
-func VerifyBucket(root []byte, prefix string, proofs [][]byte) (map[string]*Record, error) {
+func VerifyBucket(root []byte, prefix string, proofs [][]byte) (map[string]*certtypes.Record, error) {
 	if prefix == "" || len(prefix) >= 64 || !isLowerHex(prefix) {
 		return nil, fail(StepBucket, "prefix %q must be 1 to 63 lower-case hex characters", prefix)
 	}
 	lo := recordPrefix + prefix
 	want := []byte(lo)
-	out := map[string]*Record{}
+	out := map[string]*certtypes.Record{}
 	var prev *leafKV
 	for i, ops := range proofs {
 		ex, key, left, right, err := readProof(ops)
@@ -530,7 +532,7 @@ func VerifyBucket(root []byte, prefix string, proofs [][]byte) (map[string]*Reco
 // the validator key of an active department, and the key that signed an
 // active admin key of that department (within its certificate's window at
 // the proven block time of that state), as the chain itself requires.
-func verifySM2(chainID string, lb *lightblock.LightBlock, appHash []byte, s *SM2, depts map[string]*Department) (*SM2Info, error) {
+func verifySM2(chainID string, lb *lightblock.LightBlock, appHash []byte, s *SM2, depts map[string]*idtypes.Department) (*SM2Info, error) {
 	q, err := attest.DecodeTx(append([]byte{attest.Marker}, s.QC...))
 	if err != nil {
 		return nil, fail(StepQC, "%v", err)
@@ -549,19 +551,19 @@ func verifySM2(chainID string, lb *lightblock.LightBlock, appHash []byte, s *SM2
 	if rest != "" || terr != nil {
 		return nil, fail(StepKeys, "the block time proof is not of %s", BlockTimeKey)
 	}
-	accts := map[string]*Account{}
+	accts := map[string]*idtypes.Account{}
 	for i, p := range s.Keys {
 		id, v, err := proveMember(appHash, acctPrefix, p, StepKeys)
 		if err != nil {
 			return nil, rewrap(StepKeys, err, "key proof %d", i)
 		}
-		var a Account
-		if err := json.Unmarshal(v, &a); err != nil || a.KeyID != id {
+		var a idtypes.Account
+		if err := json.Unmarshal(v, &a); err != nil || a.KeyID.String() != id {
 			return nil, fail(StepKeys, "proven record at %s%s is not that key", acctPrefix, id)
 		}
 		accts[id] = &a
 	}
-	byAddr := map[string]*Department{}
+	byAddr := map[string]*idtypes.Department{}
 	for _, d := range depts {
 		if d.Validator != nil && len(d.Validator.PubKey) == ed25519.PubKeySize {
 			byAddr[attest.AddressHex(ed25519.PubKey(d.Validator.PubKey).Address())] = d
@@ -576,7 +578,7 @@ func verifySM2(chainID string, lb *lightblock.LightBlock, appHash []byte, s *SM2
 		if d == nil {
 			return "", nil, fmt.Errorf("validator %s: no proven department record names it", validator)
 		}
-		if d.Status != "active" {
+		if d.Status != idtypes.StatusActive {
 			return "", nil, fmt.Errorf("department %s is %s", d.Code, d.Status)
 		}
 		a := accts[keyID.String()]
@@ -585,9 +587,9 @@ func verifySM2(chainID string, lb *lightblock.LightBlock, appHash []byte, s *SM2
 			return "", nil, fmt.Errorf("key %s: no proof in the bundle", keyID)
 		case a.Dept != d.Code:
 			return "", nil, fmt.Errorf("key %s is of %s, validator %s of %s", keyID, a.Dept, validator, d.Code)
-		case a.Status != "active":
+		case a.Status != idtypes.StatusActive:
 			return "", nil, fmt.Errorf("key %s is %s", keyID, a.Status)
-		case !contains(a.Roles, "admin"):
+		case !contains(a.Roles, idtypes.RoleAdmin):
 			return "", nil, fmt.Errorf("key %s is not an admin key of %s", keyID, d.Code)
 		case a.NotAfter != 0 && (at.Unix() < a.NotBefore || at.Unix() > a.NotAfter):
 			return "", nil, fmt.Errorf("key %s: certificate not valid at %s", keyID, at.UTC().Format(time.RFC3339))
