@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/govchain/govchain/contracts/certificate/certtypes"
 )
 
 // Name is the module name and error codespace.
@@ -115,16 +117,14 @@ func AgreementKey(partner, typ string) []byte { return key("agreement", partner,
 
 // EffectiveStatus is the record's status at a block time: recognised,
 // revoked, or expired once valid_until (the partner's) has passed in China
-// Standard Time, as for local certificates.
+// Standard Time, by the local certificates' rule (certtypes.StatusAt).
 func (r *Record) EffectiveStatus(blockTime time.Time) string {
-	if r.Status == StatusRecognised && r.ValidUntil != "" && !blockTime.IsZero() &&
-		blockTime.In(cst).Format("2006-01-02") > r.ValidUntil {
-		return "expired"
+	if r.Status == StatusRecognised &&
+		certtypes.StatusAt(certtypes.StatusValid, r.ValidUntil, blockTime) == certtypes.StatusExpired {
+		return certtypes.StatusExpired
 	}
 	return r.Status
 }
-
-var cst = time.FixedZone("CST", 8*3600)
 
 // Describe is a one-line account of a record ("recognised from TJ ...").
 func (r *Record) Describe() string {
