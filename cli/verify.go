@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -115,7 +114,10 @@ func (f *verifyFlags) resolve(args []string) (string, *bundle.Member, error) {
 
 // fetchBundle gets a bundle: assembled here from --node's proofs and
 // --rpc's headers, or by --node; privately (by hash prefix) when bits > 0.
-func (g *globals) fetchBundle(ctx context.Context, f *verifyFlags, hash string, m *bundle.Member, bits int, trustHeight int64, compact bool) ([]byte, error) {
+// A node's answer that is not a bundle in canonical form is a
+// *bundle.Error (bundle.StepDecode): the caller reports it as a failed
+// verification.
+func (g *globals) fetchBundle(ctx context.Context, f *verifyFlags, hash string, m *bundle.Member, bits int, trustHeight int64, compact bool) (*bundle.Bundle, error) {
 	o := verify.Options{Height: f.height, Member: m, TrustHeight: trustHeight, NoSM2: compact, NoDepts: compact}
 	if m != nil {
 		o.BatchRoot = m.Root
@@ -129,38 +131,25 @@ func (g *globals) fetchBundle(ctx context.Context, f *verifyFlags, hash string, 
 		if err != nil {
 			return nil, err
 		}
-		var b *bundle.Bundle
 		if prefix != "" {
-			b, err = verify.NewBuilder(r).Bucket(ctx, prefix, o)
-		} else {
-			b, err = verify.NewBuilder(r).Certificate(ctx, hash, o)
+			return verify.NewBuilder(r).Bucket(ctx, prefix, o)
 		}
-		if err != nil {
-			return nil, err
-		}
-		return b.Encode()
+		return verify.NewBuilder(r).Certificate(ctx, hash, o)
 	}
 	vo := client.VerifyOptions{Height: f.height, TrustedHeight: trustHeight, Batch: o.BatchRoot, Compact: compact}
-	var raw json.RawMessage
-	var err error
 	if prefix != "" {
-		raw, err = g.client().VerifyPrefix(ctx, prefix, vo)
-	} else {
-		raw, err = g.client().VerifyBundle(ctx, hash, vo)
+		return g.client().VerifyPrefix(ctx, prefix, vo)
 	}
+	b, err := g.client().VerifyBundle(ctx, hash, vo)
 	if err != nil {
 		return nil, err
 	}
-	if prefix == "" && m != nil {
+	if m != nil && b.Batch != nil && b.Batch.Root == m.Root {
 		// put the holder's path in the bundle, so it verifies on its own
-		b, err := bundle.Decode(raw)
-		if err == nil && b.Batch != nil && b.Batch.Root == m.Root {
-			idx := m.Index
-			b.Batch.Index, b.Batch.Path = &idx, m.Path
-			return b.Encode()
-		}
+		idx := m.Index
+		b.Batch.Index, b.Batch.Path = &idx, m.Path
 	}
-	return raw, nil
+	return b, nil
 }
 
 func (g *globals) trustPath(p string) string {
@@ -238,6 +227,7 @@ proven state is older than accepted), 1 any other error (nothing concluded).`,
 				return err
 			}
 			var raw []byte
+			var fetchErr error
 			var policy bundle.Policy
 			if bundleFile != "" {
 				if raw, err = readFileMax(bundleFile, maxDataFile); err != nil {
@@ -263,27 +253,38 @@ proven state is older than accepted), 1 any other error (nothing concluded).`,
 				if policy, err = latestPolicy(ctx, trust.ChainID, append([]string{g.node}, asked...), maxAge); err != nil {
 					return err
 				}
-				fetch := func(f *verifyFlags) ([]byte, error) {
+				fetch := func(f *verifyFlags) (*bundle.Bundle, error) {
 					return g.fetchBundle(ctx, f, hash, member, bits, trust.Height, false)
 				}
-				if raw, err = fetch(&f); err != nil {
-					return err
-				}
+				b, err := fetch(&f)
 				// a node behind the others answers with its own latest
 				// state: ask it for the state the others have reached
-				if b, derr := bundle.Decode(raw); derr == nil && f.height == 0 && b.Height < policy.MinHeight {
-					if raw, err = g.fetchAt(ctx, &f, policy.MinHeight, fetch); err != nil {
+				if err == nil && f.height == 0 && b.Height < policy.MinHeight {
+					b, err = g.fetchAt(ctx, &f, policy.MinHeight, fetch)
+				}
+				var berr *bundle.Error
+				switch {
+				case errors.As(err, &berr):
+					fetchErr = err // the node's answer is not a bundle: verification failed
+				case err != nil:
+					return err
+				default:
+					if raw, err = b.Encode(); err != nil {
 						return err
 					}
 				}
-				if saveBundle != "" {
-					if err := os.WriteFile(saveBundle, append(bytes.TrimRight(raw, "\n"), '\n'), 0o644); err != nil {
+				if saveBundle != "" && fetchErr == nil {
+					if err := os.WriteFile(saveBundle, append(raw, '\n'), 0o644); err != nil {
 						return err
 					}
 				}
 			}
 			now := time.Now()
-			res, verr := bundle.Verify(raw, trust, bundle.Input{Hash: hash, Member: member, Now: now})
+			var res *bundle.Result
+			verr := fetchErr
+			if verr == nil {
+				res, verr = bundle.Verify(raw, trust, bundle.Input{Hash: hash, Member: member, Now: now})
+			}
 			if verr == nil {
 				verr = res.Judge(now, policy)
 			}
@@ -461,11 +462,7 @@ within its trusting period (--trusting-period, default 720h).`,
 			}
 			var root *bundle.TrustRoot
 			for _, n := range list {
-				var t bundle.TrustRoot
-				raw, err := client.New(n).VerifyTrust(ctx, height, d)
-				if err == nil {
-					err = json.Unmarshal(raw, &t)
-				}
+				t, err := client.New(n).VerifyTrust(ctx, height, d)
 				if err != nil {
 					return fmt.Errorf("%s: %w", n, err)
 				}
@@ -473,7 +470,7 @@ within its trusting period (--trusting-period, default 720h).`,
 					return fmt.Errorf("%s sent a bad trust root: %w", n, err)
 				}
 				if root == nil {
-					root = &t
+					root = t
 				} else if t.Hash != root.Hash || t.ChainID != root.ChainID {
 					return fmt.Errorf("nodes disagree on header %d: %s says %s, %s says %s — do not trust either without asking the district", height, list[0], root.Hash, n, t.Hash)
 				}
@@ -560,11 +557,15 @@ Any node can produce it: nothing in it needs to be trusted.`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
-			raw, err := g.fetchBundle(ctx, &f, hash, member, 0, trustHeight, !withSM2)
+			b, err := g.fetchBundle(ctx, &f, hash, member, 0, trustHeight, !withSM2)
 			if err != nil {
 				return err
 			}
-			raw = append(bytes.TrimRight(raw, "\n"), '\n')
+			raw, err := b.Encode()
+			if err != nil {
+				return err
+			}
+			raw = append(raw, '\n')
 			var gz bytes.Buffer
 			zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 			zw.Write(raw)

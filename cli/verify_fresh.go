@@ -142,13 +142,13 @@ func notYet(err error) bool {
 // latest state less the lag), waiting while the node says it is not
 // there yet: a node a block or two behind the others catches up within
 // seconds.
-func (g *globals) fetchAt(ctx context.Context, f *verifyFlags, h int64, fetch func(*verifyFlags) ([]byte, error)) ([]byte, error) {
+func (g *globals) fetchAt(ctx context.Context, f *verifyFlags, h int64, fetch func(*verifyFlags) (*bundle.Bundle, error)) (*bundle.Bundle, error) {
 	at := *f
 	at.height = h
 	for {
-		raw, err := fetch(&at)
+		b, err := fetch(&at)
 		if err == nil || !notYet(err) {
-			return raw, err
+			return b, err
 		}
 		select {
 		case <-ctx.Done():

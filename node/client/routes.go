@@ -3,11 +3,13 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/govchain/govchain/catalog-chain/catalogtypes"
+	"github.com/govchain/govchain/chain/proof/bundle"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
 )
@@ -291,28 +293,40 @@ func (o VerifyOptions) query() url.Values {
 	return q
 }
 
-// The verify routes answer in chain/proof/bundle's encoding, returned here
-// as the raw JSON for bundle.Decode and bundle.ParseTrustRoot: that
-// package still imports CometBFT's types, which this one keeps out.
+// The verify routes answer in chain/proof/bundle's encoding. A bundle
+// is accepted only in its canonical form (bundle.Decode): an altered one is
+// a *bundle.Error at bundle.StepDecode, which a verifier reports as a
+// failed verification rather than as a network error.
 
 // VerifyBundle is GET /v1/verify/bundle/{hash}: everything needed to
 // verify one certificate offline.
-func (c *Client) VerifyBundle(ctx context.Context, hash string, o VerifyOptions) (json.RawMessage, error) {
-	var raw json.RawMessage
-	return raw, c.get(ctx, "/v1/verify/bundle/"+url.PathEscape(hash), o.query(), &raw)
+func (c *Client) VerifyBundle(ctx context.Context, hash string, o VerifyOptions) (*bundle.Bundle, error) {
+	return c.getBundle(ctx, "/v1/verify/bundle/"+url.PathEscape(hash), o.query())
 }
 
 // VerifyPrefix is GET /v1/verify/prefix/{hexprefix}: the private lookup of
 // every certificate whose hash starts with hexPrefix.
-func (c *Client) VerifyPrefix(ctx context.Context, hexPrefix string, o VerifyOptions) (json.RawMessage, error) {
+func (c *Client) VerifyPrefix(ctx context.Context, hexPrefix string, o VerifyOptions) (*bundle.Bundle, error) {
+	return c.getBundle(ctx, "/v1/verify/prefix/"+url.PathEscape(hexPrefix), o.query())
+}
+
+func (c *Client) getBundle(ctx context.Context, path string, q url.Values) (*bundle.Bundle, error) {
 	var raw json.RawMessage
-	return raw, c.get(ctx, "/v1/verify/prefix/"+url.PathEscape(hexPrefix), o.query(), &raw)
+	if err := c.get(ctx, path, q, &raw); err != nil {
+		return nil, err
+	}
+	b, err := bundle.Decode(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s answer: %w", path, err)
+	}
+	return b, nil
 }
 
 // VerifyTrust is GET /v1/verify/trust: the node's header at height (0 =
 // the latest it can prove) as a trust root for trustingPeriod (0 = the
-// node's default). It is that node's word only: compare several.
-func (c *Client) VerifyTrust(ctx context.Context, height int64, trustingPeriod time.Duration) (json.RawMessage, error) {
+// node's default). It is that node's word only, and not checked here
+// (TrustRoot.Check): compare several.
+func (c *Client) VerifyTrust(ctx context.Context, height int64, trustingPeriod time.Duration) (*bundle.TrustRoot, error) {
 	q := url.Values{}
 	if height != 0 {
 		q.Set("height", strconv.FormatInt(height, 10)) // a negative one is the node's to refuse
@@ -320,8 +334,8 @@ func (c *Client) VerifyTrust(ctx context.Context, height int64, trustingPeriod t
 	if trustingPeriod > 0 {
 		q.Set("trusting_period", trustingPeriod.String())
 	}
-	var raw json.RawMessage
-	return raw, c.get(ctx, "/v1/verify/trust", q, &raw)
+	var t bundle.TrustRoot
+	return &t, c.get(ctx, "/v1/verify/trust", q, &t)
 }
 
 // VerifyPeers is GET /v1/verify/peers.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govchain/govchain/chain/proof/bundle"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/credit/credittypes"
@@ -25,8 +26,13 @@ type seen struct {
 	req   *http.Request
 }
 
-// fakeNode serves every path of openapi.json with "null" and records which
-// route each request matched.
+// emptyBundle is the canonical encoding of a bundle with nothing in it:
+// the bundle routes' answers are decoded (bundle.Decode), and "null" is
+// not a bundle.
+const emptyBundle = `{"v":1,"chain_id":"","height":0,"block":null}`
+
+// fakeNode serves every path of openapi.json with "null" (the bundle
+// routes with emptyBundle) and records which route each request matched.
 func fakeNode(t *testing.T) (*httptest.Server, []string, func() []seen) {
 	t.Helper()
 	raw, err := os.ReadFile("../openapi.json")
@@ -52,7 +58,11 @@ func fakeNode(t *testing.T) (*httptest.Server, []string, func() []seen) {
 				got = append(got, seen{route, r})
 				mu.Unlock()
 				w.Header().Set("Content-Type", "application/json")
-				_, _ = w.Write([]byte("null"))
+				answer := "null"
+				if strings.HasPrefix(path, "/v1/verify/bundle/") || strings.HasPrefix(path, "/v1/verify/prefix/") {
+					answer = emptyBundle
+				}
+				_, _ = w.Write([]byte(answer))
 			})
 		}
 	}
@@ -215,5 +225,41 @@ func TestPagesFollowed(t *testing.T) {
 	want := []string{"limit=1000&prove=true", "cursor=1&height=40&limit=1000&prove=true"}
 	if !slices.Equal(queries, want) {
 		t.Fatalf("queries %q, want %q", queries, want)
+	}
+}
+
+// TestBundleAnswers: the bundle routes decode the node's answer as a
+// bundle, and an altered one (not in canonical form) is a *bundle.Error at
+// step decode — a failed verification, not a network error.
+func TestBundleAnswers(t *testing.T) {
+	answer := ""
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(answer))
+	}))
+	defer srv.Close()
+	c := client.New(srv.URL)
+	ctx := context.Background()
+	hash := strings.Repeat("ab", 32)
+	answer = `{"v":1,"chain_id":"c","height":7,"hash":"` + hash + `","record":"AQI=","block":"Aw=="}` + "\n"
+	b, err := c.VerifyBundle(ctx, hash, client.VerifyOptions{})
+	if err != nil || b.ChainID != "c" || b.Height != 7 || b.Hash != hash || string(b.Record) != "\x01\x02" || string(b.Block) != "\x03" {
+		t.Fatalf("canonical bundle: %+v, %v", b, err)
+	}
+	for _, bad := range []string{
+		`{"v":1,"chain_id":"c","height":7,"hash":"` + hash + `","record":"AQI=","block":"Aw==","extra":1}`, // unknown field
+		`{"chain_id":"c","v":1,"height":7,"block":"Aw=="}`,                                                 // fields out of order
+		`{"v":1,"chain_id":"c","height":7,"block":"Aw"}`,                                                   // unpadded base64
+		`null`,
+	} {
+		answer = bad
+		if _, err := c.VerifyPrefix(ctx, "abcd", client.VerifyOptions{}); bundle.StepOf(err) != bundle.StepDecode {
+			t.Errorf("%s: got %v, want a failure at step %s", bad, err, bundle.StepDecode)
+		}
+	}
+	answer = `{"chain_id":"c","height":12,"hash":"AB","time":"t","trusting_period":"720h","block":"Aw=="}`
+	tr, err := c.VerifyTrust(ctx, 12, 0)
+	if err != nil || tr.ChainID != "c" || tr.Height != 12 || tr.Hash != "AB" || string(tr.Block) != "\x03" {
+		t.Fatalf("trust root: %+v, %v", tr, err)
 	}
 }
