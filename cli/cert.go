@@ -15,6 +15,7 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/spf13/cobra"
 
+	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/identifier"
 	"github.com/govchain/govchain/node/client"
@@ -58,7 +59,7 @@ func certHashFile(path string) (string, error) {
 	}
 	defer f.Close()
 	h := sm3.New()
-	if _, err := io.Copy(h, &capReader{r: f, name: path, left: maxHashedFile, limit: maxHashedFile}); err != nil {
+	if _, err := io.Copy(h, clikit.CapReader(f, path, clikit.MaxHashedFile)); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
@@ -83,7 +84,7 @@ func certHashArg(file, hash, what string) (string, error) {
 
 // certParams reads cert/params (the holder salt) from the node.
 func (g *globals) certParams(ctx context.Context) (*certificate.Params, error) {
-	r, err := g.client().State(ctx, string(certificate.ParamsKey()), 0, true)
+	r, err := g.Client().State(ctx, string(certificate.ParamsKey()), 0, true)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +130,7 @@ func certToday() string { return time.Now().In(time.FixedZone("CST", 8*3600)).Fo
 
 func certTypeCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "type", Short: "Certificate types"}
-	var f txFlags
+	var f clikit.TxFlags
 	var code, name string
 	var maxDays int64
 	def := &cobra.Command{
@@ -141,11 +142,11 @@ department grant issuer:<code>, given at genesis or by governance.`,
   govchain cert type define --key wjw-admin --code MPL --name "医师执业证书 medical practitioner licence"   # no expiry`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := g.submit(cmd, &f, certificate.MsgDefineType, fixed(certificate.DefineType{Code: code, Name: name, MaxValidityDays: maxDays}), false)
+			_, err := g.Submit(cmd, &f, certificate.MsgDefineType, clikit.Fixed(certificate.DefineType{Code: code, Name: name, MaxValidityDays: maxDays}), false)
 			return err
 		},
 	}
-	f.register(def)
+	f.Register(def)
 	def.Flags().StringVar(&code, "code", "", "type code, e.g. BL (A-Z 0-9 _ -)")
 	def.Flags().StringVar(&name, "name", "", "type name")
 	def.Flags().Int64Var(&maxDays, "max-days", 0, "maximum validity in days (valid_until - valid_from); 0 = no expiry")
@@ -209,7 +210,7 @@ func (a *certAnchorFlags) build(ctx context.Context, g *globals, prefix string) 
 }
 
 func certAnchorCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var a certAnchorFlags
 	c := &cobra.Command{
 		Use:   "anchor",
@@ -224,11 +225,11 @@ func certAnchorCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = g.submit(cmd, &f, certificate.MsgAnchor, fixed(m), false)
+			_, err = g.Submit(cmd, &f, certificate.MsgAnchor, clikit.Fixed(m), false)
 			return err
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	a.register(c, "", true)
 	return c
 }
@@ -276,16 +277,8 @@ func certBatchFiles(dir string, args []string) ([]string, error) {
 	return out, nil
 }
 
-func writeJSONFile(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
-}
-
 func readCertBatchFile(path string) (*certificate.BatchFile, error) {
-	raw, err := readFileMax(path, maxDataFile)
+	raw, err := clikit.ReadFileMax(path, clikit.MaxDataFile)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +290,7 @@ func readCertBatchFile(path string) (*certificate.BatchFile, error) {
 }
 
 func certAnchorBatchCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var typ, dir, issue, first, last, out string
 	c := &cobra.Command{
 		Use:   "anchor-batch [FILE...]",
@@ -324,15 +317,15 @@ suspend or revoke it individually.`,
 				issue = certToday()
 			}
 			b.Type, b.IssueDate = typ, issue
-			if err := writeJSONFile(out, b); err != nil {
+			if err := clikit.WriteJSONFile(out, b); err != nil {
 				return err
 			}
-			res, err := g.submit(cmd, &f, certificate.MsgAnchorBatch, fixed(certificate.AnchorBatch{Type: typ, Root: b.Root, Count: b.Count,
+			res, err := g.Submit(cmd, &f, certificate.MsgAnchorBatch, clikit.Fixed(certificate.AnchorBatch{Type: typ, Root: b.Root, Count: b.Count,
 				IssueDate: issue, FirstLicenceNo: first, LastLicenceNo: last}), true)
 			if res != nil {
 				b.Tx, b.Height = res.Hash, res.Height
 				if err == nil {
-					if werr := writeJSONFile(out, b); werr != nil {
+					if werr := clikit.WriteJSONFile(out, b); werr != nil {
 						return werr
 					}
 				}
@@ -342,8 +335,8 @@ suspend or revoke it individually.`,
 					Count   uint64 `json:"count"`
 					Members string `json:"members_file"`
 				}{res, b.Root, b.Count, out}
-				if e := g.emit(cmd.OutOrStdout(), summary, func(w io.Writer) {
-					printSubmit(w, res)
+				if e := g.Emit(cmd.OutOrStdout(), summary, func(w io.Writer) {
+					clikit.PrintSubmit(w, res)
 					fmt.Fprintf(w, "  batch root %s (%d certificates)\n  inclusion paths written to %s\n", b.Root, b.Count, out)
 				}); e != nil {
 					return e
@@ -352,7 +345,7 @@ suspend or revoke it individually.`,
 			return err
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&typ, "type", "", "certificate type code")
 	c.Flags().StringVar(&dir, "dir", "", "anchor every regular file in this directory (instead of FILE arguments)")
 	c.Flags().StringVar(&issue, "issue-date", "", "issue date YYYY-MM-DD (default today, China Standard Time)")
@@ -379,7 +372,7 @@ func certMembership(batchFile, hash string) (*certificate.Membership, error) {
 }
 
 func certStatusChangeCmd(g *globals, use, msgType, short string) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var file, hash, reason, batchFile string
 	c := &cobra.Command{
 		Use:   use,
@@ -405,11 +398,11 @@ Reason codes: 01 expired, 02 information changed, 03 lost, 04 revoked by law,
 			if err != nil {
 				return err
 			}
-			_, err = g.submit(cmd, &f, msgType, fixed(certificate.StatusChange{Hash: h, Reason: reason, Batch: mem}), false)
+			_, err = g.Submit(cmd, &f, msgType, clikit.Fixed(certificate.StatusChange{Hash: h, Reason: reason, Batch: mem}), false)
 			return err
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&file, "file", "", "certificate file, hashed locally with SM3")
 	c.Flags().StringVar(&hash, "hash", "", "or its SM3 hash")
 	c.Flags().StringVar(&reason, "reason", "", "reason code: 01 02 03 04 05 99")
@@ -418,7 +411,7 @@ Reason codes: 01 expired, 02 information changed, 03 lost, 04 revoked by law,
 }
 
 func certReissueCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var a certAnchorFlags
 	var oldFile, oldHash, reason, batchFile string
 	c := &cobra.Command{
@@ -446,7 +439,7 @@ type is the old certificate's. Reason codes: 01 02 03 04 05 99.`,
 			if mem != nil {
 				batchRoot = mem.Root
 			}
-			cur, err := g.client().Certificate(cmd.Context(), old, batchRoot, client.At{})
+			cur, err := g.Client().Certificate(cmd.Context(), old, batchRoot, client.At{})
 			if err != nil {
 				return err
 			}
@@ -462,11 +455,11 @@ type is the old certificate's. Reason codes: 01 02 03 04 05 99.`,
 			if err != nil {
 				return err
 			}
-			_, err = g.submit(cmd, &f, certificate.MsgReissue, fixed(certificate.Reissue{OldHash: old, Reason: reason, Batch: mem, New: m}), false)
+			_, err = g.Submit(cmd, &f, certificate.MsgReissue, clikit.Fixed(certificate.Reissue{OldHash: old, Reason: reason, Batch: mem, New: m}), false)
 			return err
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&oldFile, "old-file", "", "the certificate being replaced, hashed locally")
 	c.Flags().StringVar(&oldHash, "old-hash", "", "or its SM3 hash")
 	c.Flags().StringVar(&reason, "reason", "", "reason code: 01 02 03 04 05 99")
@@ -520,7 +513,7 @@ compare it across nodes, or with a header you trust.`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 20*time.Second)
 			defer cancel()
-			r, err := g.client().Certificate(ctx, h, batchRoot, client.At{Height: height, Prove: true})
+			r, err := g.Client().Certificate(ctx, h, batchRoot, client.At{Height: height, Prove: true})
 			if err != nil {
 				return err
 			}
@@ -529,7 +522,7 @@ compare it across nodes, or with a header you trust.`,
 				return err
 			}
 			v := certVerdict{r, chk}
-			return g.emit(cmd.OutOrStdout(), v, func(w io.Writer) { printCertVerdict(w, r, chk) })
+			return g.Emit(cmd.OutOrStdout(), v, func(w io.Writer) { printCertVerdict(w, r, chk) })
 		},
 	}
 	c.Flags().StringVar(&file, "file", "", "certificate file, hashed locally with SM3")
@@ -556,7 +549,7 @@ func printCertVerdict(w io.Writer, r *client.CertificateResult, c *client.Certif
 			fmt.Fprintf(w, "  holder %s %s\n", rec.HolderKind, rec.HolderRef)
 		}
 		if rec.ValidFrom != "" {
-			fmt.Fprintf(w, "  valid %s .. %s\n", rec.ValidFrom, orDash(rec.ValidUntil))
+			fmt.Fprintf(w, "  valid %s .. %s\n", rec.ValidFrom, clikit.OrNoExpiry(rec.ValidUntil))
 		}
 		fmt.Fprintf(w, "  anchored at height %d (%s)\n", rec.AnchoredHeight, rec.AnchoredTime)
 		if rec.Replaces != "" {
@@ -577,13 +570,6 @@ func printCertVerdict(w io.Writer, r *client.CertificateResult, c *client.Certif
 		fmt.Fprintf(w, "  ✓ %s\n", s)
 	}
 	fmt.Fprintf(w, "  under app hash %X (in block header %d)\n", r.AppHash, r.Height+1)
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "(no expiry)"
-	}
-	return s
 }
 
 func certListCmd(g *globals) *cobra.Command {
@@ -617,11 +603,11 @@ func certListCmd(g *globals) *cobra.Command {
 				}
 				holderRef = ref
 			}
-			r, err := g.client().Certificates(ctx, certificate.Filter{Issuer: issuer, Type: typ, Holder: holderRef}, pageOf(page, limit, cursor))
+			r, err := g.Client().Certificates(ctx, certificate.Filter{Issuer: issuer, Type: typ, Holder: holderRef}, clikit.PageOf(page, limit, cursor))
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), r, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
 				fmt.Fprintf(w, "%-11s %-64s %-6s %-6s %-9s %s\n", "KIND", "HASH / ROOT", "TYPE", "ISSUER", "STATUS", "HEIGHT")
 				for _, it := range r.Items {
 					if it.Record != nil {
@@ -630,7 +616,7 @@ func certListCmd(g *globals) *cobra.Command {
 						fmt.Fprintf(w, "%-11s %-64s %-6s %-6s %-9s %d (%d members)\n", it.Kind, it.ID, it.Batch.Type, it.Batch.Issuer, "-", it.Height, it.Batch.Count)
 					}
 				}
-				printMore(w, r.More, r.Page, r.NextCursor)
+				clikit.PrintMore(w, r.More, r.Page, r.NextCursor)
 			})
 		},
 	}
@@ -639,7 +625,7 @@ func certListCmd(g *globals) *cobra.Command {
 	c.Flags().StringVar(&holderRef, "holder-ref", "", "holder reference")
 	c.Flags().StringVar(&holderID, "holder-id", "", "holder citizen ID or USCC, turned into the reference locally")
 	c.Flags().StringVar(&holderKind, "holder-kind", "", "person or org (default: person for a valid citizen ID, org for a valid USCC)")
-	pageFlags(c, &page, &limit, &cursor)
+	clikit.PageFlags(c, &page, &limit, &cursor)
 	return c
 }
 
@@ -656,7 +642,7 @@ func certHolderRefCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), map[string]string{"holder_kind": kind, "holder_ref": ref}, func(w io.Writer) { fmt.Fprintln(w, ref) })
+			return g.Emit(cmd.OutOrStdout(), map[string]string{"holder_kind": kind, "holder_ref": ref}, func(w io.Writer) { fmt.Fprintln(w, ref) })
 		},
 	}
 	c.Flags().StringVar(&kind, "holder-kind", "person", "person or org")
@@ -683,7 +669,7 @@ func certHashCmd(g *globals) *cobra.Command {
 				}
 				out = append(out, fileHash{f, h})
 			}
-			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
 				for _, fh := range out {
 					fmt.Fprintf(w, "%s  %s\n", fh.Hash, fh.File)
 				}

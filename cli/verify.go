@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/chain/proof/bundle"
+	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/node/client"
 	"github.com/govchain/govchain/node/verify"
@@ -125,7 +126,7 @@ func (g *globals) fetchBundle(ctx context.Context, f *verifyFlags, hash string, 
 		prefix = hash[:(bits+3)/4]
 	}
 	if f.rpc != "" {
-		r, err := verify.NewRemote(g.node, f.rpc)
+		r, err := verify.NewRemote(g.Node, f.rpc)
 		if err != nil {
 			return nil, err
 		}
@@ -144,9 +145,9 @@ func (g *globals) fetchBundle(ctx context.Context, f *verifyFlags, hash string, 
 	var raw json.RawMessage
 	var err error
 	if prefix != "" {
-		raw, err = g.client().VerifyPrefix(ctx, prefix, vo)
+		raw, err = g.Client().VerifyPrefix(ctx, prefix, vo)
 	} else {
-		raw, err = g.client().VerifyBundle(ctx, hash, vo)
+		raw, err = g.Client().VerifyBundle(ctx, hash, vo)
 	}
 	if err != nil {
 		return nil, err
@@ -167,11 +168,11 @@ func (g *globals) trustPath(p string) string {
 	if p != "" {
 		return p
 	}
-	return filepath.Join(g.home, "trust.json")
+	return filepath.Join(g.Home, "trust.json")
 }
 
 func readTrust(path string) (*bundle.TrustRoot, error) {
-	raw, err := readFileMax(path, maxSmallFile)
+	raw, err := clikit.ReadFileMax(path, clikit.MaxSmallFile)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no trust root at %s: get one from the district, or run `govchain verify init-trust --nodes A,B` against nodes you chose", path)
@@ -240,7 +241,7 @@ proven state is older than accepted), 1 any other error (nothing concluded).`,
 			var raw []byte
 			var policy bundle.Policy
 			if bundleFile != "" {
-				if raw, err = readFileMax(bundleFile, maxDataFile); err != nil {
+				if raw, err = clikit.ReadFileMax(bundleFile, clikit.MaxDataFile); err != nil {
 					return err
 				}
 				if cmd.Flags().Changed("max-age") {
@@ -260,7 +261,7 @@ proven state is older than accepted), 1 any other error (nothing concluded).`,
 				if nodes != "" {
 					asked = splitNodes(nodes)
 				}
-				if policy, err = latestPolicy(ctx, trust.ChainID, append([]string{g.node}, asked...), maxAge); err != nil {
+				if policy, err = latestPolicy(ctx, trust.ChainID, append([]string{g.Node}, asked...), maxAge); err != nil {
 					return err
 				}
 				fetch := func(f *verifyFlags) ([]byte, error) {
@@ -291,14 +292,14 @@ proven state is older than accepted), 1 any other error (nothing concluded).`,
 			if verr != nil {
 				step := bundle.StepOf(verr)
 				out := map[string]any{"verdict": "FAILED", "hash": hash, "step": step, "error": verr.Error()}
-				if err := g.emit(w, out, func(w io.Writer) {
+				if err := g.Emit(w, out, func(w io.Writer) {
 					fmt.Fprintf(w, "VERIFICATION FAILED 验证失败 at step %q\n  %v\n  certificate %s\n  (nothing about this certificate can be concluded from this answer)\n", step, verr, hash)
 				}); err != nil {
 					return err
 				}
 				return &exitError{code: ExitFailed, quiet: true, err: verr}
 			}
-			if err := g.emit(w, res, func(w io.Writer) { printVerifyResult(w, res, trust, bundleFile != "") }); err != nil {
+			if err := g.Emit(w, res, func(w io.Writer) { printVerifyResult(w, res, trust, bundleFile != "") }); err != nil {
 				return err
 			}
 			if code := verdictExit[res.Verdict]; code != 0 {
@@ -353,7 +354,7 @@ func printVerifyResult(w io.Writer, r *bundle.Result, t *bundle.TrustRoot, offli
 		}
 		fmt.Fprintln(w)
 		if c.ValidFrom != "" {
-			fmt.Fprintf(w, "  valid %s .. %s\n", c.ValidFrom, orDash(c.ValidUntil))
+			fmt.Fprintf(w, "  valid %s .. %s\n", c.ValidFrom, clikit.OrNoExpiry(c.ValidUntil))
 		}
 		fmt.Fprintf(w, "  anchored at height %d (%s)\n", c.AnchoredHeight, c.AnchoredTime)
 		if c.ChangedHeight > 0 {
@@ -424,7 +425,7 @@ within its trusting period (--trusting-period, default 720h).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			list := splitNodes(nodes)
 			if len(list) == 0 {
-				list = []string{g.node}
+				list = []string{g.Node}
 			}
 			if len(list) < 2 && hash == "" {
 				return fmt.Errorf("give at least two nodes run by different departments (--nodes A,B), or --height and --hash from the district")
@@ -492,10 +493,10 @@ within its trusting period (--trusting-period, default 720h).`,
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				return err
 			}
-			if err := writeJSONFile(path, root); err != nil {
+			if err := clikit.WriteJSONFile(path, root); err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), root, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), root, func(w io.Writer) {
 				fmt.Fprintf(w, "trust root written to %s\n  chain %s, header %d %s (%s)\n  agreed by: %s\n  usable until %s (trusting period %s)\n",
 					path, root.ChainID, root.Height, root.Hash, root.Time, strings.Join(root.Sources, ", "), trustExpiry(root), root.TrustingPeriod)
 			})
@@ -646,7 +647,7 @@ the page does not depend on the node for it. Print it on the certificate.`,
 				}
 			}
 			if base == "" {
-				base = client.New(g.node).BaseURL
+				base = client.New(g.Node).BaseURL
 			}
 			link := VerifyLink(base, hash, member, t)
 			if out != "" {
@@ -660,7 +661,7 @@ the page does not depend on the node for it. Print it on the certificate.`,
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), map[string]string{"link": link}, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), map[string]string{"link": link}, func(w io.Writer) {
 				fmt.Fprint(w, q.ToSmallString(false))
 				fmt.Fprintln(w, link)
 			})
@@ -714,7 +715,7 @@ output says whether this binary embeds one.`,
 				GzipSize int      `json:"gzip_size"`
 				Embedded web.Info `json:"embedded"` // the verifier this binary itself embeds
 			}{out, a.SM3, a.Size, len(a.WasmGz), embedded}
-			return g.emit(cmd.OutOrStdout(), v, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), v, func(w io.Writer) {
 				fmt.Fprintf(w, "built %s/verifier.wasm.gz: %.1f MiB of WebAssembly, %.1f MiB gzipped (and wasm_exec.js), SM3 %s\nserve it with GOVCHAIN_VERIFY_WASM=%s\n",
 					out, float64(a.Size)/(1<<20), float64(len(a.WasmGz))/(1<<20), a.SM3, out)
 				if embedded.Embedded {

@@ -5,42 +5,30 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/node/apikit"
 )
-
-func parseHeightParam(w http.ResponseWriter, s string) (int64, bool) {
-	if s == "" {
-		return 0, true
-	}
-	h, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || h < 0 {
-		writeErr(w, http.StatusBadRequest, "api", 400, "height must be a non-negative integer")
-		return 0, false
-	}
-	return h, true
-}
 
 func (a *API) getCertificate(w http.ResponseWriter, r *http.Request) {
 	hash := strings.ToLower(r.PathValue("hash"))
 	if !certificate.ValidHash(hash) {
-		writeErr(w, http.StatusBadRequest, "api", 400, "hash must be the SM3 digest of the certificate file, 64 hex characters")
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "hash must be the SM3 digest of the certificate file, 64 hex characters")
 		return
 	}
 	q := r.URL.Query()
-	height, ok := parseHeightParam(w, q.Get("height"))
+	height, ok := apikit.HeightParam(w, q.Get("height"))
 	if !ok {
 		return
 	}
 	prove := q.Get("prove") == "true" || q.Get("prove") == "1"
 	batchRoot := strings.ToLower(q.Get("batch"))
 	if batchRoot != "" && !certificate.ValidHash(batchRoot) {
-		writeErr(w, http.StatusBadRequest, "api", 400, "batch must be a batch root, 64 hex characters")
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "batch must be a batch root, 64 hex characters")
 		return
 	}
 	res, err := a.certificateAt(hash, batchRoot, height, prove)
@@ -49,10 +37,10 @@ func (a *API) getCertificate(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, state.ErrVersionUnavailable) {
 			status = http.StatusNotFound
 		}
-		writeErr(w, status, "query", uint32(status), err.Error())
+		apikit.WriteErr(w, status, "query", uint32(status), err.Error())
 		return
 	}
-	writeJSON200(w, res)
+	apikit.WriteJSON(w, res)
 }
 
 // certificateAnswer is a CertificateResult as the node writes it: the
@@ -81,14 +69,14 @@ func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*
 	if err != nil {
 		return nil, err
 	}
-	rec, err := proveIn(view, certificate.RecordKey(hash), prove)
+	rec, err := apikit.Read(view, certificate.RecordKey(hash), prove)
 	if err != nil {
 		return nil, err
 	}
 	out := &CertificateResult{Hash: hash, Height: rec.Height, AppHash: rec.AppHash, Key: rec.Key, Proof: rec.Proof, Found: rec.Found}
 	ans := &certificateAnswer{CertificateResult: out}
 	var t time.Time
-	out.BlockTime, t = a.blockTimeParsed(view)
+	out.BlockTime, t = a.BlockTime(view)
 	if rec.Found {
 		var head recordHead
 		if err := json.Unmarshal(rec.Value, &head); err != nil {
@@ -101,7 +89,7 @@ func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*
 		ans.Record = rec.Value
 	}
 	if batchRoot != "" {
-		b, err := proveIn(view, certificate.BatchKey(batchRoot), prove)
+		b, err := apikit.Read(view, certificate.BatchKey(batchRoot), prove)
 		if err != nil {
 			return nil, err
 		}
@@ -132,49 +120,29 @@ func (a *API) certificateAt(hash, batchRoot string, height int64, prove bool) (*
 	return ans, nil
 }
 
-// cursorMode: the client pages by cursor (any of ?cursor=, ?limit=) rather
-// than by page number.
-func cursorMode(r *http.Request) bool {
-	q := r.URL.Query()
-	return q.Has("cursor") || q.Has("limit")
-}
-
-// fitPage is how many of items (at least one) fit MaxPageBytes as JSON.
-func fitPage[T any](items []T) int {
-	size := 0
-	for i, it := range items {
-		b, _ := json.Marshal(it)
-		if i > 0 && size+len(b) > MaxPageBytes {
-			return i
-		}
-		size += len(b)
-	}
-	return len(items)
-}
-
 func (a *API) listCertificates(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := certificate.Filter{Issuer: q.Get("issuer"), Type: q.Get("type"), Holder: q.Get("holder")}
-	page, ok := pageParam(w, r)
+	page, ok := apikit.PageNumber(w, r)
 	if !ok {
 		return
 	}
 	view, err := a.App.Store().At(0)
 	if err != nil {
-		writeErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
+		apikit.WriteErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
 		return
 	}
 	var items []certificate.Item
 	var more bool
 	size := certificate.PageSize
-	if cursorMode(r) {
+	if apikit.CursorMode(r) {
 		p, ok := pageParams(w, r)
 		if !ok {
 			return
 		}
 		page, size = 0, p.Limit
 		if items, more, err = certificate.ListAfter(view, f, p.Cursor, p.Limit); err == nil {
-			if n := fitPage(items); n < len(items) {
+			if n := apikit.FitPage(items); n < len(items) {
 				items, more = items[:n], true
 			}
 		}
@@ -187,7 +155,7 @@ func (a *API) listCertificates(w http.ResponseWriter, r *http.Request) {
 		if e.Codespace == certificate.Name {
 			status = http.StatusBadRequest
 		}
-		writeErr(w, status, e.Codespace, e.Code, e.Error())
+		apikit.WriteErr(w, status, e.Codespace, e.Code, e.Error())
 		return
 	}
 	if items == nil {
@@ -197,5 +165,5 @@ func (a *API) listCertificates(w http.ResponseWriter, r *http.Request) {
 	if more && len(items) > 0 {
 		out.NextCursor = items[len(items)-1].Cursor()
 	}
-	writeJSON200(w, out)
+	apikit.WriteJSON(w, out)
 }

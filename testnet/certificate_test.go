@@ -36,11 +36,11 @@ func TestCertificatesOnFourNodes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	var seedOut bytes.Buffer
-	if err := testnet.SeedCertificates(ctx, net, &seedOut); err != nil {
+	if err := testnet.SeedCertificates(ctx, net.DemoNet(), &seedOut); err != nil {
 		t.Fatalf("seed: %v\n%s", err, seedOut.String())
 	}
 	t.Logf("seeder:\n%s", seedOut.String())
-	dir := testnet.CertificateDemoDir(net)
+	dir := testnet.CertificateDemoDir(net.Dir)
 
 	cli := func(nodeIdx int, args ...string) []byte {
 		t.Helper()

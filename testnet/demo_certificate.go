@@ -15,17 +15,16 @@ import (
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/identifier"
 	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/testnet/demokit"
 )
 
 // Demo e-certificates: SCJG (market supervision) issues business licences
 // (营业执照, type BL), WJW (health commission) medical practitioner licences
 // (医师执业证书, type MPL). Each department owns the type it defines; the
 // grants to issue them are genesis grants here (governance elsewhere).
-func init() {
-	DemoGrants["SCJG"] = append(DemoGrants["SCJG"], "issuer:BL")
-	DemoGrants["WJW"] = append(DemoGrants["WJW"], "issuer:MPL")
-	RegisterDemo(certificate.Name, CertificateDemoGenesis, &Seeder{Name: "certificate (电子证照)", Seed: SeedCertificates})
-}
+var certificateDemo = demokit.Demo{Module: certificate.Name, Title: "certificate (电子证照)",
+	Grants:  map[string][]string{"SCJG": {"issuer:BL"}, "WJW": {"issuer:MPL"}},
+	Genesis: CertificateDemoGenesis, Seed: SeedCertificates}
 
 // CertificateDemoGenesis gives the demo network a random holder salt.
 func CertificateDemoGenesis() json.RawMessage {
@@ -38,60 +37,21 @@ func CertificateDemoGenesis() json.RawMessage {
 
 // CertificateDemoDir is where the seeder writes the demo certificate files
 // and the batch's inclusion-path file.
-func CertificateDemoDir(n *Network) string { return filepath.Join(n.Dir, "certificates") }
+func CertificateDemoDir(dir string) string { return filepath.Join(dir, "certificates") }
 
 // DemoBatchSize is the size of the demo batch.
 const DemoBatchSize = 1000
 
-// demoKey is the department's demo officer key, or its admin key when the
-// identity demo data did not run (both hold the operator role).
-func demoKey(n *Network, i int) (*smcrypto.PrivateKey, error) {
-	if k, err := n.OfficerKey(i); err == nil {
-		return k, nil
-	}
-	return n.DeptKey(i)
-}
-
-func deptIndex(n *Network, code string) int {
-	for i, ni := range n.Nodes {
-		if ni.Dept == code {
-			return i
-		}
-	}
-	return -1
-}
-
-// demoUSCC makes a valid unified social credit code for a fictional
-// company in Fuzhou (division 350100).
-func demoUSCC(serial int) string {
-	body := fmt.Sprintf("91350100MA%07d", serial)
-	c, err := identifier.USCCCheckChar(body)
-	if err != nil {
-		panic(err)
-	}
-	return body + string(c)
-}
-
-// demoCitizenID makes a valid, fictional citizen ID number.
-func demoCitizenID(area, birth string, seq int) string {
-	body := fmt.Sprintf("%s%s%03d", area, birth, seq)
-	c, err := identifier.CitizenIDCheckChar(body)
-	if err != nil {
-		panic(err)
-	}
-	return body + string(c)
-}
-
 // SeedCertificates defines the demo types, anchors five certificates (files
 // under CertificateDemoDir), one batch of DemoBatchSize, revokes one
 // certificate, suspends one batch member, and prints what to try.
-func SeedCertificates(ctx context.Context, n *Network, w io.Writer) error {
-	si, wi := deptIndex(n, "SCJG"), deptIndex(n, "WJW")
+func SeedCertificates(ctx context.Context, n *demokit.Net, w io.Writer) error {
+	si, wi := n.DeptIndex("SCJG"), n.DeptIndex("WJW")
 	if si < 0 || wi < 0 {
 		fmt.Fprintln(w, "  skipped: the network has no SCJG or no WJW node")
 		return nil
 	}
-	dir := CertificateDemoDir(n)
+	dir := CertificateDemoDir(n.Dir)
 	batchDir := filepath.Join(dir, "batch-BL-demo")
 	if err := os.MkdirAll(batchDir, 0o755); err != nil {
 		return err
@@ -136,11 +96,11 @@ func SeedCertificates(ctx context.Context, n *Network, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "  SCJG defined type BL (营业执照, ≤1825 days), WJW defined MPL (医师执业证书, no expiry)\n")
 
-	sk, err := demoKey(n, si)
+	sk, err := n.OperatorKey(si)
 	if err != nil {
 		return err
 	}
-	wk, err := demoKey(n, wi)
+	wk, err := n.OperatorKey(wi)
 	if err != nil {
 		return err
 	}
@@ -169,11 +129,11 @@ func SeedCertificates(ctx context.Context, n *Network, w io.Writer) error {
 		c                                        *client.Client
 	}
 	certs := []demoCert{
-		{"bl-福州闽江贸易有限公司.txt", "BL", "BL-2026-000101", "org", demoUSCC(1), "福州闽江贸易有限公司", so, sc},
-		{"bl-福州榕城科技有限公司.txt", "BL", "BL-2026-000102", "org", demoUSCC(2), "福州榕城科技有限公司", so, sc},
-		{"bl-福州三坊七巷餐饮有限公司.txt", "BL", "BL-2026-000103", "org", demoUSCC(3), "福州三坊七巷餐饮有限公司", so, sc},
-		{"mpl-林医生.txt", "MPL", "110350100012345", "person", demoCitizenID("350102", "19850312", 123), "林某某 (fictional)", wo, wc},
-		{"mpl-陈医生.txt", "MPL", "110350100012346", "person", demoCitizenID("350103", "19901107", 456), "陈某某 (fictional)", wo, wc},
+		{"bl-福州闽江贸易有限公司.txt", "BL", "BL-2026-000101", "org", demokit.USCC(1), "福州闽江贸易有限公司", so, sc},
+		{"bl-福州榕城科技有限公司.txt", "BL", "BL-2026-000102", "org", demokit.USCC(2), "福州榕城科技有限公司", so, sc},
+		{"bl-福州三坊七巷餐饮有限公司.txt", "BL", "BL-2026-000103", "org", demokit.USCC(3), "福州三坊七巷餐饮有限公司", so, sc},
+		{"mpl-林医生.txt", "MPL", "110350100012345", "person", demokit.CitizenID("350102", "19850312", 123), "林某某 (fictional)", wo, wc},
+		{"mpl-陈医生.txt", "MPL", "110350100012346", "person", demokit.CitizenID("350103", "19901107", 456), "陈某某 (fictional)", wo, wc},
 	}
 	hashes := map[string]string{}
 	for i, dc := range certs {
@@ -208,7 +168,7 @@ func SeedCertificates(ctx context.Context, n *Network, w io.Writer) error {
 	for i := 0; i < DemoBatchSize; i++ {
 		name := filepath.Join(batchDir, fmt.Sprintf("bl-%04d.txt", i))
 		content := fmt.Sprintf("营业执照 BUSINESS LICENCE\n证照编号 licence no: BL-2026-%06d\n持证主体 holder: %s\n签发日期 issued: %s\n(demo batch member %d)\n",
-			1000+i, demoUSCC(1000+i), issue, i)
+			1000+i, demokit.USCC(1000+i), issue, i)
 		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
 			return err
 		}

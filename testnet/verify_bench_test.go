@@ -43,11 +43,11 @@ func benchVerifyNet(b *testing.B) (*testnet.Network, map[string]string) {
 		b.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := testnet.SeedCertificates(ctx, net, &out); err != nil {
+	if err := testnet.SeedCertificates(ctx, net.DemoNet(), &out); err != nil {
 		b.Fatal(err)
 	}
 	hashes := map[string]string{}
-	d := testnet.CertificateDemoDir(net)
+	d := testnet.CertificateDemoDir(net.Dir)
 	for name, f := range map[string]string{"valid": "bl-福州闽江贸易有限公司.txt", "revoked": "bl-福州三坊七巷餐饮有限公司.txt"} {
 		raw, _ := os.ReadFile(filepath.Join(d, f))
 		hashes[name] = smcrypto.SM3Hex(raw)
