@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/cli/clikit"
+	"github.com/govchain/govchain/contracts/certificate/certcli"
 	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/contracts/recognition"
 	"github.com/govchain/govchain/node/client"
@@ -166,7 +167,7 @@ func recognitionStatusCmd(g *globals) *cobra.Command {
 			if len(args) == 1 {
 				hash = args[0]
 			}
-			h, err := certHashArg(file, hash, "")
+			h, err := certcli.HashArg(file, hash, "")
 			if err != nil {
 				return fmt.Errorf("give HASH or --file FILE")
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/cli/clikit"
+	"github.com/govchain/govchain/contracts/certificate/certcli"
 	"github.com/govchain/govchain/node/verify/web"
 )
 
@@ -47,15 +48,23 @@ Start here:
 	root.PersistentFlags().StringVar(&g.Node, "node", envOr("GOVCHAIN_NODE", "http://127.0.0.1:26602"), "node API address (env GOVCHAIN_NODE); the demo's first node by default")
 	root.PersistentFlags().StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
 	root.AddCommand(nodeCmd(g), genesisCmd(g), keysCmd(g), txCmd(g), queryCmd(g), statusCmd(g), testnetCmd(g), demoCmd(g), versionCmd(g), caCmd(g), govCmd(g))
-	root.AddCommand(certCmd(g))
 	root.AddCommand(creditCmd(g))
 	root.AddCommand(catalogCmd(g))
 	root.AddCommand(exploreCmd(g), auditCmd(g), archiveCmd(g))
 	root.AddCommand(verifyCmd(g))
+	for _, m := range cliMounts {
+		root.AddCommand(m(g.Env)...)
+	}
 	certVerifyCmds(g, root)
 	root.AddCommand(relayCmd(g), recognitionCmd(g))
 	root.AddCommand(benchCmd(g))
 	return root
+}
+
+// cliMounts are the modules' commands (each module's …cli package,
+// docs/architecture.md "Module layout").
+var cliMounts = []func(*clikit.Env) []*cobra.Command{
+	certcli.Commands,
 }
 
 func envOr(k, def string) string {

@@ -19,6 +19,7 @@ import (
 	"github.com/govchain/govchain/chain/proof/bundle"
 	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/certificate/certcli"
 	"github.com/govchain/govchain/node/client"
 	"github.com/govchain/govchain/node/verify"
 	"github.com/govchain/govchain/node/verify/web"
@@ -83,7 +84,7 @@ func (f *verifyFlags) resolve(args []string) (string, *bundle.Member, error) {
 	if len(args) == 1 {
 		file = args[0]
 	}
-	h, err := certHashArg(file, f.hash, "")
+	h, err := certcli.HashArg(file, f.hash, "")
 	if err != nil {
 		if file == "" && f.hash == "" {
 			return "", nil, fmt.Errorf("give FILE (hashed here with SM3) or --hash HEX")
@@ -92,7 +93,7 @@ func (f *verifyFlags) resolve(args []string) (string, *bundle.Member, error) {
 	}
 	switch {
 	case f.batchFile != "":
-		b, err := readCertBatchFile(f.batchFile)
+		b, err := certcli.ReadBatchFile(f.batchFile)
 		if err != nil {
 			return "", nil, err
 		}
@@ -586,7 +587,7 @@ Any node can produce it: nothing in it needs to be trusted.`,
 	c.Flags().String("file", "", "certificate file, hashed here with SM3")
 	c.PreRunE = func(cmd *cobra.Command, args []string) error {
 		if file, _ := cmd.Flags().GetString("file"); file != "" {
-			h, err := certHashFile(file)
+			h, err := certcli.HashFile(file)
 			if err != nil {
 				return err
 			}
@@ -630,7 +631,7 @@ the page does not depend on the node for it. Print it on the certificate.`,
 				f.hash = args[0]
 			}
 			if file, _ := cmd.Flags().GetString("file"); file != "" {
-				h, err := certHashFile(file)
+				h, err := certcli.HashFile(file)
 				if err != nil {
 					return err
 				}

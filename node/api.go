@@ -94,8 +94,6 @@ func (a *API) routes() []apikit.Route {
 		apikit.Get("/v1/departments", a.listDepartments),
 		apikit.Get("/v1/messages", a.listMessages),
 		apikit.Get("/v1/list", a.listPrefix),
-		apikit.Get("/v1/certificates", a.listCertificates),
-		apikit.Get("/v1/certificates/{hash}", a.getCertificate),
 		apikit.Get("/v1/credit/subjects/{ref}", a.getCreditSubject),
 		apikit.Get("/v1/credit/events/{id}", a.getCreditEvent),
 		apikit.Get("/v1/credit/blacklist", a.creditList("blacklist")),

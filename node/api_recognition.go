@@ -12,7 +12,6 @@ import (
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/recognition"
 	"github.com/govchain/govchain/node/apikit"
-	"github.com/govchain/govchain/node/client"
 )
 
 func (a *API) getRecognition(w http.ResponseWriter, r *http.Request) {
@@ -58,20 +57,4 @@ func (a *API) recognitionAt(hash string, height int64, prove bool) (*Recognition
 		out.Status = out.Record.EffectiveStatus(t)
 	}
 	return out, nil
-}
-
-// addRecognition adds the recognition record of out.Hash (or the proof of
-// its absence) at out.Height to a certificate answer with no local record.
-func (a *API) addRecognition(out *CertificateResult, prove bool) error {
-	rr, err := a.recognitionAt(out.Hash, out.Height, prove)
-	if err != nil {
-		return err
-	}
-	out.RecognitionKey, out.RecognitionProof = rr.Key, rr.Proof
-	if rr.Found {
-		out.Recognition = rr.Record
-		out.Status = client.CertStatusOfRecognition(rr.Status)
-		out.Note = fmt.Sprintf("not issued here: %s", rr.Record.Describe())
-	}
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	catalog "github.com/govchain/govchain/catalog-chain"
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/certificate/certapi"
 	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/contracts/recognition"
@@ -25,7 +26,9 @@ func Modules() []module.Module {
 
 // apiMounts are the modules' HTTP routes (each module's …api package,
 // docs/architecture.md "Module layout"); the API serves them after its own.
-var apiMounts = []func(apikit.Node) []apikit.Route{}
+var apiMounts = []func(apikit.Node) []apikit.Route{
+	certapi.Routes,
+}
 
 // moduleRoutes are the routes of every mounted module, reading n.
 func moduleRoutes(n apikit.Node) []apikit.Route {

@@ -1,4 +1,8 @@
-package testnet
+// Package certdemo is the certificate module's demo data: two certificate
+// types, five certificates (their files written under Dir), a batch of
+// BatchSize, a revocation and a suspension. testnet seeds Demo from its
+// list (testnet/demo.go) after the identity demo data.
+package certdemo
 
 import (
 	"context"
@@ -12,7 +16,7 @@ import (
 	"time"
 
 	"github.com/govchain/govchain/chain/smcrypto"
-	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/identifier"
 	"github.com/govchain/govchain/node/client"
 	"github.com/govchain/govchain/testnet/demokit"
@@ -22,12 +26,12 @@ import (
 // (营业执照, type BL), WJW (health commission) medical practitioner licences
 // (医师执业证书, type MPL). Each department owns the type it defines; the
 // grants to issue them are genesis grants here (governance elsewhere).
-var certificateDemo = demokit.Demo{Module: certificate.Name, Title: "certificate (电子证照)",
+var Demo = demokit.Demo{Module: certtypes.Name, Title: "certificate (电子证照)",
 	Grants:  map[string][]string{"SCJG": {"issuer:BL"}, "WJW": {"issuer:MPL"}},
-	Genesis: CertificateDemoGenesis, Seed: SeedCertificates}
+	Genesis: Genesis, Seed: Seed}
 
-// CertificateDemoGenesis gives the demo network a random holder salt.
-func CertificateDemoGenesis() json.RawMessage {
+// Genesis gives the demo network a random holder salt.
+func Genesis() json.RawMessage {
 	salt := make([]byte, 32)
 	if _, err := rand.Read(salt); err != nil {
 		panic(err)
@@ -35,23 +39,23 @@ func CertificateDemoGenesis() json.RawMessage {
 	return json.RawMessage(fmt.Sprintf(`{"holder_salt":%q}`, hex.EncodeToString(salt)))
 }
 
-// CertificateDemoDir is where the seeder writes the demo certificate files
-// and the batch's inclusion-path file.
-func CertificateDemoDir(dir string) string { return filepath.Join(dir, "certificates") }
+// Dir is where Seed writes the demo certificate files and the batch's
+// inclusion-path file, under the network's directory netDir.
+func Dir(netDir string) string { return filepath.Join(netDir, "certificates") }
 
-// DemoBatchSize is the size of the demo batch.
-const DemoBatchSize = 1000
+// BatchSize is the size of the demo batch.
+const BatchSize = 1000
 
-// SeedCertificates defines the demo types, anchors five certificates (files
-// under CertificateDemoDir), one batch of DemoBatchSize, revokes one
+// Seed defines the demo types, anchors five certificates (files
+// under Dir), one batch of BatchSize, revokes one
 // certificate, suspends one batch member, and prints what to try.
-func SeedCertificates(ctx context.Context, n *demokit.Net, w io.Writer) error {
+func Seed(ctx context.Context, n *demokit.Net, w io.Writer) error {
 	si, wi := n.DeptIndex("SCJG"), n.DeptIndex("WJW")
 	if si < 0 || wi < 0 {
 		fmt.Fprintln(w, "  skipped: the network has no SCJG or no WJW node")
 		return nil
 	}
-	dir := CertificateDemoDir(n.Dir)
+	dir := Dir(n.Dir)
 	batchDir := filepath.Join(dir, "batch-BL-demo")
 	if err := os.MkdirAll(batchDir, 0o755); err != nil {
 		return err
@@ -88,10 +92,10 @@ func SeedCertificates(ctx context.Context, n *demokit.Net, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, err := sa.Send(ctx, sc, certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "营业执照 business licence", MaxValidityDays: 1825}, "commit"); err != nil {
+	if _, err := sa.Send(ctx, sc, certtypes.MsgDefineType, certtypes.DefineType{Code: "BL", Name: "营业执照 business licence", MaxValidityDays: 1825}, "commit"); err != nil {
 		return err
 	}
-	if _, err := wa.Send(ctx, wc, certificate.MsgDefineType, certificate.DefineType{Code: "MPL", Name: "医师执业证书 medical practitioner licence"}, "commit"); err != nil {
+	if _, err := wa.Send(ctx, wc, certtypes.MsgDefineType, certtypes.DefineType{Code: "MPL", Name: "医师执业证书 medical practitioner licence"}, "commit"); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "  SCJG defined type BL (营业执照, ≤1825 days), WJW defined MPL (医师执业证书, no expiry)\n")
@@ -114,13 +118,13 @@ func SeedCertificates(ctx context.Context, n *demokit.Net, w io.Writer) error {
 	}
 
 	// The holder salt comes from the chain; ID numbers are hashed here.
-	r, err := wc.State(ctx, string(certificate.ParamsKey()), 0, false)
+	r, err := wc.State(ctx, string(certtypes.ParamsKey()), 0, false)
 	if err != nil {
 		return err
 	}
-	var params certificate.Params
+	var params certtypes.Params
 	if err := json.Unmarshal(r.Value, &params); err != nil {
-		return fmt.Errorf("%s: %w", certificate.ParamsKey(), err)
+		return fmt.Errorf("%s: %w", certtypes.ParamsKey(), err)
 	}
 
 	type demoCert struct {
@@ -147,7 +151,7 @@ func SeedCertificates(ctx context.Context, n *demokit.Net, w io.Writer) error {
 		if dc.kind == identifier.HolderPerson {
 			ref = identifier.HolderRef(params.Salt(), dc.holderID)
 		}
-		m := certificate.Anchor{Hash: smcrypto.SM3Hex([]byte(content)), Type: dc.typ, LicenceNo: dc.licence, HolderKind: dc.kind, HolderRef: ref,
+		m := certtypes.Anchor{Hash: smcrypto.SM3Hex([]byte(content)), Type: dc.typ, LicenceNo: dc.licence, HolderKind: dc.kind, HolderRef: ref,
 			IssueDate: issue, ValidFrom: issue}
 		if dc.typ == "BL" {
 			m.ValidUntil = until
@@ -156,16 +160,16 @@ func SeedCertificates(ctx context.Context, n *demokit.Net, w io.Writer) error {
 		if i == len(certs)-1 || i == 2 {
 			wait = "commit"
 		}
-		if _, err := dc.s.Send(ctx, dc.c, certificate.MsgAnchor, m, wait); err != nil {
+		if _, err := dc.s.Send(ctx, dc.c, certtypes.MsgAnchor, m, wait); err != nil {
 			return fmt.Errorf("anchor %s: %w", dc.file, err)
 		}
 		hashes[dc.file] = m.Hash
 		fmt.Fprintf(w, "  %s anchored %-3s %s  %s\n", map[string]string{"BL": "SCJG", "MPL": "WJW "}[dc.typ], dc.typ, m.Hash, path)
 	}
 
-	// One batch of DemoBatchSize business licences in one transaction.
+	// One batch of BatchSize business licences in one transaction.
 	var names, hs []string
-	for i := 0; i < DemoBatchSize; i++ {
+	for i := 0; i < BatchSize; i++ {
 		name := filepath.Join(batchDir, fmt.Sprintf("bl-%04d.txt", i))
 		content := fmt.Sprintf("营业执照 BUSINESS LICENCE\n证照编号 licence no: BL-2026-%06d\n持证主体 holder: %s\n签发日期 issued: %s\n(demo batch member %d)\n",
 			1000+i, demokit.USCC(1000+i), issue, i)
@@ -175,13 +179,13 @@ func SeedCertificates(ctx context.Context, n *demokit.Net, w io.Writer) error {
 		names = append(names, name)
 		hs = append(hs, smcrypto.SM3Hex([]byte(content)))
 	}
-	bf, err := certificate.NewBatchFile(hs, names)
+	bf, err := certtypes.NewBatchFile(hs, names)
 	if err != nil {
 		return err
 	}
 	bf.Type, bf.IssueDate = "BL", issue
-	res, err := so.Send(ctx, sc, certificate.MsgAnchorBatch, certificate.AnchorBatch{Type: "BL", Root: bf.Root, Count: bf.Count, IssueDate: issue,
-		FirstLicenceNo: "BL-2026-001000", LastLicenceNo: fmt.Sprintf("BL-2026-%06d", 1000+DemoBatchSize-1)}, "commit")
+	res, err := so.Send(ctx, sc, certtypes.MsgAnchorBatch, certtypes.AnchorBatch{Type: "BL", Root: bf.Root, Count: bf.Count, IssueDate: issue,
+		FirstLicenceNo: "BL-2026-001000", LastLicenceNo: fmt.Sprintf("BL-2026-%06d", 1000+BatchSize-1)}, "commit")
 	if err != nil {
 		return fmt.Errorf("anchor batch: %w", err)
 	}
@@ -195,11 +199,11 @@ func SeedCertificates(ctx context.Context, n *demokit.Net, w io.Writer) error {
 
 	// Revoke one certificate, suspend one batch member (with its path).
 	revoked := "bl-福州三坊七巷餐饮有限公司.txt"
-	if _, err := so.Send(ctx, sc, certificate.MsgRevoke, certificate.StatusChange{Hash: hashes[revoked], Reason: "04"}, "sync"); err != nil {
+	if _, err := so.Send(ctx, sc, certtypes.MsgRevoke, certtypes.StatusChange{Hash: hashes[revoked], Reason: "04"}, "sync"); err != nil {
 		return fmt.Errorf("revoke: %w", err)
 	}
 	member := &bf.Members[17]
-	res, err = so.Send(ctx, sc, certificate.MsgSuspend, certificate.StatusChange{Hash: member.Hash, Reason: "02", Batch: bf.Membership(member)}, "commit")
+	res, err = so.Send(ctx, sc, certtypes.MsgSuspend, certtypes.StatusChange{Hash: member.Hash, Reason: "02", Batch: bf.Membership(member)}, "commit")
 	if err != nil {
 		return fmt.Errorf("suspend batch member: %w", err)
 	}
