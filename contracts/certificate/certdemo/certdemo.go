@@ -46,9 +46,9 @@ func Dir(netDir string) string { return filepath.Join(netDir, "certificates") }
 // BatchSize is the size of the demo batch.
 const BatchSize = 1000
 
-// Seed defines the demo types, anchors five certificates (files
-// under Dir), one batch of BatchSize, revokes one
-// certificate, suspends one batch member, and prints what to try.
+// Seed defines the demo types, anchors five certificates (files under
+// Dir), one batch of BatchSize, revokes one certificate, suspends one
+// batch member, and prints what to try.
 func Seed(ctx context.Context, n *demokit.Net, w io.Writer) error {
 	si, wi := n.DeptIndex("SCJG"), n.DeptIndex("WJW")
 	if si < 0 || wi < 0 {
@@ -73,9 +73,6 @@ func Seed(ctx context.Context, n *demokit.Net, w io.Writer) error {
 	issue := today.Format("2006-01-02")
 	until := today.AddDate(0, 0, 1824).Format("2006-01-02")
 
-	signer := func(c *client.Client, k *smcrypto.PrivateKey) (*client.Signer, error) {
-		return client.NewSigner(ctx, c, n.ChainID, k)
-	}
 	sAdmin, err := n.DeptKey(si)
 	if err != nil {
 		return err
@@ -84,11 +81,11 @@ func Seed(ctx context.Context, n *demokit.Net, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sa, err := signer(sc, sAdmin)
+	sa, err := n.Signer(ctx, si, sAdmin)
 	if err != nil {
 		return err
 	}
-	wa, err := signer(wc, wAdmin)
+	wa, err := n.Signer(ctx, wi, wAdmin)
 	if err != nil {
 		return err
 	}
@@ -108,11 +105,11 @@ func Seed(ctx context.Context, n *demokit.Net, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	so, err := signer(sc, sk)
+	so, err := n.Signer(ctx, si, sk)
 	if err != nil {
 		return err
 	}
-	wo, err := signer(wc, wk)
+	wo, err := n.Signer(ctx, wi, wk)
 	if err != nil {
 		return err
 	}
