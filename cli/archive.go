@@ -32,7 +32,7 @@ and commit as an audit against a node does.`,
 				return fmt.Errorf("--out DIR is required")
 			}
 			if rpc == "" {
-				rpc = rpcFor(g.node)
+				rpc = rpcFor(g.Node)
 			}
 			src, err := audit.NewRPCSource(rpc)
 			if err != nil {
@@ -43,7 +43,7 @@ and commit as an audit against a node does.`,
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), m.Segments, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), m.Segments, func(w io.Writer) {
 				fmt.Fprintf(w, "%s: %d segments, heights 1..%d of %s\n", out, len(m.Segments), m.Last(), m.ChainID)
 			})
 		},
@@ -63,7 +63,7 @@ and commit as an audit against a node does.`,
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), map[string]any{"ok": true, "from": from, "to": to}, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), map[string]any{"ok": true, "from": from, "to": to}, func(w io.Writer) {
 				fmt.Fprintf(w, "archive %s OK: heights %d..%d, every segment's SM3 and hash chain, every block's hash and link\n", args[0], from, to)
 			})
 		},

@@ -61,14 +61,14 @@ state is rebuilt from the genesis every run). See docs/audit.md.`,
 				o.Label = "archive " + archiveDir
 			} else {
 				if rpc == "" {
-					rpc = rpcFor(g.node)
+					rpc = rpcFor(g.Node)
 				}
 				src, err := audit.NewRPCSource(rpc)
 				if err != nil {
 					return err
 				}
 				o.Source = src
-				o.Label = fmt.Sprintf("%s (RPC %s)", g.node, rpc)
+				o.Label = fmt.Sprintf("%s (RPC %s)", g.Node, rpc)
 			}
 			var err error
 			if genesisFile != "" {
@@ -80,7 +80,7 @@ state is rebuilt from the genesis every run). See docs/audit.md.`,
 				o.Progress = cmd.ErrOrStderr()
 			}
 			if !noState {
-				o.State = audit.APIState{C: g.client()}
+				o.State = audit.APIState{C: g.Client()}
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "auditing the chain served by %s with %d workers on %d cores\n", o.Label, max(o.Workers, runtime.NumCPU()), runtime.NumCPU())
 			rep, err := audit.Run(cmd.Context(), o)
@@ -93,7 +93,7 @@ state is rebuilt from the genesis every run). See docs/audit.md.`,
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "report written to %s\n", report)
 			}
-			if err := g.emit(cmd.OutOrStdout(), rep, func(w io.Writer) { printReport(w, rep) }); err != nil {
+			if err := g.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) { printReport(w, rep) }); err != nil {
 				return err
 			}
 			if !rep.OK {
@@ -197,14 +197,14 @@ skips that). Exits non-zero when the nodes disagree.`,
 			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
 			o := audit.CompareOptions{ScanEvidence: !noEvidence}
-			if g.output != "json" {
+			if g.Output != "json" {
 				o.Progress = func(format string, args ...any) { fmt.Fprintf(cmd.ErrOrStderr(), format, args...) }
 			}
 			rep, err := audit.Compare(ctx, names, srcs, o)
 			if err != nil {
 				return err
 			}
-			if err := g.emit(cmd.OutOrStdout(), rep, func(w io.Writer) { printCompare(w, rep) }); err != nil {
+			if err := g.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) { printCompare(w, rep) }); err != nil {
 				return err
 			}
 			if !rep.Agree {

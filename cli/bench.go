@@ -77,7 +77,7 @@ average at start and end is in the header.`,
 					return err
 				}
 			}
-			return g.emit(cmd.OutOrStdout(), rep, func(w io.Writer) { rep.WriteTable(w) })
+			return g.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) { rep.WriteTable(w) })
 		},
 	}
 	f := c.Flags()
@@ -110,7 +110,7 @@ func benchNodeCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return bench.RunNode(ctx, node.Home(g.home), app, cmd.ErrOrStderr())
+			return bench.RunNode(ctx, node.Home(g.Home), app, cmd.ErrOrStderr())
 		},
 	}
 	c.Flags().StringVar(&app, "app", bench.AppNoop, "noop or iavl")
@@ -138,7 +138,7 @@ func benchRecordsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if g.output == "json" {
+			if g.Output == "json" {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(res)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%d records in %s: RSS %d MiB (peak %d MiB), disk %d B (%.0f B/record)\n",

@@ -13,6 +13,7 @@ import (
 	"github.com/govchain/govchain/ca"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/cli/clikit"
 )
 
 func caCmd(g *globals) *cobra.Command {
@@ -34,7 +35,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
   govchain ca init --dir ca/zwfw --parent ca/root --dept ZWFW --name "政务服务管理局"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pass, err := readPassphrase(passFile)
+			pass, err := clikit.ReadPassphrase(passFile)
 			if err != nil {
 				return err
 			}
@@ -44,7 +45,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
 			} else {
 				pp := pass
 				if parentPass != "" {
-					if pp, err = readPassphrase(parentPass); err != nil {
+					if pp, err = clikit.ReadPassphrase(parentPass); err != nil {
 						return err
 					}
 				}
@@ -57,7 +58,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), map[string]any{"dir": dir, "certificate": filepath.Join(dir, "ca.pem"), "key_id": ca.KeyIDOf(a.Cert)}, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), map[string]any{"dir": dir, "certificate": filepath.Join(dir, "ca.pem"), "key_id": ca.KeyIDOf(a.Cert)}, func(w io.Writer) {
 				fmt.Fprintf(w, "created CA in %s\n  %s\n  certificate %s\n", dir, ca.Describe(a.Cert), filepath.Join(dir, "ca.pem"))
 			})
 		},
@@ -79,7 +80,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
   govchain tx admit-cert --key zwfw-admin --cert officer1.crt --new-key officer1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pass, err := readPassphrase(passFile)
+			pass, err := clikit.ReadPassphrase(passFile)
 			if err != nil {
 				return err
 			}
@@ -98,7 +99,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
 					return err
 				}
 			case keyFile != "":
-				k, err := g.loadKey(keyFile, passFile)
+				k, err := g.LoadKey(keyFile, passFile)
 				if err != nil {
 					return err
 				}
@@ -116,7 +117,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
 			if err := os.WriteFile(out, ca.CertPEM(der), 0o644); err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), map[string]any{"file": out, "serial": ca.Serial(c.SerialNumber), "key_id": pub.ID().String()}, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), map[string]any{"file": out, "serial": ca.Serial(c.SerialNumber), "key_id": pub.ID().String()}, func(w io.Writer) {
 				fmt.Fprintf(w, "issued %s\n  %s\n", out, ca.Describe(c))
 			})
 		},
@@ -131,7 +132,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
 	issueC.Flags().IntVar(&days, "days", 730, "validity in days")
 
 	var reason int
-	var submit txFlags
+	var submit clikit.TxFlags
 	revokeC := &cobra.Command{
 		Use:   "revoke SERIAL",
 		Short: "Revoke a certificate: writes the CRL and, with --key, submits it so every node rejects the key from the next block",
@@ -139,7 +140,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
   # without --key only DIR/crl.pem is written; submit it later with: govchain tx revoke-certs --crl ca/root/crl.pem --key ...`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pass, err := readPassphrase(passFile)
+			pass, err := clikit.ReadPassphrase(passFile)
 			if err != nil {
 				return err
 			}
@@ -152,20 +153,20 @@ officers and nodes. The district root CA's certificate goes into the genesis
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "serial %s revoked; CRL written to %s\n", args[0], filepath.Join(dir, "crl.pem"))
-			if submit.key == "" {
+			if submit.Key == "" {
 				return nil
 			}
-			return g.send(cmd, &submit, identity.MsgRevokeCerts, identity.RevokeCerts{CRL: crl})
+			return g.Send(cmd, &submit, identity.MsgRevokeCerts, identity.RevokeCerts{CRL: crl})
 		},
 	}
 	revokeC.Flags().IntVar(&reason, "reason", 0, "RFC 5280 reason: 0 unspecified, 1 keyCompromise, 3 affiliationChanged, 4 superseded, 5 cessationOfOperation")
-	revokeC.Flags().StringVar(&submit.key, "key", "", "also submit the CRL, signed by this key (any active identity)")
-	revokeC.Flags().StringVar(&submit.wait, "wait", "commit", "sync or commit")
+	revokeC.Flags().StringVar(&submit.Key, "key", "", "also submit the CRL, signed by this key (any active identity)")
+	revokeC.Flags().StringVar(&submit.Wait, "wait", "commit", "sync or commit")
 
 	listC := &cobra.Command{
 		Use: "list", Short: "List certificates this CA issued", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pass, err := readPassphrase(passFile)
+			pass, err := clikit.ReadPassphrase(passFile)
 			if err != nil {
 				return err
 			}
@@ -173,7 +174,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), a.Index.Issued, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), a.Index.Issued, func(w io.Writer) {
 				fmt.Fprintf(w, "%-34s %-10s %-6s %-10s %-10s %s\n", "SERIAL", "KIND", "DEPT", "NOT AFTER", "REVOKED", "NAME")
 				for _, e := range a.Index.Issued {
 					rev := "-"
@@ -188,7 +189,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
 	showC := &cobra.Command{
 		Use: "show FILE", Short: "Describe a certificate file (PEM or DER)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := readFileMax(args[0], maxSmallFile)
+			b, err := clikit.ReadFileMax(args[0], clikit.MaxSmallFile)
 			if err != nil {
 				return err
 			}
@@ -202,7 +203,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
 			}
 			info := map[string]any{"serial": ca.Serial(c.SerialNumber), "dept": s.Dept, "kind": s.Kind, "name": s.Name, "org": s.Org,
 				"key_id": s.KeyID.String(), "not_before": c.NotBefore, "not_after": c.NotAfter, "issuer": c.Issuer.String(), "ca_key_id": ca.KeyIDOf(c)}
-			return g.emit(cmd.OutOrStdout(), info, func(w io.Writer) { fmt.Fprintln(w, ca.Describe(c)+"\n  issuer "+c.Issuer.String()) })
+			return g.Emit(cmd.OutOrStdout(), info, func(w io.Writer) { fmt.Fprintln(w, ca.Describe(c)+"\n  issuer "+c.Issuer.String()) })
 		},
 	}
 	c.AddCommand(initC, issueC, revokeC, listC, showC)

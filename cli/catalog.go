@@ -19,6 +19,7 @@ import (
 	"github.com/govchain/govchain/catalog-chain/catalogio"
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/node/client"
 )
 
@@ -181,7 +182,7 @@ func ctxFor(cmd *cobra.Command, d time.Duration) (context.Context, context.Cance
 // ---- writes ----
 
 func catalogDutyCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var m catalog.DutyMsg
 	c := &cobra.Command{
 		Use:   "duty",
@@ -194,10 +195,10 @@ func catalogDutyCmd(g *globals) *cobra.Command {
 			if err := m.Validate(); err != nil {
 				return err
 			}
-			return g.send(cmd, &f, catalog.MsgDuty, m)
+			return g.Send(cmd, &f, catalog.MsgDuty, m)
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&m.Code, "code", "", "duty code (职责编码)")
 	c.Flags().StringVar(&m.Name, "name", "", "duty name (职责名称)")
 	c.Flags().StringVar(&m.LegalBasis, "legal-basis", "", "legal basis (设定依据)")
@@ -206,7 +207,7 @@ func catalogDutyCmd(g *globals) *cobra.Command {
 }
 
 func readJSONFile(path string, v any) error {
-	b, err := readFileMax(path, maxDataFile) // "-" = stdin
+	b, err := clikit.ReadFileMax(path, clikit.MaxDataFile) // "-" = stdin
 	if err != nil {
 		return err
 	}
@@ -219,7 +220,7 @@ func readJSONFile(path string, v any) error {
 }
 
 func catalogResourceCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var file string
 	c := &cobra.Command{
 		Use:   "resource",
@@ -240,17 +241,17 @@ Mark "source": true on the items your department is the authoritative source of.
 			if err := m.Validate(); err != nil {
 				return err
 			}
-			return g.send(cmd, &f, catalog.MsgResource, m)
+			return g.Send(cmd, &f, catalog.MsgResource, m)
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&file, "file", "", "resource JSON file ('-' for stdin)")
 	_ = c.MarkFlagRequired("file")
 	return c
 }
 
 func catalogTableCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var m catalog.TableMsg
 	var schemaFile string
 	var cols []string
@@ -263,7 +264,7 @@ func catalogTableCmd(g *globals) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if schemaFile != "" {
-				b, err := readFileMax(schemaFile, maxDataFile)
+				b, err := clikit.ReadFileMax(schemaFile, clikit.MaxDataFile)
 				if err != nil {
 					return err
 				}
@@ -280,10 +281,10 @@ func catalogTableCmd(g *globals) *cobra.Command {
 			if err := m.Validate(); err != nil {
 				return err
 			}
-			return g.send(cmd, &f, catalog.MsgTable, m)
+			return g.Send(cmd, &f, catalog.MsgTable, m)
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&m.System, "system", "", "system name (identifier)")
 	c.Flags().StringVar(&m.Database, "database", "", "database name")
 	c.Flags().StringVar(&m.Table, "table", "", "table name")
@@ -298,7 +299,7 @@ func catalogTableCmd(g *globals) *cobra.Command {
 // sm3Of is --evidence FILE or --evidence-sm3 HEX.
 func sm3Of(file, hexDigest, what string) (string, error) {
 	if file != "" {
-		b, err := readFileMax(file, maxDataFile)
+		b, err := clikit.ReadFileMax(file, clikit.MaxDataFile)
 		if err != nil {
 			return "", err
 		}
@@ -311,7 +312,7 @@ func sm3Of(file, hexDigest, what string) (string, error) {
 }
 
 func catalogAttestCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var item, table, evidence, evidenceSM3, comment string
 	var dispute bool
 	c := &cobra.Command{
@@ -335,10 +336,10 @@ A dispute stays open until governance resolves it (govchain catalog resolve).`,
 			if dispute {
 				m.Verdict = catalog.VerdictDispute
 			}
-			return g.send(cmd, &f, catalog.MsgAttest, m)
+			return g.Send(cmd, &f, catalog.MsgAttest, m)
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&item, "item", "", "data item key (with --table: the mapped item)")
 	c.Flags().StringVar(&table, "table", "", "table id DEPT:system.database.table")
 	c.Flags().BoolVar(&dispute, "dispute", false, "dispute instead of confirm")
@@ -350,7 +351,7 @@ A dispute stays open until governance resolves it (govchain catalog resolve).`,
 }
 
 func catalogResolveCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var m catalog.Resolve
 	c := &cobra.Command{
 		Use:   "resolve ID",
@@ -361,17 +362,17 @@ func catalogResolveCmd(g *globals) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m.ID = args[0]
-			return g.send(cmd, &f, catalog.MsgResolve, m)
+			return g.Send(cmd, &f, catalog.MsgResolve, m)
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&m.Outcome, "outcome", "", "upheld or dismissed")
 	c.Flags().StringVar(&m.Note, "note", "", "resolution note")
 	return c
 }
 
 func catalogTransferCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var m catalog.TransferItem
 	c := &cobra.Command{
 		Use:   "transfer-item KEY",
@@ -382,10 +383,10 @@ func catalogTransferCmd(g *globals) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m.Key = args[0]
-			return g.send(cmd, &f, catalog.MsgTransferItem, m)
+			return g.Send(cmd, &f, catalog.MsgTransferItem, m)
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&m.To, "to", "", "new owner department")
 	c.Flags().StringVar(&m.Resource, "resource", "", "the new owner's resource that becomes the source")
 	c.Flags().StringVar(&m.Reason, "reason", "", "reason (e.g. the decision it executes)")
@@ -404,7 +405,7 @@ rejected automatically and can never be granted. A grant runs --days from the
 block that granted it and is reported expired once the block time reaches
 expires_at.`,
 	}
-	var fr txFlags
+	var fr clikit.TxFlags
 	var req catalog.ShareRequest
 	var items string
 	request := &cobra.Command{
@@ -415,10 +416,10 @@ expires_at.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			req.Items = splitComma(items)
-			return g.send(cmd, &fr, catalog.MsgShareRequest, req)
+			return g.Send(cmd, &fr, catalog.MsgShareRequest, req)
 		},
 	}
-	fr.register(request)
+	fr.Register(request)
 	request.Flags().StringVar(&req.Resource, "resource", "", "resource code")
 	request.Flags().StringVar(&items, "items", "", "data item keys, comma separated")
 	request.Flags().StringVar(&req.Purpose, "purpose", "", "purpose (no personal data)")
@@ -426,7 +427,7 @@ expires_at.`,
 	request.Flags().IntVar(&req.PeriodDays, "days", 365, "length of the grant in days")
 
 	decision := func(use, short, msgType, example string, needReason bool) *cobra.Command {
-		var f txFlags
+		var f clikit.TxFlags
 		var reason string
 		d := &cobra.Command{
 			Use: use + " ID", Short: short, Example: example, Args: cobra.ExactArgs(1),
@@ -434,10 +435,10 @@ expires_at.`,
 				if needReason && strings.TrimSpace(reason) == "" {
 					return fmt.Errorf("--reason is required")
 				}
-				return g.send(cmd, &f, msgType, catalog.ShareDecision{ID: args[0], Reason: reason})
+				return g.Send(cmd, &f, msgType, catalog.ShareDecision{ID: args[0], Reason: reason})
 			},
 		}
-		f.register(d)
+		f.Register(d)
 		d.Flags().StringVar(&reason, "reason", "", "reason (recorded on chain)")
 		return d
 	}
@@ -448,7 +449,7 @@ expires_at.`,
 	revoke := decision("revoke", "Revoke a granted request (provider or requester), with a reason", catalog.MsgShareRevoke,
 		`  govchain catalog share revoke SQ00000002 --key scjg-officer --reason "合作协议终止"`, true)
 
-	var fd txFlags
+	var fd clikit.TxFlags
 	var dl catalog.Deliver
 	var batch, batchSM3 string
 	deliver := &cobra.Command{
@@ -462,16 +463,16 @@ expires_at.`,
 				return err
 			}
 			dl.ID, dl.BatchSM3 = args[0], h
-			return g.send(cmd, &fd, catalog.MsgShareDeliver, dl)
+			return g.Send(cmd, &fd, catalog.MsgShareDeliver, dl)
 		},
 	}
-	fd.register(deliver)
+	fd.Register(deliver)
 	deliver.Flags().Int64Var(&dl.Rows, "rows", 0, "rows delivered")
 	deliver.Flags().StringVar(&batch, "batch", "", "the delivered batch file (only its SM3 is sent)")
 	deliver.Flags().StringVar(&batchSM3, "batch-sm3", "", "SM3 of the batch, hex")
 	deliver.Flags().StringVar(&dl.Note, "note", "", "note")
 
-	var fa txFlags
+	var fa clikit.TxFlags
 	var ack catalog.Ack
 	var abatch, abatchSM3 string
 	ackCmd := &cobra.Command{
@@ -485,10 +486,10 @@ expires_at.`,
 				return err
 			}
 			ack.ID, ack.BatchSM3 = args[0], h
-			return g.send(cmd, &fa, catalog.MsgShareAck, ack)
+			return g.Send(cmd, &fa, catalog.MsgShareAck, ack)
 		},
 	}
-	fa.register(ackCmd)
+	fa.Register(ackCmd)
 	ackCmd.Flags().Int64Var(&ack.Rows, "rows", 0, "rows received")
 	ackCmd.Flags().StringVar(&abatch, "batch", "", "the received batch file (only its SM3 is sent)")
 	ackCmd.Flags().StringVar(&abatchSM3, "batch-sm3", "", "SM3 of the batch, hex")
@@ -501,14 +502,14 @@ expires_at.`,
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
 			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ShareView], error) {
-				return g.client().CatalogShare(ctx, args[0], at, p)
+				return g.Client().CatalogShare(ctx, args[0], at, p)
 			}, func(v *catalog.ShareView) []*catalog.Entry {
 				return append(one(&v.Share), list(v.Deliveries)...)
 			})
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), a, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), a, func(w io.Writer) {
 				if !a.Data.Share.Found {
 					fmt.Fprintf(w, "sharing request %s: not found at height %d\n", args[0], a.Height)
 				} else {
@@ -541,7 +542,7 @@ expires_at.`,
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
 			a, err := catalogGet(lf.height, lf.prove, limit, func(at client.At, p client.Page) (*client.CatalogPage[[]catalog.ShareEntry], error) {
-				return g.client().CatalogSharing(ctx, state, dept, at, p)
+				return g.Client().CatalogSharing(ctx, state, dept, at, p)
 			}, func(v *[]catalog.ShareEntry) []*catalog.Entry {
 				var out []*catalog.Entry
 				for i := range *v {
@@ -552,7 +553,7 @@ expires_at.`,
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), a, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), a, func(w io.Writer) {
 				fmt.Fprintf(w, "%-11s %-9s %-6s %-6s %-18s %s\n", "ID", "STATE", "FROM", "TO", "RESOURCE", "EXPIRES / REASON")
 				for _, e := range a.Data {
 					var s catalog.Share
@@ -631,7 +632,7 @@ func catalogShowCmd(g *globals) *cobra.Command {
 				return fmt.Errorf("show %s needs an id", kind)
 			}
 			out := cmd.OutOrStdout()
-			c := g.client()
+			c := g.Client()
 			switch kind {
 			case "department", "dept":
 				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.Department], error) {
@@ -646,7 +647,7 @@ func catalogShowCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return g.emit(out, a, func(w io.Writer) { printDepartment(w, &a.Data); printVerified(w, a.Verified) })
+				return g.Emit(out, a, func(w io.Writer) { printDepartment(w, &a.Data); printVerified(w, a.Verified) })
 			case "resource":
 				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ResourceView], error) {
 					return c.CatalogResource(ctx, id, at, p)
@@ -656,7 +657,7 @@ func catalogShowCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return g.emit(out, a, func(w io.Writer) { printResourceView(w, &a.Data); printVerified(w, a.Verified) })
+				return g.Emit(out, a, func(w io.Writer) { printResourceView(w, &a.Data); printVerified(w, a.Verified) })
 			case "disputes":
 				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[[]catalog.Entry], error) {
 					return c.CatalogDisputes(ctx, at, p)
@@ -664,7 +665,7 @@ func catalogShowCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return g.emit(out, a, func(w io.Writer) {
+				return g.Emit(out, a, func(w io.Writer) {
 					for _, e := range a.Data {
 						var at catalog.Attestation
 						_ = e.Decode(&at)
@@ -684,7 +685,7 @@ func catalogShowCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.emit(out, a, func(w io.Writer) { printEntry(w, &a.Data, a.Height); printVerified(w, a.Verified) })
+			return g.Emit(out, a, func(w io.Writer) { printEntry(w, &a.Data, a.Height); printVerified(w, a.Verified) })
 		},
 	}
 	rf.register(c)
@@ -760,12 +761,12 @@ func catalogHistoryCmd(g *globals) *cobra.Command {
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
 			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[[]catalog.Entry], error) {
-				return g.client().CatalogHistory(ctx, args[0], args[1], at, p)
+				return g.Client().CatalogHistory(ctx, args[0], args[1], at, p)
 			}, func(v *[]catalog.Entry) []*catalog.Entry { return list(*v) })
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), a, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), a, func(w io.Writer) {
 				for _, e := range a.Data {
 					var m catalog.Meta
 					_ = json.Unmarshal(e.Record, &m)
@@ -798,7 +799,7 @@ func catalogChainCmd(g *globals) *cobra.Command {
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
 			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ItemChain], error) {
-				return g.client().CatalogItemChain(ctx, args[0], at, p)
+				return g.Client().CatalogItemChain(ctx, args[0], at, p)
 			}, func(v *catalog.ItemChain) []*catalog.Entry {
 				es := one(&v.Item)
 				if v.Source != nil {
@@ -812,7 +813,7 @@ func catalogChainCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), a, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), a, func(w io.Writer) {
 				printChain(w, args[0], &a.Data)
 				printVerified(w, a.Verified)
 			})
@@ -922,7 +923,7 @@ func (r apiResolver) entry(read func(context.Context, string, client.At) (*clien
 }
 
 func (r apiResolver) DutyStatus(dept, code string) (string, error) {
-	e, err := r.entry(r.g.client().CatalogDuty, catalog.DutyID(dept, code))
+	e, err := r.entry(r.g.Client().CatalogDuty, catalog.DutyID(dept, code))
 	if err != nil || !e.Found {
 		return "", err
 	}
@@ -936,7 +937,7 @@ func (r apiResolver) ResourceProvider(code string) (string, error) {
 		return "", nil
 	}
 	a, err := catalogGet(0, false, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ResourceView], error) {
-		return r.g.client().CatalogResource(r.ctx, code, at, p)
+		return r.g.Client().CatalogResource(r.ctx, code, at, p)
 	}, func(v *catalog.ResourceView) []*catalog.Entry { return one(&v.Resource) })
 	if err != nil || !a.Data.Resource.Found {
 		return "", err
@@ -947,7 +948,7 @@ func (r apiResolver) ResourceProvider(code string) (string, error) {
 }
 
 func (r apiResolver) ItemOwner(key string) (string, string, error) {
-	e, err := r.entry(r.g.client().CatalogItem, key)
+	e, err := r.entry(r.g.Client().CatalogItem, key)
 	if err != nil || !e.Found {
 		return "", "", err
 	}
@@ -997,7 +998,7 @@ type ImportReport struct {
 }
 
 func catalogImportCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var dir, xlsx string
 	var dryRun, progress bool
 	c := &cobra.Command{
@@ -1018,13 +1019,13 @@ versions.`,
   govchain catalog import --key scjg-officer --xlsx catalog-chain/testdata/sample/SCJG.xlsx`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			k, err := g.loadKey(f.key, f.passFile)
+			k, err := g.LoadKey(f.Key, f.PassFile)
 			if err != nil {
 				return err
 			}
 			ctx, cancel := ctxFor(cmd, 30*time.Minute)
 			defer cancel()
-			cl := g.client()
+			cl := g.Client()
 			acct, err := cl.Account(ctx, k.PublicKey().ID())
 			if err != nil {
 				return fmt.Errorf("signer %s: %w", k.PublicKey().ID(), err)
@@ -1063,7 +1064,7 @@ versions.`,
 			rep.Txs = len(batches)
 			out := cmd.OutOrStdout()
 			if len(probs) > 0 || dryRun {
-				if err := g.emit(out, rep, func(w io.Writer) {
+				if err := g.Emit(out, rep, func(w io.Writer) {
 					for _, p := range probs {
 						fmt.Fprintf(w, "%s: %s\n", p.Where, p.Reason)
 					}
@@ -1081,14 +1082,14 @@ versions.`,
 				}
 				return nil
 			}
-			t := &txSigner{c: cl, key: k, chainID: st.ChainID}
-			if _, err := t.signer(ctx); err != nil {
+			t := &clikit.TxSigner{Client: cl, Key: k, ChainID: st.ChainID}
+			if _, err := t.Signer(ctx); err != nil {
 				return err
 			}
 			total := rep.Duties + rep.Resources + rep.Tables
-			bar := newBar(cmd.ErrOrStderr(), total, "importing "+dept, progress && g.output != "json")
+			bar := newBar(cmd.ErrOrStderr(), total, "importing "+dept, progress && g.Output != "json")
 			for i, b := range batches {
-				res, err := t.send(ctx, catalog.MsgImport, b, "commit")
+				res, err := t.Send(ctx, catalog.MsgImport, b, "commit")
 				if err != nil {
 					_ = bar.Exit()
 					return fmt.Errorf("tx %d of %d (entries %d..): %w; the %d txs before it are committed", i+1, len(batches), bar.State().CurrentNum, err, i)
@@ -1103,7 +1104,7 @@ versions.`,
 				_ = bar.Add(len(b.Duties) + len(b.Resources) + len(b.Tables))
 			}
 			_ = bar.Finish()
-			return g.emit(out, rep, func(w io.Writer) {
+			return g.Emit(out, rep, func(w io.Writer) {
 				r := rep.Result
 				fmt.Fprintf(w, "imported %s for %s in %s (blocks %v)\n  duties    %d new, %d changed, %d unchanged\n  resources %d new, %d changed, %d unchanged (%d data items)\n  tables    %d new, %d changed, %d unchanged\n",
 					src, dept, plural(rep.Txs, "tx", "txs"), rep.Heights, r.Duties.Created, r.Duties.Updated, r.Duties.Unchanged,
@@ -1111,7 +1112,7 @@ versions.`,
 			})
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&dir, "dir", "", "directory with the CSV files")
 	c.Flags().StringVar(&xlsx, "xlsx", "", "xlsx workbook")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "check every row (also against the chain) and send nothing")
@@ -1146,7 +1147,7 @@ every record's proof before writing.`,
 			ctx, cancel := ctxFor(cmd, 10*time.Minute)
 			defer cancel()
 			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.Department], error) {
-				return g.client().CatalogDepartment(ctx, dept, at, p)
+				return g.Client().CatalogDepartment(ctx, dept, at, p)
 			}, func(d *catalog.Department) []*catalog.Entry {
 				var es []*catalog.Entry
 				for _, l := range [][]catalog.Entry{d.Duties, d.Resources, d.Tables} {
@@ -1158,7 +1159,7 @@ every record's proof before writing.`,
 				return err
 			}
 			d := &a.Data
-			bar := newBar(cmd.ErrOrStderr(), len(d.Duties)+len(d.Resources)+len(d.Tables), "exporting "+dept, progress && g.output != "json")
+			bar := newBar(cmd.ErrOrStderr(), len(d.Duties)+len(d.Resources)+len(d.Tables), "exporting "+dept, progress && g.Output != "json")
 			cat, err := catalogio.FromDepartment(d)
 			if err != nil {
 				return err
@@ -1179,7 +1180,7 @@ every record's proof before writing.`,
 			_ = bar.Finish()
 			rep := map[string]any{"dept": dept, "height": a.Height, "target": target, "duties": len(cat.Duties), "resources": len(cat.Resources),
 				"items": cat.Items(), "tables": len(cat.Tables), "verified": a.Verified}
-			return g.emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
 				fmt.Fprintf(w, "exported %s at height %d to %s: %d duties, %d resources (%d data items), %d tables\n",
 					dept, a.Height, target, len(cat.Duties), len(cat.Resources), cat.Items(), len(cat.Tables))
 				printVerified(w, a.Verified)

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/credit/creditio"
 	"github.com/govchain/govchain/contracts/gov"
@@ -55,7 +56,7 @@ commitment 信用承诺, repair 信用修复. Recording kind K needs the grant c
 
 // creditParams reads credit/params with a proof checked here.
 func (g *globals) creditParams(ctx context.Context) (*credit.Params, error) {
-	r, err := g.client().State(ctx, string(credit.ParamsKey()), 0, true)
+	r, err := g.Client().State(ctx, string(credit.ParamsKey()), 0, true)
 	if err != nil {
 		return nil, err
 	}
@@ -105,25 +106,25 @@ func (g *globals) creditSubject(ctx context.Context, kind, id, ref string) (stri
 // creditSession is a signing key with its identity and the registry's
 // departments and accounts (for choosing reader keys).
 type creditSession struct {
-	*txSigner
+	*clikit.TxSigner
 	account *identity.Account
 	params  *credit.Params
 }
 
-func (g *globals) creditSession(ctx context.Context, f *txFlags) (*creditSession, error) {
-	t, err := g.txSigner(ctx, f)
+func (g *globals) creditSession(ctx context.Context, f *clikit.TxFlags) (*creditSession, error) {
+	t, err := g.TxSigner(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	a, err := t.c.Account(ctx, t.key.PublicKey().ID())
+	a, err := t.Client.Account(ctx, t.Key.PublicKey().ID())
 	if err != nil {
-		return nil, fmt.Errorf("key %s: %w", t.key.PublicKey().ID(), err)
+		return nil, fmt.Errorf("key %s: %w", t.Key.PublicKey().ID(), err)
 	}
 	p, err := g.creditParams(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &creditSession{txSigner: t, account: a.Account, params: p}, nil
+	return &creditSession{TxSigner: t, account: a.Account, params: p}, nil
 }
 
 // readers picks the reader keys: the admin keys (or all keys, --wrap-keys
@@ -131,7 +132,7 @@ func (g *globals) creditSession(ctx context.Context, f *txFlags) (*creditSession
 // every active department), plus the signer's own key.
 func (s *creditSession) readers(ctx context.Context, list, mode string) ([]creditio.Reader, error) {
 	var depts []identity.Department
-	ents, err := s.c.ListAll(ctx, "id/dept/")
+	ents, err := s.Client.ListAll(ctx, "id/dept/")
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +144,7 @@ func (s *creditSession) readers(ctx context.Context, list, mode string) ([]credi
 		depts = append(depts, d)
 	}
 	var accts []identity.Account
-	if ents, err = s.c.ListAll(ctx, "id/acct/"); err != nil {
+	if ents, err = s.Client.ListAll(ctx, "id/acct/"); err != nil {
 		return nil, err
 	}
 	for _, e := range ents {
@@ -170,7 +171,7 @@ func (s *creditSession) readers(ctx context.Context, list, mode string) ([]credi
 		}
 	}
 	sort.Strings(want)
-	return creditio.SelectReaders(depts, accts, compactStrings(want), mode, s.key.PublicKey())
+	return creditio.SelectReaders(depts, accts, compactStrings(want), mode, s.Key.PublicKey())
 }
 
 func compactStrings(s []string) []string {
@@ -246,7 +247,7 @@ func (e *creditEventFlags) build(ctx context.Context, s *creditSession, ev *cred
 		if text != "" {
 			return fmt.Errorf("give --details or --details-file, not both")
 		}
-		b, err := readFileMax(e.detailsFile, maxDataFile)
+		b, err := clikit.ReadFileMax(e.detailsFile, clikit.MaxDataFile)
 		if err != nil {
 			return err
 		}
@@ -269,7 +270,7 @@ func (e *creditEventFlags) build(ctx context.Context, s *creditSession, ev *cred
 }
 
 func creditRecordCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var e creditEventFlags
 	var kind string
 	c := &cobra.Command{
@@ -306,11 +307,11 @@ func creditRecordCmd(g *globals) *cobra.Command {
 			if err := e.build(ctx, s, &ev, sid); err != nil {
 				return err
 			}
-			res, err := s.send(ctx, credit.MsgRecord, ev, f.wait)
-			return g.printResult(cmd, res, err)
+			res, err := s.Send(ctx, credit.MsgRecord, ev, f.Wait)
+			return g.PrintResult(cmd, res, err)
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	e.register(c, true)
 	c.Flags().StringVar(&kind, "kind", "", "licence, penalty, redlist, blacklist or commitment")
 	return c
@@ -321,7 +322,7 @@ func (g *globals) creditEvent(ctx context.Context, id string, height int64) (*cl
 	if !credit.ValidID(id) {
 		return nil, nil, "", nil, fmt.Errorf("event id %q must be 12 digits", id)
 	}
-	r, err := g.client().CreditEvent(ctx, id, client.At{Height: height, Prove: true})
+	r, err := g.Client().CreditEvent(ctx, id, client.At{Height: height, Prove: true})
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
@@ -332,7 +333,7 @@ func (g *globals) creditEvent(ctx context.Context, id string, height int64) (*cl
 // subjectRecords fetches the subject's event records at height with proofs
 // (every page) and verifies them.
 func (g *globals) subjectRecords(ctx context.Context, ref string, height int64) ([]*credit.Record, error) {
-	res, err := g.client().CreditProfile(ctx, ref, height, true)
+	res, err := g.Client().CreditProfile(ctx, ref, height, true)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +349,7 @@ func (g *globals) subjectRecords(ctx context.Context, ref string, height int64) 
 }
 
 func creditRepairCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var e creditEventFlags
 	var target, reason string
 	var propose bool
@@ -395,8 +396,8 @@ provable at every height.`,
 				return err
 			}
 			if !propose {
-				res, err := s.send(ctx, credit.MsgRecord, ev, f.wait)
-				return g.printResult(cmd, res, err)
+				res, err := s.Send(ctx, credit.MsgRecord, ev, f.Wait)
+				return g.PrintResult(cmd, res, err)
 			}
 			body, err := json.Marshal(ev)
 			if err != nil {
@@ -409,11 +410,11 @@ provable at every height.`,
 			if reason == "" {
 				reason = "credit repair of event " + rec.ID
 			}
-			res, err := s.send(ctx, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: action, Reason: reason}, f.wait)
-			return g.printResult(cmd, res, err)
+			res, err := s.Send(ctx, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: action, Reason: reason}, f.Wait)
+			return g.PrintResult(cmd, res, err)
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	e.register(c, false)
 	c.Flags().StringVar(&target, "event", "", "id of the penalty or blacklist event to repair")
 	c.Flags().BoolVar(&propose, "propose", false, "open a governance proposal to record the repair (admin key; for events of other departments)")
@@ -452,7 +453,7 @@ the profile from the proven bytes.`,
 			if err != nil {
 				return err
 			}
-			res, err := g.client().CreditProfile(ctx, r, height, true)
+			res, err := g.Client().CreditProfile(ctx, r, height, true)
 			if err != nil {
 				return err
 			}
@@ -461,7 +462,7 @@ the profile from the proven bytes.`,
 				return err
 			}
 			out := creditProfileOut{Ref: r, Height: res.Height, AppHash: fmt.Sprintf("%X", res.AppHash), Found: p != nil, Profile: p, Verified: chk.Verified}
-			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) { printCreditProfile(w, &out, res.BlockTime) })
+			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) { printCreditProfile(w, &out, res.BlockTime) })
 		},
 	}
 	c.Flags().StringVar(&kind, "subject-kind", "", "org or person (default: detected)")
@@ -542,28 +543,28 @@ func creditListCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
-			p := pageOf(page, limit, cursor)
+			p := clikit.PageOf(page, limit, cursor)
 			switch {
 			case (dept != "") == (black || red) || black && red:
 				return fmt.Errorf("give one of --dept, --blacklist, --redlist")
 			case dept != "":
-				r, err := g.client().CreditDeptEvents(ctx, strings.ToUpper(dept), kind, height, p)
+				r, err := g.Client().CreditDeptEvents(ctx, strings.ToUpper(dept), kind, height, p)
 				if err != nil {
 					return err
 				}
-				return g.emit(cmd.OutOrStdout(), r, func(w io.Writer) {
+				return g.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
 					fmt.Fprintf(w, "%-12s %-10s %-64s %-6s %s\n", "ID", "KIND", "SUBJECT", "HEIGHT", "DECISION")
 					for _, it := range r.Items {
 						fmt.Fprintf(w, "%-12s %-10s %-64s %-6d %s\n", it.ID, it.Kind, it.Record.SubjectRef, it.Record.Height, it.Record.DecisionNo)
 					}
-					printMore(w, r.More, r.Page, r.NextCursor)
+					clikit.PrintMore(w, r.More, r.Page, r.NextCursor)
 				})
 			}
 			list := credit.KindBlacklist
 			if red {
 				list = credit.KindRedlist
 			}
-			r, err := g.client().CreditList(ctx, list, client.At{Height: height, Prove: true}, p)
+			r, err := g.Client().CreditList(ctx, list, client.At{Height: height, Prove: true}, p)
 			if err != nil {
 				return err
 			}
@@ -575,7 +576,7 @@ func creditListCmd(g *globals) *cobra.Command {
 				*client.CreditListResult
 				Verified []string `json:"verified"`
 			}{r, chk.Verified}
-			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
 				fmt.Fprintf(w, "%s at height %d (block time %s): %d entries on page %d\n", list, r.Height, r.BlockTime, len(r.Items), r.Page)
 				for _, it := range r.Items {
 					fmt.Fprintf(w, "  %-64s event %s by %s, severity %d, until %s\n", it.SubjectRef, it.ID, it.Entry.Dept, it.Entry.Severity, it.Entry.PublishEnd)
@@ -584,7 +585,7 @@ func creditListCmd(g *globals) *cobra.Command {
 					fmt.Fprintf(w, "  ✓ %s\n", v)
 				}
 				fmt.Fprintf(w, "  under app hash %X (in block header %d)\n", r.AppHash, r.Height+1)
-				printMore(w, r.More, r.Page, r.NextCursor)
+				clikit.PrintMore(w, r.More, r.Page, r.NextCursor)
 			})
 		},
 	}
@@ -593,7 +594,7 @@ func creditListCmd(g *globals) *cobra.Command {
 	c.Flags().BoolVar(&black, "blacklist", false, "the active black list")
 	c.Flags().BoolVar(&red, "redlist", false, "the active red list")
 	c.Flags().Int64Var(&height, "height", 0, "state version (default latest)")
-	pageFlags(c, &page, &limit, &cursor)
+	clikit.PageFlags(c, &page, &limit, &cursor)
 	return c
 }
 
@@ -638,7 +639,7 @@ department, or the key that recorded the event).`,
 				if rec == nil {
 					return fmt.Errorf("event %s is not on chain at height %d", args[0], r.Height)
 				}
-				k, err := g.loadKey(key, passFile)
+				k, err := g.LoadKey(key, passFile)
 				if err != nil {
 					return err
 				}
@@ -664,7 +665,7 @@ department, or the key that recorded the event).`,
 					out.RawDetail = string(pt)
 				}
 			}
-			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) { printCreditShow(w, &out, r.BlockTime) })
+			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) { printCreditShow(w, &out, r.BlockTime) })
 		},
 	}
 	c.Flags().Int64Var(&height, "height", 0, "state version (default latest)")
@@ -720,7 +721,7 @@ func creditSubjectRefCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), map[string]string{"subject_kind": k, "subject_ref": ref}, func(w io.Writer) { fmt.Fprintln(w, ref) })
+			return g.Emit(cmd.OutOrStdout(), map[string]string{"subject_kind": k, "subject_ref": ref}, func(w io.Writer) { fmt.Fprintln(w, ref) })
 		},
 	}
 	c.Flags().StringVar(&kind, "subject-kind", "", "org or person (default: detected)")
@@ -749,7 +750,7 @@ type creditImportTx struct {
 }
 
 func creditImportCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var dryRun, skipBad bool
 	var readers, wrapKeys string
 	var batch, maxBytes int
@@ -811,7 +812,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 					evs = append(evs, in.Event)
 				}
 				rep.Batches = len(creditio.Batches(evs, batch, maxBytes))
-				if e := g.emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
+				if e := g.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
 					fmt.Fprintf(w, "%s: %d rows, %d valid, %d bad; %d transactions of at most %d events\n", rep.File, rep.Rows, rep.Valid, len(rep.Problems), rep.Batches, batch)
 				}); e != nil {
 					return e
@@ -843,7 +844,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 			_ = bar.Finish()
 			batches := creditio.Batches(evs, batch, maxBytes)
 			rep.Batches = len(batches)
-			if _, err := s.signer(ctx); err != nil {
+			if _, err := s.Signer(ctx); err != nil {
 				return err
 			}
 			bar = progressbar.NewOptions(len(evs), progressbar.OptionSetWriter(errOut), progressbar.OptionSetDescription("recording"),
@@ -852,7 +853,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 			var sendErr error
 			for _, b := range batches {
 				lines := fmt.Sprintf("%d..%d", lineOf[done], lineOf[done+len(b)-1])
-				res, err := s.send(ctx, credit.MsgRecordBatch, credit.RecordBatch{Events: b}, "commit")
+				res, err := s.Send(ctx, credit.MsgRecordBatch, credit.RecordBatch{Events: b}, "commit")
 				if err != nil {
 					sendErr = fmt.Errorf("transaction for lines %s (none of its %d events recorded): %w", lines, len(b), err)
 					break
@@ -863,7 +864,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 				_ = bar.Add(len(b))
 			}
 			_ = bar.Finish()
-			if e := g.emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
+			if e := g.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
 				fmt.Fprintf(w, "%s: %d rows, %d valid, %d bad (skipped), %d recorded in %d transactions\n", rep.File, rep.Rows, rep.Valid, len(rep.Problems), rep.Imported, len(rep.Txs))
 				for _, t := range rep.Txs {
 					fmt.Fprintf(w, "  block %-6d tx %s  lines %-9s events %s\n", t.Height, t.Hash, t.Lines, t.IDs)
@@ -875,7 +876,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 			return sendErr
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "check every row (locally and against the chain), report bad rows, send nothing")
 	c.Flags().BoolVar(&skipBad, "skip-bad", false, "import the valid rows even if some are bad")
 	c.Flags().StringVar(&readers, "readers", "", "departments that may read the details, comma-separated, or all")
@@ -892,7 +893,7 @@ func (s *creditSession) checkOnChain(ctx context.Context, ins []*creditio.Input)
 	dept := s.account.Dept
 	grants := map[string]bool{}
 	for _, k := range credit.Kinds {
-		r, err := s.c.State(ctx, string(identity.GrantKey(dept, credit.Grant(k.Kind))), 0, false)
+		r, err := s.Client.State(ctx, string(identity.GrantKey(dept, credit.Grant(k.Kind))), 0, false)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -906,7 +907,7 @@ func (s *creditSession) checkOnChain(ctx context.Context, ins []*creditio.Input)
 			probs = append(probs, creditio.Problem{Line: in.Line, Reason: fmt.Sprintf("department %s lacks the %q grant", dept, credit.Grant(e.Kind))})
 			continue
 		}
-		r, err := s.c.State(ctx, string(credit.DecisionKey(dept, e.Kind, e.SubjectRef, e.DecisionNo)), 0, false)
+		r, err := s.Client.State(ctx, string(credit.DecisionKey(dept, e.Kind, e.SubjectRef, e.DecisionNo)), 0, false)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -915,7 +916,7 @@ func (s *creditSession) checkOnChain(ctx context.Context, ins []*creditio.Input)
 			continue
 		}
 		if e.Kind == credit.KindRepair {
-			t, err := s.c.CreditEvent(ctx, e.Repairs, client.At{})
+			t, err := s.Client.CreditEvent(ctx, e.Repairs, client.At{})
 			if err != nil {
 				return nil, nil, err
 			}

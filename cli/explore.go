@@ -98,9 +98,9 @@ of local networks and the demo: API 26602, RPC 26601), or 26657 for an API on 26
 	ex := func() (*explore.Explorer, error) {
 		r := rpc
 		if r == "" {
-			r = rpcFor(g.node)
+			r = rpcFor(g.Node)
 		}
-		return explore.New(g.node, r)
+		return explore.New(g.Node, r)
 	}
 	ctxFor := func(cmd *cobra.Command) (context.Context, context.CancelFunc) {
 		return context.WithTimeout(cmd.Context(), 2*time.Minute)
@@ -120,7 +120,7 @@ of local networks and the demo: API 26602, RPC 26601), or 26657 for an API on 26
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), s, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), s, func(w io.Writer) {
 				fmt.Fprintf(w, "chain       %s (node of %s)\nheight      %d at %s\nblock hash  %s\napp hash    %s\ntransactions %d\nstate kept  %d..%d  blocks from %d  catching up %v\n\n",
 					s.ChainID, orDashCLI(s.NodeDept), s.Height, s.Time, s.BlockHash, s.AppHash, s.Txs, s.StateVersion[0], s.StateVersion[1], s.EarliestH, s.CatchingUp)
 				table(w, "VALIDATOR\tDEPT\tPOWER\tSIGNED LATEST", func(tw io.Writer) {
@@ -154,7 +154,7 @@ of local networks and the demo: API 26602, RPC 26601), or 26657 for an API on 26
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), p, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), p, func(w io.Writer) {
 				table(w, "HEIGHT\tTIME\tTXS\tPROPOSER\tHASH\tAPP HASH", func(tw io.Writer) {
 					for _, b := range p.Blocks {
 						fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\n", b.Height, b.Time, b.Txs, orDashCLI(b.Dept), shortHash(b.Hash), shortHash(b.AppHash))
@@ -188,7 +188,7 @@ of local networks and the demo: API 26602, RPC 26601), or 26657 for an API on 26
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), d, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), d, func(w io.Writer) {
 				fmt.Fprintf(w, "block %d  %s\n  hash        %s\n  proposer    %s (%s)\n  app hash    %s (state after %d)\n  last block  %s\n  data hash   %s\n  validators  %s\n  results of %d %s\n\n",
 					d.Height, d.Time, d.Hash, d.Proposer, orDashCLI(d.ProposerDept), d.AppHash, d.Height-1, d.LastBlock, d.DataHash, d.ValidatorsHash, d.Height-1, d.LastResultsHash)
 				if len(d.Txs) == 0 {
@@ -234,7 +234,7 @@ of local networks and the demo: API 26602, RPC 26601), or 26657 for an API on 26
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), d, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), d, func(w io.Writer) {
 				fmt.Fprintf(w, "tx %s\n  block %d (#%d) at %s\n  chain %s\n  type %s\n  signer %s (%s) sequence %d\n  result %s %s\n",
 					d.Hash, d.Height, d.Index, d.Time, d.ChainID, d.Type, d.Signer, orDashCLI(d.Dept), d.Sequence, resultText(d.Code, d.Codespace), d.Log)
 				if d.Data != "" {
@@ -289,7 +289,7 @@ certificate it holds. Rejected transactions emit no events and are not found.`,
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), r, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
 				for _, s := range r.Queries {
 					fmt.Fprintf(w, "query: %s\n", s)
 				}
@@ -339,7 +339,7 @@ certificate it holds. Rejected transactions emit no events and are not found.`,
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), d, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), d, func(w io.Writer) {
 				var rec struct {
 					Name, Status string
 					Since        int64
@@ -400,7 +400,7 @@ one proven read per version, no version missed. Deletions are located by probing
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), h, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), h, func(w io.Writer) {
 				fmt.Fprintf(w, "%s: %d versions up to height %d (%d reads)\n", h.Key, len(h.Versions), h.At, h.Probes)
 				for _, v := range h.Versions {
 					fmt.Fprintln(w)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/ca"
+	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/node"
 )
 
@@ -26,7 +27,7 @@ func genesisCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var infos []node.DeptInfo
 			for _, p := range args {
-				b, err := readFileMax(p, maxDataFile)
+				b, err := clikit.ReadFileMax(p, clikit.MaxDataFile)
 				if err != nil {
 					return err
 				}
@@ -38,7 +39,7 @@ func genesisCmd(g *globals) *cobra.Command {
 			}
 			var roots [][]byte
 			for _, f := range rootCAs {
-				b, err := readFileMax(f, maxDataFile)
+				b, err := clikit.ReadFileMax(f, clikit.MaxDataFile)
 				if err != nil {
 					return err
 				}
@@ -59,7 +60,7 @@ func genesisCmd(g *globals) *cobra.Command {
 			for _, d := range infos {
 				peers = append(peers, d.NodeID+"@"+d.P2PAddress)
 			}
-			return g.emit(cmd.OutOrStdout(), map[string]any{"file": out, "chain_id": chainID, "validators": len(infos), "peers": peers}, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), map[string]any{"file": out, "chain_id": chainID, "validators": len(infos), "peers": peers}, func(w io.Writer) {
 				fmt.Fprintf(w, "wrote %s: chain %s with %d founding departments\n", out, chainID, len(infos))
 				fmt.Fprintf(w, "peers (for `govchain node set-peers` on each node; each node skips its own entry):\n  %s\n", strings.Join(peers, ","))
 			})

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/node"
 )
@@ -32,8 +33,8 @@ met, and expires after its deadline.`}
 proposal that the joining department holds both keys.`,
 		Example: "  govchain gov binding --home /srv/mzj --chain-id chaoyang-1",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			h := node.Home(g.home)
-			pass, err := readPassphrase(passFile)
+			h := node.Home(g.Home)
+			pass, err := clikit.ReadPassphrase(passFile)
 			if err != nil {
 				return err
 			}
@@ -41,7 +42,7 @@ proposal that the joining department holds both keys.`,
 			if err != nil {
 				return err
 			}
-			b, err := readFileMax(h.DeptInfoFile(), maxSmallFile)
+			b, err := clikit.ReadFileMax(h.DeptInfoFile(), clikit.MaxSmallFile)
 			if err != nil {
 				return err
 			}
@@ -54,7 +55,7 @@ proposal that the joining department holds both keys.`,
 				return err
 			}
 			out := map[string]string{"dept": d.Code, "binding": base64.StdEncoding.EncodeToString(sig), "dept_info": h.DeptInfoFile()}
-			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) { fmt.Fprintln(w, out["binding"]) })
+			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) { fmt.Fprintln(w, out["binding"]) })
 		}}
 	binding.Flags().StringVar(&passFile, "passphrase-file", "", "passphrase of the department key (else env GOVCHAIN_PASSPHRASE)")
 	binding.Flags().StringVar(&chainID, "chain-id", "", "the network's chain id")
@@ -64,7 +65,7 @@ proposal that the joining department holds both keys.`,
 }
 
 func govProposeCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var reason string
 	var requireAll bool
 	var deadline int64
@@ -74,10 +75,10 @@ func govProposeCmd(g *globals) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return g.send(cmd, &f, gov.MsgPropose, gov.Propose{Kind: kind, Action: raw, Reason: reason, RequireAll: requireAll, DeadlineBlocks: deadline})
+		return g.Send(cmd, &f, gov.MsgPropose, gov.Propose{Kind: kind, Action: raw, Reason: reason, RequireAll: requireAll, DeadlineBlocks: deadline})
 	}
 	add := func(sub *cobra.Command) {
-		f.register(sub)
+		f.Register(sub)
 		sub.Flags().StringVar(&reason, "reason", "", "why, recorded with the proposal")
 		sub.Flags().BoolVar(&requireAll, "require-all", false, "raise the policy to ALL (needed to shrink the validator set below min_validators; changes of safety parameters and policies get ALL without it)")
 		sub.Flags().Int64Var(&deadline, "deadline-blocks", 0, "voting window in blocks (default: chain parameter)")
@@ -95,7 +96,7 @@ func govProposeCmd(g *globals) *cobra.Command {
   govchain gov propose admit-department --key zwfw-admin --dept-info mzj-dept.json --binding <base64> --reason "joins the catalog chain"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := readFileMax(infoFile, maxSmallFile)
+			b, err := clikit.ReadFileMax(infoFile, clikit.MaxSmallFile)
 			if err != nil {
 				return err
 			}
@@ -163,7 +164,7 @@ func govProposeCmd(g *globals) *cobra.Command {
 	partner := &cobra.Command{Use: "register-partner ID", Short: "Register or replace a partner province's trust anchor", Args: cobra.ExactArgs(1),
 		Example: "  govchain gov propose register-partner TJ --name 天津市 --kind govchain --config partner-tj.json --key zwfw-admin",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := readFileMax(pconfig, maxSmallFile)
+			b, err := clikit.ReadFileMax(pconfig, clikit.MaxSmallFile)
 			if err != nil {
 				return err
 			}
@@ -182,7 +183,7 @@ func govProposeCmd(g *globals) *cobra.Command {
 		Example: `  echo '{"max_tx_bytes":1048576,"proposal_deadline_blocks":500,"min_validators":4,"max_dept_power_permille":333}' > p.json
   govchain gov propose set-params --file p.json --key zwfw-admin`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := readFileMax(paramsFile, maxSmallFile)
+			b, err := clikit.ReadFileMax(paramsFile, clikit.MaxSmallFile)
 			if err != nil {
 				return err
 			}
@@ -215,7 +216,7 @@ func govProposeCmd(g *globals) *cobra.Command {
 }
 
 func govVoteCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	c := &cobra.Command{Use: "vote ID approve|reject|abstain", Short: "Vote for your department on an open proposal", Args: cobra.ExactArgs(2),
 		Example: "  govchain gov vote 3 approve --key scjg-admin",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -223,12 +224,12 @@ func govVoteCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("ID: %w", err)
 			}
-			if err := g.send(cmd, &f, gov.MsgVote, gov.CastVote{ID: id, Vote: args[1]}); err != nil {
+			if err := g.Send(cmd, &f, gov.MsgVote, gov.CastVote{ID: id, Vote: args[1]}); err != nil {
 				return err
 			}
 			return printProposal(cmd, g, id)
 		}}
-	f.register(c)
+	f.Register(c)
 	return c
 }
 
@@ -250,7 +251,7 @@ type ProposalView struct {
 }
 
 func loadProposal(ctx context.Context, g *globals, id uint64) (*ProposalView, error) {
-	c := g.client()
+	c := g.Client()
 	r, err := c.State(ctx, string(gov.PropKey(id)), 0, false)
 	if err != nil {
 		return nil, err
@@ -284,7 +285,7 @@ func printProposal(cmd *cobra.Command, g *globals, id uint64) error {
 		return err
 	}
 	p := v.Proposal
-	return g.emit(cmd.OutOrStdout(), v, func(w io.Writer) {
+	return g.Emit(cmd.OutOrStdout(), v, func(w io.Writer) {
 		fmt.Fprintf(w, "proposal %d: %s\n  will: %s\n", p.ID, strings.ToUpper(p.Status), p.Summary)
 		if p.Reason != "" {
 			fmt.Fprintf(w, "  reason: %s\n", p.Reason)
@@ -305,7 +306,7 @@ func govListCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "list", Short: "List proposals (newest first)", Args: cobra.NoArgs,
 		Example: "  govchain gov list --status open",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			entries, err := g.client().ListAll(cmd.Context(), "gov/prop/")
+			entries, err := g.Client().ListAll(cmd.Context(), "gov/prop/")
 			if err != nil {
 				return err
 			}
@@ -319,7 +320,7 @@ func govListCmd(g *globals) *cobra.Command {
 					out = append(out, p)
 				}
 			}
-			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
 				if len(out) == 0 {
 					fmt.Fprintln(w, "no proposals")
 				}

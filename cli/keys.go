@@ -12,6 +12,7 @@ import (
 
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/cli/clikit"
 )
 
 // KeyInfo describes a stored SM2 key (never the private part).
@@ -35,11 +36,11 @@ func keysCmd(g *globals) *cobra.Command {
 			if strings.ContainsAny(name, `/\ `) {
 				return fmt.Errorf("key name %q must not contain slashes or spaces", name)
 			}
-			path := filepath.Join(g.home, "keys", name+".pem")
+			path := filepath.Join(g.Home, "keys", name+".pem")
 			if _, err := os.Stat(path); err == nil {
 				return fmt.Errorf("%s exists; refusing to overwrite a key", path)
 			}
-			pass, err := readPassphrase(passFile)
+			pass, err := clikit.ReadPassphrase(passFile)
 			if err != nil {
 				return err
 			}
@@ -58,7 +59,7 @@ func keysCmd(g *globals) *cobra.Command {
 				return err
 			}
 			info := KeyInfo{Name: name, KeyID: k.PublicKey().ID().String(), PublicKey: k.PublicKey().Bytes(), File: path}
-			return g.emit(cmd.OutOrStdout(), info, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), info, func(w io.Writer) {
 				fmt.Fprintf(w, "created %s\n  key id: %s\n  public key (base64): %s\n", path, info.KeyID, b64(info.PublicKey))
 			})
 		},
@@ -68,7 +69,7 @@ func keysCmd(g *globals) *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List keys in HOME/keys", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			files, _ := filepath.Glob(filepath.Join(g.home, "keys", "*.pem"))
+			files, _ := filepath.Glob(filepath.Join(g.Home, "keys", "*.pem"))
 			sort.Strings(files)
 			var out []KeyInfo
 			for _, f := range files {
@@ -78,9 +79,9 @@ func keysCmd(g *globals) *cobra.Command {
 				}
 				out = append(out, info)
 			}
-			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
 				if len(out) == 0 {
-					fmt.Fprintf(w, "no keys in %s (create one with `govchain keys create NAME`)\n", filepath.Join(g.home, "keys"))
+					fmt.Fprintf(w, "no keys in %s (create one with `govchain keys create NAME`)\n", filepath.Join(g.Home, "keys"))
 				}
 				for _, k := range out {
 					fmt.Fprintf(w, "%-16s %s\n", k.Name, k.KeyID)
@@ -94,13 +95,13 @@ func keysCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
 			if _, err := os.Stat(path); err != nil {
-				path = filepath.Join(g.home, "keys", args[0]+".pem")
+				path = filepath.Join(g.Home, "keys", args[0]+".pem")
 			}
 			info, err := keyInfo(path, passFile)
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), info, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), info, func(w io.Writer) {
 				fmt.Fprintf(w, "name:       %s\nfile:       %s\nkey id:     %s\npublic key: %s\n", info.Name, info.File, info.KeyID, b64(info.PublicKey))
 			})
 		},
@@ -121,7 +122,7 @@ valid only for that department on that chain.`,
 			if !identity.ValidDeptCode(popDept) || popChain == "" {
 				return fmt.Errorf("--dept (a department code) and --chain-id are required")
 			}
-			k, err := g.loadKey(args[0], passFile)
+			k, err := g.LoadKey(args[0], passFile)
 			if err != nil {
 				return err
 			}
@@ -130,7 +131,7 @@ valid only for that department on that chain.`,
 				return err
 			}
 			out := PoPInfo{KeyID: k.PublicKey().ID().String(), PublicKey: k.PublicKey().Bytes(), Dept: popDept, ChainID: popChain, PoP: p}
-			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
 				fmt.Fprintf(w, "key id:     %s\npublic key: %s\npop:        %s\n(for %s on %s)\n", out.KeyID, b64(out.PublicKey), b64(out.PoP), popDept, popChain)
 			})
 		},
@@ -152,11 +153,11 @@ type PoPInfo struct {
 }
 
 func keyInfo(path, passFile string) (KeyInfo, error) {
-	b, err := readFileMax(path, maxSmallFile)
+	b, err := clikit.ReadFileMax(path, clikit.MaxSmallFile)
 	if err != nil {
 		return KeyInfo{}, err
 	}
-	pass, _ := readPassphrase(passFile)
+	pass, _ := clikit.ReadPassphrase(passFile)
 	k, err := smcrypto.ParsePrivateKeyPEM(b, pass)
 	if err != nil {
 		return KeyInfo{}, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/node"
 )
 
@@ -28,18 +29,18 @@ func nodeCmd(g *globals) *cobra.Command {
   # then send config/dept.json to whoever builds the genesis (govchain genesis build)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pass, err := readPassphrase(passFile)
+			pass, err := clikit.ReadPassphrase(passFile)
 			if err != nil {
 				return err
 			}
 			o.Passphrase = pass
-			info, err := node.InitHome(node.Home(g.home), o)
+			info, err := node.InitHome(node.Home(g.Home), o)
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), info, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), info, func(w io.Writer) {
 				fmt.Fprintf(w, "initialised %s for department %s\n  node id:          %s\n  validator address: %s\n  SM2 key:          %s (encrypted)\n  genesis input:    %s\n",
-					g.home, info.Code, info.NodeID, info.ValidatorAddress, node.Home(g.home).Path("keys", "dept.pem"), node.Home(g.home).DeptInfoFile())
+					g.Home, info.Code, info.NodeID, info.ValidatorAddress, node.Home(g.Home).Path("keys", "dept.pem"), node.Home(g.Home).DeptInfoFile())
 			})
 		},
 	}
@@ -61,7 +62,7 @@ func nodeCmd(g *globals) *cobra.Command {
 		Example: "  govchain node start --home /srv/govchain --passphrase-file /etc/govchain/passphrase",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pass, err := readPassphrase(startPass)
+			pass, err := clikit.ReadPassphrase(startPass)
 			if err != nil {
 				return fmt.Errorf("the node signs an SM2 attestation of every block with the department key: %w", err)
 			}
@@ -74,7 +75,7 @@ func nodeCmd(g *globals) *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			n, err := node.Start(ctx, node.Home(g.home), cmd.ErrOrStderr(), pass)
+			n, err := node.Start(ctx, node.Home(g.Home), cmd.ErrOrStderr(), pass)
 			if err != nil {
 				return err
 			}
@@ -101,10 +102,10 @@ func nodeCmd(g *globals) *cobra.Command {
 				}
 				peers = append(peers, p)
 			}
-			if err := node.SetPeers(node.Home(g.home), peers); err != nil {
+			if err := node.SetPeers(node.Home(g.Home), peers); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s now dials %d persistent peers\n", g.home, len(peers))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s now dials %d persistent peers\n", g.Home, len(peers))
 			return nil
 		},
 	}
@@ -137,11 +138,11 @@ agree), or --trust-height and --trust-hash from the district.`,
 			if err != nil {
 				return err
 			}
-			if err := node.ConfigureStateSync(node.Home(g.home), o); err != nil {
+			if err := node.ConfigureStateSync(node.Home(g.Home), o); err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), map[string]any{"home": g.home, "state_sync": true, "trust_height": o.TrustHeight, "trust_hash": o.TrustHash, "rpc_servers": o.RPCServers}, func(w io.Writer) {
-				fmt.Fprintf(w, "%s will join by state sync from header %d (%s); start it with `govchain node start --home %s`\n", g.home, o.TrustHeight, o.TrustHash, g.home)
+			return g.Emit(cmd.OutOrStdout(), map[string]any{"home": g.Home, "state_sync": true, "trust_height": o.TrustHeight, "trust_hash": o.TrustHash, "rpc_servers": o.RPCServers}, func(w io.Writer) {
+				fmt.Fprintf(w, "%s will join by state sync from header %d (%s); start it with `govchain node start --home %s`\n", g.Home, o.TrustHeight, o.TrustHash, g.Home)
 			})
 		},
 	}
@@ -194,11 +195,11 @@ encrypted; keep the backup as safe as the keys themselves.`,
 			if out == "" {
 				return fmt.Errorf("--out DIR is required (a new directory)")
 			}
-			info, err := node.Backup(node.Home(g.home), out)
+			info, err := node.Backup(node.Home(g.Home), out)
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), info, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), info, func(w io.Writer) {
 				fmt.Fprintf(w, "backed up %s state at height %d (%d chunks, %d bytes) to %s\n", info.Dept, info.Height, info.Chunks, info.Bytes, out)
 			})
 		},
@@ -230,12 +231,12 @@ height twice. Start the node afterwards; it block-syncs the rest.`,
 			if err != nil {
 				return err
 			}
-			info, err := node.Restore(cmd.Context(), node.Home(g.home), from, node.RestoreOptions{StateSyncOptions: o})
+			info, err := node.Restore(cmd.Context(), node.Home(g.Home), from, node.RestoreOptions{StateSyncOptions: o})
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), info, func(w io.Writer) {
-				fmt.Fprintf(w, "restored %s state at height %d into %s; start it with `govchain node start --home %s`\n", info.Dept, info.Height, g.home, g.home)
+			return g.Emit(cmd.OutOrStdout(), info, func(w io.Writer) {
+				fmt.Fprintf(w, "restored %s state at height %d into %s; start it with `govchain node start --home %s`\n", info.Dept, info.Height, g.Home, g.Home)
 			})
 		},
 	}

@@ -20,11 +20,11 @@ func statusCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
 			defer cancel()
-			s, err := g.client().Status(ctx)
+			s, err := g.Client().Status(ctx)
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), s, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), s, func(w io.Writer) {
 				fmt.Fprintf(w, "chain      %s\ndepartment %s\nheight     %d (%s)\napp hash   %s\nvalidators %d\ncatching up %v\n",
 					s.ChainID, s.Dept, s.Height, s.BlockTime, s.AppHash, s.Validators, s.CatchingUp)
 			})
@@ -45,7 +45,7 @@ func queryCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
 			defer cancel()
-			r, err := g.client().State(ctx, args[0], height, prove)
+			r, err := g.Client().State(ctx, args[0], height, prove)
 			if err != nil {
 				return err
 			}
@@ -63,7 +63,7 @@ func queryCmd(g *globals) *cobra.Command {
 				*client.StateResult
 				Verified string `json:"verified,omitempty"`
 			}{r, verdict}
-			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
 				if r.Found {
 					fmt.Fprintf(w, "%s = %s\n", r.Key, printable(r.Value))
 				} else {
@@ -87,11 +87,11 @@ func queryCmd(g *globals) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
 			defer cancel()
-			r, err := g.client().Account(ctx, id)
+			r, err := g.Client().Account(ctx, id)
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), r, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
 				a := r.Account
 				fmt.Fprintf(w, "key id     %s\ndepartment %s\nname       %s\nroles      %v\nstatus     %s\nsequence   %d (next %d)\n", a.KeyID, a.Dept, a.Name, a.Roles, a.Status, r.Sequence, r.NextSequence)
 			})
@@ -100,11 +100,11 @@ func queryCmd(g *globals) *cobra.Command {
 	depts := &cobra.Command{
 		Use: "departments", Short: "List the network's departments", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			r, err := g.client().Departments(cmd.Context())
+			r, err := g.Client().Departments(cmd.Context())
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), r, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
 				fmt.Fprintf(w, "%-8s %-10s %-6s %s\n", "CODE", "STATUS", "POWER", "NAME")
 				for _, d := range r.Departments {
 					p := int64(0)
@@ -119,11 +119,11 @@ func queryCmd(g *globals) *cobra.Command {
 	msgs := &cobra.Command{
 		Use: "messages", Short: "List message types and the roles they need", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			r, err := g.client().Messages(cmd.Context())
+			r, err := g.Client().Messages(cmd.Context())
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), r, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
 				for _, m := range r {
 					fmt.Fprintf(w, "%-32s roles %-20v %s\n", m.Type, m.AnyRole, m.Summary)
 				}
@@ -136,11 +136,11 @@ func queryCmd(g *globals) *cobra.Command {
 			if _, err := hex.DecodeString(args[0]); err != nil || len(args[0]) != 64 {
 				return fmt.Errorf("HASH must be 64 hex characters")
 			}
-			r, err := g.client().Tx(cmd.Context(), args[0])
+			r, err := g.Client().Tx(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), r, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
 				fmt.Fprintf(w, "tx %s\n  block %d index %d\n  type %s signer %s seq %d\n  result %s/%d %s\n  body %s\n", r.Hash, r.Height, r.Index, r.Type, r.Signer, r.Sequence, r.Codespace, r.Code, r.Log, string(r.Body))
 			})
 		},

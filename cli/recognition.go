@@ -14,6 +14,8 @@ import (
 	cmthttp "github.com/cometbft/cometbft/rpc/client/http"
 	"github.com/spf13/cobra"
 
+	"github.com/govchain/govchain/cli/clikit"
+	"github.com/govchain/govchain/contracts/certificate/certcli"
 	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/contracts/recognition"
 	"github.com/govchain/govchain/node/client"
@@ -21,7 +23,7 @@ import (
 )
 
 func relayCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var partner, partnerNode, partnerRPC string
 	var hashes []string
 	var follow bool
@@ -56,12 +58,12 @@ revocations of recognised ones.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			t, err := g.txSigner(ctx, &f)
+			t, err := g.TxSigner(ctx, &f)
 			if err != nil {
 				return err
 			}
-			local := t.c
-			signer, err := t.signer(ctx)
+			local := t.Client
+			signer, err := t.Signer(ctx)
 			if err != nil {
 				return err
 			}
@@ -91,7 +93,7 @@ revocations of recognised ones.`,
 			}
 			r := &relay.Relayer{Partner: partner, Source: src, Local: local, Signer: signer, Hashes: hashes, Out: logw}
 			print := func(rep *relay.Report) {
-				_ = g.emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
+				_ = g.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
 					fmt.Fprintf(w, "partner %s: %d recognised, %d revoked, %d skipped\n", rep.Partner, len(rep.Recognised), len(rep.Revoked), len(rep.Skipped))
 					for _, d := range rep.Recognised {
 						fmt.Fprintf(w, "  recognised %s (partner height %d) tx %s height %d\n", d.Hash, d.PartnerHeight, d.Tx, d.Height)
@@ -119,7 +121,7 @@ revocations of recognised ones.`,
 			return nil
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&partner, "partner", "", "partner id, as registered by governance (required)")
 	c.Flags().StringVar(&partnerNode, "partner-node", "", "the partner's node: govchain API address (govchain partners), or a fabric-sdk-go connection profile YAML (fabric partners)")
 	c.Flags().StringVar(&fabricOrg, "fabric-org", "", "fabric partners: the organisation in the connection profile the relayer acts for (default: the profile's client.organization)")
@@ -165,13 +167,13 @@ func recognitionStatusCmd(g *globals) *cobra.Command {
 			if len(args) == 1 {
 				hash = args[0]
 			}
-			h, err := certHashArg(file, hash, "")
+			h, err := certcli.HashArg(file, hash, "")
 			if err != nil {
 				return fmt.Errorf("give HASH or --file FILE")
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 20*time.Second)
 			defer cancel()
-			r, err := g.client().Recognition(ctx, h, client.At{Height: height, Prove: true})
+			r, err := g.Client().Recognition(ctx, h, client.At{Height: height, Prove: true})
 			if err != nil {
 				return err
 			}
@@ -180,11 +182,11 @@ func recognitionStatusCmd(g *globals) *cobra.Command {
 				return err
 			}
 			out := map[string]any{"hash": h, "height": r.Height, "status": status, "record": rec, "key": r.Key, "app_hash": fmt.Sprintf("%X", r.AppHash)}
-			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
 				fmt.Fprintf(w, "certificate %s\n  %s at height %d\n", h, strings.ToUpper(status), r.Height)
 				if rec != nil {
 					fmt.Fprintf(w, "  %s\n", rec.Describe())
-					fmt.Fprintf(w, "  licence %s, issued %s, valid %s .. %s\n", rec.LicenceNo, rec.IssueDate, rec.ValidFrom, orDash(rec.ValidUntil))
+					fmt.Fprintf(w, "  licence %s, issued %s, valid %s .. %s\n", rec.LicenceNo, rec.IssueDate, rec.ValidFrom, clikit.OrNoExpiry(rec.ValidUntil))
 					for _, e := range rec.History {
 						fmt.Fprintf(w, "    height %-6d %s %-9s -> %s (partner height %d: %s) by %s\n", e.Height, e.Time, e.Action, e.Status, e.PartnerHeight, e.PartnerStatus, e.By)
 					}
@@ -236,7 +238,7 @@ anchor is the root of all trust in that partner.`,
 			}
 			info := map[string]any{"file": out, "chain_id": sh.ChainID, "height": sh.Height, "header_hash": fmt.Sprintf("%X", sh.Hash()),
 				"time": sh.Time, "validators": len(u.Validators), "validators_hash": fmt.Sprintf("%X", sh.ValidatorsHash)}
-			return g.emit(cmd.OutOrStdout(), info, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), info, func(w io.Writer) {
 				fmt.Fprintf(w, "wrote %s: chain %s, anchor header %d %X (%s), %d validators (hash %X)\n", out, sh.ChainID, sh.Height, sh.Hash(), sh.Time.UTC().Format(time.RFC3339), len(u.Validators), sh.ValidatorsHash)
 				fmt.Fprintln(w, "confirm the header hash with the partner out of band, then propose it:")
 				fmt.Fprintf(w, "  govchain gov propose register-partner ID --name NAME --kind govchain --config %s --key <admin>\n", out)
@@ -255,7 +257,7 @@ anchor is the root of all trust in that partner.`,
 }
 
 func recognitionProposeAgreementCmd(g *globals) *cobra.Command {
-	var f txFlags
+	var f clikit.TxFlags
 	var a recognition.Agreement
 	var reason string
 	c := &cobra.Command{Use: "propose-agreement", Short: "Propose (gov execute) a recognition agreement: a partner's certificate type → a local type",
@@ -272,9 +274,9 @@ func recognitionProposeAgreementCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.send(cmd, &f, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: raw, Reason: reason})
+			return g.Send(cmd, &f, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: raw, Reason: reason})
 		}}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&a.Partner, "partner", "", "partner id")
 	c.Flags().StringVar(&a.PartnerType, "partner-type", "", "the partner's certificate type code")
 	c.Flags().StringVar(&a.LocalType, "local-type", "", "the local certificate type it counts as")
@@ -290,7 +292,7 @@ func recognitionPartnersCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 20*time.Second)
 			defer cancel()
-			c := g.client()
+			c := g.Client()
 			entries, err := c.ListAll(ctx, "gov/partner/")
 			if err != nil {
 				return err
@@ -315,7 +317,7 @@ func recognitionPartnersCmd(g *globals) *cobra.Command {
 				}
 				out = append(out, v)
 			}
-			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
 				if len(out) == 0 {
 					fmt.Fprintln(w, "no partners (govchain gov propose register-partner)")
 				}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/contracts/recognition"
 	"github.com/govchain/govchain/node/relay"
@@ -41,7 +42,7 @@ func init() {
 // profileOrganization reads client.organization from a connection profile
 // (a line "  organization: NAME" under "client:").
 func profileOrganization(path string) string {
-	b, err := readFileMax(path, maxSmallFile)
+	b, err := clikit.ReadFileMax(path, clikit.MaxSmallFile)
 	if err != nil {
 		return ""
 	}
@@ -83,7 +84,7 @@ configuration lists them) and check their fingerprints before proposing.`,
 					if !ok {
 						return nil, fmt.Errorf("%q: want MSPID=ca-cert.pem", s)
 					}
-					b, err := readFileMax(file, maxSmallFile)
+					b, err := clikit.ReadFileMax(file, clikit.MaxSmallFile)
 					if err != nil {
 						return nil, err
 					}
@@ -120,7 +121,7 @@ configuration lists them) and check their fingerprints before proposing.`,
 				return err
 			}
 			info := map[string]any{"file": out, "channel": cfg.Channel, "chaincode": cfg.Chaincode, "msps": len(cfg.MSPs), "orderer_msps": len(cfg.OrdererMSPs)}
-			return g.emit(cmd.OutOrStdout(), info, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), info, func(w io.Writer) {
 				fmt.Fprintf(w, "wrote %s: channel %s, chaincode %s, %d MSPs, %d orderer MSPs, endorsement %s\n", out, cfg.Channel, cfg.Chaincode, len(cfg.MSPs), len(cfg.OrdererMSPs), endorse)
 				fmt.Fprintf(w, "  govchain gov propose register-partner ID --name NAME --kind fabric --config %s --key <admin>\n", out)
 			})

@@ -3,30 +3,26 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/govchain/govchain/chain/smcrypto"
-	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/cli/clikit"
+	"github.com/govchain/govchain/contracts/certificate/certcli"
 	"github.com/govchain/govchain/node/verify/web"
 )
 
-type globals struct {
-	home   string
-	node   string
-	output string
-}
+// globals are the global flags (clikit.Env, what module commands get) and
+// the core commands' helpers.
+type globals struct{ *clikit.Env }
 
 // NewRoot builds the govchain command tree.
 func NewRoot() *cobra.Command {
-	g := &globals{}
+	g := &globals{Env: &clikit.Env{}}
 	root := &cobra.Command{
 		Use:   "govchain",
 		Short: "Permissioned governance chain for district departments (SM2/SM3/SM4)",
@@ -41,26 +37,34 @@ Start here:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if g.output != "text" && g.output != "json" {
+			if g.Output != "text" && g.Output != "json" {
 				return fmt.Errorf("--output must be text or json")
 			}
 			return nil
 		},
 	}
 	home, _ := os.UserHomeDir()
-	root.PersistentFlags().StringVar(&g.home, "home", envOr("GOVCHAIN_HOME", filepath.Join(home, ".govchain")), "node or client home directory (env GOVCHAIN_HOME)")
-	root.PersistentFlags().StringVar(&g.node, "node", envOr("GOVCHAIN_NODE", "http://127.0.0.1:26602"), "node API address (env GOVCHAIN_NODE); the demo's first node by default")
-	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	root.PersistentFlags().StringVar(&g.Home, "home", envOr("GOVCHAIN_HOME", filepath.Join(home, ".govchain")), "node or client home directory (env GOVCHAIN_HOME)")
+	root.PersistentFlags().StringVar(&g.Node, "node", envOr("GOVCHAIN_NODE", "http://127.0.0.1:26602"), "node API address (env GOVCHAIN_NODE); the demo's first node by default")
+	root.PersistentFlags().StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
 	root.AddCommand(nodeCmd(g), genesisCmd(g), keysCmd(g), txCmd(g), queryCmd(g), statusCmd(g), testnetCmd(g), demoCmd(g), versionCmd(g), caCmd(g), govCmd(g))
-	root.AddCommand(certCmd(g))
 	root.AddCommand(creditCmd(g))
 	root.AddCommand(catalogCmd(g))
 	root.AddCommand(exploreCmd(g), auditCmd(g), archiveCmd(g))
 	root.AddCommand(verifyCmd(g))
+	for _, m := range cliMounts {
+		root.AddCommand(m(g.Env)...)
+	}
 	certVerifyCmds(g, root)
 	root.AddCommand(relayCmd(g), recognitionCmd(g))
 	root.AddCommand(benchCmd(g))
 	return root
+}
+
+// cliMounts are the modules' commands (each module's …cli package,
+// docs/architecture.md "Module layout").
+var cliMounts = []func(*clikit.Env) []*cobra.Command{
+	certcli.Commands,
 }
 
 func envOr(k, def string) string {
@@ -68,51 +72,6 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
-}
-
-func (g *globals) client() *client.Client { return client.New(g.node) }
-
-// emit prints v as JSON with --output json, else calls text.
-func (g *globals) emit(w io.Writer, v any, text func(io.Writer)) error {
-	if g.output == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	}
-	text(w)
-	return nil
-}
-
-// passphrase comes from --passphrase-file, then GOVCHAIN_PASSPHRASE.
-func readPassphrase(file string) ([]byte, error) {
-	if file != "" {
-		b, err := readFileMax(file, maxSmallFile)
-		if err != nil {
-			return nil, err
-		}
-		return []byte(strings.TrimRight(string(b), "\r\n")), nil
-	}
-	if v := os.Getenv("GOVCHAIN_PASSPHRASE"); v != "" {
-		return []byte(v), nil
-	}
-	return nil, fmt.Errorf("no passphrase: pass --passphrase-file FILE or set GOVCHAIN_PASSPHRASE")
-}
-
-// loadKey resolves --key: a path to a PEM file, or a name under HOME/keys.
-func (g *globals) loadKey(nameOrPath, passFile string) (*smcrypto.PrivateKey, error) {
-	path := nameOrPath
-	if _, err := os.Stat(path); err != nil {
-		path = filepath.Join(g.home, "keys", nameOrPath+".pem")
-	}
-	b, err := readFileMax(path, maxSmallFile)
-	if err != nil {
-		return nil, fmt.Errorf("key %q: not a file and not %s", nameOrPath, path)
-	}
-	pass, err := readPassphrase(passFile)
-	if err != nil && strings.Contains(string(b), "ENCRYPTED") {
-		return nil, err
-	}
-	return smcrypto.ParsePrivateKeyPEM(b, pass)
 }
 
 func versionCmd(g *globals) *cobra.Command {
@@ -127,7 +86,7 @@ func versionCmd(g *globals) *cobra.Command {
 				Go       string   `json:"go"`
 				Verifier web.Info `json:"verifier"`
 			}{Version, runtime.Version(), in}
-			return g.emit(cmd.OutOrStdout(), v, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), v, func(w io.Writer) {
 				fmt.Fprintln(w, "govchain", Version, runtime.Version())
 				if in.Embedded {
 					fmt.Fprintf(w, "verifier: embedded, %.1f MiB of WebAssembly (%.1f MiB gzipped), SM3 %s, built by %s\n",

@@ -140,7 +140,7 @@ func printNetwork(cmd *cobra.Command, g *globals, net *testnet.Network) error {
 		}
 		rows = append(rows, r)
 	}
-	return g.emit(cmd.OutOrStdout(), map[string]any{"chain_id": net.ChainID, "dir": net.Dir, "nodes": rows}, func(w io.Writer) {
+	return g.Emit(cmd.OutOrStdout(), map[string]any{"chain_id": net.ChainID, "dir": net.Dir, "nodes": rows}, func(w io.Writer) {
 		fmt.Fprintf(w, "chain %s (%s)\n%-3s %-6s %-8s %-17s %-8s %s\n", net.ChainID, net.Dir, "#", "DEPT", "PROCESS", "API", "HEIGHT", "APP HASH")
 		for _, r := range rows {
 			state := "running"

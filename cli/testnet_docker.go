@@ -134,7 +134,7 @@ func printDockerNetwork(cmd *cobra.Command, g *globals, net *docker.Network) err
 		rows = append(rows, r)
 	}
 	out := map[string]any{"chain_id": net.ChainID, "dir": net.Dir, "project": net.Project, "image": net.Image, "nodes": rows}
-	return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+	return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
 		fmt.Fprintf(w, "chain %s, compose project %s, image %s (%s)\n%-3s %-6s %-24s %-8s %-17s %-8s %s\n",
 			net.ChainID, net.Project, net.Image, net.Dir, "#", "DEPT", "CONTAINER", "STATE", "API", "HEIGHT", "APP HASH")
 		for _, r := range rows {

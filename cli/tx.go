@@ -1,146 +1,25 @@
 package cli
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/ca"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/node/client"
 )
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
-type txFlags struct {
-	key, passFile, wait string
-}
-
-func (f *txFlags) register(c *cobra.Command) {
-	c.Flags().StringVar(&f.key, "key", "", "signing key: a name under HOME/keys or a PEM file (required)")
-	c.Flags().StringVar(&f.passFile, "passphrase-file", "", "passphrase file (else env GOVCHAIN_PASSPHRASE)")
-	c.Flags().StringVar(&f.wait, "wait", "commit", "sync: return once the node accepted it; commit: once it is in a block")
-	_ = c.MarkFlagRequired("key")
-}
-
-// txSigner is --key on --node. Every transaction the CLI sends goes
-// through its send, which is client.Signer.Send: signed with the key's
-// next sequence and submitted to the node.
-type txSigner struct {
-	c       *client.Client
-	key     *smcrypto.PrivateKey
-	chainID string
-	s       *client.Signer // made on the first use: the sequence is read then
-}
-
-// txSigner loads --key and asks --node for the chain id.
-func (g *globals) txSigner(ctx context.Context, f *txFlags) (*txSigner, error) {
-	k, err := g.loadKey(f.key, f.passFile)
-	if err != nil {
-		return nil, err
-	}
-	c := g.client()
-	st, err := c.Status(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &txSigner{c: c, key: k, chainID: st.ChainID}, nil
-}
-
-// signer asks the node for the key's next sequence and department, once.
-func (t *txSigner) signer(ctx context.Context) (*client.Signer, error) {
-	if t.s == nil {
-		s, err := client.NewSigner(ctx, t.c, t.chainID, t.key)
-		if err != nil {
-			return nil, fmt.Errorf("signer %s: %w", t.key.PublicKey().ID(), err)
-		}
-		t.s = s
-	}
-	return t.s, nil
-}
-
-// send signs msg as the key's next transaction and submits it; a tx the
-// chain refused is an error (client.RejectedError) with its result.
-func (t *txSigner) send(ctx context.Context, msgType string, msg any, wait string) (*client.SubmitResult, error) {
-	s, err := t.signer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.Send(ctx, t.c, msgType, msg, wait)
-}
-
-// send signs msg with --key, submits it to --node and prints the result.
-func (g *globals) send(cmd *cobra.Command, f *txFlags, msgType string, msg any) error {
-	_, err := g.submit(cmd, f, msgType, fixed(msg), false)
-	return err
-}
-
-// fixed is a message that does not depend on its signer.
-func fixed(msg any) func(*client.Signer) (any, error) {
-	return func(*client.Signer) (any, error) { return msg, nil }
-}
-
-// submit sends one transaction of a command: build makes the message once
-// the signer is known (a registration's proof of possession names the
-// chain and the department); the result is printed unless quiet.
-func (g *globals) submit(cmd *cobra.Command, f *txFlags, msgType string, build func(*client.Signer) (any, error), quiet bool) (*client.SubmitResult, error) {
-	ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
-	defer cancel()
-	t, err := g.txSigner(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	s, err := t.signer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	msg, err := build(s)
-	if err != nil {
-		return nil, err
-	}
-	res, err := t.send(ctx, msgType, msg, f.wait)
-	if quiet {
-		return res, err
-	}
-	return res, g.printResult(cmd, res, err)
-}
-
-// printResult prints a submission's result (if there is one) and passes
-// its error on.
-func (g *globals) printResult(cmd *cobra.Command, res *client.SubmitResult, err error) error {
-	if res != nil {
-		if e := g.emit(cmd.OutOrStdout(), res, func(w io.Writer) { printSubmit(w, res) }); e != nil {
-			return e
-		}
-	}
-	return err
-}
-
-func printSubmit(w io.Writer, r *client.SubmitResult) {
-	if r.Code != 0 {
-		fmt.Fprintf(w, "REJECTED %s/%d\n  %s\n  tx %s\n", r.Codespace, r.Code, r.Log, r.Hash)
-		return
-	}
-	if r.Height > 0 {
-		fmt.Fprintf(w, "committed in block %d\n  tx %s\n", r.Height, r.Hash)
-	} else {
-		fmt.Fprintf(w, "accepted into the mempool\n  tx %s\n", r.Hash)
-	}
-	if r.Data != "" {
-		fmt.Fprintf(w, "  result %s\n", r.Data)
-	}
-}
-
 func txCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "tx", Short: "Sign and submit transactions"}
 
-	var f1 txFlags
+	var f1 clikit.TxFlags
 	var newKey, newPassFile, pubB64, popB64, name string
 	reg := &cobra.Command{
 		Use:   "register-account",
@@ -169,9 +48,9 @@ makes it with ` + "`govchain keys pop`" + ` and hands over --public-key and --po
 			if newKey != "" {
 				pf := newPassFile
 				if pf == "" {
-					pf = f1.passFile
+					pf = f1.PassFile
 				}
-				k, err := g.loadKey(newKey, pf)
+				k, err := g.LoadKey(newKey, pf)
 				if err != nil {
 					return fmt.Errorf("--new-key: %w", err)
 				}
@@ -190,7 +69,7 @@ makes it with ` + "`govchain keys pop`" + ` and hands over --public-key and --po
 				}
 				m = identity.RegisterAccount{PublicKey: pk, Name: name, Roles: []string{identity.RoleOperator}, PoP: pop}
 			}
-			_, err := g.submit(cmd, &f1, identity.MsgRegisterAccount, func(s *client.Signer) (any, error) {
+			_, err := g.Submit(cmd, &f1, identity.MsgRegisterAccount, func(s *client.Signer) (any, error) {
 				if nk == nil {
 					return m, nil
 				}
@@ -199,14 +78,14 @@ makes it with ` + "`govchain keys pop`" + ` and hands over --public-key and --po
 			return err
 		},
 	}
-	f1.register(reg)
+	f1.Register(reg)
 	reg.Flags().StringVar(&newKey, "new-key", "", "the officer's key: a name under HOME/keys or a PEM file; signs the proof of possession")
 	reg.Flags().StringVar(&newPassFile, "new-key-passphrase-file", "", "passphrase file of --new-key (else that of --key)")
 	reg.Flags().StringVar(&pubB64, "public-key", "", "instead of --new-key: the officer's 65-byte SM2 public key, base64 (from `govchain keys show`)")
 	reg.Flags().StringVar(&popB64, "pop", "", "with --public-key: the key's proof of possession, base64 (from govchain keys pop)")
 	reg.Flags().StringVar(&name, "name", "", "officer name")
 
-	var f2 txFlags
+	var f2 clikit.TxFlags
 	var keyID, status, reason string
 	setStatus := &cobra.Command{
 		Use:     "set-account-status",
@@ -218,15 +97,15 @@ makes it with ` + "`govchain keys pop`" + ` and hands over --public-key and --po
 			if err != nil {
 				return fmt.Errorf("--key-id: %w", err)
 			}
-			return g.send(cmd, &f2, identity.MsgSetAccountStatus, identity.SetAccountStatus{KeyID: id, Status: status, Reason: reason})
+			return g.Send(cmd, &f2, identity.MsgSetAccountStatus, identity.SetAccountStatus{KeyID: id, Status: status, Reason: reason})
 		},
 	}
-	f2.register(setStatus)
+	f2.Register(setStatus)
 	setStatus.Flags().StringVar(&keyID, "key-id", "", "key id of the identity")
 	setStatus.Flags().StringVar(&status, "status", "", "active, suspended or revoked")
 	setStatus.Flags().StringVar(&reason, "reason", "", "reason, recorded on chain")
 
-	var f3 txFlags
+	var f3 clikit.TxFlags
 	var msgType, body string
 	raw := &cobra.Command{
 		Use:     "send",
@@ -238,13 +117,13 @@ makes it with ` + "`govchain keys pop`" + ` and hands over --public-key and --po
 			if err := json.Unmarshal([]byte(body), &v); err != nil {
 				return fmt.Errorf("--body is not JSON: %w", err)
 			}
-			return g.send(cmd, &f3, msgType, json.RawMessage(body))
+			return g.Send(cmd, &f3, msgType, json.RawMessage(body))
 		},
 	}
-	f3.register(raw)
+	f3.Register(raw)
 	raw.Flags().StringVar(&msgType, "type", "", "message type, e.g. identity.register_account")
 	raw.Flags().StringVar(&body, "body", "", "message body as JSON, fields in the message's declared order")
-	var f4 txFlags
+	var f4 clikit.TxFlags
 	var certFile, admitKey, admitPassFile, admitPoP string
 	admit := &cobra.Command{
 		Use:   "admit-cert",
@@ -259,7 +138,7 @@ govchain keys pop and passed as --pop.`,
 			if (admitKey == "") == (admitPoP == "") {
 				return fmt.Errorf("give either --new-key or --pop")
 			}
-			b, err := readFileMax(certFile, maxSmallFile)
+			b, err := clikit.ReadFileMax(certFile, clikit.MaxSmallFile)
 			if err != nil {
 				return err
 			}
@@ -269,27 +148,27 @@ govchain keys pop and passed as --pop.`,
 				if err != nil {
 					return fmt.Errorf("--pop must be base64: %w", err)
 				}
-				return g.send(cmd, &f4, identity.MsgAdmitCert, identity.AdmitCert{Cert: der, Roles: []string{identity.RoleOperator}, PoP: pop})
+				return g.Send(cmd, &f4, identity.MsgAdmitCert, identity.AdmitCert{Cert: der, Roles: []string{identity.RoleOperator}, PoP: pop})
 			}
 			pf := admitPassFile
 			if pf == "" {
-				pf = f4.passFile
+				pf = f4.PassFile
 			}
-			k, err := g.loadKey(admitKey, pf)
+			k, err := g.LoadKey(admitKey, pf)
 			if err != nil {
 				return fmt.Errorf("--new-key: %w", err)
 			}
-			_, err = g.submit(cmd, &f4, identity.MsgAdmitCert, func(s *client.Signer) (any, error) { return s.AdmitCert(k, der) }, false)
+			_, err = g.Submit(cmd, &f4, identity.MsgAdmitCert, func(s *client.Signer) (any, error) { return s.AdmitCert(k, der) }, false)
 			return err
 		},
 	}
-	f4.register(admit)
+	f4.Register(admit)
 	admit.Flags().StringVar(&certFile, "cert", "", "certificate file (PEM or DER)")
 	admit.Flags().StringVar(&admitKey, "new-key", "", "the certified key: a name under HOME/keys or a PEM file; signs the proof of possession")
 	admit.Flags().StringVar(&admitPassFile, "new-key-passphrase-file", "", "passphrase file of --new-key (else that of --key)")
 	admit.Flags().StringVar(&admitPoP, "pop", "", "instead of --new-key: the key's proof of possession, base64 (from govchain keys pop)")
 
-	var f5 txFlags
+	var f5 clikit.TxFlags
 	var caFile string
 	regCA := &cobra.Command{
 		Use:     "register-ca",
@@ -297,17 +176,17 @@ govchain keys pop and passed as --pop.`,
 		Example: "  govchain tx register-ca --key zwfw-admin --cert ca/zwfw/ca.pem",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := readFileMax(caFile, maxSmallFile)
+			b, err := clikit.ReadFileMax(caFile, clikit.MaxSmallFile)
 			if err != nil {
 				return err
 			}
-			return g.send(cmd, &f5, identity.MsgRegisterCA, identity.RegisterCA{Cert: ca.DERFromPEM(b)})
+			return g.Send(cmd, &f5, identity.MsgRegisterCA, identity.RegisterCA{Cert: ca.DERFromPEM(b)})
 		},
 	}
-	f5.register(regCA)
+	f5.Register(regCA)
 	regCA.Flags().StringVar(&caFile, "cert", "", "CA certificate file")
 
-	var f6 txFlags
+	var f6 clikit.TxFlags
 	var crlFile string
 	revoke := &cobra.Command{
 		Use:     "revoke-certs",
@@ -315,14 +194,14 @@ govchain keys pop and passed as --pop.`,
 		Example: "  govchain tx revoke-certs --key zwfw-admin --crl ca/root/crl.pem",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := readFileMax(crlFile, maxDataFile)
+			b, err := clikit.ReadFileMax(crlFile, clikit.MaxDataFile)
 			if err != nil {
 				return err
 			}
-			return g.send(cmd, &f6, identity.MsgRevokeCerts, identity.RevokeCerts{CRL: ca.DERFromPEM(b)})
+			return g.Send(cmd, &f6, identity.MsgRevokeCerts, identity.RevokeCerts{CRL: ca.DERFromPEM(b)})
 		},
 	}
-	f6.register(revoke)
+	f6.Register(revoke)
 	revoke.Flags().StringVar(&crlFile, "crl", "", "CRL file (PEM or DER)")
 	c.AddCommand(reg, setStatus, raw, admit, regCA, revoke)
 	return c

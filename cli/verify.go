@@ -16,7 +16,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/chain/proof/bundle"
+	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/certificate/certcli"
 	"github.com/govchain/govchain/node/client"
 	"github.com/govchain/govchain/node/verify"
 	"github.com/govchain/govchain/node/verify/web"
@@ -81,7 +83,7 @@ func (f *verifyFlags) resolve(args []string) (string, *bundle.Member, error) {
 	if len(args) == 1 {
 		file = args[0]
 	}
-	h, err := certHashArg(file, f.hash, "")
+	h, err := certcli.HashArg(file, f.hash, "")
 	if err != nil {
 		if file == "" && f.hash == "" {
 			return "", nil, fmt.Errorf("give FILE (hashed here with SM3) or --hash HEX")
@@ -90,7 +92,7 @@ func (f *verifyFlags) resolve(args []string) (string, *bundle.Member, error) {
 	}
 	switch {
 	case f.batchFile != "":
-		b, err := readCertBatchFile(f.batchFile)
+		b, err := certcli.ReadBatchFile(f.batchFile)
 		if err != nil {
 			return "", nil, err
 		}
@@ -127,7 +129,7 @@ func (g *globals) fetchBundle(ctx context.Context, f *verifyFlags, hash string, 
 		prefix = hash[:(bits+3)/4]
 	}
 	if f.rpc != "" {
-		r, err := verify.NewRemote(g.node, f.rpc)
+		r, err := verify.NewRemote(g.Node, f.rpc)
 		if err != nil {
 			return nil, err
 		}
@@ -138,9 +140,9 @@ func (g *globals) fetchBundle(ctx context.Context, f *verifyFlags, hash string, 
 	}
 	vo := client.VerifyOptions{Height: f.height, TrustedHeight: trustHeight, Batch: o.BatchRoot, Compact: compact}
 	if prefix != "" {
-		return g.client().VerifyPrefix(ctx, prefix, vo)
+		return g.Client().VerifyPrefix(ctx, prefix, vo)
 	}
-	b, err := g.client().VerifyBundle(ctx, hash, vo)
+	b, err := g.Client().VerifyBundle(ctx, hash, vo)
 	if err != nil {
 		return nil, err
 	}
@@ -156,11 +158,11 @@ func (g *globals) trustPath(p string) string {
 	if p != "" {
 		return p
 	}
-	return filepath.Join(g.home, "trust.json")
+	return filepath.Join(g.Home, "trust.json")
 }
 
 func readTrust(path string) (*bundle.TrustRoot, error) {
-	raw, err := readFileMax(path, maxSmallFile)
+	raw, err := clikit.ReadFileMax(path, clikit.MaxSmallFile)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no trust root at %s: get one from the district, or run `govchain verify init-trust --nodes A,B` against nodes you chose", path)
@@ -230,7 +232,7 @@ proven state is older than accepted), 1 any other error (nothing concluded).`,
 			var fetchErr error
 			var policy bundle.Policy
 			if bundleFile != "" {
-				if raw, err = readFileMax(bundleFile, maxDataFile); err != nil {
+				if raw, err = clikit.ReadFileMax(bundleFile, clikit.MaxDataFile); err != nil {
 					return err
 				}
 				if cmd.Flags().Changed("max-age") {
@@ -250,7 +252,7 @@ proven state is older than accepted), 1 any other error (nothing concluded).`,
 				if nodes != "" {
 					asked = splitNodes(nodes)
 				}
-				if policy, err = latestPolicy(ctx, trust.ChainID, append([]string{g.node}, asked...), maxAge); err != nil {
+				if policy, err = latestPolicy(ctx, trust.ChainID, append([]string{g.Node}, asked...), maxAge); err != nil {
 					return err
 				}
 				fetch := func(f *verifyFlags) (*bundle.Bundle, error) {
@@ -292,14 +294,14 @@ proven state is older than accepted), 1 any other error (nothing concluded).`,
 			if verr != nil {
 				step := bundle.StepOf(verr)
 				out := map[string]any{"verdict": "FAILED", "hash": hash, "step": step, "error": verr.Error()}
-				if err := g.emit(w, out, func(w io.Writer) {
+				if err := g.Emit(w, out, func(w io.Writer) {
 					fmt.Fprintf(w, "VERIFICATION FAILED 验证失败 at step %q\n  %v\n  certificate %s\n  (nothing about this certificate can be concluded from this answer)\n", step, verr, hash)
 				}); err != nil {
 					return err
 				}
 				return &exitError{code: ExitFailed, quiet: true, err: verr}
 			}
-			if err := g.emit(w, res, func(w io.Writer) { printVerifyResult(w, res, trust, bundleFile != "") }); err != nil {
+			if err := g.Emit(w, res, func(w io.Writer) { printVerifyResult(w, res, trust, bundleFile != "") }); err != nil {
 				return err
 			}
 			if code := verdictExit[res.Verdict]; code != 0 {
@@ -354,7 +356,7 @@ func printVerifyResult(w io.Writer, r *bundle.Result, t *bundle.TrustRoot, offli
 		}
 		fmt.Fprintln(w)
 		if c.ValidFrom != "" {
-			fmt.Fprintf(w, "  valid %s .. %s\n", c.ValidFrom, orDash(c.ValidUntil))
+			fmt.Fprintf(w, "  valid %s .. %s\n", c.ValidFrom, clikit.OrNoExpiry(c.ValidUntil))
 		}
 		fmt.Fprintf(w, "  anchored at height %d (%s)\n", c.AnchoredHeight, c.AnchoredTime)
 		if c.ChangedHeight > 0 {
@@ -425,7 +427,7 @@ within its trusting period (--trusting-period, default 720h).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			list := splitNodes(nodes)
 			if len(list) == 0 {
-				list = []string{g.node}
+				list = []string{g.Node}
 			}
 			if len(list) < 2 && hash == "" {
 				return fmt.Errorf("give at least two nodes run by different departments (--nodes A,B), or --height and --hash from the district")
@@ -489,10 +491,10 @@ within its trusting period (--trusting-period, default 720h).`,
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				return err
 			}
-			if err := writeJSONFile(path, root); err != nil {
+			if err := clikit.WriteJSONFile(path, root); err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), root, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), root, func(w io.Writer) {
 				fmt.Fprintf(w, "trust root written to %s\n  chain %s, header %d %s (%s)\n  agreed by: %s\n  usable until %s (trusting period %s)\n",
 					path, root.ChainID, root.Height, root.Hash, root.Time, strings.Join(root.Sources, ", "), trustExpiry(root), root.TrustingPeriod)
 			})
@@ -586,7 +588,7 @@ Any node can produce it: nothing in it needs to be trusted.`,
 	c.Flags().String("file", "", "certificate file, hashed here with SM3")
 	c.PreRunE = func(cmd *cobra.Command, args []string) error {
 		if file, _ := cmd.Flags().GetString("file"); file != "" {
-			h, err := certHashFile(file)
+			h, err := certcli.HashFile(file)
 			if err != nil {
 				return err
 			}
@@ -630,7 +632,7 @@ the page does not depend on the node for it. Print it on the certificate.`,
 				f.hash = args[0]
 			}
 			if file, _ := cmd.Flags().GetString("file"); file != "" {
-				h, err := certHashFile(file)
+				h, err := certcli.HashFile(file)
 				if err != nil {
 					return err
 				}
@@ -647,7 +649,7 @@ the page does not depend on the node for it. Print it on the certificate.`,
 				}
 			}
 			if base == "" {
-				base = client.New(g.node).BaseURL
+				base = client.New(g.Node).BaseURL
 			}
 			link := VerifyLink(base, hash, member, t)
 			if out != "" {
@@ -661,7 +663,7 @@ the page does not depend on the node for it. Print it on the certificate.`,
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), map[string]string{"link": link}, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), map[string]string{"link": link}, func(w io.Writer) {
 				fmt.Fprint(w, q.ToSmallString(false))
 				fmt.Fprintln(w, link)
 			})
@@ -715,7 +717,7 @@ output says whether this binary embeds one.`,
 				GzipSize int      `json:"gzip_size"`
 				Embedded web.Info `json:"embedded"` // the verifier this binary itself embeds
 			}{out, a.SM3, a.Size, len(a.WasmGz), embedded}
-			return g.emit(cmd.OutOrStdout(), v, func(w io.Writer) {
+			return g.Emit(cmd.OutOrStdout(), v, func(w io.Writer) {
 				fmt.Fprintf(w, "built %s/verifier.wasm.gz: %.1f MiB of WebAssembly, %.1f MiB gzipped (and wasm_exec.js), SM3 %s\nserve it with GOVCHAIN_VERIFY_WASM=%s\n",
 					out, float64(a.Size)/(1<<20), float64(len(a.WasmGz))/(1<<20), a.SM3, out)
 				if embedded.Embedded {

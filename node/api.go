@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,10 +23,10 @@ import (
 
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/identity"
-	"github.com/govchain/govchain/chain/proof"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/chain/tx"
+	"github.com/govchain/govchain/node/apikit"
 )
 
 //go:embed openapi.json
@@ -56,15 +55,19 @@ type versionTime struct {
 	tm time.Time
 }
 
+// View is the committed state at height (0 = the newest): apikit.Node,
+// what the modules' routes read.
+func (a *API) View(height int64) (*state.View, error) { return a.App.Store().At(height) }
+
 // blockTime is the time of the block that produced view's version (the
 // block_time key; "" before the first block).
 func (a *API) blockTime(view *state.View) string {
-	s, _ := a.blockTimeParsed(view)
+	s, _ := a.BlockTime(view)
 	return s
 }
 
-// blockTimeParsed is blockTime with the time parsed (zero if "").
-func (a *API) blockTimeParsed(view *state.View) (string, time.Time) {
+// BlockTime is blockTime with the time parsed (zero if ""): apikit.Node.
+func (a *API) BlockTime(view *state.View) (string, time.Time) {
 	if c := a.bt.Load(); c != nil && c.v == view.Version() {
 		return c.s, c.tm
 	}
@@ -77,47 +80,45 @@ func (a *API) blockTimeParsed(view *state.View) (string, time.Time) {
 	return string(b), tm
 }
 
-// route is one API endpoint; the list is what the OpenAPI test walks.
-type route struct {
-	Method, Pattern string
-	h               http.HandlerFunc
-}
+var _ apikit.Node = (*API)(nil)
 
-func (a *API) routes() []route {
-	return append([]route{
-		{"GET", "/v1/status", a.status},
-		{"POST", "/v1/txs", a.submitTx},
-		{"GET", "/v1/txs/{hash}", a.getTx},
-		{"GET", "/v1/state", a.getState},
-		{"GET", "/v1/accounts/{key_id}", a.getAccount},
-		{"GET", "/v1/departments", a.listDepartments},
-		{"GET", "/v1/messages", a.listMessages},
-		{"GET", "/v1/list", a.listPrefix},
-		{"GET", "/v1/certificates", a.listCertificates},
-		{"GET", "/v1/certificates/{hash}", a.getCertificate},
-		{"GET", "/v1/credit/subjects/{ref}", a.getCreditSubject},
-		{"GET", "/v1/credit/events/{id}", a.getCreditEvent},
-		{"GET", "/v1/credit/blacklist", a.creditList("blacklist")},
-		{"GET", "/v1/credit/redlist", a.creditList("redlist")},
-		{"GET", "/v1/credit/departments/{dept}/events", a.listCreditByDept},
-		{"GET", "/v1/verify/bundle/{hash}", a.getVerifyBundle},
-		{"GET", "/v1/verify/prefix/{hexprefix}", a.getVerifyPrefix},
-		{"GET", "/v1/verify/trust", a.getVerifyTrust},
-		{"GET", "/v1/verify/peers", a.getVerifyPeers},
-		{"GET", "/v1/recognition/{hash}", a.getRecognition},
-		{"GET", "/openapi.json", a.openAPI},
-	}, a.catalogRoutes()...)
+// routes are the core's endpoints, then every module's (node/modules.go);
+// the list is what the OpenAPI test walks.
+func (a *API) routes() []apikit.Route {
+	core := []apikit.Route{
+		apikit.Get("/v1/status", a.status),
+		apikit.Post("/v1/txs", a.submitTx),
+		apikit.Get("/v1/txs/{hash}", a.getTx),
+		apikit.Get("/v1/state", a.getState),
+		apikit.Get("/v1/accounts/{key_id}", a.getAccount),
+		apikit.Get("/v1/departments", a.listDepartments),
+		apikit.Get("/v1/messages", a.listMessages),
+		apikit.Get("/v1/list", a.listPrefix),
+		apikit.Get("/v1/credit/subjects/{ref}", a.getCreditSubject),
+		apikit.Get("/v1/credit/events/{id}", a.getCreditEvent),
+		apikit.Get("/v1/credit/blacklist", a.creditList("blacklist")),
+		apikit.Get("/v1/credit/redlist", a.creditList("redlist")),
+		apikit.Get("/v1/credit/departments/{dept}/events", a.listCreditByDept),
+		apikit.Get("/v1/verify/bundle/{hash}", a.getVerifyBundle),
+		apikit.Get("/v1/verify/prefix/{hexprefix}", a.getVerifyPrefix),
+		apikit.Get("/v1/verify/trust", a.getVerifyTrust),
+		apikit.Get("/v1/verify/peers", a.getVerifyPeers),
+		apikit.Get("/v1/recognition/{hash}", a.getRecognition),
+		apikit.Get("/openapi.json", a.openAPI),
+	}
+	core = append(core, a.catalogRoutes()...)
+	return append(core, moduleRoutes(a)...)
 }
 
 // Handler returns the API mux with a body-size limit on every route.
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range a.routes() {
-		h := r.h
+		h := r.Handler
 		mux.HandleFunc(r.Method+" "+r.Pattern, func(w http.ResponseWriter, req *http.Request) {
 			req.Body = http.MaxBytesReader(w, req.Body, a.MaxBody)
 			if len(req.URL.RawQuery) > 4096 {
-				writeErr(w, http.StatusRequestURITooLong, "api", 414, "query string longer than 4096 bytes")
+				apikit.WriteErr(w, http.StatusRequestURITooLong, "api", 414, "query string longer than 4096 bytes")
 				return
 			}
 			h(w, req)
@@ -150,44 +151,12 @@ func (a *API) notFoundRoutes(mux *http.ServeMux) {
 		}
 		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", methods)
-			writeErr(w, http.StatusMethodNotAllowed, "api", 405, fmt.Sprintf("method %s is not allowed on %s; use %s", r.Method, r.URL.Path, methods))
+			apikit.WriteErr(w, http.StatusMethodNotAllowed, "api", 405, fmt.Sprintf("method %s is not allowed on %s; use %s", r.Method, r.URL.Path, methods))
 		})
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeErr(w, http.StatusNotFound, "api", 404, fmt.Sprintf("no route %s %s; the routes are listed at /openapi.json", r.Method, r.URL.Path))
+		apikit.WriteErr(w, http.StatusNotFound, "api", 404, fmt.Sprintf("no route %s %s; the routes are listed at /openapi.json", r.Method, r.URL.Path))
 	})
-}
-
-func writeJSON200(w http.ResponseWriter, v any) { writeJSONStatus(w, http.StatusOK, v) }
-
-// jsonBufs recycles answer buffers: proof answers are a few KB each and
-// a busy verification node writes thousands a second.
-var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// writeJSONStatus writes v as compact JSON (one line, then a newline) with
-// its Content-Length, in one write. Pipe through jq for reading by eye.
-func writeJSONStatus(w http.ResponseWriter, status int, v any) {
-	buf := jsonBufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 1<<20 {
-			jsonBufs.Put(buf)
-		}
-	}()
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
-		buf.Reset()
-		_ = json.NewEncoder(buf).Encode(Error{Codespace: "api", Code: 500, Message: "encode answer: " + err.Error()})
-		status = http.StatusInternalServerError
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
-}
-
-func writeErr(w http.ResponseWriter, status int, codespace string, code uint32, msg string) {
-	writeJSONStatus(w, status, Error{Codespace: codespace, Code: code, Message: msg})
 }
 
 func (a *API) status(w http.ResponseWriter, r *http.Request) {
@@ -196,7 +165,7 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	st, err := a.RPC.Status(r.Context())
 	if err != nil {
-		writeErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
+		apikit.WriteErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
 		return
 	}
 	v, root := a.App.Store().LastCommit()
@@ -211,7 +180,7 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 	if view, err := a.App.Store().At(v); err == nil {
 		s.StateKeys = view.Size()
 	}
-	writeJSON200(w, s)
+	apikit.WriteJSON(w, s)
 }
 
 func (a *API) submitTx(w http.ResponseWriter, r *http.Request) {
@@ -231,14 +200,14 @@ func (a *API) submitTx(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeErr(w, http.StatusRequestEntityTooLarge, tx.ErrTooLarge.Codespace, tx.ErrTooLarge.Code, fmt.Sprintf("request body exceeds %d bytes", a.MaxBody))
+			apikit.WriteErr(w, http.StatusRequestEntityTooLarge, tx.ErrTooLarge.Codespace, tx.ErrTooLarge.Code, fmt.Sprintf("request body exceeds %d bytes", a.MaxBody))
 			return
 		}
-		writeErr(w, http.StatusBadRequest, "api", 400, "body must be JSON {\"tx\": \"<base64>\"}: "+err.Error())
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "body must be JSON {\"tx\": \"<base64>\"}: "+err.Error())
 		return
 	}
 	if len(req.Tx) == 0 {
-		writeErr(w, http.StatusBadRequest, tx.ErrDecode.Codespace, tx.ErrDecode.Code, "empty tx")
+		apikit.WriteErr(w, http.StatusBadRequest, tx.ErrDecode.Codespace, tx.ErrDecode.Code, "empty tx")
 		return
 	}
 	res := SubmitResult{Hash: tx.HashHex(req.Tx)}
@@ -270,14 +239,14 @@ func (a *API) submitTx(w http.ResponseWriter, r *http.Request) {
 			res.Height = out.Height
 		}
 	default:
-		writeErr(w, http.StatusBadRequest, "api", 400, "wait must be sync or commit")
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "wait must be sync or commit")
 		return
 	}
 	status := http.StatusOK
 	if res.Code != 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	writeJSONStatus(w, status, res)
+	apikit.WriteJSONStatus(w, status, res)
 }
 
 // broadcastCommit submits raw and waits for its block, or for the
@@ -325,22 +294,22 @@ func (a *API) rejectFromError(w http.ResponseWriter, res *SubmitResult, err erro
 	} else if strings.Contains(msg, "tx already exists in cache") {
 		res.Log = "this exact tx was already submitted (mempool cache)"
 	}
-	writeJSONStatus(w, http.StatusUnprocessableEntity, res)
+	apikit.WriteJSONStatus(w, http.StatusUnprocessableEntity, res)
 }
 
 func (a *API) getTx(w http.ResponseWriter, r *http.Request) {
 	h, err := hex.DecodeString(r.PathValue("hash"))
 	if err != nil || len(h) != 32 {
-		writeErr(w, http.StatusBadRequest, "api", 400, "hash must be 64 hex characters")
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "hash must be 64 hex characters")
 		return
 	}
 	res, err := a.RPC.Tx(r.Context(), h, false)
 	if err != nil {
 		if f, ok := a.App.RecheckFailure([32]byte(h), 0); ok {
-			writeErr(w, http.StatusNotFound, f.Codespace, f.Code, "not committed: evicted from the mempool on recheck: "+f.Log)
+			apikit.WriteErr(w, http.StatusNotFound, f.Codespace, f.Code, "not committed: evicted from the mempool on recheck: "+f.Log)
 			return
 		}
-		writeErr(w, http.StatusNotFound, "api", 404, err.Error())
+		apikit.WriteErr(w, http.StatusNotFound, "api", 404, err.Error())
 		return
 	}
 	info := TxInfo{Hash: fmt.Sprintf("%X", h), Height: res.Height, Index: res.Index, Code: res.TxResult.Code, Codespace: res.TxResult.Codespace, Log: res.TxResult.Log}
@@ -350,21 +319,21 @@ func (a *API) getTx(w http.ResponseWriter, r *http.Request) {
 			info.Body = t.Body
 		}
 	}
-	writeJSON200(w, info)
+	apikit.WriteJSON(w, info)
 }
 
 func (a *API) getState(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	key := q.Get("key")
 	if key == "" || len(key) > 1024 {
-		writeErr(w, http.StatusBadRequest, "api", 400, "key is required (at most 1024 bytes), e.g. ?key=id/dept/QWB")
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "key is required (at most 1024 bytes), e.g. ?key=id/dept/QWB")
 		return
 	}
 	var height int64
 	if s := q.Get("height"); s != "" {
 		var err error
 		if height, err = strconv.ParseInt(s, 10, 64); err != nil || height < 0 {
-			writeErr(w, http.StatusBadRequest, "api", 400, "height must be a non-negative integer")
+			apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "height must be a non-negative integer")
 			return
 		}
 	}
@@ -374,10 +343,10 @@ func (a *API) getState(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, state.ErrVersionUnavailable) {
 			status = http.StatusNotFound
 		}
-		writeErr(w, status, "query", uint32(status), err.Error())
+		apikit.WriteErr(w, status, "query", uint32(status), err.Error())
 		return
 	}
-	writeJSON200(w, res)
+	apikit.WriteJSON(w, res)
 }
 
 // Prove reads key at height (0 = latest) with an optional proof.
@@ -386,49 +355,31 @@ func (a *API) Prove(key []byte, height int64, prove bool) (*StateResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	return proveIn(view, key, prove)
-}
-
-// proveIn reads key in view, with its ICS23 proof when prove is set.
-func proveIn(view *state.View, key []byte, prove bool) (*StateResult, error) {
-	var err error
-	res := &StateResult{Key: string(key), Height: view.Version()}
-	if !prove {
-		res.Value, err = view.Get(key)
-		res.Found = res.Value != nil
-		return res, err
-	}
-	val, ops, err := view.Prove(key)
-	if err != nil {
-		return nil, err
-	}
-	res.Value, res.Found, res.AppHash = val, val != nil, view.Hash()
-	res.Proof = &proof.Proof{Key: key, Value: val, Height: view.Version(), Ops: ops}
-	return res, nil
+	return apikit.Read(view, key, prove)
 }
 
 func (a *API) getAccount(w http.ResponseWriter, r *http.Request) {
 	id, err := smcrypto.ParseKeyID(r.PathValue("key_id"))
 	if err != nil {
-		writeErr(w, http.StatusBadRequest, "api", 400, "key_id must be 40 hex characters")
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "key_id must be 40 hex characters")
 		return
 	}
 	view, err := a.App.Store().At(0)
 	if err != nil {
-		writeErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
+		apikit.WriteErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
 		return
 	}
 	acct, err := identity.GetAccount(view, id)
 	if err != nil {
-		writeErr(w, http.StatusNotFound, tx.ErrUnknownSigner.Codespace, tx.ErrUnknownSigner.Code, err.Error())
+		apikit.WriteErr(w, http.StatusNotFound, tx.ErrUnknownSigner.Codespace, tx.ErrUnknownSigner.Code, err.Error())
 		return
 	}
 	seq, err := identity.Sequence(view, id)
 	if err != nil {
-		writeErr(w, http.StatusInternalServerError, "api", 500, err.Error())
+		apikit.WriteErr(w, http.StatusInternalServerError, "api", 500, err.Error())
 		return
 	}
-	writeJSON200(w, AccountResult{Account: acct, Sequence: seq, NextSequence: a.App.PendingSequence(id) + 1})
+	apikit.WriteJSON(w, AccountResult{Account: acct, Sequence: seq, NextSequence: a.App.PendingSequence(id) + 1})
 }
 
 func (a *API) listDepartments(w http.ResponseWriter, r *http.Request) {
@@ -438,7 +389,7 @@ func (a *API) listDepartments(w http.ResponseWriter, r *http.Request) {
 	}
 	view, err := a.App.Store().At(0)
 	if err != nil {
-		writeErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
+		apikit.WriteErr(w, http.StatusServiceUnavailable, "api", 503, err.Error())
 		return
 	}
 	prefix := []byte("id/dept/")
@@ -448,7 +399,7 @@ func (a *API) listDepartments(w http.ResponseWriter, r *http.Request) {
 	}
 	it, err := view.Iterator(start, state.PrefixEnd(prefix), true)
 	if err != nil {
-		writeErr(w, http.StatusInternalServerError, "api", 500, err.Error())
+		apikit.WriteErr(w, http.StatusInternalServerError, "api", 500, err.Error())
 		return
 	}
 	defer it.Close()
@@ -462,13 +413,13 @@ func (a *API) listDepartments(w http.ResponseWriter, r *http.Request) {
 		last = string(it.Key()[len(prefix):])
 		var d identity.Department
 		if err := json.Unmarshal(it.Value(), &d); err != nil {
-			writeErr(w, http.StatusInternalServerError, "api", 500, err.Error())
+			apikit.WriteErr(w, http.StatusInternalServerError, "api", 500, err.Error())
 			return
 		}
 		size += len(it.Value())
 		out.Departments = append(out.Departments, d)
 	}
-	writeJSON200(w, out)
+	apikit.WriteJSON(w, out)
 }
 
 func (a *API) listMessages(w http.ResponseWriter, _ *http.Request) {
@@ -476,7 +427,7 @@ func (a *API) listMessages(w http.ResponseWriter, _ *http.Request) {
 	for _, r := range a.App.Routes() {
 		out = append(out, MessageInfo{Type: r.Type, AnyRole: r.AnyRole, Summary: r.Summary})
 	}
-	writeJSON200(w, out)
+	apikit.WriteJSON(w, out)
 }
 
 func (a *API) openAPI(w http.ResponseWriter, _ *http.Request) {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	catalog "github.com/govchain/govchain/catalog-chain"
@@ -12,31 +11,22 @@ import (
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/proof"
 	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/node/apikit"
 )
 
-// pageParams reads ?limit= and ?cursor=.
+// pageParams reads ?limit= and ?cursor= as the catalog reader's page.
 func pageParams(w http.ResponseWriter, r *http.Request) (*catalog.Page, bool) {
-	q := r.URL.Query()
-	p := &catalog.Page{Limit: DefaultPageLimit, Cursor: q.Get("cursor")}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxPageLimit {
-			badParam(w, "limit must be 1.."+strconv.Itoa(MaxPageLimit))
-			return nil, false
-		}
-		p.Limit = n
-	}
-	if len(p.Cursor) > 1024 {
-		badParam(w, "cursor is longer than 1024 bytes: pass the next_cursor of a previous page")
+	p, ok := apikit.PageParams(w, r)
+	if !ok {
 		return nil, false
 	}
-	return p, true
+	return &catalog.Page{Limit: p.Limit, Cursor: p.Cursor}, true
 }
 
 // catalogReader opens the state at ?height= with proofs when ?prove=true.
 func (a *API) catalogReader(w http.ResponseWriter, r *http.Request) (*catalog.Reader, *CatalogResult, bool) {
 	q := r.URL.Query()
-	height, ok := parseHeightParam(w, q.Get("height"))
+	height, ok := apikit.HeightParam(w, q.Get("height"))
 	if !ok {
 		return nil, nil, false
 	}
@@ -46,7 +36,7 @@ func (a *API) catalogReader(w http.ResponseWriter, r *http.Request) (*catalog.Re
 		if errors.Is(err, state.ErrVersionUnavailable) {
 			status = http.StatusNotFound
 		}
-		writeErr(w, status, "query", uint32(status), err.Error())
+		apikit.WriteErr(w, status, "query", uint32(status), err.Error())
 		return nil, nil, false
 	}
 	rd := &catalog.Reader{KV: view}
@@ -77,18 +67,14 @@ func (a *API) catalogAnswer(w http.ResponseWriter, res *CatalogResult, data any,
 	if err != nil {
 		var e *errs.Error
 		if errors.As(err, &e) && e.Codespace == catalog.Name {
-			writeErr(w, http.StatusBadRequest, e.Codespace, e.Code, e.Error())
+			apikit.WriteErr(w, http.StatusBadRequest, e.Codespace, e.Code, e.Error())
 			return
 		}
-		writeErr(w, http.StatusInternalServerError, "query", 500, err.Error())
+		apikit.WriteErr(w, http.StatusInternalServerError, "query", 500, err.Error())
 		return
 	}
 	res.Data = data
-	writeJSON200(w, res)
-}
-
-func badParam(w http.ResponseWriter, msg string) {
-	writeErr(w, http.StatusBadRequest, "api", 400, msg)
+	apikit.WriteJSON(w, res)
 }
 
 // validID: ids with a department prefix ("SCJG:SCJG-ZZ-001",
@@ -101,7 +87,7 @@ func validDeptID(id string) bool {
 func (a *API) catalogDepartment(w http.ResponseWriter, r *http.Request) {
 	dept := r.PathValue("dept")
 	if !identity.ValidDeptCode(dept) {
-		badParam(w, "dept must be a department code, e.g. SCJG")
+		apikit.BadParam(w, "dept must be a department code, e.g. SCJG")
 		return
 	}
 	p, ok := pageParams(w, r)
@@ -120,7 +106,7 @@ func (a *API) catalogRecord(kind, param string, valid func(string) bool, hint st
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue(param)
 		if !valid(id) {
-			badParam(w, param+" "+hint)
+			apikit.BadParam(w, param+" "+hint)
 			return
 		}
 		rd, res, ok := a.catalogReader(w, r)
@@ -135,7 +121,7 @@ func (a *API) catalogRecord(kind, param string, valid func(string) bool, hint st
 func (a *API) catalogResource(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
 	if !catalog.ValidCode(code) {
-		badParam(w, "code must be a resource code, e.g. 110108-SCJG-0001")
+		apikit.BadParam(w, "code must be a resource code, e.g. 110108-SCJG-0001")
 		return
 	}
 	p, ok := pageParams(w, r)
@@ -153,7 +139,7 @@ func (a *API) catalogResource(w http.ResponseWriter, r *http.Request) {
 func (a *API) catalogItemChain(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	if !catalog.ValidItemKey(key) {
-		badParam(w, "key must be a data item key, e.g. 企业.统一社会信用代码")
+		apikit.BadParam(w, "key must be a data item key, e.g. 企业.统一社会信用代码")
 		return
 	}
 	p, ok := pageParams(w, r)
@@ -185,11 +171,11 @@ func (a *API) catalogSharing(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	st, dept := q.Get("state"), q.Get("dept")
 	if st != "" && !slices.Contains(catalog.ShareStates, st) {
-		badParam(w, "state must be one of "+strings.Join(catalog.ShareStates, ", "))
+		apikit.BadParam(w, "state must be one of "+strings.Join(catalog.ShareStates, ", "))
 		return
 	}
 	if dept != "" && !identity.ValidDeptCode(dept) {
-		badParam(w, "dept must be a department code")
+		apikit.BadParam(w, "dept must be a department code")
 		return
 	}
 	p, ok := pageParams(w, r)
@@ -207,7 +193,7 @@ func (a *API) catalogSharing(w http.ResponseWriter, r *http.Request) {
 func (a *API) catalogShare(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !catalog.ValidCode(id) {
-		badParam(w, "id must be a sharing request id, e.g. SQ00000001")
+		apikit.BadParam(w, "id must be a sharing request id, e.g. SQ00000001")
 		return
 	}
 	p, ok := pageParams(w, r)
@@ -225,11 +211,11 @@ func (a *API) catalogShare(w http.ResponseWriter, r *http.Request) {
 func (a *API) catalogHistory(w http.ResponseWriter, r *http.Request) {
 	kind, id := r.PathValue("kind"), r.PathValue("id")
 	if !slices.Contains(catalog.Kinds, kind) {
-		badParam(w, "kind must be one of "+strings.Join(catalog.Kinds, ", "))
+		apikit.BadParam(w, "kind must be one of "+strings.Join(catalog.Kinds, ", "))
 		return
 	}
 	if id == "" || len(id) > 256 || strings.ContainsAny(id, "/%?#") {
-		badParam(w, "id is required (at most 256 bytes, no / % ? #)")
+		apikit.BadParam(w, "id is required (at most 256 bytes, no / % ? #)")
 		return
 	}
 	p, ok := pageParams(w, r)
@@ -244,19 +230,19 @@ func (a *API) catalogHistory(w http.ResponseWriter, r *http.Request) {
 	a.catalogPage(w, res, p, h, err)
 }
 
-func (a *API) catalogRoutes() []route {
-	return []route{
-		{"GET", "/v1/catalog/departments/{dept}", a.catalogDepartment},
-		{"GET", "/v1/catalog/duties/{id}", a.catalogRecord(catalog.KindDuty, "id", validDeptID, "must be DEPT:DUTYCODE, e.g. SCJG:SCJG-ZZ-001")},
-		{"GET", "/v1/catalog/resources/{code}", a.catalogResource},
-		{"GET", "/v1/catalog/tables/{id}", a.catalogRecord(catalog.KindTable, "id", validDeptID, "must be DEPT:system.database.table")},
-		{"GET", "/v1/catalog/items/{key}", a.catalogRecord(catalog.KindItem, "key", catalog.ValidItemKey, "must be a data item key, e.g. 企业.统一社会信用代码")},
-		{"GET", "/v1/catalog/items/{key}/chain", a.catalogItemChain},
-		{"GET", "/v1/catalog/attestations/{id}", a.catalogRecord(catalog.KindAttestation, "id", catalog.ValidCode, "must be an attestation id, e.g. AT00000001")},
-		{"GET", "/v1/catalog/disputes", a.catalogDisputes},
-		{"GET", "/v1/catalog/sharing", a.catalogSharing},
-		{"GET", "/v1/catalog/sharing/{id}", a.catalogShare},
-		{"GET", "/v1/catalog/deliveries/{id}", a.catalogRecord(catalog.KindDelivery, "id", catalog.ValidCode, "must be a delivery id, e.g. DL00000001")},
-		{"GET", "/v1/catalog/history/{kind}/{id}", a.catalogHistory},
+func (a *API) catalogRoutes() []apikit.Route {
+	return []apikit.Route{
+		apikit.Get("/v1/catalog/departments/{dept}", a.catalogDepartment),
+		apikit.Get("/v1/catalog/duties/{id}", a.catalogRecord(catalog.KindDuty, "id", validDeptID, "must be DEPT:DUTYCODE, e.g. SCJG:SCJG-ZZ-001")),
+		apikit.Get("/v1/catalog/resources/{code}", a.catalogResource),
+		apikit.Get("/v1/catalog/tables/{id}", a.catalogRecord(catalog.KindTable, "id", validDeptID, "must be DEPT:system.database.table")),
+		apikit.Get("/v1/catalog/items/{key}", a.catalogRecord(catalog.KindItem, "key", catalog.ValidItemKey, "must be a data item key, e.g. 企业.统一社会信用代码")),
+		apikit.Get("/v1/catalog/items/{key}/chain", a.catalogItemChain),
+		apikit.Get("/v1/catalog/attestations/{id}", a.catalogRecord(catalog.KindAttestation, "id", catalog.ValidCode, "must be an attestation id, e.g. AT00000001")),
+		apikit.Get("/v1/catalog/disputes", a.catalogDisputes),
+		apikit.Get("/v1/catalog/sharing", a.catalogSharing),
+		apikit.Get("/v1/catalog/sharing/{id}", a.catalogShare),
+		apikit.Get("/v1/catalog/deliveries/{id}", a.catalogRecord(catalog.KindDelivery, "id", catalog.ValidCode, "must be a delivery id, e.g. DL00000001")),
+		apikit.Get("/v1/catalog/history/{kind}/{id}", a.catalogHistory),
 	}
 }

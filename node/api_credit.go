@@ -15,6 +15,7 @@ import (
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/identifier"
+	"github.com/govchain/govchain/node/apikit"
 	"github.com/govchain/govchain/node/client"
 )
 
@@ -26,7 +27,7 @@ import (
 // creditView opens the version at height (0 = latest).
 func (a *API) creditView(w http.ResponseWriter, r *http.Request) (*state.View, bool, bool) {
 	q := r.URL.Query()
-	height, ok := parseHeightParam(w, q.Get("height"))
+	height, ok := apikit.HeightParam(w, q.Get("height"))
 	if !ok {
 		return nil, false, false
 	}
@@ -36,7 +37,7 @@ func (a *API) creditView(w http.ResponseWriter, r *http.Request) (*state.View, b
 		if errors.Is(err, state.ErrVersionUnavailable) {
 			status = http.StatusNotFound
 		}
-		writeErr(w, status, "query", uint32(status), err.Error())
+		apikit.WriteErr(w, status, "query", uint32(status), err.Error())
 		return nil, false, false
 	}
 	return v, q.Get("prove") == "true" || q.Get("prove") == "1", true
@@ -61,7 +62,7 @@ func creditErr(w http.ResponseWriter, err error) {
 	if e.Codespace == credit.Name {
 		status = http.StatusBadRequest
 	}
-	writeErr(w, status, e.Codespace, e.Code, e.Error())
+	apikit.WriteErr(w, status, e.Codespace, e.Code, e.Error())
 }
 
 // validRefParam checks a subject reference given to the API.
@@ -70,10 +71,10 @@ func validRefParam(w http.ResponseWriter, ref string) bool {
 		return true
 	}
 	if identifier.LooksLikeCitizenID(ref) {
-		writeErr(w, http.StatusBadRequest, credit.Name, credit.ErrPersonalData.Code, "the subject must be a reference, not an ID number: compute it locally (govchain credit profile --subject-id does)")
+		apikit.WriteErr(w, http.StatusBadRequest, credit.Name, credit.ErrPersonalData.Code, "the subject must be a reference, not an ID number: compute it locally (govchain credit profile --subject-id does)")
 		return false
 	}
-	writeErr(w, http.StatusBadRequest, credit.Name, credit.ErrBadSubject.Code, fmt.Sprintf("subject %q is neither a unified social credit code (upper case, valid check character) nor a 64-hex person reference", ref))
+	apikit.WriteErr(w, http.StatusBadRequest, credit.Name, credit.ErrBadSubject.Code, fmt.Sprintf("subject %q is neither a unified social credit code (upper case, valid check character) nor a 64-hex person reference", ref))
 	return false
 }
 
@@ -94,7 +95,7 @@ func (a *API) getCreditSubject(w http.ResponseWriter, r *http.Request) {
 	if p.Cursor != "" {
 		n, err := strconv.Atoi(p.Cursor)
 		if err != nil || n < 0 {
-			badParam(w, "cursor must be the next_cursor of a previous page (an event position)")
+			apikit.BadParam(w, "cursor must be the next_cursor of a previous page (an event position)")
 			return
 		}
 		from = n
@@ -104,7 +105,7 @@ func (a *API) getCreditSubject(w http.ResponseWriter, r *http.Request) {
 		creditErr(w, err)
 		return
 	}
-	writeJSON200(w, res)
+	apikit.WriteJSON(w, res)
 }
 
 // CreditProfileAt builds the whole profile answer from one state version.
@@ -187,7 +188,7 @@ func creditProfilePage(v *state.View, ref string, prove bool, from, limit, maxBy
 func (a *API) getCreditEvent(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !credit.ValidID(id) {
-		writeErr(w, http.StatusBadRequest, "api", 400, "event id must be 12 digits")
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "event id must be 12 digits")
 		return
 	}
 	v, prove, ok := a.creditView(w, r)
@@ -219,25 +220,12 @@ func (a *API) getCreditEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	bt, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
 	out.Status = client.CreditEventStatus(out.Record, bt)
-	writeJSON200(w, out)
-}
-
-func pageParam(w http.ResponseWriter, r *http.Request) (int, bool) {
-	page := 1
-	if s := r.URL.Query().Get("page"); s != "" {
-		p, err := strconv.Atoi(s)
-		if err != nil || p < 1 || p > 1_000_000 {
-			writeErr(w, http.StatusBadRequest, "api", 400, "page must be an integer from 1")
-			return 0, false
-		}
-		page = p
-	}
-	return page, true
+	apikit.WriteJSON(w, out)
 }
 
 func (a *API) creditList(list string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		page, ok := pageParam(w, r)
+		page, ok := apikit.PageNumber(w, r)
 		if !ok {
 			return
 		}
@@ -257,7 +245,7 @@ func (a *API) creditList(list string) http.HandlerFunc {
 		out.BlockTime, out.BlockTimeProof = string(btRaw), btProof
 		bt, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
 		after, skip, limit := "", (page-1)*credit.PageSize, credit.PageSize
-		if cursorMode(r) {
+		if apikit.CursorMode(r) {
 			p, ok := pageParams(w, r)
 			if !ok {
 				return
@@ -281,26 +269,26 @@ func (a *API) creditList(list string) http.HandlerFunc {
 			}
 			out.Items = append(out.Items, ci)
 		}
-		if cursorMode(r) {
-			if n := fitPage(out.Items); n < len(out.Items) {
+		if apikit.CursorMode(r) {
+			if n := apikit.FitPage(out.Items); n < len(out.Items) {
 				out.Items, out.More = out.Items[:n], true
 			}
 		}
 		if out.More && len(out.Items) > 0 {
 			out.NextCursor = out.Items[len(out.Items)-1].Cursor()
 		}
-		writeJSON200(w, out)
+		apikit.WriteJSON(w, out)
 	}
 }
 
 func (a *API) listCreditByDept(w http.ResponseWriter, r *http.Request) {
 	dept := r.PathValue("dept")
 	if !identity.ValidDeptCode(dept) {
-		writeErr(w, http.StatusBadRequest, "api", 400, "department code must be 2-32 of A-Z 0-9 _ -")
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "department code must be 2-32 of A-Z 0-9 _ -")
 		return
 	}
 	kind := strings.ToLower(r.URL.Query().Get("kind"))
-	page, ok := pageParam(w, r)
+	page, ok := apikit.PageNumber(w, r)
 	if !ok {
 		return
 	}
@@ -309,7 +297,7 @@ func (a *API) listCreditByDept(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	after, skip, limit := "", (page-1)*credit.PageSize, credit.PageSize
-	if cursorMode(r) {
+	if apikit.CursorMode(r) {
 		p, ok := pageParams(w, r)
 		if !ok {
 			return
@@ -321,8 +309,8 @@ func (a *API) listCreditByDept(w http.ResponseWriter, r *http.Request) {
 		creditErr(w, err)
 		return
 	}
-	if cursorMode(r) {
-		if n := fitPage(items); n < len(items) {
+	if apikit.CursorMode(r) {
+		if n := apikit.FitPage(items); n < len(items) {
 			items, more = items[:n], true
 		}
 	}
@@ -330,5 +318,5 @@ func (a *API) listCreditByDept(w http.ResponseWriter, r *http.Request) {
 	if more && len(items) > 0 {
 		out.NextCursor = items[len(items)-1].ID
 	}
-	writeJSON200(w, out)
+	apikit.WriteJSON(w, out)
 }

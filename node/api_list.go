@@ -5,13 +5,14 @@ import (
 	"strconv"
 
 	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/node/apikit"
 )
 
 func (a *API) listPrefix(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	prefix := q.Get("prefix")
 	if len(prefix) < 3 || len(prefix) > 512 {
-		writeErr(w, http.StatusBadRequest, "api", 400, "prefix is required (3..512 bytes), e.g. ?prefix=gov/prop/")
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "prefix is required (3..512 bytes), e.g. ?prefix=gov/prop/")
 		return
 	}
 	p, ok := pageParams(w, r)
@@ -22,14 +23,14 @@ func (a *API) listPrefix(w http.ResponseWriter, r *http.Request) {
 	if s := q.Get("height"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
-			writeErr(w, http.StatusBadRequest, "api", 400, "height must be a non-negative integer")
+			apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "height must be a non-negative integer")
 			return
 		}
 		height = n
 	}
 	view, err := a.App.Store().At(height)
 	if err != nil {
-		writeErr(w, http.StatusNotFound, "query", 404, err.Error())
+		apikit.WriteErr(w, http.StatusNotFound, "query", 404, err.Error())
 		return
 	}
 	start := []byte(prefix)
@@ -39,7 +40,7 @@ func (a *API) listPrefix(w http.ResponseWriter, r *http.Request) {
 	}
 	if after != "" {
 		if len(after) < len(prefix) || after[:len(prefix)] != prefix {
-			writeErr(w, http.StatusBadRequest, "api", 400, "start_after must lie under prefix")
+			apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "start_after must lie under prefix")
 			return
 		}
 		start = append([]byte(after), 0)
@@ -47,7 +48,7 @@ func (a *API) listPrefix(w http.ResponseWriter, r *http.Request) {
 	res := ListResult{Prefix: prefix, Height: view.Version(), Entries: []ListEntry{}}
 	it, err := view.Iterator(start, state.PrefixEnd([]byte(prefix)), true)
 	if err != nil {
-		writeErr(w, http.StatusInternalServerError, "api", 500, err.Error())
+		apikit.WriteErr(w, http.StatusInternalServerError, "api", 500, err.Error())
 		return
 	}
 	defer it.Close()
@@ -64,5 +65,5 @@ func (a *API) listPrefix(w http.ResponseWriter, r *http.Request) {
 		size += n
 		res.Entries = append(res.Entries, ListEntry{Key: string(it.Key()), Value: append([]byte(nil), it.Value()...)})
 	}
-	writeJSON200(w, res)
+	apikit.WriteJSON(w, res)
 }

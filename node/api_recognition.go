@@ -11,17 +11,17 @@ import (
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/recognition"
-	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/node/apikit"
 )
 
 func (a *API) getRecognition(w http.ResponseWriter, r *http.Request) {
 	hash := strings.ToLower(r.PathValue("hash"))
 	if !certificate.ValidHash(hash) {
-		writeErr(w, http.StatusBadRequest, "api", 400, "hash must be the SM3 digest of the certificate file, 64 hex characters")
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "hash must be the SM3 digest of the certificate file, 64 hex characters")
 		return
 	}
 	q := r.URL.Query()
-	height, ok := parseHeightParam(w, q.Get("height"))
+	height, ok := apikit.HeightParam(w, q.Get("height"))
 	if !ok {
 		return
 	}
@@ -31,10 +31,10 @@ func (a *API) getRecognition(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, state.ErrVersionUnavailable) {
 			status = http.StatusNotFound
 		}
-		writeErr(w, status, "query", uint32(status), err.Error())
+		apikit.WriteErr(w, status, "query", uint32(status), err.Error())
 		return
 	}
-	writeJSON200(w, res)
+	apikit.WriteJSON(w, res)
 }
 
 func (a *API) recognitionAt(hash string, height int64, prove bool) (*RecognitionResult, error) {
@@ -42,7 +42,7 @@ func (a *API) recognitionAt(hash string, height int64, prove bool) (*Recognition
 	if err != nil {
 		return nil, err
 	}
-	rec, err := proveIn(view, recognition.RecordKey(hash), prove)
+	rec, err := apikit.Read(view, recognition.RecordKey(hash), prove)
 	if err != nil {
 		return nil, err
 	}
@@ -57,20 +57,4 @@ func (a *API) recognitionAt(hash string, height int64, prove bool) (*Recognition
 		out.Status = out.Record.EffectiveStatus(t)
 	}
 	return out, nil
-}
-
-// addRecognition adds the recognition record of out.Hash (or the proof of
-// its absence) at out.Height to a certificate answer with no local record.
-func (a *API) addRecognition(out *CertificateResult, prove bool) error {
-	rr, err := a.recognitionAt(out.Hash, out.Height, prove)
-	if err != nil {
-		return err
-	}
-	out.RecognitionKey, out.RecognitionProof = rr.Key, rr.Proof
-	if rr.Found {
-		out.Recognition = rr.Record
-		out.Status = client.CertStatusOfRecognition(rr.Status)
-		out.Note = fmt.Sprintf("not issued here: %s", rr.Record.Describe())
-	}
-	return nil
 }

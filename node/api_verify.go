@@ -16,6 +16,7 @@ import (
 
 	"github.com/govchain/govchain/chain/proof/bundle"
 	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/node/apikit"
 	"github.com/govchain/govchain/node/verify"
 )
 
@@ -113,20 +114,20 @@ func verifyOptions(w http.ResponseWriter, r *http.Request) (verify.Options, bool
 	q := r.URL.Query()
 	var o verify.Options
 	var ok bool
-	if o.Height, ok = parseHeightParam(w, q.Get("height")); !ok {
+	if o.Height, ok = apikit.HeightParam(w, q.Get("height")); !ok {
 		return o, false
 	}
 	if s := q.Get("trusted_height"); s != "" {
 		h, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || h < 1 {
-			writeErr(w, http.StatusBadRequest, "api", 400, "trusted_height must be a positive integer")
+			apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "trusted_height must be a positive integer")
 			return o, false
 		}
 		o.TrustHeight = h
 	}
 	if b := strings.ToLower(q.Get("batch")); b != "" {
 		if !certificate.ValidHash(b) {
-			writeErr(w, http.StatusBadRequest, "api", 400, "batch must be a batch root, 64 hex characters")
+			apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "batch must be a batch root, 64 hex characters")
 			return o, false
 		}
 		o.BatchRoot = b
@@ -141,7 +142,7 @@ func (a *API) verifyAllowed(w http.ResponseWriter, r *http.Request) bool {
 	v := a.verifier()
 	if wait := v.limit.take(clientIP(r), time.Now()); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-		writeErr(w, http.StatusTooManyRequests, "api", 429, fmt.Sprintf("too many verification requests from this address (limit %.0f per second)", v.cfg.Rate))
+		apikit.WriteErr(w, http.StatusTooManyRequests, "api", 429, fmt.Sprintf("too many verification requests from this address (limit %.0f per second)", v.cfg.Rate))
 		return false
 	}
 	return true
@@ -157,12 +158,12 @@ func (a *API) writeBundle(w http.ResponseWriter, b *bundle.Bundle, err error) {
 		case errors.Is(err, verify.ErrBucketTooLarge):
 			status = http.StatusRequestEntityTooLarge
 		}
-		writeErr(w, status, "verify", uint32(status), err.Error())
+		apikit.WriteErr(w, status, "verify", uint32(status), err.Error())
 		return
 	}
 	raw, err := b.Encode()
 	if err != nil {
-		writeErr(w, http.StatusInternalServerError, "verify", 500, err.Error())
+		apikit.WriteErr(w, http.StatusInternalServerError, "verify", 500, err.Error())
 		return
 	}
 	raw = append(raw, '\n')
@@ -180,7 +181,7 @@ func (a *API) getVerifyBundle(w http.ResponseWriter, r *http.Request) {
 	}
 	hash := strings.ToLower(r.PathValue("hash"))
 	if !certificate.ValidHash(hash) {
-		writeErr(w, http.StatusBadRequest, "api", 400, "hash must be the SM3 digest of the certificate file, 64 hex characters")
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "hash must be the SM3 digest of the certificate file, 64 hex characters")
 		return
 	}
 	o, ok := verifyOptions(w, r)
@@ -202,7 +203,7 @@ func (a *API) getVerifyPrefix(w http.ResponseWriter, r *http.Request) {
 	cfg := a.verifier().cfg
 	p := strings.ToLower(r.PathValue("hexprefix"))
 	if len(p)*4 < cfg.MinPrefixBits || len(p)*4 > cfg.MaxPrefixBits || !isHex(p) {
-		writeErr(w, http.StatusBadRequest, "api", 400, fmt.Sprintf("prefix must be %d to %d hex characters (%d to %d bits) of the certificate hash",
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, fmt.Sprintf("prefix must be %d to %d hex characters (%d to %d bits) of the certificate hash",
 			cfg.MinPrefixBits/4, cfg.MaxPrefixBits/4, cfg.MinPrefixBits, cfg.MaxPrefixBits))
 		return
 	}
@@ -239,7 +240,7 @@ func (a *API) getVerifyTrust(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	h, ok := parseHeightParam(w, q.Get("height"))
+	h, ok := apikit.HeightParam(w, q.Get("height"))
 	if !ok {
 		return
 	}
@@ -247,7 +248,7 @@ func (a *API) getVerifyTrust(w http.ResponseWriter, r *http.Request) {
 	if s := q.Get("trusting_period"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d <= 0 {
-			writeErr(w, http.StatusBadRequest, "api", 400, "trusting_period must be a duration such as 720h")
+			apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "trusting_period must be a duration such as 720h")
 			return
 		}
 		period = d
@@ -258,10 +259,10 @@ func (a *API) getVerifyTrust(w http.ResponseWriter, r *http.Request) {
 			writeNotYet(w, err)
 			return
 		}
-		writeErr(w, http.StatusInternalServerError, "verify", 500, err.Error())
+		apikit.WriteErr(w, http.StatusInternalServerError, "verify", 500, err.Error())
 		return
 	}
-	writeJSON200(w, t)
+	apikit.WriteJSON(w, t)
 }
 
 // writeNotYet answers a request the chain cannot serve *yet* (a height
@@ -269,7 +270,7 @@ func (a *API) getVerifyTrust(w http.ResponseWriter, r *http.Request) {
 // would tell the client there is no such thing.
 func writeNotYet(w http.ResponseWriter, err error) {
 	w.Header().Set("Retry-After", "1")
-	writeErr(w, http.StatusServiceUnavailable, "verify", http.StatusServiceUnavailable, err.Error())
+	apikit.WriteErr(w, http.StatusServiceUnavailable, "verify", http.StatusServiceUnavailable, err.Error())
 }
 
 // ipLimiter is a token bucket per client IP.
@@ -337,5 +338,5 @@ func (a *API) getVerifyPeers(w http.ResponseWriter, r *http.Request) {
 	if peers == nil {
 		peers = []string{}
 	}
-	writeJSON200(w, VerifyPeers{Peers: peers})
+	apikit.WriteJSON(w, VerifyPeers{Peers: peers})
 }

@@ -29,7 +29,7 @@ func TestCatalogOnFourNodes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var seedOut bytes.Buffer
-	if err := testnet.SeedCatalog(ctx, net, &seedOut); err != nil {
+	if err := testnet.SeedCatalog(ctx, net.DemoNet(), &seedOut); err != nil {
 		t.Fatalf("seed: %v\n%s", err, seedOut.String())
 	}
 	t.Logf("seeder:\n%s", seedOut.String())

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/certificate/certdemo"
 	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/testnet"
 )
@@ -22,7 +23,7 @@ import (
 func startCertNet(t *testing.T, n int) *testnet.Network {
 	t.Helper()
 	return startNetWith(t, testnet.Options{Validators: n,
-		GenesisModules: map[string]json.RawMessage{certificate.Name: testnet.CertificateDemoGenesis()},
+		GenesisModules: map[string]json.RawMessage{certificate.Name: certdemo.Genesis()},
 		Grants:         map[string][]string{"SCJG": {"issuer:BL"}, "WJW": {"issuer:MPL"}}})
 }
 
@@ -36,11 +37,11 @@ func TestCertificatesOnFourNodes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	var seedOut bytes.Buffer
-	if err := testnet.SeedCertificates(ctx, net, &seedOut); err != nil {
+	if err := certdemo.Seed(ctx, net.DemoNet(), &seedOut); err != nil {
 		t.Fatalf("seed: %v\n%s", err, seedOut.String())
 	}
 	t.Logf("seeder:\n%s", seedOut.String())
-	dir := testnet.CertificateDemoDir(net)
+	dir := certdemo.Dir(net.Dir)
 
 	cli := func(nodeIdx int, args ...string) []byte {
 		t.Helper()
@@ -92,7 +93,7 @@ func TestCertificatesOnFourNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	certJSON(t, raw, &bf)
-	if bf.Count != testnet.DemoBatchSize || len(bf.Members) != testnet.DemoBatchSize || bf.Height == 0 {
+	if bf.Count != certdemo.BatchSize || len(bf.Members) != certdemo.BatchSize || bf.Height == 0 {
 		t.Fatalf("batch file: count %d, %d members, height %d", bf.Count, len(bf.Members), bf.Height)
 	}
 	revokedDemo := certFileHash(t, filepath.Join(dir, "bl-福州三坊七巷餐饮有限公司.txt"))

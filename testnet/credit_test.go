@@ -31,7 +31,7 @@ func TestCreditOnFourNodes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	var seedOut bytes.Buffer
-	demo, err := testnet.SeedCreditResult(ctx, net, &seedOut)
+	demo, err := testnet.SeedCreditResult(ctx, net.DemoNet(), &seedOut)
 	if err != nil || demo == nil {
 		t.Fatalf("seed: %v\n%s", err, seedOut.String())
 	}

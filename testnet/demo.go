@@ -11,43 +11,49 @@ import (
 
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/contracts/certificate/certdemo"
 	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/testnet/demokit"
 )
+
+// demos are the modules' demo data, seeded in this order after the
+// identity demo data: one line per module (its …demo package,
+// docs/architecture.md "Module layout").
+var demos = []demokit.Demo{catalogDemo, certdemo.Demo, creditDemo}
 
 // DemoGenesis returns module genesis sections for demo networks (grants the
 // demo departments need live in DemoGrants).
 func DemoGenesis() map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
-	for name, f := range demoGenesis {
-		out[name] = f()
+	for _, d := range demos {
+		if d.Genesis != nil {
+			out[d.Module] = d.Genesis()
+		}
 	}
 	return out
 }
 
 // DemoGrants are the department grants a demo network starts with, by
 // department code.
-var DemoGrants = map[string][]string{}
+var DemoGrants = demoGrants()
 
-var demoGenesis = map[string]func() json.RawMessage{}
-
-// A Seeder loads one module's demo records into a running network.
-type Seeder struct {
-	Name string
-	Seed func(ctx context.Context, n *Network, w io.Writer) error
+func demoGrants() map[string][]string {
+	out := map[string][]string{}
+	for _, d := range demos {
+		for dept, gs := range d.Grants {
+			out[dept] = append(out[dept], gs...)
+		}
+	}
+	return out
 }
 
-// demoSeeders run in this order after the identity demo data; each module
-// appends its own in its demo_*.go file's init.
-var demoSeeders []Seeder
-
-// RegisterDemo adds a module's demo genesis section and seeder.
-func RegisterDemo(module string, genesis func() json.RawMessage, s *Seeder) {
-	if genesis != nil {
-		demoGenesis[module] = genesis
+// DemoNet is the network as the modules' demo data sees it.
+func (n *Network) DemoNet() *demokit.Net {
+	dn := &demokit.Net{ChainID: n.ChainID, Dir: n.Dir, Nodes: n}
+	for _, ni := range n.Nodes {
+		dn.Depts = append(dn.Depts, ni.Dept)
 	}
-	if s != nil {
-		demoSeeders = append(demoSeeders, *s)
-	}
+	return dn
 }
 
 // demoOfficers are the officer identities the demo registers, one per
@@ -96,10 +102,14 @@ func SeedDemo(ctx context.Context, n *Network, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "  %-5s registered officer %s (key %s) in block %d\n", ni.Dept, name, officer.PublicKey().ID(), res.Height)
 	}
-	for _, s := range demoSeeders {
-		fmt.Fprintf(w, "%s:\n", s.Name)
-		if err := s.Seed(ctx, n, w); err != nil {
-			return fmt.Errorf("%s demo data: %w", s.Name, err)
+	dn := n.DemoNet()
+	for _, d := range demos {
+		if d.Seed == nil {
+			continue
+		}
+		fmt.Fprintf(w, "%s:\n", d.Title)
+		if err := d.Seed(ctx, dn, w); err != nil {
+			return fmt.Errorf("%s demo data: %w", d.Title, err)
 		}
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/testnet/demokit"
 )
 
 // Demo data-catalog: the four demo departments import the sample catalog
@@ -21,10 +22,8 @@ import (
 // SCJG is the source of and WJW disputes one of SCJG's table mappings, and
 // there is one sharing request of each kind. ZWFW, the district's catalog
 // authority, holds gov:catalog here (governance elsewhere).
-func init() {
-	DemoGrants["ZWFW"] = append(DemoGrants["ZWFW"], catalog.GovGrant)
-	RegisterDemo(catalog.Name, nil, &Seeder{Name: "catalog (目录区块链)", Seed: SeedCatalog})
-}
+var catalogDemo = demokit.Demo{Module: catalog.Name, Title: "catalog (目录区块链)",
+	Grants: map[string][]string{"ZWFW": {catalog.GovGrant}}, Seed: SeedCatalog}
 
 // CatalogSampleDir finds catalog-chain/testdata/sample: $GOVCHAIN_CATALOG_SAMPLE,
 // then relative to the working directory (repository root or a package
@@ -75,7 +74,7 @@ func findResource(c *catalogio.Catalog, name string) (*catalog.ResourceMsg, erro
 }
 
 // SeedCatalog is the catalog demo seeder.
-func SeedCatalog(ctx context.Context, n *Network, w io.Writer) error {
+func SeedCatalog(ctx context.Context, n *demokit.Net, w io.Writer) error {
 	dir, err := CatalogSampleDir()
 	if err != nil {
 		return err
@@ -86,12 +85,12 @@ func SeedCatalog(ctx context.Context, n *Network, w io.Writer) error {
 	c := n.Client(0)
 	maxBody := catalogio.MaxBody(chain.DefaultParams().MaxTxBytes, n.ChainID)
 	for _, dept := range []string{"ZWFW", "SCJG", "RSJ", "WJW"} {
-		i := deptIndex(n, dept)
+		i := n.DeptIndex(dept)
 		if i < 0 {
 			fmt.Fprintf(w, "  %s is not in this network; its catalog is skipped\n", dept)
 			continue
 		}
-		k, err := demoKey(n, i)
+		k, err := n.OperatorKey(i)
 		if err != nil {
 			return err
 		}

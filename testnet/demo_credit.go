@@ -14,18 +14,15 @@ import (
 	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/credit/creditio"
 	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/testnet/demokit"
 )
 
 // Demo credit events: SCJG (market supervision) records licences,
 // penalties, black list entries, commitments and repairs; RSJ (human
 // resources) records the red list. The grants are genesis grants here
 // (governance elsewhere).
-func init() {
-	for _, dept := range []string{"SCJG", "RSJ"} {
-		DemoGrants[dept] = append(DemoGrants[dept], CreditDemoGrants()[dept]...)
-	}
-	RegisterDemo(credit.Name, CreditDemoGenesis, &Seeder{Name: "credit (信用信息)", Seed: SeedCredit})
-}
+var creditDemo = demokit.Demo{Module: credit.Name, Title: "credit (信用信息)",
+	Grants: CreditDemoGrants(), Genesis: CreditDemoGenesis, Seed: SeedCredit}
 
 // CreditDemoGrants are the credit grants of the demo (for tests that build
 // their own network).
@@ -46,7 +43,7 @@ func CreditDemoGenesis() json.RawMessage {
 }
 
 // CreditDemoPerson is the fictional person the demo records a penalty on.
-var CreditDemoPerson = struct{ ID, Name string }{demoCitizenID("350104", "19790815", 321), "张某某 (fictional)"}
+var CreditDemoPerson = struct{ ID, Name string }{demokit.CitizenID("350104", "19790815", 321), "张某某 (fictional)"}
 
 // CreditDemoResult is what SeedCredit recorded.
 type CreditDemoResult struct {
@@ -91,23 +88,23 @@ func demoReaders(ctx context.Context, c *client.Client, depts []string, self *sm
 // licence, a penalty, a black list entry and a commitment (SCJG, one
 // record_batch), a red list entry (RSJ), a penalty on the person, and then
 // SCJG repairs the black list entry. Details are readable by SCJG and RSJ.
-func SeedCredit(ctx context.Context, n *Network, w io.Writer) error {
+func SeedCredit(ctx context.Context, n *demokit.Net, w io.Writer) error {
 	_, err := seedCredit(ctx, n, w)
 	return err
 }
 
-func seedCredit(ctx context.Context, n *Network, w io.Writer) (*CreditDemoResult, error) {
-	si, ri := deptIndex(n, "SCJG"), deptIndex(n, "RSJ")
+func seedCredit(ctx context.Context, n *demokit.Net, w io.Writer) (*CreditDemoResult, error) {
+	si, ri := n.DeptIndex("SCJG"), n.DeptIndex("RSJ")
 	if si < 0 || ri < 0 {
 		fmt.Fprintln(w, "  skipped: the network has no SCJG or no RSJ node")
 		return nil, nil
 	}
 	sc, rc := n.Client(si), n.Client(ri)
-	sk, err := demoKey(n, si)
+	sk, err := n.OperatorKey(si)
 	if err != nil {
 		return nil, err
 	}
-	rk, err := demoKey(n, ri)
+	rk, err := n.OperatorKey(ri)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +135,7 @@ func seedCredit(ctx context.Context, n *Network, w io.Writer) (*CreditDemoResult
 	if err != nil {
 		return nil, err
 	}
-	res := &CreditDemoResult{Companies: []string{demoUSCC(1), demoUSCC(2), demoUSCC(3)}, IDs: map[string]string{}, Readers: readers}
+	res := &CreditDemoResult{Companies: []string{demokit.USCC(1), demokit.USCC(2), demokit.USCC(3)}, IDs: map[string]string{}, Readers: readers}
 	names := []string{"福州闽江贸易有限公司", "福州榕城科技有限公司", "福州三坊七巷餐饮有限公司"}
 
 	type row struct {
@@ -232,6 +229,6 @@ func seedCredit(ctx context.Context, n *Network, w io.Writer) (*CreditDemoResult
 }
 
 // SeedCreditResult runs the seeder and returns what it recorded (tests).
-func SeedCreditResult(ctx context.Context, n *Network, w io.Writer) (*CreditDemoResult, error) {
+func SeedCreditResult(ctx context.Context, n *demokit.Net, w io.Writer) (*CreditDemoResult, error) {
 	return seedCredit(ctx, n, w)
 }

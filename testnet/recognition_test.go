@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/certificate/certdemo"
 	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/relay"
 	"github.com/govchain/govchain/node/relay/fabric"
@@ -28,7 +29,7 @@ func startChain(t *testing.T, chainID string, n int, grants map[string][]string)
 		t.Fatal(err)
 	}
 	net, err := testnet.Create(t.TempDir(), testnet.Options{Validators: n, ChainID: chainID, BasePort: base, Binary: binary, TimeoutCommit: 300 * time.Millisecond,
-		GenesisModules: map[string]json.RawMessage{certificate.Name: testnet.CertificateDemoGenesis()}, Grants: grants})
+		GenesisModules: map[string]json.RawMessage{certificate.Name: certdemo.Genesis()}, Grants: grants})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/govchain/govchain/chain/proof/bundle"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/certificate/certdemo"
 	"github.com/govchain/govchain/contracts/identifier"
 	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/client"
@@ -330,7 +331,7 @@ func startAnchorNet(ctx context.Context, t *testing.T, interval int64) *testnet.
 		grants[d.Code] = []string{"issuer:BL"}
 	}
 	net := startNetWith(t, testnet.Options{Validators: 4, SnapshotInterval: interval, Grants: grants,
-		GenesisModules: map[string]json.RawMessage{certificate.Name: testnet.CertificateDemoGenesis()}})
+		GenesisModules: map[string]json.RawMessage{certificate.Name: certdemo.Genesis()}})
 	defineBL(ctx, t, net)
 	return net
 }

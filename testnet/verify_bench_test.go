@@ -16,6 +16,7 @@ import (
 
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/certificate/certdemo"
 	"github.com/govchain/govchain/testnet"
 )
 
@@ -31,7 +32,7 @@ func benchVerifyNet(b *testing.B) (*testnet.Network, map[string]string) {
 		b.Fatal(err)
 	}
 	net, err := testnet.Create(b.TempDir(), testnet.Options{Validators: 4, BasePort: base, Binary: binary, TimeoutCommit: 500 * time.Millisecond,
-		GenesisModules: map[string]json.RawMessage{certificate.Name: testnet.CertificateDemoGenesis()},
+		GenesisModules: map[string]json.RawMessage{certificate.Name: certdemo.Genesis()},
 		Grants:         map[string][]string{"SCJG": {"issuer:BL"}, "WJW": {"issuer:MPL"}}})
 	if err != nil {
 		b.Fatal(err)
@@ -43,11 +44,11 @@ func benchVerifyNet(b *testing.B) (*testnet.Network, map[string]string) {
 		b.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := testnet.SeedCertificates(ctx, net, &out); err != nil {
+	if err := certdemo.Seed(ctx, net.DemoNet(), &out); err != nil {
 		b.Fatal(err)
 	}
 	hashes := map[string]string{}
-	d := testnet.CertificateDemoDir(net)
+	d := certdemo.Dir(net.Dir)
 	for name, f := range map[string]string{"valid": "bl-福州闽江贸易有限公司.txt", "revoked": "bl-福州三坊七巷餐饮有限公司.txt"} {
 		raw, _ := os.ReadFile(filepath.Join(d, f))
 		hashes[name] = smcrypto.SM3Hex(raw)

@@ -25,6 +25,7 @@ import (
 	"github.com/govchain/govchain/chain/proof/bundle"
 	"github.com/govchain/govchain/chain/proof/bundle/bundletest"
 	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/certificate/certdemo"
 	"github.com/govchain/govchain/testnet"
 )
 
@@ -75,10 +76,10 @@ func newVerifyEnv(t *testing.T) *verifyEnv {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	var seedOut bytes.Buffer
-	if err := testnet.SeedCertificates(ctx, net, &seedOut); err != nil {
+	if err := certdemo.Seed(ctx, net.DemoNet(), &seedOut); err != nil {
 		t.Fatalf("seed: %v\n%s", err, seedOut.String())
 	}
-	e := &verifyEnv{t: t, net: net, home: t.TempDir(), dir: testnet.CertificateDemoDir(net)}
+	e := &verifyEnv{t: t, net: net, home: t.TempDir(), dir: certdemo.Dir(net.Dir)}
 	// the trust root: three departments' nodes must agree
 	out, stderr, code := e.run(net.Nodes[0].API, "verify", "init-trust", "--nodes", net.Nodes[0].API+","+net.Nodes[1].API+","+net.Nodes[2].API)
 	if code != 0 {

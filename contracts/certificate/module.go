@@ -28,6 +28,7 @@ import (
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/certificate/merkle"
 	"github.com/govchain/govchain/contracts/identifier"
 )
@@ -113,7 +114,7 @@ func defineType(ctx *module.Context, m *DefineType) error {
 		return err
 	}
 	ctx.SetData([]byte(t.Code))
-	ctx.Emit("certificate.type_defined", "code", t.Code, "owner", t.Owner)
+	ctx.Emit(certtypes.EventTypeDefined, "code", t.Code, "owner", t.Owner)
 	return nil
 }
 
@@ -235,7 +236,7 @@ func anchor(ctx *module.Context, m *Anchor) error {
 		return err
 	}
 	ctx.SetData([]byte(m.Hash))
-	ctx.Emit("certificate.anchored", "hash", m.Hash, "type", m.Type, "issuer", ctx.Signer.Dept)
+	ctx.Emit(certtypes.EventAnchored, "hash", m.Hash, "type", m.Type, "issuer", ctx.Signer.Dept)
 	return nil
 }
 
@@ -282,7 +283,7 @@ func anchorBatch(ctx *module.Context, m *AnchorBatch) error {
 		}
 	}
 	ctx.SetData([]byte(b.Root))
-	ctx.Emit("certificate.batch_anchored", "root", b.Root, "type", b.Type, "issuer", b.Issuer, "count", fmt.Sprint(b.Count))
+	ctx.Emit(certtypes.EventBatchAnchored, "root", b.Root, "type", b.Type, "issuer", b.Issuer, "count", fmt.Sprint(b.Count))
 	return nil
 }
 
@@ -387,7 +388,7 @@ func statusHandler(action string) func(*module.Context, *StatusChange) error {
 			return err
 		}
 		ctx.SetData([]byte(r.Hash))
-		ctx.Emit("certificate.status", "hash", r.Hash, "status", next, "reason", m.Reason, "issuer", r.Issuer)
+		ctx.Emit(certtypes.EventStatus, "hash", r.Hash, "status", next, "reason", m.Reason, "issuer", r.Issuer)
 		return nil
 	}
 }
@@ -436,6 +437,6 @@ func reissue(ctx *module.Context, m *Reissue) error {
 		return err
 	}
 	ctx.SetData([]byte(nr.Hash))
-	ctx.Emit("certificate.reissued", "old", old.Hash, "new", nr.Hash, "reason", m.Reason, "issuer", nr.Issuer)
+	ctx.Emit(certtypes.EventReissued, "old", old.Hash, "new", nr.Hash, "reason", m.Reason, "issuer", nr.Issuer)
 	return nil
 }

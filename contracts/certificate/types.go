@@ -12,6 +12,7 @@ import (
 	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
+	"github.com/govchain/govchain/contracts/certificate/validity"
 	"github.com/govchain/govchain/contracts/identifier"
 )
 
@@ -79,7 +80,7 @@ func StatusAt(status, validUntil string, blockTime time.Time) string {
 }
 
 // civilDate is t's date in China Standard Time (identifier.CST).
-func civilDate(t time.Time) string { return t.In(identifier.CST).Format("2006-01-02") }
+func civilDate(t time.Time) string { return validity.CivilDate(t) }
 
 // ValidHash reports whether s is 64 lower-case hex characters (the one text
 // form of an SM3 digest on chain).

@@ -10,14 +10,15 @@ import (
 	"github.com/cometbft/cometbft/crypto/ed25519"
 
 	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/contracts/certificate/certtypes"
 )
 
 // deptEvents are the per-department event counts `explore dept` shows.
 var deptEvents = []struct{ Label, Key string }{
 	{"identities registered", "identity.registered.dept"},
-	{"certificates anchored", "certificate.anchored.issuer"},
-	{"certificate batches anchored", "certificate.batch_anchored.issuer"},
-	{"certificate status changes", "certificate.status.issuer"},
+	{"certificates anchored", certtypes.Attr(certtypes.EventAnchored, "issuer")},
+	{"certificate batches anchored", certtypes.Attr(certtypes.EventBatchAnchored, "issuer")},
+	{"certificate status changes", certtypes.Attr(certtypes.EventStatus, "issuer")},
 	{"proposals opened", "gov.proposed.proposer"},
 	{"votes cast", "gov.voted.dept"},
 	{"catalog resources published", "catalog.resource.provider"},

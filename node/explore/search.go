@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,8 +19,9 @@ import (
 
 // Indexed lists the event attributes govchain's modules emit (CometBFT
 // indexes every one of them): the "tx" event of every successful tx and
-// each module's own events. Search chooses among them.
-var Indexed = map[string][]string{
+// each module's own events (a moved module declares them in its …types
+// package). Search chooses among them.
+var Indexed = withModules(map[string][]string{
 	// every tx
 	"tx": {"type", "signer", "dept"},
 	// chain/identity
@@ -37,12 +39,6 @@ var Indexed = map[string][]string{
 	"gov.expired":       {"id"},
 	"gov.dept_admitted": {"dept"},
 	"gov.dept_status":   {"dept", "status"},
-	// contracts/certificate
-	"certificate.type_defined":   {"code", "owner"},
-	"certificate.anchored":       {"hash", "type", "issuer"},
-	"certificate.batch_anchored": {"root", "type", "issuer", "count"},
-	"certificate.status":         {"hash", "status", "reason", "issuer"},
-	"certificate.reissued":       {"old", "new", "reason", "issuer"},
 	// catalog-chain
 	"catalog.duty":             {"id", "version"},
 	"catalog.resource":         {"code", "provider", "version"},
@@ -57,6 +53,14 @@ var Indexed = map[string][]string{
 	"credit.batch":    {"first", "last", "count", "dept"},
 	"credit.recorded": {"id", "kind", "dept", "subject_kind", "subject_ref"},
 	"credit.repaired": {"id", "repair", "kind", "subject_ref"},
+}, certtypes.EventAttrs)
+
+// withModules adds the modules' declared events to the others.
+func withModules(m map[string][]string, modules ...map[string][]string) map[string][]string {
+	for _, mod := range modules {
+		maps.Copy(m, mod)
+	}
+	return m
 }
 
 // Where each kind of identifier can appear.
@@ -64,13 +68,15 @@ var (
 	recordAttrs = []string{
 		"identity.registered.key_id", "identity.status.key_id", "identity.cert_admitted.key_id", "identity.cert_revoked.key_id",
 		"identity.ca_registered.ca", "gov.proposed.id", "gov.voted.id", "gov.executed.id", "gov.failed.id",
-		"certificate.anchored.hash", "certificate.status.hash", "certificate.reissued.old", "certificate.reissued.new",
-		"certificate.batch_anchored.root", "certificate.type_defined.code",
+		certtypes.Attr(certtypes.EventAnchored, "hash"), certtypes.Attr(certtypes.EventStatus, "hash"),
+		certtypes.Attr(certtypes.EventReissued, "old"), certtypes.Attr(certtypes.EventReissued, "new"),
+		certtypes.Attr(certtypes.EventBatchAnchored, "root"), certtypes.Attr(certtypes.EventTypeDefined, "code"),
 		"catalog.duty.id", "catalog.table.id", "catalog.share.id", "catalog.delivery.id", "catalog.delivery.share",
 		"catalog.attest.id", "catalog.resolved.id", "catalog.resource.code", "catalog.item_owner.key", "catalog.item_transferred.key",
 		"credit.recorded.id", "credit.repaired.id", "credit.repaired.repair",
 	}
-	certAttrs     = []string{"certificate.anchored.hash", "certificate.status.hash", "certificate.reissued.old", "certificate.reissued.new"}
+	certAttrs = []string{certtypes.Attr(certtypes.EventAnchored, "hash"), certtypes.Attr(certtypes.EventStatus, "hash"),
+		certtypes.Attr(certtypes.EventReissued, "old"), certtypes.Attr(certtypes.EventReissued, "new")}
 	resourceAttrs = []string{"catalog.resource.code", "catalog.share.resource"}
 	usccAttrs     = []string{"credit.recorded.subject_ref", "credit.repaired.subject_ref"}
 )

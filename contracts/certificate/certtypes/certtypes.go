@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/govchain/govchain/contracts/identifier"
+	"github.com/govchain/govchain/contracts/certificate/validity"
 )
 
 // Name is the module name and error codespace.
@@ -170,16 +170,11 @@ func (r *Record) EffectiveStatus(blockTime time.Time) string {
 // StatusAt is EffectiveStatus from a record's status and valid_until alone
 // (for readers that decode only those fields).
 func StatusAt(status, validUntil string, blockTime time.Time) string {
-	if status == StatusValid && validUntil != "" && !blockTime.IsZero() {
-		if today := civilDate(blockTime); today > validUntil {
-			return StatusExpired
-		}
+	if status == StatusValid && validity.Passed(validUntil, blockTime) {
+		return StatusExpired
 	}
 	return status
 }
-
-// civilDate is t's date in China Standard Time (identifier.CST).
-func civilDate(t time.Time) string { return t.In(identifier.CST).Format("2006-01-02") }
 
 // ValidHash reports whether s is 64 lower-case hex characters (the one text
 // form of an SM3 digest on chain).

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/govchain/govchain/contracts/certificate/certtypes"
+	"github.com/govchain/govchain/contracts/certificate/validity"
 )
 
 // Name is the module name and error codespace.
@@ -35,6 +35,8 @@ const (
 const (
 	StatusRecognised = "recognised"
 	StatusRevoked    = "revoked"
+	// StatusExpired: recognised, but the partner's valid_until has passed.
+	StatusExpired = "expired"
 )
 
 // Agreement is a recognition agreement: certificates of PartnerType issued
@@ -117,11 +119,10 @@ func AgreementKey(partner, typ string) []byte { return key("agreement", partner,
 
 // EffectiveStatus is the record's status at a block time: recognised,
 // revoked, or expired once valid_until (the partner's) has passed in China
-// Standard Time, by the local certificates' rule (certtypes.StatusAt).
+// Standard Time, by the certificates' one rule (package validity).
 func (r *Record) EffectiveStatus(blockTime time.Time) string {
-	if r.Status == StatusRecognised &&
-		certtypes.StatusAt(certtypes.StatusValid, r.ValidUntil, blockTime) == certtypes.StatusExpired {
-		return certtypes.StatusExpired
+	if r.Status == StatusRecognised && validity.Passed(r.ValidUntil, blockTime) {
+		return StatusExpired
 	}
 	return r.Status
 }

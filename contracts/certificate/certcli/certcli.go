@@ -1,4 +1,9 @@
-package cli
+// Package certcli is the certificate module's commands: govchain cert
+// (types, anchor, anchor-batch, status changes, reissue, status with
+// proofs checked here, list, holder-ref, hash). The root command mounts
+// Commands from its list (cli/root.go); cert bundle and cert qr, which
+// build verification bundles, are the verify commands' (cli/verify.go).
+package certcli
 
 import (
 	"context"
@@ -15,13 +20,17 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/spf13/cobra"
 
-	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/cli/clikit"
+	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/identifier"
 	"github.com/govchain/govchain/node/client"
 )
 
-// certCmd is `govchain cert`: the e-certificate registry (docs/certificates.md).
-func certCmd(g *globals) *cobra.Command {
+// Commands are the module's top-level commands: `govchain cert`, the
+// e-certificate registry (docs/certificates.md).
+func Commands(env *clikit.Env) []*cobra.Command { return []*cobra.Command{certCmd(env)} }
+
+func certCmd(env *clikit.Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "cert",
 		Short: "E-certificates (电子证照): anchor file hashes, batches, status changes, proofs",
@@ -42,38 +51,38 @@ Reason codes: 01 expired, 02 information changed, 03 lost, 04 revoked by law,
   govchain cert status --file licence.pdf
   govchain cert revoke --key scjg-officer --file licence.pdf --reason 04`,
 	}
-	c.AddCommand(certTypeCmd(g), certAnchorCmd(g), certAnchorBatchCmd(g),
-		certStatusChangeCmd(g, "revoke", certificate.MsgRevoke, "Revoke a certificate of your department (final)"),
-		certStatusChangeCmd(g, "suspend", certificate.MsgSuspend, "Suspend a valid certificate of your department"),
-		certStatusChangeCmd(g, "reinstate", certificate.MsgReinstate, "Reinstate a suspended certificate of your department"),
-		certReissueCmd(g), certStatusCmd(g), certListCmd(g), certHolderRefCmd(g), certHashCmd(g))
+	c.AddCommand(certTypeCmd(env), certAnchorCmd(env), certAnchorBatchCmd(env),
+		certStatusChangeCmd(env, "revoke", certtypes.MsgRevoke, "Revoke a certificate of your department (final)"),
+		certStatusChangeCmd(env, "suspend", certtypes.MsgSuspend, "Suspend a valid certificate of your department"),
+		certStatusChangeCmd(env, "reinstate", certtypes.MsgReinstate, "Reinstate a suspended certificate of your department"),
+		certReissueCmd(env), certStatusCmd(env), certListCmd(env), certHolderRefCmd(env), certHashCmd(env))
 	return c
 }
 
-// certHashFile is the SM3 of a file's bytes, streamed, as 64 lower-case hex.
-func certHashFile(path string) (string, error) {
+// HashFile is the SM3 of a file's bytes, streamed, as 64 lower-case hex.
+func HashFile(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
 	h := sm3.New()
-	if _, err := io.Copy(h, &capReader{r: f, name: path, left: maxHashedFile, limit: maxHashedFile}); err != nil {
+	if _, err := io.Copy(h, clikit.CapReader(f, path, clikit.MaxHashedFile)); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// certHashArg resolves --file / --hash (exactly one).
-func certHashArg(file, hash, what string) (string, error) {
+// HashArg resolves --file / --hash (exactly one).
+func HashArg(file, hash, what string) (string, error) {
 	switch {
 	case file != "" && hash != "":
 		return "", fmt.Errorf("give --%sfile or --%shash, not both", what, what)
 	case file != "":
-		return certHashFile(file)
+		return HashFile(file)
 	case hash != "":
 		h := strings.ToLower(strings.TrimSpace(hash))
-		if !certificate.ValidHash(h) {
+		if !certtypes.ValidHash(h) {
 			return "", fmt.Errorf("--%shash must be 64 hex characters (SM3 of the file)", what)
 		}
 		return h, nil
@@ -82,18 +91,18 @@ func certHashArg(file, hash, what string) (string, error) {
 }
 
 // certParams reads cert/params (the holder salt) from the node.
-func (g *globals) certParams(ctx context.Context) (*certificate.Params, error) {
-	r, err := g.client().State(ctx, string(certificate.ParamsKey()), 0, true)
+func certParams(ctx context.Context, env *clikit.Env) (*certtypes.Params, error) {
+	r, err := env.Client().State(ctx, string(certtypes.ParamsKey()), 0, true)
 	if err != nil {
 		return nil, err
 	}
 	if !r.Found || r.Proof == nil {
-		return nil, fmt.Errorf("the node has no %s: is the certificate module running?", certificate.ParamsKey())
+		return nil, fmt.Errorf("the node has no %s: is the certificate module running?", certtypes.ParamsKey())
 	}
 	if err := r.Proof.Verify(r.AppHash); err != nil {
-		return nil, fmt.Errorf("proof of %s: %w", certificate.ParamsKey(), err)
+		return nil, fmt.Errorf("proof of %s: %w", certtypes.ParamsKey(), err)
 	}
-	var p certificate.Params
+	var p certtypes.Params
 	if err := json.Unmarshal(r.Proof.Value, &p); err != nil {
 		return nil, err
 	}
@@ -103,7 +112,7 @@ func (g *globals) certParams(ctx context.Context) (*certificate.Params, error) {
 // certHolderRef turns --holder-id into a holder reference, locally: an
 // organisation's USCC is its own reference; a citizen ID number becomes
 // hex(SM3(salt || ID)) with the network's salt and is never sent.
-func (g *globals) certHolderRef(ctx context.Context, kind, id string) (string, error) {
+func certHolderRef(ctx context.Context, env *clikit.Env, kind, id string) (string, error) {
 	switch kind {
 	case identifier.HolderOrg:
 		n, err := identifier.NormalizeUSCC(id)
@@ -116,7 +125,7 @@ func (g *globals) certHolderRef(ctx context.Context, kind, id string) (string, e
 		if err != nil {
 			return "", fmt.Errorf("--holder-id: %w", err)
 		}
-		p, err := g.certParams(ctx)
+		p, err := certParams(ctx, env)
 		if err != nil {
 			return "", err
 		}
@@ -127,9 +136,9 @@ func (g *globals) certHolderRef(ctx context.Context, kind, id string) (string, e
 
 func certToday() string { return time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") }
 
-func certTypeCmd(g *globals) *cobra.Command {
+func certTypeCmd(env *clikit.Env) *cobra.Command {
 	c := &cobra.Command{Use: "type", Short: "Certificate types"}
-	var f txFlags
+	var f clikit.TxFlags
 	var code, name string
 	var maxDays int64
 	def := &cobra.Command{
@@ -141,11 +150,11 @@ department grant issuer:<code>, given at genesis or by governance.`,
   govchain cert type define --key wjw-admin --code MPL --name "医师执业证书 medical practitioner licence"   # no expiry`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := g.submit(cmd, &f, certificate.MsgDefineType, fixed(certificate.DefineType{Code: code, Name: name, MaxValidityDays: maxDays}), false)
+			_, err := env.Submit(cmd, &f, certtypes.MsgDefineType, clikit.Fixed(certtypes.DefineType{Code: code, Name: name, MaxValidityDays: maxDays}), false)
 			return err
 		},
 	}
-	f.register(def)
+	f.Register(def)
 	def.Flags().StringVar(&code, "code", "", "type code, e.g. BL (A-Z 0-9 _ -)")
 	def.Flags().StringVar(&name, "name", "", "type name")
 	def.Flags().Int64Var(&maxDays, "max-days", 0, "maximum validity in days (valid_until - valid_from); 0 = no expiry")
@@ -153,7 +162,7 @@ department grant issuer:<code>, given at genesis or by governance.`,
 	return c
 }
 
-// certAnchorFlags are the fields of one certificate.
+// certAnchorFlags are the fields of one certtypes.
 type certAnchorFlags struct {
 	file, hash, typ, licenceNo, holderKind, holderID, holderRef, issueDate, validFrom, validUntil string
 }
@@ -173,9 +182,9 @@ func (a *certAnchorFlags) register(c *cobra.Command, prefix string, withType boo
 	c.Flags().StringVar(&a.validUntil, "valid-until", "", "last valid day YYYY-MM-DD (required for types with a maximum validity)")
 }
 
-func (a *certAnchorFlags) build(ctx context.Context, g *globals, prefix string) (certificate.Anchor, error) {
-	var m certificate.Anchor
-	h, err := certHashArg(a.file, a.hash, prefix)
+func (a *certAnchorFlags) build(ctx context.Context, env *clikit.Env, prefix string) (certtypes.Anchor, error) {
+	var m certtypes.Anchor
+	h, err := HashArg(a.file, a.hash, prefix)
 	if err != nil {
 		return m, err
 	}
@@ -184,7 +193,7 @@ func (a *certAnchorFlags) build(ctx context.Context, g *globals, prefix string) 
 	case a.holderID != "" && a.holderRef != "":
 		return m, fmt.Errorf("give --holder-id or --holder-ref, not both")
 	case a.holderID != "":
-		if ref, err = g.certHolderRef(ctx, a.holderKind, a.holderID); err != nil {
+		if ref, err = certHolderRef(ctx, env, a.holderKind, a.holderID); err != nil {
 			return m, err
 		}
 	case a.holderRef == "":
@@ -204,12 +213,12 @@ func (a *certAnchorFlags) build(ctx context.Context, g *globals, prefix string) 
 	if from == "" {
 		from = issue
 	}
-	return certificate.Anchor{Hash: h, Type: a.typ, LicenceNo: a.licenceNo, HolderKind: a.holderKind, HolderRef: ref,
+	return certtypes.Anchor{Hash: h, Type: a.typ, LicenceNo: a.licenceNo, HolderKind: a.holderKind, HolderRef: ref,
 		IssueDate: issue, ValidFrom: from, ValidUntil: a.validUntil}, nil
 }
 
-func certAnchorCmd(g *globals) *cobra.Command {
-	var f txFlags
+func certAnchorCmd(env *clikit.Env) *cobra.Command {
+	var f clikit.TxFlags
 	var a certAnchorFlags
 	c := &cobra.Command{
 		Use:   "anchor",
@@ -220,22 +229,22 @@ func certAnchorCmd(g *globals) *cobra.Command {
       --holder-kind person --holder-id 11010519491231002X     # only SM3(salt||ID) is sent`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := a.build(cmd.Context(), g, "")
+			m, err := a.build(cmd.Context(), env, "")
 			if err != nil {
 				return err
 			}
-			_, err = g.submit(cmd, &f, certificate.MsgAnchor, fixed(m), false)
+			_, err = env.Submit(cmd, &f, certtypes.MsgAnchor, clikit.Fixed(m), false)
 			return err
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	a.register(c, "", true)
 	return c
 }
 
 // certBuildBatch hashes files (sorted by name, so the order is
 // reproducible) and builds the tree and every member's path.
-func certBuildBatch(files []string) (*certificate.BatchFile, error) {
+func certBuildBatch(files []string) (*certtypes.BatchFile, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no files in the batch")
 	}
@@ -243,13 +252,13 @@ func certBuildBatch(files []string) (*certificate.BatchFile, error) {
 	sort.Strings(files)
 	hashes := make([]string, len(files))
 	for i, f := range files {
-		h, err := certHashFile(f)
+		h, err := HashFile(f)
 		if err != nil {
 			return nil, err
 		}
 		hashes[i] = h
 	}
-	b, err := certificate.NewBatchFile(hashes, files)
+	b, err := certtypes.NewBatchFile(hashes, files)
 	if err != nil {
 		return nil, fmt.Errorf("batch: %w (files are named in the order sorted by name)", err)
 	}
@@ -276,28 +285,20 @@ func certBatchFiles(dir string, args []string) ([]string, error) {
 	return out, nil
 }
 
-func writeJSONFile(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
-}
-
-func readCertBatchFile(path string) (*certificate.BatchFile, error) {
-	raw, err := readFileMax(path, maxDataFile)
+func ReadBatchFile(path string) (*certtypes.BatchFile, error) {
+	raw, err := clikit.ReadFileMax(path, clikit.MaxDataFile)
 	if err != nil {
 		return nil, err
 	}
-	var b certificate.BatchFile
+	var b certtypes.BatchFile
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &b, nil
 }
 
-func certAnchorBatchCmd(g *globals) *cobra.Command {
-	var f txFlags
+func certAnchorBatchCmd(env *clikit.Env) *cobra.Command {
+	var f clikit.TxFlags
 	var typ, dir, issue, first, last, out string
 	c := &cobra.Command{
 		Use:   "anchor-batch [FILE...]",
@@ -324,15 +325,15 @@ suspend or revoke it individually.`,
 				issue = certToday()
 			}
 			b.Type, b.IssueDate = typ, issue
-			if err := writeJSONFile(out, b); err != nil {
+			if err := clikit.WriteJSONFile(out, b); err != nil {
 				return err
 			}
-			res, err := g.submit(cmd, &f, certificate.MsgAnchorBatch, fixed(certificate.AnchorBatch{Type: typ, Root: b.Root, Count: b.Count,
+			res, err := env.Submit(cmd, &f, certtypes.MsgAnchorBatch, clikit.Fixed(certtypes.AnchorBatch{Type: typ, Root: b.Root, Count: b.Count,
 				IssueDate: issue, FirstLicenceNo: first, LastLicenceNo: last}), true)
 			if res != nil {
 				b.Tx, b.Height = res.Hash, res.Height
 				if err == nil {
-					if werr := writeJSONFile(out, b); werr != nil {
+					if werr := clikit.WriteJSONFile(out, b); werr != nil {
 						return werr
 					}
 				}
@@ -342,8 +343,8 @@ suspend or revoke it individually.`,
 					Count   uint64 `json:"count"`
 					Members string `json:"members_file"`
 				}{res, b.Root, b.Count, out}
-				if e := g.emit(cmd.OutOrStdout(), summary, func(w io.Writer) {
-					printSubmit(w, res)
+				if e := env.Emit(cmd.OutOrStdout(), summary, func(w io.Writer) {
+					clikit.PrintSubmit(w, res)
 					fmt.Fprintf(w, "  batch root %s (%d certificates)\n  inclusion paths written to %s\n", b.Root, b.Count, out)
 				}); e != nil {
 					return e
@@ -352,7 +353,7 @@ suspend or revoke it individually.`,
 			return err
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&typ, "type", "", "certificate type code")
 	c.Flags().StringVar(&dir, "dir", "", "anchor every regular file in this directory (instead of FILE arguments)")
 	c.Flags().StringVar(&issue, "issue-date", "", "issue date YYYY-MM-DD (default today, China Standard Time)")
@@ -363,11 +364,11 @@ suspend or revoke it individually.`,
 }
 
 // certMembership finds hash in --batch-file.
-func certMembership(batchFile, hash string) (*certificate.Membership, error) {
+func certMembership(batchFile, hash string) (*certtypes.Membership, error) {
 	if batchFile == "" {
 		return nil, nil
 	}
-	b, err := readCertBatchFile(batchFile)
+	b, err := ReadBatchFile(batchFile)
 	if err != nil {
 		return nil, err
 	}
@@ -378,8 +379,8 @@ func certMembership(batchFile, hash string) (*certificate.Membership, error) {
 	return b.Membership(m), nil
 }
 
-func certStatusChangeCmd(g *globals, use, msgType, short string) *cobra.Command {
-	var f txFlags
+func certStatusChangeCmd(env *clikit.Env, use, msgType, short string) *cobra.Command {
+	var f clikit.TxFlags
 	var file, hash, reason, batchFile string
 	c := &cobra.Command{
 		Use:   use,
@@ -394,22 +395,22 @@ Reason codes: 01 expired, 02 information changed, 03 lost, 04 revoked by law,
   govchain cert %[1]s --key scjg-officer --hash 3f6c...e1 --reason 03 --batch-file batch-2026-03.json`, use),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			h, err := certHashArg(file, hash, "")
+			h, err := HashArg(file, hash, "")
 			if err != nil {
 				return err
 			}
-			if certificate.ReasonName(reason) == "" {
+			if certtypes.ReasonName(reason) == "" {
 				return fmt.Errorf("--reason %q is not one of 01 02 03 04 05 99", reason)
 			}
 			mem, err := certMembership(batchFile, h)
 			if err != nil {
 				return err
 			}
-			_, err = g.submit(cmd, &f, msgType, fixed(certificate.StatusChange{Hash: h, Reason: reason, Batch: mem}), false)
+			_, err = env.Submit(cmd, &f, msgType, clikit.Fixed(certtypes.StatusChange{Hash: h, Reason: reason, Batch: mem}), false)
 			return err
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&file, "file", "", "certificate file, hashed locally with SM3")
 	c.Flags().StringVar(&hash, "hash", "", "or its SM3 hash")
 	c.Flags().StringVar(&reason, "reason", "", "reason code: 01 02 03 04 05 99")
@@ -417,8 +418,8 @@ Reason codes: 01 expired, 02 information changed, 03 lost, 04 revoked by law,
 	return c
 }
 
-func certReissueCmd(g *globals) *cobra.Command {
-	var f txFlags
+func certReissueCmd(env *clikit.Env) *cobra.Command {
+	var f clikit.TxFlags
 	var a certAnchorFlags
 	var oldFile, oldHash, reason, batchFile string
 	c := &cobra.Command{
@@ -431,11 +432,11 @@ type is the old certificate's. Reason codes: 01 02 03 04 05 99.`,
       --licence-no 110350100012345 --holder-kind person --holder-id 11010519491231002X`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			old, err := certHashArg(oldFile, oldHash, "old-")
+			old, err := HashArg(oldFile, oldHash, "old-")
 			if err != nil {
 				return err
 			}
-			if certificate.ReasonName(reason) == "" {
+			if certtypes.ReasonName(reason) == "" {
 				return fmt.Errorf("--reason %q is not one of 01 02 03 04 05 99", reason)
 			}
 			mem, err := certMembership(batchFile, old)
@@ -446,7 +447,7 @@ type is the old certificate's. Reason codes: 01 02 03 04 05 99.`,
 			if mem != nil {
 				batchRoot = mem.Root
 			}
-			cur, err := g.client().Certificate(cmd.Context(), old, batchRoot, client.At{})
+			cur, err := env.Client().Certificate(cmd.Context(), old, batchRoot, client.At{})
 			if err != nil {
 				return err
 			}
@@ -458,15 +459,15 @@ type is the old certificate's. Reason codes: 01 02 03 04 05 99.`,
 			default:
 				return fmt.Errorf("certificate %s is not on chain (%s)", old, cur.Note)
 			}
-			m, err := a.build(cmd.Context(), g, "")
+			m, err := a.build(cmd.Context(), env, "")
 			if err != nil {
 				return err
 			}
-			_, err = g.submit(cmd, &f, certificate.MsgReissue, fixed(certificate.Reissue{OldHash: old, Reason: reason, Batch: mem, New: m}), false)
+			_, err = env.Submit(cmd, &f, certtypes.MsgReissue, clikit.Fixed(certtypes.Reissue{OldHash: old, Reason: reason, Batch: mem, New: m}), false)
 			return err
 		},
 	}
-	f.register(c)
+	f.Register(c)
 	c.Flags().StringVar(&oldFile, "old-file", "", "the certificate being replaced, hashed locally")
 	c.Flags().StringVar(&oldHash, "old-hash", "", "or its SM3 hash")
 	c.Flags().StringVar(&reason, "reason", "", "reason code: 01 02 03 04 05 99")
@@ -477,11 +478,11 @@ type is the old certificate's. Reason codes: 01 02 03 04 05 99.`,
 
 // certVerdict is what `cert status` prints with --output json.
 type certVerdict struct {
-	*client.CertificateResult
-	Check *client.CertificateCheck `json:"check"`
+	*certtypes.CertificateResult
+	Check *certtypes.CertificateCheck `json:"check"`
 }
 
-func certStatusCmd(g *globals) *cobra.Command {
+func certStatusCmd(env *clikit.Env) *cobra.Command {
 	var file, batchFile string
 	var height int64
 	c := &cobra.Command{
@@ -501,14 +502,14 @@ compare it across nodes, or with a header you trust.`,
 			if len(args) == 1 {
 				hash = args[0]
 			}
-			h, err := certHashArg(file, hash, "")
+			h, err := HashArg(file, hash, "")
 			if err != nil {
 				return fmt.Errorf("give HASH or --file FILE")
 			}
-			var mem *certificate.BatchMember
+			var mem *certtypes.BatchMember
 			batchRoot := ""
 			if batchFile != "" {
-				b, err := readCertBatchFile(batchFile)
+				b, err := ReadBatchFile(batchFile)
 				if err != nil {
 					return err
 				}
@@ -520,7 +521,7 @@ compare it across nodes, or with a header you trust.`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 20*time.Second)
 			defer cancel()
-			r, err := g.client().Certificate(ctx, h, batchRoot, client.At{Height: height, Prove: true})
+			r, err := env.Client().Certificate(ctx, h, batchRoot, client.At{Height: height, Prove: true})
 			if err != nil {
 				return err
 			}
@@ -529,7 +530,7 @@ compare it across nodes, or with a header you trust.`,
 				return err
 			}
 			v := certVerdict{r, chk}
-			return g.emit(cmd.OutOrStdout(), v, func(w io.Writer) { printCertVerdict(w, r, chk) })
+			return env.Emit(cmd.OutOrStdout(), v, func(w io.Writer) { printCertVerdict(w, r, chk) })
 		},
 	}
 	c.Flags().StringVar(&file, "file", "", "certificate file, hashed locally with SM3")
@@ -538,7 +539,7 @@ compare it across nodes, or with a header you trust.`,
 	return c
 }
 
-func printCertVerdict(w io.Writer, r *client.CertificateResult, c *client.CertificateCheck) {
+func printCertVerdict(w io.Writer, r *certtypes.CertificateResult, c *certtypes.CertificateCheck) {
 	fmt.Fprintf(w, "certificate %s\n  status %s at height %d (block time %s)\n", r.Hash, strings.ToUpper(c.Status), r.Height, r.BlockTime)
 	switch c.Status {
 	case "batch_member_unverified":
@@ -556,7 +557,7 @@ func printCertVerdict(w io.Writer, r *client.CertificateResult, c *client.Certif
 			fmt.Fprintf(w, "  holder %s %s\n", rec.HolderKind, rec.HolderRef)
 		}
 		if rec.ValidFrom != "" {
-			fmt.Fprintf(w, "  valid %s .. %s\n", rec.ValidFrom, orDash(rec.ValidUntil))
+			fmt.Fprintf(w, "  valid %s .. %s\n", rec.ValidFrom, clikit.OrNoExpiry(rec.ValidUntil))
 		}
 		fmt.Fprintf(w, "  anchored at height %d (%s)\n", rec.AnchoredHeight, rec.AnchoredTime)
 		if rec.Replaces != "" {
@@ -568,7 +569,7 @@ func printCertVerdict(w io.Writer, r *client.CertificateResult, c *client.Certif
 		for _, e := range rec.History {
 			reason := ""
 			if e.Reason != "" {
-				reason = fmt.Sprintf(" reason %s (%s)", e.Reason, certificate.ReasonName(e.Reason))
+				reason = fmt.Sprintf(" reason %s (%s)", e.Reason, certtypes.ReasonName(e.Reason))
 			}
 			fmt.Fprintf(w, "    height %-6d %s %-12s -> %s%s\n", e.Height, e.Time, e.Action, e.Status, reason)
 		}
@@ -579,14 +580,7 @@ func printCertVerdict(w io.Writer, r *client.CertificateResult, c *client.Certif
 	fmt.Fprintf(w, "  under app hash %X (in block header %d)\n", r.AppHash, r.Height+1)
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "(no expiry)"
-	}
-	return s
-}
-
-func certListCmd(g *globals) *cobra.Command {
+func certListCmd(env *clikit.Env) *cobra.Command {
 	var issuer, typ, holderRef, holderID, holderKind string
 	var page, limit int
 	var cursor string
@@ -611,17 +605,17 @@ func certListCmd(g *globals) *cobra.Command {
 						return fmt.Errorf("--holder-id is neither a valid citizen ID number nor a unified social credit code (give --holder-kind to see why)")
 					}
 				}
-				ref, err := g.certHolderRef(ctx, holderKind, holderID)
+				ref, err := certHolderRef(ctx, env, holderKind, holderID)
 				if err != nil {
 					return err
 				}
 				holderRef = ref
 			}
-			r, err := g.client().Certificates(ctx, certificate.Filter{Issuer: issuer, Type: typ, Holder: holderRef}, pageOf(page, limit, cursor))
+			r, err := env.Client().Certificates(ctx, certtypes.Filter{Issuer: issuer, Type: typ, Holder: holderRef}, clikit.PageOf(page, limit, cursor))
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), r, func(w io.Writer) {
+			return env.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
 				fmt.Fprintf(w, "%-11s %-64s %-6s %-6s %-9s %s\n", "KIND", "HASH / ROOT", "TYPE", "ISSUER", "STATUS", "HEIGHT")
 				for _, it := range r.Items {
 					if it.Record != nil {
@@ -630,7 +624,7 @@ func certListCmd(g *globals) *cobra.Command {
 						fmt.Fprintf(w, "%-11s %-64s %-6s %-6s %-9s %d (%d members)\n", it.Kind, it.ID, it.Batch.Type, it.Batch.Issuer, "-", it.Height, it.Batch.Count)
 					}
 				}
-				printMore(w, r.More, r.Page, r.NextCursor)
+				clikit.PrintMore(w, r.More, r.Page, r.NextCursor)
 			})
 		},
 	}
@@ -639,11 +633,11 @@ func certListCmd(g *globals) *cobra.Command {
 	c.Flags().StringVar(&holderRef, "holder-ref", "", "holder reference")
 	c.Flags().StringVar(&holderID, "holder-id", "", "holder citizen ID or USCC, turned into the reference locally")
 	c.Flags().StringVar(&holderKind, "holder-kind", "", "person or org (default: person for a valid citizen ID, org for a valid USCC)")
-	pageFlags(c, &page, &limit, &cursor)
+	clikit.PageFlags(c, &page, &limit, &cursor)
 	return c
 }
 
-func certHolderRefCmd(g *globals) *cobra.Command {
+func certHolderRefCmd(env *clikit.Env) *cobra.Command {
 	var kind, id string
 	c := &cobra.Command{
 		Use:   "holder-ref",
@@ -652,11 +646,11 @@ func certHolderRefCmd(g *globals) *cobra.Command {
   govchain cert holder-ref --holder-kind org --holder-id 91350100m000100y43`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ref, err := g.certHolderRef(cmd.Context(), kind, id)
+			ref, err := certHolderRef(cmd.Context(), env, kind, id)
 			if err != nil {
 				return err
 			}
-			return g.emit(cmd.OutOrStdout(), map[string]string{"holder_kind": kind, "holder_ref": ref}, func(w io.Writer) { fmt.Fprintln(w, ref) })
+			return env.Emit(cmd.OutOrStdout(), map[string]string{"holder_kind": kind, "holder_ref": ref}, func(w io.Writer) { fmt.Fprintln(w, ref) })
 		},
 	}
 	c.Flags().StringVar(&kind, "holder-kind", "person", "person or org")
@@ -664,7 +658,7 @@ func certHolderRefCmd(g *globals) *cobra.Command {
 	return c
 }
 
-func certHashCmd(g *globals) *cobra.Command {
+func certHashCmd(env *clikit.Env) *cobra.Command {
 	return &cobra.Command{
 		Use:     "hash FILE...",
 		Short:   "Print the SM3 hash of certificate files (what the chain records)",
@@ -677,13 +671,13 @@ func certHashCmd(g *globals) *cobra.Command {
 			}
 			var out []fileHash
 			for _, f := range args {
-				h, err := certHashFile(f)
+				h, err := HashFile(f)
 				if err != nil {
 					return err
 				}
 				out = append(out, fileHash{f, h})
 			}
-			return g.emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+			return env.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
 				for _, fh := range out {
 					fmt.Fprintf(w, "%s  %s\n", fh.Hash, fh.File)
 				}

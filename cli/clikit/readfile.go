@@ -1,4 +1,4 @@
-package cli
+package clikit
 
 import (
 	"fmt"
@@ -6,18 +6,18 @@ import (
 	"os"
 )
 
-// Every file the CLI reads (and stdin) is read through readFileMax or
-// capReader, so a wrong path (/dev/zero, a disk image) ends in a clear
+// Every file the CLI reads (and stdin) is read through ReadFileMax or
+// CapReader, so a wrong path (/dev/zero, a disk image) ends in a clear
 // error instead of filling memory.
 const (
-	// maxSmallFile: keys, passphrases, certificates, CRLs, trust roots,
+	// MaxSmallFile: keys, passphrases, certificates, CRLs, trust roots,
 	// department and parameter files.
-	maxSmallFile = 1 << 20
-	// maxDataFile: catalogs, certificate batch files, credit details,
+	MaxSmallFile = 1 << 20
+	// MaxDataFile: catalogs, certificate batch files, credit details,
 	// verification bundles, genesis files.
-	maxDataFile = 64 << 20
-	// maxHashedFile: a certificate file hashed with SM3 (streamed).
-	maxHashedFile = 1 << 30
+	MaxDataFile = 64 << 20
+	// MaxHashedFile: a certificate file hashed with SM3 (streamed).
+	MaxHashedFile = 1 << 30
 )
 
 // errTooLarge names the file and the limit it passed.
@@ -35,8 +35,8 @@ func sizeString(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// readFileMax reads path ("-" = stdin) whole, refusing more than limit bytes.
-func readFileMax(path string, limit int64) ([]byte, error) {
+// ReadFileMax reads path ("-" = stdin) whole, refusing more than limit bytes.
+func ReadFileMax(path string, limit int64) ([]byte, error) {
 	var r io.Reader = os.Stdin
 	name := path
 	if path == "-" {
@@ -49,10 +49,15 @@ func readFileMax(path string, limit int64) ([]byte, error) {
 		defer f.Close()
 		r = f
 	}
-	return io.ReadAll(&capReader{r: r, name: name, left: limit, limit: limit})
+	return io.ReadAll(CapReader(r, name, limit))
 }
 
-// capReader passes r through and fails with errTooLarge past limit bytes.
+// CapReader passes r through and fails past limit bytes with an error
+// naming name and the limit.
+func CapReader(r io.Reader, name string, limit int64) io.Reader {
+	return &capReader{r: r, name: name, left: limit, limit: limit}
+}
+
 type capReader struct {
 	r           io.Reader
 	name        string

@@ -1,4 +1,8 @@
-package testnet
+// Package certdemo is the certificate module's demo data: two certificate
+// types, five certificates (their files written under Dir), a batch of
+// BatchSize, a revocation and a suspension. testnet seeds Demo from its
+// list (testnet/demo.go) after the identity demo data.
+package certdemo
 
 import (
 	"context"
@@ -12,23 +16,22 @@ import (
 	"time"
 
 	"github.com/govchain/govchain/chain/smcrypto"
-	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/identifier"
 	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/testnet/demokit"
 )
 
 // Demo e-certificates: SCJG (market supervision) issues business licences
 // (营业执照, type BL), WJW (health commission) medical practitioner licences
 // (医师执业证书, type MPL). Each department owns the type it defines; the
 // grants to issue them are genesis grants here (governance elsewhere).
-func init() {
-	DemoGrants["SCJG"] = append(DemoGrants["SCJG"], "issuer:BL")
-	DemoGrants["WJW"] = append(DemoGrants["WJW"], "issuer:MPL")
-	RegisterDemo(certificate.Name, CertificateDemoGenesis, &Seeder{Name: "certificate (电子证照)", Seed: SeedCertificates})
-}
+var Demo = demokit.Demo{Module: certtypes.Name, Title: "certificate (电子证照)",
+	Grants:  map[string][]string{"SCJG": {"issuer:BL"}, "WJW": {"issuer:MPL"}},
+	Genesis: Genesis, Seed: Seed}
 
-// CertificateDemoGenesis gives the demo network a random holder salt.
-func CertificateDemoGenesis() json.RawMessage {
+// Genesis gives the demo network a random holder salt.
+func Genesis() json.RawMessage {
 	salt := make([]byte, 32)
 	if _, err := rand.Read(salt); err != nil {
 		panic(err)
@@ -36,62 +39,23 @@ func CertificateDemoGenesis() json.RawMessage {
 	return json.RawMessage(fmt.Sprintf(`{"holder_salt":%q}`, hex.EncodeToString(salt)))
 }
 
-// CertificateDemoDir is where the seeder writes the demo certificate files
-// and the batch's inclusion-path file.
-func CertificateDemoDir(n *Network) string { return filepath.Join(n.Dir, "certificates") }
+// Dir is where Seed writes the demo certificate files and the batch's
+// inclusion-path file, under the network's directory netDir.
+func Dir(netDir string) string { return filepath.Join(netDir, "certificates") }
 
-// DemoBatchSize is the size of the demo batch.
-const DemoBatchSize = 1000
+// BatchSize is the size of the demo batch.
+const BatchSize = 1000
 
-// demoKey is the department's demo officer key, or its admin key when the
-// identity demo data did not run (both hold the operator role).
-func demoKey(n *Network, i int) (*smcrypto.PrivateKey, error) {
-	if k, err := n.OfficerKey(i); err == nil {
-		return k, nil
-	}
-	return n.DeptKey(i)
-}
-
-func deptIndex(n *Network, code string) int {
-	for i, ni := range n.Nodes {
-		if ni.Dept == code {
-			return i
-		}
-	}
-	return -1
-}
-
-// demoUSCC makes a valid unified social credit code for a fictional
-// company in Fuzhou (division 350100).
-func demoUSCC(serial int) string {
-	body := fmt.Sprintf("91350100MA%07d", serial)
-	c, err := identifier.USCCCheckChar(body)
-	if err != nil {
-		panic(err)
-	}
-	return body + string(c)
-}
-
-// demoCitizenID makes a valid, fictional citizen ID number.
-func demoCitizenID(area, birth string, seq int) string {
-	body := fmt.Sprintf("%s%s%03d", area, birth, seq)
-	c, err := identifier.CitizenIDCheckChar(body)
-	if err != nil {
-		panic(err)
-	}
-	return body + string(c)
-}
-
-// SeedCertificates defines the demo types, anchors five certificates (files
-// under CertificateDemoDir), one batch of DemoBatchSize, revokes one
-// certificate, suspends one batch member, and prints what to try.
-func SeedCertificates(ctx context.Context, n *Network, w io.Writer) error {
-	si, wi := deptIndex(n, "SCJG"), deptIndex(n, "WJW")
+// Seed defines the demo types, anchors five certificates (files under
+// Dir), one batch of BatchSize, revokes one certificate, suspends one
+// batch member, and prints what to try.
+func Seed(ctx context.Context, n *demokit.Net, w io.Writer) error {
+	si, wi := n.DeptIndex("SCJG"), n.DeptIndex("WJW")
 	if si < 0 || wi < 0 {
 		fmt.Fprintln(w, "  skipped: the network has no SCJG or no WJW node")
 		return nil
 	}
-	dir := CertificateDemoDir(n)
+	dir := Dir(n.Dir)
 	batchDir := filepath.Join(dir, "batch-BL-demo")
 	if err := os.MkdirAll(batchDir, 0o755); err != nil {
 		return err
@@ -109,9 +73,6 @@ func SeedCertificates(ctx context.Context, n *Network, w io.Writer) error {
 	issue := today.Format("2006-01-02")
 	until := today.AddDate(0, 0, 1824).Format("2006-01-02")
 
-	signer := func(c *client.Client, k *smcrypto.PrivateKey) (*client.Signer, error) {
-		return client.NewSigner(ctx, c, n.ChainID, k)
-	}
 	sAdmin, err := n.DeptKey(si)
 	if err != nil {
 		return err
@@ -120,47 +81,47 @@ func SeedCertificates(ctx context.Context, n *Network, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sa, err := signer(sc, sAdmin)
+	sa, err := n.Signer(ctx, si, sAdmin)
 	if err != nil {
 		return err
 	}
-	wa, err := signer(wc, wAdmin)
+	wa, err := n.Signer(ctx, wi, wAdmin)
 	if err != nil {
 		return err
 	}
-	if _, err := sa.Send(ctx, sc, certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "营业执照 business licence", MaxValidityDays: 1825}, "commit"); err != nil {
+	if _, err := sa.Send(ctx, sc, certtypes.MsgDefineType, certtypes.DefineType{Code: "BL", Name: "营业执照 business licence", MaxValidityDays: 1825}, "commit"); err != nil {
 		return err
 	}
-	if _, err := wa.Send(ctx, wc, certificate.MsgDefineType, certificate.DefineType{Code: "MPL", Name: "医师执业证书 medical practitioner licence"}, "commit"); err != nil {
+	if _, err := wa.Send(ctx, wc, certtypes.MsgDefineType, certtypes.DefineType{Code: "MPL", Name: "医师执业证书 medical practitioner licence"}, "commit"); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "  SCJG defined type BL (营业执照, ≤1825 days), WJW defined MPL (医师执业证书, no expiry)\n")
 
-	sk, err := demoKey(n, si)
+	sk, err := n.OperatorKey(si)
 	if err != nil {
 		return err
 	}
-	wk, err := demoKey(n, wi)
+	wk, err := n.OperatorKey(wi)
 	if err != nil {
 		return err
 	}
-	so, err := signer(sc, sk)
+	so, err := n.Signer(ctx, si, sk)
 	if err != nil {
 		return err
 	}
-	wo, err := signer(wc, wk)
+	wo, err := n.Signer(ctx, wi, wk)
 	if err != nil {
 		return err
 	}
 
 	// The holder salt comes from the chain; ID numbers are hashed here.
-	r, err := wc.State(ctx, string(certificate.ParamsKey()), 0, false)
+	r, err := wc.State(ctx, string(certtypes.ParamsKey()), 0, false)
 	if err != nil {
 		return err
 	}
-	var params certificate.Params
+	var params certtypes.Params
 	if err := json.Unmarshal(r.Value, &params); err != nil {
-		return fmt.Errorf("%s: %w", certificate.ParamsKey(), err)
+		return fmt.Errorf("%s: %w", certtypes.ParamsKey(), err)
 	}
 
 	type demoCert struct {
@@ -169,11 +130,11 @@ func SeedCertificates(ctx context.Context, n *Network, w io.Writer) error {
 		c                                        *client.Client
 	}
 	certs := []demoCert{
-		{"bl-福州闽江贸易有限公司.txt", "BL", "BL-2026-000101", "org", demoUSCC(1), "福州闽江贸易有限公司", so, sc},
-		{"bl-福州榕城科技有限公司.txt", "BL", "BL-2026-000102", "org", demoUSCC(2), "福州榕城科技有限公司", so, sc},
-		{"bl-福州三坊七巷餐饮有限公司.txt", "BL", "BL-2026-000103", "org", demoUSCC(3), "福州三坊七巷餐饮有限公司", so, sc},
-		{"mpl-林医生.txt", "MPL", "110350100012345", "person", demoCitizenID("350102", "19850312", 123), "林某某 (fictional)", wo, wc},
-		{"mpl-陈医生.txt", "MPL", "110350100012346", "person", demoCitizenID("350103", "19901107", 456), "陈某某 (fictional)", wo, wc},
+		{"bl-福州闽江贸易有限公司.txt", "BL", "BL-2026-000101", "org", demokit.USCC(1), "福州闽江贸易有限公司", so, sc},
+		{"bl-福州榕城科技有限公司.txt", "BL", "BL-2026-000102", "org", demokit.USCC(2), "福州榕城科技有限公司", so, sc},
+		{"bl-福州三坊七巷餐饮有限公司.txt", "BL", "BL-2026-000103", "org", demokit.USCC(3), "福州三坊七巷餐饮有限公司", so, sc},
+		{"mpl-林医生.txt", "MPL", "110350100012345", "person", demokit.CitizenID("350102", "19850312", 123), "林某某 (fictional)", wo, wc},
+		{"mpl-陈医生.txt", "MPL", "110350100012346", "person", demokit.CitizenID("350103", "19901107", 456), "陈某某 (fictional)", wo, wc},
 	}
 	hashes := map[string]string{}
 	for i, dc := range certs {
@@ -187,7 +148,7 @@ func SeedCertificates(ctx context.Context, n *Network, w io.Writer) error {
 		if dc.kind == identifier.HolderPerson {
 			ref = identifier.HolderRef(params.Salt(), dc.holderID)
 		}
-		m := certificate.Anchor{Hash: smcrypto.SM3Hex([]byte(content)), Type: dc.typ, LicenceNo: dc.licence, HolderKind: dc.kind, HolderRef: ref,
+		m := certtypes.Anchor{Hash: smcrypto.SM3Hex([]byte(content)), Type: dc.typ, LicenceNo: dc.licence, HolderKind: dc.kind, HolderRef: ref,
 			IssueDate: issue, ValidFrom: issue}
 		if dc.typ == "BL" {
 			m.ValidUntil = until
@@ -196,32 +157,32 @@ func SeedCertificates(ctx context.Context, n *Network, w io.Writer) error {
 		if i == len(certs)-1 || i == 2 {
 			wait = "commit"
 		}
-		if _, err := dc.s.Send(ctx, dc.c, certificate.MsgAnchor, m, wait); err != nil {
+		if _, err := dc.s.Send(ctx, dc.c, certtypes.MsgAnchor, m, wait); err != nil {
 			return fmt.Errorf("anchor %s: %w", dc.file, err)
 		}
 		hashes[dc.file] = m.Hash
 		fmt.Fprintf(w, "  %s anchored %-3s %s  %s\n", map[string]string{"BL": "SCJG", "MPL": "WJW "}[dc.typ], dc.typ, m.Hash, path)
 	}
 
-	// One batch of DemoBatchSize business licences in one transaction.
+	// One batch of BatchSize business licences in one transaction.
 	var names, hs []string
-	for i := 0; i < DemoBatchSize; i++ {
+	for i := 0; i < BatchSize; i++ {
 		name := filepath.Join(batchDir, fmt.Sprintf("bl-%04d.txt", i))
 		content := fmt.Sprintf("营业执照 BUSINESS LICENCE\n证照编号 licence no: BL-2026-%06d\n持证主体 holder: %s\n签发日期 issued: %s\n(demo batch member %d)\n",
-			1000+i, demoUSCC(1000+i), issue, i)
+			1000+i, demokit.USCC(1000+i), issue, i)
 		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
 			return err
 		}
 		names = append(names, name)
 		hs = append(hs, smcrypto.SM3Hex([]byte(content)))
 	}
-	bf, err := certificate.NewBatchFile(hs, names)
+	bf, err := certtypes.NewBatchFile(hs, names)
 	if err != nil {
 		return err
 	}
 	bf.Type, bf.IssueDate = "BL", issue
-	res, err := so.Send(ctx, sc, certificate.MsgAnchorBatch, certificate.AnchorBatch{Type: "BL", Root: bf.Root, Count: bf.Count, IssueDate: issue,
-		FirstLicenceNo: "BL-2026-001000", LastLicenceNo: fmt.Sprintf("BL-2026-%06d", 1000+DemoBatchSize-1)}, "commit")
+	res, err := so.Send(ctx, sc, certtypes.MsgAnchorBatch, certtypes.AnchorBatch{Type: "BL", Root: bf.Root, Count: bf.Count, IssueDate: issue,
+		FirstLicenceNo: "BL-2026-001000", LastLicenceNo: fmt.Sprintf("BL-2026-%06d", 1000+BatchSize-1)}, "commit")
 	if err != nil {
 		return fmt.Errorf("anchor batch: %w", err)
 	}
@@ -235,11 +196,11 @@ func SeedCertificates(ctx context.Context, n *Network, w io.Writer) error {
 
 	// Revoke one certificate, suspend one batch member (with its path).
 	revoked := "bl-福州三坊七巷餐饮有限公司.txt"
-	if _, err := so.Send(ctx, sc, certificate.MsgRevoke, certificate.StatusChange{Hash: hashes[revoked], Reason: "04"}, "sync"); err != nil {
+	if _, err := so.Send(ctx, sc, certtypes.MsgRevoke, certtypes.StatusChange{Hash: hashes[revoked], Reason: "04"}, "sync"); err != nil {
 		return fmt.Errorf("revoke: %w", err)
 	}
 	member := &bf.Members[17]
-	res, err = so.Send(ctx, sc, certificate.MsgSuspend, certificate.StatusChange{Hash: member.Hash, Reason: "02", Batch: bf.Membership(member)}, "commit")
+	res, err = so.Send(ctx, sc, certtypes.MsgSuspend, certtypes.StatusChange{Hash: member.Hash, Reason: "02", Batch: bf.Membership(member)}, "commit")
 	if err != nil {
 		return fmt.Errorf("suspend batch member: %w", err)
 	}

@@ -8,22 +8,6 @@ import (
 	"testing"
 )
 
-// TestReadFileMaxStopsAtLimit: /dev/zero is refused after the limit, with
-// an error naming the file and the limit.
-func TestReadFileMaxStopsAtLimit(t *testing.T) {
-	for _, limit := range []int64{maxSmallFile, maxDataFile} {
-		_, err := readFileMax("/dev/zero", limit)
-		if err == nil || !strings.Contains(err.Error(), "/dev/zero is larger than "+sizeString(limit)) {
-			t.Fatalf("limit %d: %v", limit, err)
-		}
-	}
-	small := filepath.Join(t.TempDir(), "f")
-	os.WriteFile(small, []byte("exactly"), 0o644)
-	if b, err := readFileMax(small, 7); err != nil || string(b) != "exactly" {
-		t.Fatalf("a file of exactly the limit: %q %v", b, err)
-	}
-}
-
 // TestVerifyRefusesHugeFiles: the CLI names the limit instead of reading
 // a trust root or a bundle of any size into memory.
 func TestVerifyRefusesHugeFiles(t *testing.T) {
