@@ -19,13 +19,14 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
 )
 
 // Name is the module name, its codespace and its key prefix.
-const Name = "catalog"
+const Name = catalogtypes.Name
 
 // GovGrant is the department grant that governance actions need
 // (catalog.transfer_item, catalog.resolve). The governance module

@@ -34,6 +34,8 @@ type env struct {
 	// clock, when set, is the time of the last block send made; each send
 	// then runs one second later (to test past a grant's expiry)
 	clock time.Time
+	// results are every accepted tx's result, in order (TestEventsAsDeclared)
+	results []*abci.ExecTxResult
 }
 
 func newEnv(t *testing.T) *env {
@@ -64,6 +66,8 @@ func (e *env) send(k *smcrypto.PrivateKey, typ string, msg any) *abci.ExecTxResu
 			e.t.Fatal(err)
 		}
 		e.c.ResetSeq(k, seq)
+	} else {
+		e.results = append(e.results, r)
 	}
 	return r
 }

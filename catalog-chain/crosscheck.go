@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
@@ -98,7 +99,7 @@ func handleTransfer(ctx *module.Context, m *TransferItem) error {
 	if err := kv.Set(idxDept(m.To, KindItem, m.Key), RecordKey(KindItem, m.Key)); err != nil {
 		return err
 	}
-	ctx.Emit("catalog.item_transferred", "key", m.Key, "from", rec.Owner, "to", m.To)
+	ctx.Emit(catalogtypes.EventItemTransferred, "key", m.Key, "from", rec.Owner, "to", m.To)
 	return nil
 }
 
@@ -226,7 +227,7 @@ func handleAttest(ctx *module.Context, m *Attest) error {
 		}
 	}
 	ctx.SetData([]byte(id))
-	ctx.Emit("catalog.attest", "id", id, "target", m.Target, "subject", m.Subject, "verdict", m.Verdict, "owner", a.Owner)
+	ctx.Emit(catalogtypes.EventAttest, "id", id, "target", m.Target, "subject", m.Subject, "verdict", m.Verdict, "owner", a.Owner)
 	return nil
 }
 
@@ -264,6 +265,6 @@ func handleResolve(ctx *module.Context, m *Resolve) error {
 	if err := ctx.Store.Delete(idxOpenDispute(a.ID)); err != nil {
 		return err
 	}
-	ctx.Emit("catalog.resolved", "id", a.ID, "outcome", m.Outcome)
+	ctx.Emit(catalogtypes.EventResolved, "id", a.ID, "outcome", m.Outcome)
 	return nil
 }

@@ -3,6 +3,7 @@ package catalog
 import (
 	"slices"
 
+	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/chain/module"
 )
 
@@ -85,7 +86,7 @@ func (b *batch) duty(m *DutyMsg) error {
 		return err
 	}
 	count(&b.res.Duties, old == nil, true)
-	b.ctx.Emit("catalog.duty", "id", id, "version", itoa(d.Version))
+	b.ctx.Emit(catalogtypes.EventDuty, "id", id, "version", itoa(d.Version))
 	return nil
 }
 
@@ -188,7 +189,7 @@ func (b *batch) resource(m *ResourceMsg) error {
 		b.touched = append(b.touched, r.Code)
 	}
 	count(&b.res.Resources, old == nil, true)
-	b.ctx.Emit("catalog.resource", "code", r.Code, "provider", b.dept, "version", itoa(r.Version))
+	b.ctx.Emit(catalogtypes.EventResource, "code", r.Code, "provider", b.dept, "version", itoa(r.Version))
 	return nil
 }
 
@@ -241,7 +242,7 @@ func (b *batch) claimItem(r *Resource, it *Item) error {
 		return err
 	}
 	if prev == 0 {
-		b.ctx.Emit("catalog.item_owner", "key", it.Key, "owner", b.dept)
+		b.ctx.Emit(catalogtypes.EventItemOwner, "key", it.Key, "owner", b.dept)
 	}
 	return kv.Set(idxDept(b.dept, KindItem, it.Key), RecordKey(KindItem, it.Key))
 }
@@ -309,7 +310,7 @@ func (b *batch) table(m *TableMsg) error {
 		}
 	}
 	count(&b.res.Tables, old == nil, true)
-	b.ctx.Emit("catalog.table", "id", id, "version", itoa(t.Version), "schema_sm3", t.SchemaSM3)
+	b.ctx.Emit(catalogtypes.EventTable, "id", id, "version", itoa(t.Version), "schema_sm3", t.SchemaSM3)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/module"
 )
@@ -145,7 +146,7 @@ func handleShareRequest(ctx *module.Context, m *ShareRequest) error {
 		}
 	}
 	ctx.SetData(module.MustJSON(map[string]string{"id": id, "status": s.Status}))
-	ctx.Emit("catalog.share", "id", id, "resource", res.Code, "requester", s.Requester, "provider", s.Provider, "status", s.Status)
+	ctx.Emit(catalogtypes.EventShare, "id", id, "resource", res.Code, "requester", s.Requester, "provider", s.Provider, "status", s.Status)
 	return nil
 }
 
@@ -183,7 +184,7 @@ func setShare(ctx *module.Context, s *Share, from string) error {
 	if err := put(ctx, KindShare, s.ID, s.Version, s); err != nil {
 		return err
 	}
-	ctx.Emit("catalog.share", "id", s.ID, "resource", s.Resource, "requester", s.Requester, "provider", s.Provider, "status", s.Status)
+	ctx.Emit(catalogtypes.EventShare, "id", s.ID, "resource", s.Resource, "requester", s.Requester, "provider", s.Provider, "status", s.Status)
 	return nil
 }
 
@@ -300,7 +301,7 @@ func handleShareDeliver(ctx *module.Context, m *Deliver) error {
 		return err
 	}
 	ctx.SetData([]byte(id))
-	ctx.Emit("catalog.delivery", "id", id, "share", s.ID, "rows", itoa(m.Rows), "batch_sm3", m.BatchSM3)
+	ctx.Emit(catalogtypes.EventDelivery, "id", id, "share", s.ID, "rows", itoa(m.Rows), "batch_sm3", m.BatchSM3)
 	return nil
 }
 
@@ -336,6 +337,6 @@ func handleShareAck(ctx *module.Context, m *Ack) error {
 		return err
 	}
 	ctx.SetData([]byte(d.Status))
-	ctx.Emit("catalog.delivery", "id", d.ID, "share", d.Share, "status", d.Status)
+	ctx.Emit(catalogtypes.EventDelivery, "id", d.ID, "share", d.Share, "status", d.Status)
 	return nil
 }

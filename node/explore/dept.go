@@ -9,6 +9,7 @@ import (
 
 	"github.com/cometbft/cometbft/crypto/ed25519"
 
+	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
 )
@@ -21,9 +22,9 @@ var deptEvents = []struct{ Label, Key string }{
 	{"certificate status changes", certtypes.Attr(certtypes.EventStatus, "issuer")},
 	{"proposals opened", "gov.proposed.proposer"},
 	{"votes cast", "gov.voted.dept"},
-	{"catalog resources published", "catalog.resource.provider"},
-	{"data shares requested", "catalog.share.requester"},
-	{"data shares provided", "catalog.share.provider"},
+	{"catalog resources published", catalogtypes.Attr(catalogtypes.EventResource, "provider")},
+	{"data shares requested", catalogtypes.Attr(catalogtypes.EventShare, "requester")},
+	{"data shares provided", catalogtypes.Attr(catalogtypes.EventShare, "provider")},
 	{"credit events recorded", "credit.recorded.dept"},
 }
 

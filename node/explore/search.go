@@ -12,6 +12,7 @@ import (
 
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 
+	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/identifier"
 	"github.com/govchain/govchain/node/client"
@@ -39,21 +40,11 @@ var Indexed = withModules(map[string][]string{
 	"gov.expired":       {"id"},
 	"gov.dept_admitted": {"dept"},
 	"gov.dept_status":   {"dept", "status"},
-	// catalog-chain
-	"catalog.duty":             {"id", "version"},
-	"catalog.resource":         {"code", "provider", "version"},
-	"catalog.item_owner":       {"key", "owner"},
-	"catalog.table":            {"id", "version", "schema_sm3"},
-	"catalog.share":            {"id", "resource", "requester", "provider", "status"},
-	"catalog.delivery":         {"id", "share", "rows", "batch_sm3", "status"},
-	"catalog.item_transferred": {"key", "from", "to"},
-	"catalog.attest":           {"id", "target", "subject", "verdict", "owner"},
-	"catalog.resolved":         {"id", "outcome"},
 	// contracts/credit
 	"credit.batch":    {"first", "last", "count", "dept"},
 	"credit.recorded": {"id", "kind", "dept", "subject_kind", "subject_ref"},
 	"credit.repaired": {"id", "repair", "kind", "subject_ref"},
-}, certtypes.EventAttrs)
+}, certtypes.EventAttrs, catalogtypes.EventAttrs)
 
 // withModules adds the modules' declared events to the others.
 func withModules(m map[string][]string, modules ...map[string][]string) map[string][]string {
@@ -71,13 +62,16 @@ var (
 		certtypes.Attr(certtypes.EventAnchored, "hash"), certtypes.Attr(certtypes.EventStatus, "hash"),
 		certtypes.Attr(certtypes.EventReissued, "old"), certtypes.Attr(certtypes.EventReissued, "new"),
 		certtypes.Attr(certtypes.EventBatchAnchored, "root"), certtypes.Attr(certtypes.EventTypeDefined, "code"),
-		"catalog.duty.id", "catalog.table.id", "catalog.share.id", "catalog.delivery.id", "catalog.delivery.share",
-		"catalog.attest.id", "catalog.resolved.id", "catalog.resource.code", "catalog.item_owner.key", "catalog.item_transferred.key",
+		catalogtypes.Attr(catalogtypes.EventDuty, "id"), catalogtypes.Attr(catalogtypes.EventTable, "id"),
+		catalogtypes.Attr(catalogtypes.EventShare, "id"), catalogtypes.Attr(catalogtypes.EventDelivery, "id"),
+		catalogtypes.Attr(catalogtypes.EventDelivery, "share"), catalogtypes.Attr(catalogtypes.EventAttest, "id"),
+		catalogtypes.Attr(catalogtypes.EventResolved, "id"), catalogtypes.Attr(catalogtypes.EventResource, "code"),
+		catalogtypes.Attr(catalogtypes.EventItemOwner, "key"), catalogtypes.Attr(catalogtypes.EventItemTransferred, "key"),
 		"credit.recorded.id", "credit.repaired.id", "credit.repaired.repair",
 	}
 	certAttrs = []string{certtypes.Attr(certtypes.EventAnchored, "hash"), certtypes.Attr(certtypes.EventStatus, "hash"),
 		certtypes.Attr(certtypes.EventReissued, "old"), certtypes.Attr(certtypes.EventReissued, "new")}
-	resourceAttrs = []string{"catalog.resource.code", "catalog.share.resource"}
+	resourceAttrs = []string{catalogtypes.Attr(catalogtypes.EventResource, "code"), catalogtypes.Attr(catalogtypes.EventShare, "resource")}
 	usccAttrs     = []string{"credit.recorded.subject_ref", "credit.repaired.subject_ref"}
 )
 
