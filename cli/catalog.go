@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -81,19 +80,15 @@ func catalogGet[T any](height int64, prove bool, limit int, fetch catalogFetch[T
 		}
 		a := catalogAnswer[T]{CatalogPage: *pg}
 		if prove {
-			if all != nil && !bytes.Equal(a.AppHash, all.AppHash) {
-				return nil, fmt.Errorf("PROOF INVALID: page at height %d has app hash %X, the first page %X", a.Height, a.AppHash, all.AppHash)
+			var first *client.CatalogPage[T]
+			if all != nil {
+				first = &all.CatalogPage
 			}
-			es := entries(&a.Data)
-			for _, e := range es {
-				if all != nil && e.Proof == nil && e.Record == nil {
-					continue // the fixed part of a later page: on the first page only
-				}
-				if err := e.CheckProof(a.AppHash); err != nil {
-					return nil, fmt.Errorf("PROOF INVALID: %w", err)
-				}
-				n++
+			checked, err := a.Verify(entries(&a.Data), first)
+			if err != nil {
+				return nil, fmt.Errorf("PROOF INVALID: %w", err)
 			}
+			n += checked
 		}
 		if all == nil {
 			all = &a

@@ -122,23 +122,9 @@ type ListResult struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
-// CatalogPage is the answer of every /v1/catalog route: the state version
-// read, its block time (what "expired" is judged against) and, with
-// prove=true, the app hash every entry's proof verifies against (committed
-// in the header at height+1). Data holds catalogtypes.Entry values: exact
-// stored record bytes plus proof (Entry.CheckProof verifies one).
-//
-// Every answer that holds lists is one page (see catalog.Page): at most
-// ?limit= entries (default DefaultPageLimit, at most MaxPageLimit) and
-// about MaxPageBytes of them; NextCursor, when set, is the ?cursor= of the
-// next page. Ask for the next pages at the same ?height= to read one state.
-type CatalogPage[T any] struct {
-	Height     int64  `json:"height"`
-	AppHash    []byte `json:"app_hash,omitempty"`
-	BlockTime  string `json:"block_time,omitempty"`
-	Data       T      `json:"data"`
-	NextCursor string `json:"next_cursor,omitempty"`
-}
+// CatalogPage is the answer of every /v1/catalog route, one page of it
+// (catalogtypes.Answer; Answer.Verify checks its proofs).
+type CatalogPage[T any] = catalogtypes.Answer[T]
 
 // CatalogResult is a catalog answer as the node writes it.
 type CatalogResult = CatalogPage[any]
