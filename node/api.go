@@ -106,7 +106,6 @@ func (a *API) routes() []apikit.Route {
 		apikit.Get("/v1/recognition/{hash}", a.getRecognition),
 		apikit.Get("/openapi.json", a.openAPI),
 	}
-	core = append(core, a.catalogRoutes()...)
 	return append(core, moduleRoutes(a)...)
 }
 

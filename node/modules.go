@@ -2,6 +2,7 @@ package node
 
 import (
 	catalog "github.com/govchain/govchain/catalog-chain"
+	"github.com/govchain/govchain/catalog-chain/catalogapi"
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/certificate/certapi"
@@ -27,6 +28,7 @@ func Modules() []module.Module {
 // apiMounts are the modules' HTTP routes (each module's …api package,
 // docs/architecture.md "Module layout"); the API serves them after its own.
 var apiMounts = []func(apikit.Node) []apikit.Route{
+	catalogapi.Routes,
 	certapi.Routes,
 }
 

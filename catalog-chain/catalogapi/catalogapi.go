@@ -1,4 +1,10 @@
-package node
+// Package catalogapi is the data catalog's HTTP routes: GET /v1/catalog/...
+// (a department's catalog, a resource, a data item and its chain, tables,
+// cross-checks, sharing requests, deliveries, history), each answer a
+// catalogtypes.Answer one page at a time, with proofs on ?prove=true
+// (clients check them with Answer.Verify). The node mounts Routes from its
+// list (node/modules.go); the routes are documented in node/openapi.json.
+package catalogapi
 
 import (
 	"errors"
@@ -7,12 +13,17 @@ import (
 	"strings"
 
 	catalog "github.com/govchain/govchain/catalog-chain"
+	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/proof"
-	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/node/apikit"
 )
+
+// result is a catalog answer as the node writes it.
+type result = catalogtypes.Answer[any]
+
+type api struct{ n apikit.Node }
 
 // pageParams reads ?limit= and ?cursor= as the catalog reader's page.
 func pageParams(w http.ResponseWriter, r *http.Request) (*catalog.Page, bool) {
@@ -24,27 +35,23 @@ func pageParams(w http.ResponseWriter, r *http.Request) (*catalog.Page, bool) {
 }
 
 // catalogReader opens the state at ?height= with proofs when ?prove=true.
-func (a *API) catalogReader(w http.ResponseWriter, r *http.Request) (*catalog.Reader, *CatalogResult, bool) {
+func (a *api) catalogReader(w http.ResponseWriter, r *http.Request) (*catalog.Reader, *result, bool) {
 	q := r.URL.Query()
 	height, ok := apikit.HeightParam(w, q.Get("height"))
 	if !ok {
 		return nil, nil, false
 	}
-	view, err := a.App.Store().At(height)
+	view, err := a.n.View(height)
 	if err != nil {
-		status := http.StatusInternalServerError
-		if errors.Is(err, state.ErrVersionUnavailable) {
-			status = http.StatusNotFound
-		}
-		apikit.WriteErr(w, status, "query", uint32(status), err.Error())
+		apikit.QueryErr(w, err)
 		return nil, nil, false
 	}
 	rd := &catalog.Reader{KV: view}
-	res := &CatalogResult{Height: view.Version()}
+	res := &result{Height: view.Version()}
 	if t := rd.BlockTime(); !t.IsZero() {
 		res.BlockTime = catalog.FormatTime(t)
 	}
-	if p := q.Get("prove"); p == "true" || p == "1" {
+	if apikit.ProveParam(r) {
 		res.AppHash = view.Hash()
 		rd.Prove = func(k []byte) (*proof.Proof, error) {
 			val, ops, err := view.Prove(k)
@@ -58,12 +65,12 @@ func (a *API) catalogReader(w http.ResponseWriter, r *http.Request) (*catalog.Re
 }
 
 // catalogPage answers one page of a list.
-func (a *API) catalogPage(w http.ResponseWriter, res *CatalogResult, p *catalog.Page, data any, err error) {
+func (a *api) catalogPage(w http.ResponseWriter, res *result, p *catalog.Page, data any, err error) {
 	res.NextCursor = p.Next
 	a.catalogAnswer(w, res, data, err)
 }
 
-func (a *API) catalogAnswer(w http.ResponseWriter, res *CatalogResult, data any, err error) {
+func (a *api) catalogAnswer(w http.ResponseWriter, res *result, data any, err error) {
 	if err != nil {
 		var e *errs.Error
 		if errors.As(err, &e) && e.Codespace == catalog.Name {
@@ -84,7 +91,7 @@ func validDeptID(id string) bool {
 	return ok && identity.ValidDeptCode(dept) && rest != "" && len(id) <= 256 && !strings.ContainsAny(rest, "/ %?#")
 }
 
-func (a *API) catalogDepartment(w http.ResponseWriter, r *http.Request) {
+func (a *api) catalogDepartment(w http.ResponseWriter, r *http.Request) {
 	dept := r.PathValue("dept")
 	if !identity.ValidDeptCode(dept) {
 		apikit.BadParam(w, "dept must be a department code, e.g. SCJG")
@@ -102,7 +109,7 @@ func (a *API) catalogDepartment(w http.ResponseWriter, r *http.Request) {
 	a.catalogPage(w, res, p, d, err)
 }
 
-func (a *API) catalogRecord(kind, param string, valid func(string) bool, hint string) http.HandlerFunc {
+func (a *api) catalogRecord(kind, param string, valid func(string) bool, hint string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue(param)
 		if !valid(id) {
@@ -118,7 +125,7 @@ func (a *API) catalogRecord(kind, param string, valid func(string) bool, hint st
 	}
 }
 
-func (a *API) catalogResource(w http.ResponseWriter, r *http.Request) {
+func (a *api) catalogResource(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
 	if !catalog.ValidCode(code) {
 		apikit.BadParam(w, "code must be a resource code, e.g. 110108-SCJG-0001")
@@ -136,7 +143,7 @@ func (a *API) catalogResource(w http.ResponseWriter, r *http.Request) {
 	a.catalogPage(w, res, p, v, err)
 }
 
-func (a *API) catalogItemChain(w http.ResponseWriter, r *http.Request) {
+func (a *api) catalogItemChain(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	if !catalog.ValidItemKey(key) {
 		apikit.BadParam(w, "key must be a data item key, e.g. 企业.统一社会信用代码")
@@ -154,7 +161,7 @@ func (a *API) catalogItemChain(w http.ResponseWriter, r *http.Request) {
 	a.catalogPage(w, res, p, c, err)
 }
 
-func (a *API) catalogDisputes(w http.ResponseWriter, r *http.Request) {
+func (a *api) catalogDisputes(w http.ResponseWriter, r *http.Request) {
 	p, ok := pageParams(w, r)
 	if !ok {
 		return
@@ -167,7 +174,7 @@ func (a *API) catalogDisputes(w http.ResponseWriter, r *http.Request) {
 	a.catalogPage(w, res, p, es, err)
 }
 
-func (a *API) catalogSharing(w http.ResponseWriter, r *http.Request) {
+func (a *api) catalogSharing(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	st, dept := q.Get("state"), q.Get("dept")
 	if st != "" && !slices.Contains(catalog.ShareStates, st) {
@@ -190,7 +197,7 @@ func (a *API) catalogSharing(w http.ResponseWriter, r *http.Request) {
 	a.catalogPage(w, res, p, list, err)
 }
 
-func (a *API) catalogShare(w http.ResponseWriter, r *http.Request) {
+func (a *api) catalogShare(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !catalog.ValidCode(id) {
 		apikit.BadParam(w, "id must be a sharing request id, e.g. SQ00000001")
@@ -208,7 +215,7 @@ func (a *API) catalogShare(w http.ResponseWriter, r *http.Request) {
 	a.catalogPage(w, res, p, v, err)
 }
 
-func (a *API) catalogHistory(w http.ResponseWriter, r *http.Request) {
+func (a *api) catalogHistory(w http.ResponseWriter, r *http.Request) {
 	kind, id := r.PathValue("kind"), r.PathValue("id")
 	if !slices.Contains(catalog.Kinds, kind) {
 		apikit.BadParam(w, "kind must be one of "+strings.Join(catalog.Kinds, ", "))
@@ -230,7 +237,9 @@ func (a *API) catalogHistory(w http.ResponseWriter, r *http.Request) {
 	a.catalogPage(w, res, p, h, err)
 }
 
-func (a *API) catalogRoutes() []apikit.Route {
+// Routes are the module's routes, reading n.
+func Routes(n apikit.Node) []apikit.Route {
+	a := &api{n}
 	return []apikit.Route{
 		apikit.Get("/v1/catalog/departments/{dept}", a.catalogDepartment),
 		apikit.Get("/v1/catalog/duties/{id}", a.catalogRecord(catalog.KindDuty, "id", validDeptID, "must be DEPT:DUTYCODE, e.g. SCJG:SCJG-ZZ-001")),
