@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/govchain/govchain/catalog-chain/catalogcli"
 	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/certificate/certcli"
 	"github.com/govchain/govchain/node/verify/web"
@@ -49,7 +50,6 @@ Start here:
 	root.PersistentFlags().StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
 	root.AddCommand(nodeCmd(g), genesisCmd(g), keysCmd(g), txCmd(g), queryCmd(g), statusCmd(g), testnetCmd(g), demoCmd(g), versionCmd(g), caCmd(g), govCmd(g))
 	root.AddCommand(creditCmd(g))
-	root.AddCommand(catalogCmd(g))
 	root.AddCommand(exploreCmd(g), auditCmd(g), archiveCmd(g))
 	root.AddCommand(verifyCmd(g))
 	for _, m := range cliMounts {
@@ -64,6 +64,7 @@ Start here:
 // cliMounts are the modules' commands (each module's …cli package,
 // docs/architecture.md "Module layout").
 var cliMounts = []func(*clikit.Env) []*cobra.Command{
+	catalogcli.Commands,
 	certcli.Commands,
 }
 

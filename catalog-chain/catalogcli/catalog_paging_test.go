@@ -1,4 +1,4 @@
-package cli
+package catalogcli
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	catalog "github.com/govchain/govchain/catalog-chain"
 	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/chain/module"
+	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/node"
 )
 
@@ -30,11 +31,11 @@ func TestCatalogShowFollowsCursors(t *testing.T) {
 	srv := httptest.NewServer((&node.API{App: c.App, MaxBody: 1 << 20}).Handler())
 	defer srv.Close()
 
-	root := NewRoot()
+	cmd := Commands(&clikit.Env{Node: srv.URL, Output: "json"})[0]
 	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetArgs([]string{"catalog", "show", "dept", "SCJG", "--prove", "-o", "json", "--node", srv.URL})
-	if err := root.Execute(); err != nil {
+	cmd.SetOut(&out)
+	cmd.SetArgs([]string{"show", "dept", "SCJG", "--prove"})
+	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
 	var a catalogAnswer[catalog.Department]

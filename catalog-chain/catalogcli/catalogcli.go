@@ -1,4 +1,9 @@
-package cli
+// Package catalogcli is the data catalog's commands: govchain catalog
+// (duty, resource, table, attest, resolve, transfer, share, show, history,
+// chain, import, export), reading through node/client and checking proofs
+// with catalogtypes.Answer.Verify. The root command mounts Commands from
+// its list (cli/root.go).
+package catalogcli
 
 import (
 	"context"
@@ -16,14 +21,18 @@ import (
 
 	catalog "github.com/govchain/govchain/catalog-chain"
 	"github.com/govchain/govchain/catalog-chain/catalogio"
-	"github.com/govchain/govchain/chain"
+	"github.com/govchain/govchain/chain/params"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/node/client"
 )
 
+// Commands are the module's top-level commands: `govchain catalog`, the
+// data-catalog chain (docs/catalog.md).
+func Commands(env *clikit.Env) []*cobra.Command { return []*cobra.Command{catalogCmd(env)} }
+
 // catalogCmd is `govchain catalog`: the data-catalog chain (docs/catalog.md).
-func catalogCmd(g *globals) *cobra.Command {
+func catalogCmd(env *clikit.Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "catalog",
 		Short: "Data-catalog chain (目录区块链): duties, resources, tables, 一数一源, cross-checks, sharing",
@@ -43,9 +52,9 @@ provable with --prove (checked locally against the app hash).`,
   govchain catalog share request --key zwfw-officer --resource 110108-SCJG-0001 --items 企业.统一社会信用代码 --purpose "企业开办核验" --days 30
   govchain catalog export --dept SCJG --xlsx scjg.xlsx`,
 	}
-	c.AddCommand(catalogDutyCmd(g), catalogResourceCmd(g), catalogTableCmd(g), catalogAttestCmd(g),
-		catalogResolveCmd(g), catalogTransferCmd(g), catalogShareCmd(g), catalogShowCmd(g),
-		catalogHistoryCmd(g), catalogChainCmd(g), catalogImportCmd(g), catalogExportCmd(g))
+	c.AddCommand(catalogDutyCmd(env), catalogResourceCmd(env), catalogTableCmd(env), catalogAttestCmd(env),
+		catalogResolveCmd(env), catalogTransferCmd(env), catalogShareCmd(env), catalogShowCmd(env),
+		catalogHistoryCmd(env), catalogChainCmd(env), catalogImportCmd(env), catalogExportCmd(env))
 	return c
 }
 
@@ -176,7 +185,7 @@ func ctxFor(cmd *cobra.Command, d time.Duration) (context.Context, context.Cance
 
 // ---- writes ----
 
-func catalogDutyCmd(g *globals) *cobra.Command {
+func catalogDutyCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
 	var m catalog.DutyMsg
 	c := &cobra.Command{
@@ -190,7 +199,7 @@ func catalogDutyCmd(g *globals) *cobra.Command {
 			if err := m.Validate(); err != nil {
 				return err
 			}
-			return g.Send(cmd, &f, catalog.MsgDuty, m)
+			return env.Send(cmd, &f, catalog.MsgDuty, m)
 		},
 	}
 	f.Register(c)
@@ -214,7 +223,7 @@ func readJSONFile(path string, v any) error {
 	return nil
 }
 
-func catalogResourceCmd(g *globals) *cobra.Command {
+func catalogResourceCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
 	var file string
 	c := &cobra.Command{
@@ -236,7 +245,7 @@ Mark "source": true on the items your department is the authoritative source of.
 			if err := m.Validate(); err != nil {
 				return err
 			}
-			return g.Send(cmd, &f, catalog.MsgResource, m)
+			return env.Send(cmd, &f, catalog.MsgResource, m)
 		},
 	}
 	f.Register(c)
@@ -245,7 +254,7 @@ Mark "source": true on the items your department is the authoritative source of.
 	return c
 }
 
-func catalogTableCmd(g *globals) *cobra.Command {
+func catalogTableCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
 	var m catalog.TableMsg
 	var schemaFile string
@@ -276,7 +285,7 @@ func catalogTableCmd(g *globals) *cobra.Command {
 			if err := m.Validate(); err != nil {
 				return err
 			}
-			return g.Send(cmd, &f, catalog.MsgTable, m)
+			return env.Send(cmd, &f, catalog.MsgTable, m)
 		},
 	}
 	f.Register(c)
@@ -306,7 +315,7 @@ func sm3Of(file, hexDigest, what string) (string, error) {
 	return hexDigest, nil
 }
 
-func catalogAttestCmd(g *globals) *cobra.Command {
+func catalogAttestCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
 	var item, table, evidence, evidenceSM3, comment string
 	var dispute bool
@@ -331,7 +340,7 @@ A dispute stays open until governance resolves it (govchain catalog resolve).`,
 			if dispute {
 				m.Verdict = catalog.VerdictDispute
 			}
-			return g.Send(cmd, &f, catalog.MsgAttest, m)
+			return env.Send(cmd, &f, catalog.MsgAttest, m)
 		},
 	}
 	f.Register(c)
@@ -345,7 +354,7 @@ A dispute stays open until governance resolves it (govchain catalog resolve).`,
 	return c
 }
 
-func catalogResolveCmd(g *globals) *cobra.Command {
+func catalogResolveCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
 	var m catalog.Resolve
 	c := &cobra.Command{
@@ -357,7 +366,7 @@ func catalogResolveCmd(g *globals) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m.ID = args[0]
-			return g.Send(cmd, &f, catalog.MsgResolve, m)
+			return env.Send(cmd, &f, catalog.MsgResolve, m)
 		},
 	}
 	f.Register(c)
@@ -366,7 +375,7 @@ func catalogResolveCmd(g *globals) *cobra.Command {
 	return c
 }
 
-func catalogTransferCmd(g *globals) *cobra.Command {
+func catalogTransferCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
 	var m catalog.TransferItem
 	c := &cobra.Command{
@@ -378,7 +387,7 @@ func catalogTransferCmd(g *globals) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m.Key = args[0]
-			return g.Send(cmd, &f, catalog.MsgTransferItem, m)
+			return env.Send(cmd, &f, catalog.MsgTransferItem, m)
 		},
 	}
 	f.Register(c)
@@ -390,7 +399,7 @@ func catalogTransferCmd(g *globals) *cobra.Command {
 
 // ---- sharing ----
 
-func catalogShareCmd(g *globals) *cobra.Command {
+func catalogShareCmd(env *clikit.Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "share",
 		Short: "Sharing requests: request, approve, reject, revoke, deliver, ack, show, list",
@@ -411,7 +420,7 @@ expires_at.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			req.Items = splitComma(items)
-			return g.Send(cmd, &fr, catalog.MsgShareRequest, req)
+			return env.Send(cmd, &fr, catalog.MsgShareRequest, req)
 		},
 	}
 	fr.Register(request)
@@ -430,7 +439,7 @@ expires_at.`,
 				if needReason && strings.TrimSpace(reason) == "" {
 					return fmt.Errorf("--reason is required")
 				}
-				return g.Send(cmd, &f, msgType, catalog.ShareDecision{ID: args[0], Reason: reason})
+				return env.Send(cmd, &f, msgType, catalog.ShareDecision{ID: args[0], Reason: reason})
 			},
 		}
 		f.Register(d)
@@ -458,7 +467,7 @@ expires_at.`,
 				return err
 			}
 			dl.ID, dl.BatchSM3 = args[0], h
-			return g.Send(cmd, &fd, catalog.MsgShareDeliver, dl)
+			return env.Send(cmd, &fd, catalog.MsgShareDeliver, dl)
 		},
 	}
 	fd.Register(deliver)
@@ -481,7 +490,7 @@ expires_at.`,
 				return err
 			}
 			ack.ID, ack.BatchSM3 = args[0], h
-			return g.Send(cmd, &fa, catalog.MsgShareAck, ack)
+			return env.Send(cmd, &fa, catalog.MsgShareAck, ack)
 		},
 	}
 	fa.Register(ackCmd)
@@ -497,14 +506,14 @@ expires_at.`,
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
 			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ShareView], error) {
-				return g.Client().CatalogShare(ctx, args[0], at, p)
+				return env.Client().CatalogShare(ctx, args[0], at, p)
 			}, func(v *catalog.ShareView) []*catalog.Entry {
 				return append(one(&v.Share), list(v.Deliveries)...)
 			})
 			if err != nil {
 				return err
 			}
-			return g.Emit(cmd.OutOrStdout(), a, func(w io.Writer) {
+			return env.Emit(cmd.OutOrStdout(), a, func(w io.Writer) {
 				if !a.Data.Share.Found {
 					fmt.Fprintf(w, "sharing request %s: not found at height %d\n", args[0], a.Height)
 				} else {
@@ -537,7 +546,7 @@ expires_at.`,
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
 			a, err := catalogGet(lf.height, lf.prove, limit, func(at client.At, p client.Page) (*client.CatalogPage[[]catalog.ShareEntry], error) {
-				return g.Client().CatalogSharing(ctx, state, dept, at, p)
+				return env.Client().CatalogSharing(ctx, state, dept, at, p)
 			}, func(v *[]catalog.ShareEntry) []*catalog.Entry {
 				var out []*catalog.Entry
 				for i := range *v {
@@ -548,7 +557,7 @@ expires_at.`,
 			if err != nil {
 				return err
 			}
-			return g.Emit(cmd.OutOrStdout(), a, func(w io.Writer) {
+			return env.Emit(cmd.OutOrStdout(), a, func(w io.Writer) {
 				fmt.Fprintf(w, "%-11s %-9s %-6s %-6s %-18s %s\n", "ID", "STATE", "FROM", "TO", "RESOURCE", "EXPIRES / REASON")
 				for _, e := range a.Data {
 					var s catalog.Share
@@ -604,7 +613,7 @@ func printVerified(w io.Writer, v string) {
 
 // ---- reads ----
 
-func catalogShowCmd(g *globals) *cobra.Command {
+func catalogShowCmd(env *clikit.Env) *cobra.Command {
 	var rf readFlags
 	c := &cobra.Command{
 		Use:   "show KIND ID",
@@ -627,7 +636,7 @@ func catalogShowCmd(g *globals) *cobra.Command {
 				return fmt.Errorf("show %s needs an id", kind)
 			}
 			out := cmd.OutOrStdout()
-			c := g.Client()
+			c := env.Client()
 			switch kind {
 			case "department", "dept":
 				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.Department], error) {
@@ -642,7 +651,7 @@ func catalogShowCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return g.Emit(out, a, func(w io.Writer) { printDepartment(w, &a.Data); printVerified(w, a.Verified) })
+				return env.Emit(out, a, func(w io.Writer) { printDepartment(w, &a.Data); printVerified(w, a.Verified) })
 			case "resource":
 				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ResourceView], error) {
 					return c.CatalogResource(ctx, id, at, p)
@@ -652,7 +661,7 @@ func catalogShowCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return g.Emit(out, a, func(w io.Writer) { printResourceView(w, &a.Data); printVerified(w, a.Verified) })
+				return env.Emit(out, a, func(w io.Writer) { printResourceView(w, &a.Data); printVerified(w, a.Verified) })
 			case "disputes":
 				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[[]catalog.Entry], error) {
 					return c.CatalogDisputes(ctx, at, p)
@@ -660,7 +669,7 @@ func catalogShowCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return g.Emit(out, a, func(w io.Writer) {
+				return env.Emit(out, a, func(w io.Writer) {
 					for _, e := range a.Data {
 						var at catalog.Attestation
 						_ = e.Decode(&at)
@@ -680,7 +689,7 @@ func catalogShowCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.Emit(out, a, func(w io.Writer) { printEntry(w, &a.Data, a.Height); printVerified(w, a.Verified) })
+			return env.Emit(out, a, func(w io.Writer) { printEntry(w, &a.Data, a.Height); printVerified(w, a.Verified) })
 		},
 	}
 	rf.register(c)
@@ -744,7 +753,7 @@ func printDepartment(w io.Writer, d *catalog.Department) {
 	fmt.Fprintf(w, "  (tables, items and requests: -o json)\n")
 }
 
-func catalogHistoryCmd(g *globals) *cobra.Command {
+func catalogHistoryCmd(env *clikit.Env) *cobra.Command {
 	var rf readFlags
 	c := &cobra.Command{
 		Use:   "history KIND ID",
@@ -756,12 +765,12 @@ func catalogHistoryCmd(g *globals) *cobra.Command {
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
 			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[[]catalog.Entry], error) {
-				return g.Client().CatalogHistory(ctx, args[0], args[1], at, p)
+				return env.Client().CatalogHistory(ctx, args[0], args[1], at, p)
 			}, func(v *[]catalog.Entry) []*catalog.Entry { return list(*v) })
 			if err != nil {
 				return err
 			}
-			return g.Emit(cmd.OutOrStdout(), a, func(w io.Writer) {
+			return env.Emit(cmd.OutOrStdout(), a, func(w io.Writer) {
 				for _, e := range a.Data {
 					var m catalog.Meta
 					_ = json.Unmarshal(e.Record, &m)
@@ -783,7 +792,7 @@ func short(s string) string {
 	return s
 }
 
-func catalogChainCmd(g *globals) *cobra.Command {
+func catalogChainCmd(env *clikit.Env) *cobra.Command {
 	var rf readFlags
 	c := &cobra.Command{
 		Use:     "chain ITEM_KEY",
@@ -794,7 +803,7 @@ func catalogChainCmd(g *globals) *cobra.Command {
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
 			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ItemChain], error) {
-				return g.Client().CatalogItemChain(ctx, args[0], at, p)
+				return env.Client().CatalogItemChain(ctx, args[0], at, p)
 			}, func(v *catalog.ItemChain) []*catalog.Entry {
 				es := one(&v.Item)
 				if v.Source != nil {
@@ -808,7 +817,7 @@ func catalogChainCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.Emit(cmd.OutOrStdout(), a, func(w io.Writer) {
+			return env.Emit(cmd.OutOrStdout(), a, func(w io.Writer) {
 				printChain(w, args[0], &a.Data)
 				printVerified(w, a.Verified)
 			})
@@ -906,7 +915,7 @@ func printChain(w io.Writer, key string, c *catalog.ItemChain) {
 // apiResolver answers dry-run lookups from the node.
 type apiResolver struct {
 	ctx context.Context
-	g   *globals
+	env *clikit.Env
 }
 
 func (r apiResolver) entry(read func(context.Context, string, client.At) (*client.CatalogPage[catalog.Entry], error), id string) (*catalog.Entry, error) {
@@ -918,7 +927,7 @@ func (r apiResolver) entry(read func(context.Context, string, client.At) (*clien
 }
 
 func (r apiResolver) DutyStatus(dept, code string) (string, error) {
-	e, err := r.entry(r.g.Client().CatalogDuty, catalog.DutyID(dept, code))
+	e, err := r.entry(r.env.Client().CatalogDuty, catalog.DutyID(dept, code))
 	if err != nil || !e.Found {
 		return "", err
 	}
@@ -932,7 +941,7 @@ func (r apiResolver) ResourceProvider(code string) (string, error) {
 		return "", nil
 	}
 	a, err := catalogGet(0, false, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ResourceView], error) {
-		return r.g.Client().CatalogResource(r.ctx, code, at, p)
+		return r.env.Client().CatalogResource(r.ctx, code, at, p)
 	}, func(v *catalog.ResourceView) []*catalog.Entry { return one(&v.Resource) })
 	if err != nil || !a.Data.Resource.Found {
 		return "", err
@@ -943,7 +952,7 @@ func (r apiResolver) ResourceProvider(code string) (string, error) {
 }
 
 func (r apiResolver) ItemOwner(key string) (string, string, error) {
-	e, err := r.entry(r.g.Client().CatalogItem, key)
+	e, err := r.entry(r.env.Client().CatalogItem, key)
 	if err != nil || !e.Found {
 		return "", "", err
 	}
@@ -992,7 +1001,7 @@ type ImportReport struct {
 	TxHashes  []string             `json:"tx_hashes,omitempty"`
 }
 
-func catalogImportCmd(g *globals) *cobra.Command {
+func catalogImportCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
 	var dir, xlsx string
 	var dryRun, progress bool
@@ -1014,13 +1023,13 @@ versions.`,
   govchain catalog import --key scjg-officer --xlsx catalog-chain/testdata/sample/SCJG.xlsx`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			k, err := g.LoadKey(f.Key, f.PassFile)
+			k, err := env.LoadKey(f.Key, f.PassFile)
 			if err != nil {
 				return err
 			}
 			ctx, cancel := ctxFor(cmd, 30*time.Minute)
 			defer cancel()
-			cl := g.Client()
+			cl := env.Client()
 			acct, err := cl.Account(ctx, k.PublicKey().ID())
 			if err != nil {
 				return fmt.Errorf("signer %s: %w", k.PublicKey().ID(), err)
@@ -1033,7 +1042,7 @@ versions.`,
 			cat, more := catalogio.Parse(rows, dept)
 			probs = append(probs, more...)
 			if dryRun {
-				chainProbs, err := catalogio.Check(cat, rows, apiResolver{ctx, g})
+				chainProbs, err := catalogio.Check(cat, rows, apiResolver{ctx, env})
 				if err != nil {
 					return err
 				}
@@ -1043,11 +1052,11 @@ versions.`,
 			if err != nil {
 				return err
 			}
-			maxTx := chain.DefaultParams().MaxTxBytes
+			maxTx := params.Default().MaxTxBytes
 			if p, err := cl.State(ctx, "params", 0, false); err == nil && p.Found {
-				var params chain.Params
-				if json.Unmarshal(p.Value, &params) == nil && params.MaxTxBytes > 0 {
-					maxTx = params.MaxTxBytes
+				var cp params.Params
+				if json.Unmarshal(p.Value, &cp) == nil && cp.MaxTxBytes > 0 {
+					maxTx = cp.MaxTxBytes
 				}
 			}
 			rep := &ImportReport{Dept: dept, Source: src, DryRun: dryRun, Problems: probs, Duties: len(cat.Duties), Resources: len(cat.Resources),
@@ -1059,7 +1068,7 @@ versions.`,
 			rep.Txs = len(batches)
 			out := cmd.OutOrStdout()
 			if len(probs) > 0 || dryRun {
-				if err := g.Emit(out, rep, func(w io.Writer) {
+				if err := env.Emit(out, rep, func(w io.Writer) {
 					for _, p := range probs {
 						fmt.Fprintf(w, "%s: %s\n", p.Where, p.Reason)
 					}
@@ -1082,7 +1091,7 @@ versions.`,
 				return err
 			}
 			total := rep.Duties + rep.Resources + rep.Tables
-			bar := newBar(cmd.ErrOrStderr(), total, "importing "+dept, progress && g.Output != "json")
+			bar := newBar(cmd.ErrOrStderr(), total, "importing "+dept, progress && env.Output != "json")
 			for i, b := range batches {
 				res, err := t.Send(ctx, catalog.MsgImport, b, "commit")
 				if err != nil {
@@ -1099,7 +1108,7 @@ versions.`,
 				_ = bar.Add(len(b.Duties) + len(b.Resources) + len(b.Tables))
 			}
 			_ = bar.Finish()
-			return g.Emit(out, rep, func(w io.Writer) {
+			return env.Emit(out, rep, func(w io.Writer) {
 				r := rep.Result
 				fmt.Fprintf(w, "imported %s for %s in %s (blocks %v)\n  duties    %d new, %d changed, %d unchanged\n  resources %d new, %d changed, %d unchanged (%d data items)\n  tables    %d new, %d changed, %d unchanged\n",
 					src, dept, plural(rep.Txs, "tx", "txs"), rep.Heights, r.Duties.Created, r.Duties.Updated, r.Duties.Unchanged,
@@ -1121,7 +1130,7 @@ func addCount(dst *catalog.Count, c catalog.Count) {
 	dst.Unchanged += c.Unchanged
 }
 
-func catalogExportCmd(g *globals) *cobra.Command {
+func catalogExportCmd(env *clikit.Env) *cobra.Command {
 	var rf readFlags
 	var dept, dir, xlsx string
 	var progress bool
@@ -1142,7 +1151,7 @@ every record's proof before writing.`,
 			ctx, cancel := ctxFor(cmd, 10*time.Minute)
 			defer cancel()
 			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.Department], error) {
-				return g.Client().CatalogDepartment(ctx, dept, at, p)
+				return env.Client().CatalogDepartment(ctx, dept, at, p)
 			}, func(d *catalog.Department) []*catalog.Entry {
 				var es []*catalog.Entry
 				for _, l := range [][]catalog.Entry{d.Duties, d.Resources, d.Tables} {
@@ -1154,7 +1163,7 @@ every record's proof before writing.`,
 				return err
 			}
 			d := &a.Data
-			bar := newBar(cmd.ErrOrStderr(), len(d.Duties)+len(d.Resources)+len(d.Tables), "exporting "+dept, progress && g.Output != "json")
+			bar := newBar(cmd.ErrOrStderr(), len(d.Duties)+len(d.Resources)+len(d.Tables), "exporting "+dept, progress && env.Output != "json")
 			cat, err := catalogio.FromDepartment(d)
 			if err != nil {
 				return err
@@ -1175,7 +1184,7 @@ every record's proof before writing.`,
 			_ = bar.Finish()
 			rep := map[string]any{"dept": dept, "height": a.Height, "target": target, "duties": len(cat.Duties), "resources": len(cat.Resources),
 				"items": cat.Items(), "tables": len(cat.Tables), "verified": a.Verified}
-			return g.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
+			return env.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
 				fmt.Fprintf(w, "exported %s at height %d to %s: %d duties, %d resources (%d data items), %d tables\n",
 					dept, a.Height, target, len(cat.Duties), len(cat.Resources), cat.Items(), len(cat.Tables))
 				printVerified(w, a.Verified)
