@@ -13,6 +13,7 @@ import (
 	"time"
 
 	catalog "github.com/govchain/govchain/catalog-chain"
+	"github.com/govchain/govchain/catalog-chain/catalogdemo"
 	"github.com/govchain/govchain/catalog-chain/catalogio"
 	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/testnet"
@@ -29,12 +30,12 @@ func TestCatalogOnFourNodes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var seedOut bytes.Buffer
-	if err := testnet.SeedCatalog(ctx, net.DemoNet(), &seedOut); err != nil {
+	if err := catalogdemo.Seed(ctx, net.DemoNet(), &seedOut); err != nil {
 		t.Fatalf("seed: %v\n%s", err, seedOut.String())
 	}
 	t.Logf("seeder:\n%s", seedOut.String())
-	demo := testnet.LastCatalogDemo
-	sample, err := testnet.CatalogSampleDir()
+	demo := catalogdemo.Last
+	sample, err := catalogdemo.SampleDir()
 	if err != nil {
 		t.Fatal(err)
 	}

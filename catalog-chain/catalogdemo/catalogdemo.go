@@ -1,4 +1,7 @@
-package testnet
+// Package catalogdemo is the data catalog's demo data: the four demo
+// departments' sample catalogs, cross-checks and one sharing request of
+// each kind. The test network seeds Demo from its list (testnet/demo.go).
+package catalogdemo
 
 import (
 	"context"
@@ -11,7 +14,7 @@ import (
 
 	catalog "github.com/govchain/govchain/catalog-chain"
 	"github.com/govchain/govchain/catalog-chain/catalogio"
-	"github.com/govchain/govchain/chain"
+	"github.com/govchain/govchain/chain/params"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/node/client"
 	"github.com/govchain/govchain/testnet/demokit"
@@ -22,13 +25,13 @@ import (
 // SCJG is the source of and WJW disputes one of SCJG's table mappings, and
 // there is one sharing request of each kind. ZWFW, the district's catalog
 // authority, holds gov:catalog here (governance elsewhere).
-var catalogDemo = demokit.Demo{Module: catalog.Name, Title: "catalog (目录区块链)",
-	Grants: map[string][]string{"ZWFW": {catalog.GovGrant}}, Seed: SeedCatalog}
+var Demo = demokit.Demo{Module: catalog.Name, Title: "catalog (目录区块链)",
+	Grants: map[string][]string{"ZWFW": {catalog.GovGrant}}, Seed: Seed}
 
-// CatalogSampleDir finds catalog-chain/testdata/sample: $GOVCHAIN_CATALOG_SAMPLE,
+// SampleDir finds catalog-chain/testdata/sample: $GOVCHAIN_CATALOG_SAMPLE,
 // then relative to the working directory (repository root or a package
 // directory), then next to this source file.
-func CatalogSampleDir() (string, error) {
+func SampleDir() (string, error) {
 	var cands []string
 	if d := os.Getenv("GOVCHAIN_CATALOG_SAMPLE"); d != "" {
 		cands = append(cands, d)
@@ -36,7 +39,7 @@ func CatalogSampleDir() (string, error) {
 	rel := filepath.Join("catalog-chain", "testdata", "sample")
 	cands = append(cands, rel, filepath.Join("..", rel))
 	if _, file, _, ok := runtime.Caller(0); ok {
-		cands = append(cands, filepath.Join(filepath.Dir(file), "..", rel))
+		cands = append(cands, filepath.Join(filepath.Dir(file), "..", "testdata", "sample"))
 	}
 	for _, c := range cands {
 		if st, err := os.Stat(filepath.Join(c, "SCJG")); err == nil && st.IsDir() {
@@ -46,12 +49,12 @@ func CatalogSampleDir() (string, error) {
 	return "", fmt.Errorf("sample catalog not found (looked in %v); run the demo from the repository root or set GOVCHAIN_CATALOG_SAMPLE", cands)
 }
 
-// DemoCatalogFormat says which departments import from xlsx (the others
+// Format says which departments import from xlsx (the others
 // from CSV), so the demo exercises both readers.
-var DemoCatalogFormat = map[string]string{"SCJG": "xlsx", "WJW": "xlsx"}
+var Format = map[string]string{"SCJG": "xlsx", "WJW": "xlsx"}
 
-// CatalogDemo is what the seeder did, for tests and the walkthrough.
-type CatalogDemo struct {
+// Result is what the seeder did, for tests and the walkthrough.
+type Result struct {
 	Resources     map[string]int // per department
 	Unconditional string         // granted request (with a delivery and its ack)
 	Conditional   string         // pending request, waiting for the provider
@@ -61,8 +64,8 @@ type CatalogDemo struct {
 	Dispute       string
 }
 
-// LastCatalogDemo is filled by SeedCatalog.
-var LastCatalogDemo CatalogDemo
+// Last is filled by Seed.
+var Last Result
 
 func findResource(c *catalogio.Catalog, name string) (*catalog.ResourceMsg, error) {
 	for i := range c.Resources {
@@ -73,17 +76,17 @@ func findResource(c *catalogio.Catalog, name string) (*catalog.ResourceMsg, erro
 	return nil, fmt.Errorf("sample catalog of %s has no resource %q", c.Dept, name)
 }
 
-// SeedCatalog is the catalog demo seeder.
-func SeedCatalog(ctx context.Context, n *demokit.Net, w io.Writer) error {
-	dir, err := CatalogSampleDir()
+// Seed is the catalog demo seeder.
+func Seed(ctx context.Context, n *demokit.Net, w io.Writer) error {
+	dir, err := SampleDir()
 	if err != nil {
 		return err
 	}
-	demo := CatalogDemo{Resources: map[string]int{}}
+	demo := Result{Resources: map[string]int{}}
 	cats := map[string]*catalogio.Catalog{}
 	signers := map[string]*client.Signer{}
 	c := n.Client(0)
-	maxBody := catalogio.MaxBody(chain.DefaultParams().MaxTxBytes, n.ChainID)
+	maxBody := catalogio.MaxBody(params.Default().MaxTxBytes, n.ChainID)
 	for _, dept := range []string{"ZWFW", "SCJG", "RSJ", "WJW"} {
 		i := n.DeptIndex(dept)
 		if i < 0 {
@@ -102,7 +105,7 @@ func SeedCatalog(ctx context.Context, n *demokit.Net, w io.Writer) error {
 		var rows catalogio.Rows
 		var probs []catalogio.Problem
 		src, name := filepath.Join(dir, dept), dept+"/*.csv"
-		if DemoCatalogFormat[dept] == "xlsx" {
+		if Format[dept] == "xlsx" {
 			src, name = src+".xlsx", dept+".xlsx"
 			rows, probs, err = catalogio.ReadXLSX(src)
 		} else {
@@ -135,7 +138,7 @@ func SeedCatalog(ctx context.Context, n *demokit.Net, w io.Writer) error {
 	zw, sc, rs, wj := signers["ZWFW"], signers["SCJG"], signers["RSJ"], signers["WJW"]
 	if zw == nil || sc == nil || rs == nil || wj == nil {
 		fmt.Fprintln(w, "  cross-checks and sharing need ZWFW, SCJG, RSJ and WJW; skipped")
-		LastCatalogDemo = demo
+		Last = demo
 		return nil
 	}
 	send := func(s *client.Signer, typ string, msg any) (string, error) {
@@ -211,6 +214,6 @@ func SeedCatalog(ctx context.Context, n *demokit.Net, w io.Writer) error {
 	fmt.Fprintf(w, "  sharing: %s ZWFW<-SCJG %s %s (unconditional; delivery %s acknowledged)\n", r1.ID, qy.Code, r1.Status, demo.Delivery)
 	fmt.Fprintf(w, "           %s ZWFW<-RSJ  %s %s (conditional; RSJ decides: govchain catalog share approve %s --key rsj-officer)\n", r2.ID, cb.Code, r2.Status, r2.ID)
 	fmt.Fprintf(w, "           %s RSJ<-WJW   %s %s (not shared)\n", r3.ID, crb.Code, r3.Status)
-	LastCatalogDemo = demo
+	Last = demo
 	return nil
 }
