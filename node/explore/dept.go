@@ -11,6 +11,7 @@ import (
 
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
+	"github.com/govchain/govchain/contracts/credit/credittypes"
 )
 
 // deptEvents are the per-department event counts `explore dept` shows.
@@ -24,7 +25,7 @@ var deptEvents = []struct{ Label, Key string }{
 	{"catalog resources published", "catalog.resource.provider"},
 	{"data shares requested", "catalog.share.requester"},
 	{"data shares provided", "catalog.share.provider"},
-	{"credit events recorded", "credit.recorded.dept"},
+	{"credit events recorded", credittypes.Attr(credittypes.EventRecorded, "dept")},
 }
 
 // Dept gathers a department's record, grants, identities and activity.

@@ -13,6 +13,7 @@ import (
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
+	"github.com/govchain/govchain/contracts/credit/credittypes"
 	"github.com/govchain/govchain/contracts/identifier"
 	"github.com/govchain/govchain/node/client"
 )
@@ -49,11 +50,7 @@ var Indexed = withModules(map[string][]string{
 	"catalog.item_transferred": {"key", "from", "to"},
 	"catalog.attest":           {"id", "target", "subject", "verdict", "owner"},
 	"catalog.resolved":         {"id", "outcome"},
-	// contracts/credit
-	"credit.batch":    {"first", "last", "count", "dept"},
-	"credit.recorded": {"id", "kind", "dept", "subject_kind", "subject_ref"},
-	"credit.repaired": {"id", "repair", "kind", "subject_ref"},
-}, certtypes.EventAttrs)
+}, certtypes.EventAttrs, credittypes.EventAttrs)
 
 // withModules adds the modules' declared events to the others.
 func withModules(m map[string][]string, modules ...map[string][]string) map[string][]string {
@@ -73,12 +70,13 @@ var (
 		certtypes.Attr(certtypes.EventBatchAnchored, "root"), certtypes.Attr(certtypes.EventTypeDefined, "code"),
 		"catalog.duty.id", "catalog.table.id", "catalog.share.id", "catalog.delivery.id", "catalog.delivery.share",
 		"catalog.attest.id", "catalog.resolved.id", "catalog.resource.code", "catalog.item_owner.key", "catalog.item_transferred.key",
-		"credit.recorded.id", "credit.repaired.id", "credit.repaired.repair",
+		credittypes.Attr(credittypes.EventRecorded, "id"), credittypes.Attr(credittypes.EventRepaired, "id"),
+		credittypes.Attr(credittypes.EventRepaired, "repair"),
 	}
 	certAttrs = []string{certtypes.Attr(certtypes.EventAnchored, "hash"), certtypes.Attr(certtypes.EventStatus, "hash"),
 		certtypes.Attr(certtypes.EventReissued, "old"), certtypes.Attr(certtypes.EventReissued, "new")}
 	resourceAttrs = []string{"catalog.resource.code", "catalog.share.resource"}
-	usccAttrs     = []string{"credit.recorded.subject_ref", "credit.repaired.subject_ref"}
+	usccAttrs     = []string{credittypes.Attr(credittypes.EventRecorded, "subject_ref"), credittypes.Attr(credittypes.EventRepaired, "subject_ref")}
 )
 
 // Query is a search. Conditions combine with AND; an identifier (record,
