@@ -1,4 +1,8 @@
-package cli
+// Package creditcli is the credit module's commands: govchain credit
+// (record, repair, profile, list, show, import, subject-ref), with the
+// answers' proofs checked here. The root command mounts Commands from its
+// list (cli/root.go).
+package creditcli
 
 import (
 	"context"
@@ -21,8 +25,11 @@ import (
 	"github.com/govchain/govchain/node/client"
 )
 
-// creditCmd is `govchain credit`: credit events (docs/credit.md).
-func creditCmd(g *globals) *cobra.Command {
+// Commands are the module's top-level commands: `govchain credit`, credit
+// events (docs/credit.md).
+func Commands(env *clikit.Env) []*cobra.Command { return []*cobra.Command{creditCmd(env)} }
+
+func creditCmd(env *clikit.Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "credit",
 		Short: "Credit events (信用信息): licences, penalties, red and black lists, commitments, repairs",
@@ -49,14 +56,14 @@ commitment 信用承诺, repair 信用修复. Recording kind K needs the grant c
   govchain credit show 000000000001 --decrypt --key rsj-admin
   govchain credit import penalties.xlsx --key scjg-officer --dry-run`,
 	}
-	c.AddCommand(creditRecordCmd(g), creditRepairCmd(g), creditProfileCmd(g), creditListCmd(g), creditShowCmd(g),
-		creditImportCmd(g), creditSubjectRefCmd(g))
+	c.AddCommand(creditRecordCmd(env), creditRepairCmd(env), creditProfileCmd(env), creditListCmd(env), creditShowCmd(env),
+		creditImportCmd(env), creditSubjectRefCmd(env))
 	return c
 }
 
 // creditParams reads credit/params with a proof checked here.
-func (g *globals) creditParams(ctx context.Context) (*credit.Params, error) {
-	r, err := g.Client().State(ctx, string(credit.ParamsKey()), 0, true)
+func creditParams(ctx context.Context, env *clikit.Env) (*credit.Params, error) {
+	r, err := env.Client().State(ctx, string(credit.ParamsKey()), 0, true)
 	if err != nil {
 		return nil, err
 	}
@@ -74,12 +81,12 @@ func (g *globals) creditParams(ctx context.Context) (*credit.Params, error) {
 }
 
 // creditSubject resolves --subject-id / --subject-ref into (kind, ref).
-func (g *globals) creditSubject(ctx context.Context, kind, id, ref string) (string, string, error) {
+func creditSubject(ctx context.Context, env *clikit.Env, kind, id, ref string) (string, string, error) {
 	switch {
 	case id != "" && ref != "":
 		return "", "", fmt.Errorf("give --subject-id or --subject-ref, not both")
 	case id != "":
-		p, err := g.creditParams(ctx)
+		p, err := creditParams(ctx, env)
 		if err != nil {
 			return "", "", err
 		}
@@ -111,8 +118,8 @@ type creditSession struct {
 	params  *credit.Params
 }
 
-func (g *globals) creditSession(ctx context.Context, f *clikit.TxFlags) (*creditSession, error) {
-	t, err := g.TxSigner(ctx, f)
+func newCreditSession(ctx context.Context, env *clikit.Env, f *clikit.TxFlags) (*creditSession, error) {
+	t, err := env.TxSigner(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +127,7 @@ func (g *globals) creditSession(ctx context.Context, f *clikit.TxFlags) (*credit
 	if err != nil {
 		return nil, fmt.Errorf("key %s: %w", t.Key.PublicKey().ID(), err)
 	}
-	p, err := g.creditParams(ctx)
+	p, err := creditParams(ctx, env)
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +276,7 @@ func (e *creditEventFlags) build(ctx context.Context, s *creditSession, ev *cred
 	return nil
 }
 
-func creditRecordCmd(g *globals) *cobra.Command {
+func creditRecordCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
 	var e creditEventFlags
 	var kind string
@@ -291,11 +298,11 @@ func creditRecordCmd(g *globals) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
-			s, err := g.creditSession(ctx, &f)
+			s, err := newCreditSession(ctx, env, &f)
 			if err != nil {
 				return err
 			}
-			sk, ref, err := g.creditSubject(ctx, e.subjectKind, e.subjectID, e.subjectRef)
+			sk, ref, err := creditSubject(ctx, env, e.subjectKind, e.subjectID, e.subjectRef)
 			if err != nil {
 				return err
 			}
@@ -308,7 +315,7 @@ func creditRecordCmd(g *globals) *cobra.Command {
 				return err
 			}
 			res, err := s.Send(ctx, credit.MsgRecord, ev, f.Wait)
-			return g.PrintResult(cmd, res, err)
+			return env.PrintResult(cmd, res, err)
 		},
 	}
 	f.Register(c)
@@ -318,11 +325,11 @@ func creditRecordCmd(g *globals) *cobra.Command {
 }
 
 // creditEvent fetches an event with proofs and verifies them here.
-func (g *globals) creditEvent(ctx context.Context, id string, height int64) (*client.CreditEventResult, *credit.Record, string, *client.CreditCheck, error) {
+func creditEvent(ctx context.Context, env *clikit.Env, id string, height int64) (*client.CreditEventResult, *credit.Record, string, *client.CreditCheck, error) {
 	if !credit.ValidID(id) {
 		return nil, nil, "", nil, fmt.Errorf("event id %q must be 12 digits", id)
 	}
-	r, err := g.Client().CreditEvent(ctx, id, client.At{Height: height, Prove: true})
+	r, err := env.Client().CreditEvent(ctx, id, client.At{Height: height, Prove: true})
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
@@ -332,8 +339,8 @@ func (g *globals) creditEvent(ctx context.Context, id string, height int64) (*cl
 
 // subjectRecords fetches the subject's event records at height with proofs
 // (every page) and verifies them.
-func (g *globals) subjectRecords(ctx context.Context, ref string, height int64) ([]*credit.Record, error) {
-	res, err := g.Client().CreditProfile(ctx, ref, height, true)
+func subjectRecords(ctx context.Context, env *clikit.Env, ref string, height int64) ([]*credit.Record, error) {
+	res, err := env.Client().CreditProfile(ctx, ref, height, true)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +355,7 @@ func (g *globals) subjectRecords(ctx context.Context, ref string, height int64) 
 	return out, nil
 }
 
-func creditRepairCmd(g *globals) *cobra.Command {
+func creditRepairCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
 	var e creditEventFlags
 	var target, reason string
@@ -371,7 +378,7 @@ provable at every height.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
-			_, rec, st, _, err := g.creditEvent(ctx, target, 0)
+			_, rec, st, _, err := creditEvent(ctx, env, target, 0)
 			if err != nil {
 				return err
 			}
@@ -384,7 +391,7 @@ provable at every height.`,
 			if st == credit.StatusRepaired {
 				return fmt.Errorf("event %s was already repaired by event %s at height %d", rec.ID, rec.RepairedBy, rec.RepairedHeight)
 			}
-			s, err := g.creditSession(ctx, &f)
+			s, err := newCreditSession(ctx, env, &f)
 			if err != nil {
 				return err
 			}
@@ -397,7 +404,7 @@ provable at every height.`,
 			}
 			if !propose {
 				res, err := s.Send(ctx, credit.MsgRecord, ev, f.Wait)
-				return g.PrintResult(cmd, res, err)
+				return env.PrintResult(cmd, res, err)
 			}
 			body, err := json.Marshal(ev)
 			if err != nil {
@@ -411,7 +418,7 @@ provable at every height.`,
 				reason = "credit repair of event " + rec.ID
 			}
 			res, err := s.Send(ctx, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: action, Reason: reason}, f.Wait)
-			return g.PrintResult(cmd, res, err)
+			return env.PrintResult(cmd, res, err)
 		},
 	}
 	f.Register(c)
@@ -432,7 +439,7 @@ type creditProfileOut struct {
 	Verified []string        `json:"verified"`
 }
 
-func creditProfileCmd(g *globals) *cobra.Command {
+func creditProfileCmd(env *clikit.Env) *cobra.Command {
 	var kind, id, ref string
 	var height int64
 	c := &cobra.Command{
@@ -449,11 +456,11 @@ the profile from the proven bytes.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
-			_, r, err := g.creditSubject(ctx, kind, id, ref)
+			_, r, err := creditSubject(ctx, env, kind, id, ref)
 			if err != nil {
 				return err
 			}
-			res, err := g.Client().CreditProfile(ctx, r, height, true)
+			res, err := env.Client().CreditProfile(ctx, r, height, true)
 			if err != nil {
 				return err
 			}
@@ -462,7 +469,7 @@ the profile from the proven bytes.`,
 				return err
 			}
 			out := creditProfileOut{Ref: r, Height: res.Height, AppHash: fmt.Sprintf("%X", res.AppHash), Found: p != nil, Profile: p, Verified: chk.Verified}
-			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) { printCreditProfile(w, &out, res.BlockTime) })
+			return env.Emit(cmd.OutOrStdout(), out, func(w io.Writer) { printCreditProfile(w, &out, res.BlockTime) })
 		},
 	}
 	c.Flags().StringVar(&kind, "subject-kind", "", "org or person (default: detected)")
@@ -525,7 +532,7 @@ func printCreditProfile(w io.Writer, o *creditProfileOut, bt string) {
 	fmt.Fprintf(w, "  under app hash %s (in block header %d)\n", o.AppHash, o.Height+1)
 }
 
-func creditListCmd(g *globals) *cobra.Command {
+func creditListCmd(env *clikit.Env) *cobra.Command {
 	var dept, kind string
 	var black, red bool
 	var height int64
@@ -548,11 +555,11 @@ func creditListCmd(g *globals) *cobra.Command {
 			case (dept != "") == (black || red) || black && red:
 				return fmt.Errorf("give one of --dept, --blacklist, --redlist")
 			case dept != "":
-				r, err := g.Client().CreditDeptEvents(ctx, strings.ToUpper(dept), kind, height, p)
+				r, err := env.Client().CreditDeptEvents(ctx, strings.ToUpper(dept), kind, height, p)
 				if err != nil {
 					return err
 				}
-				return g.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
+				return env.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
 					fmt.Fprintf(w, "%-12s %-10s %-64s %-6s %s\n", "ID", "KIND", "SUBJECT", "HEIGHT", "DECISION")
 					for _, it := range r.Items {
 						fmt.Fprintf(w, "%-12s %-10s %-64s %-6d %s\n", it.ID, it.Kind, it.Record.SubjectRef, it.Record.Height, it.Record.DecisionNo)
@@ -564,7 +571,7 @@ func creditListCmd(g *globals) *cobra.Command {
 			if red {
 				list = credit.KindRedlist
 			}
-			r, err := g.Client().CreditList(ctx, list, client.At{Height: height, Prove: true}, p)
+			r, err := env.Client().CreditList(ctx, list, client.At{Height: height, Prove: true}, p)
 			if err != nil {
 				return err
 			}
@@ -576,7 +583,7 @@ func creditListCmd(g *globals) *cobra.Command {
 				*client.CreditListResult
 				Verified []string `json:"verified"`
 			}{r, chk.Verified}
-			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+			return env.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
 				fmt.Fprintf(w, "%s at height %d (block time %s): %d entries on page %d\n", list, r.Height, r.BlockTime, len(r.Items), r.Page)
 				for _, it := range r.Items {
 					fmt.Fprintf(w, "  %-64s event %s by %s, severity %d, until %s\n", it.SubjectRef, it.ID, it.Entry.Dept, it.Entry.Severity, it.Entry.PublishEnd)
@@ -610,7 +617,7 @@ type creditShowOut struct {
 	RawDetail string            `json:"decrypted_raw,omitempty"`
 }
 
-func creditShowCmd(g *globals) *cobra.Command {
+func creditShowCmd(env *clikit.Env) *cobra.Command {
 	var height int64
 	var decrypt bool
 	var key, passFile string
@@ -627,7 +634,7 @@ department, or the key that recorded the event).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
-			r, rec, st, chk, err := g.creditEvent(ctx, args[0], height)
+			r, rec, st, chk, err := creditEvent(ctx, env, args[0], height)
 			if err != nil {
 				return err
 			}
@@ -639,7 +646,7 @@ department, or the key that recorded the event).`,
 				if rec == nil {
 					return fmt.Errorf("event %s is not on chain at height %d", args[0], r.Height)
 				}
-				k, err := g.LoadKey(key, passFile)
+				k, err := env.LoadKey(key, passFile)
 				if err != nil {
 					return err
 				}
@@ -648,7 +655,7 @@ department, or the key that recorded the event).`,
 					// Details copied from another event of the same subject
 					// open under that event's binding: try the subject's
 					// proven history to name it.
-					if cands, cerr := g.subjectRecords(ctx, rec.SubjectRef, r.Height); cerr == nil {
+					if cands, cerr := subjectRecords(ctx, env, rec.SubjectRef, r.Height); cerr == nil {
 						_, err = creditio.Open(rec, k, cands...)
 					}
 				}
@@ -665,7 +672,7 @@ department, or the key that recorded the event).`,
 					out.RawDetail = string(pt)
 				}
 			}
-			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) { printCreditShow(w, &out, r.BlockTime) })
+			return env.Emit(cmd.OutOrStdout(), out, func(w io.Writer) { printCreditShow(w, &out, r.BlockTime) })
 		},
 	}
 	c.Flags().Int64Var(&height, "height", 0, "state version (default latest)")
@@ -708,7 +715,7 @@ func printCreditShow(w io.Writer, o *creditShowOut, bt string) {
 	fmt.Fprintf(w, "  under app hash %s (in block header %d)\n", o.AppHash, o.Height+1)
 }
 
-func creditSubjectRefCmd(g *globals) *cobra.Command {
+func creditSubjectRefCmd(env *clikit.Env) *cobra.Command {
 	var kind, id string
 	c := &cobra.Command{
 		Use:   "subject-ref",
@@ -717,11 +724,11 @@ func creditSubjectRefCmd(g *globals) *cobra.Command {
   govchain credit subject-ref --subject-id 91350100m000100y43`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			k, ref, err := g.creditSubject(cmd.Context(), kind, id, "")
+			k, ref, err := creditSubject(cmd.Context(), env, kind, id, "")
 			if err != nil {
 				return err
 			}
-			return g.Emit(cmd.OutOrStdout(), map[string]string{"subject_kind": k, "subject_ref": ref}, func(w io.Writer) { fmt.Fprintln(w, ref) })
+			return env.Emit(cmd.OutOrStdout(), map[string]string{"subject_kind": k, "subject_ref": ref}, func(w io.Writer) { fmt.Fprintln(w, ref) })
 		},
 	}
 	c.Flags().StringVar(&kind, "subject-kind", "", "org or person (default: detected)")
@@ -749,7 +756,7 @@ type creditImportTx struct {
 	Lines  string `json:"lines"`
 }
 
-func creditImportCmd(g *globals) *cobra.Command {
+func creditImportCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
 	var dryRun, skipBad bool
 	var readers, wrapKeys string
@@ -785,7 +792,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 				return err
 			}
 			rep.Rows = len(rows) + len(probs)
-			s, err := g.creditSession(ctx, &f)
+			s, err := newCreditSession(ctx, env, &f)
 			if err != nil {
 				return err
 			}
@@ -812,7 +819,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 					evs = append(evs, in.Event)
 				}
 				rep.Batches = len(creditio.Batches(evs, batch, maxBytes))
-				if e := g.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
+				if e := env.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
 					fmt.Fprintf(w, "%s: %d rows, %d valid, %d bad; %d transactions of at most %d events\n", rep.File, rep.Rows, rep.Valid, len(rep.Problems), rep.Batches, batch)
 				}); e != nil {
 					return e
@@ -864,7 +871,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 				_ = bar.Add(len(b))
 			}
 			_ = bar.Finish()
-			if e := g.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
+			if e := env.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
 				fmt.Fprintf(w, "%s: %d rows, %d valid, %d bad (skipped), %d recorded in %d transactions\n", rep.File, rep.Rows, rep.Valid, len(rep.Problems), rep.Imported, len(rep.Txs))
 				for _, t := range rep.Txs {
 					fmt.Fprintf(w, "  block %-6d tx %s  lines %-9s events %s\n", t.Height, t.Hash, t.Lines, t.IDs)
