@@ -21,6 +21,7 @@ import (
 	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/credit/creditio"
+	"github.com/govchain/govchain/contracts/credit/credittypes"
 	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/node/client"
 )
@@ -62,18 +63,18 @@ commitment 信用承诺, repair 信用修复. Recording kind K needs the grant c
 }
 
 // creditParams reads credit/params with a proof checked here.
-func creditParams(ctx context.Context, env *clikit.Env) (*credit.Params, error) {
-	r, err := env.Client().State(ctx, string(credit.ParamsKey()), 0, true)
+func creditParams(ctx context.Context, env *clikit.Env) (*credittypes.Params, error) {
+	r, err := env.Client().State(ctx, string(credittypes.ParamsKey()), 0, true)
 	if err != nil {
 		return nil, err
 	}
 	if !r.Found || r.Proof == nil {
-		return nil, fmt.Errorf("the node has no %s: is the credit module running?", credit.ParamsKey())
+		return nil, fmt.Errorf("the node has no %s: is the credit module running?", credittypes.ParamsKey())
 	}
 	if err := r.Proof.Verify(r.AppHash); err != nil {
-		return nil, fmt.Errorf("proof of %s: %w", credit.ParamsKey(), err)
+		return nil, fmt.Errorf("proof of %s: %w", credittypes.ParamsKey(), err)
 	}
-	var p credit.Params
+	var p credittypes.Params
 	if err := json.Unmarshal(r.Proof.Value, &p); err != nil {
 		return nil, err
 	}
@@ -97,9 +98,9 @@ func creditSubject(ctx context.Context, env *clikit.Env, kind, id, ref string) (
 		return k, r, nil
 	case ref != "":
 		if kind == "" {
-			kind = credit.SubjectPerson
-			if credit.ValidateSubject(credit.SubjectOrg, ref) == nil {
-				kind = credit.SubjectOrg
+			kind = credittypes.SubjectPerson
+			if credit.ValidateSubject(credittypes.SubjectOrg, ref) == nil {
+				kind = credittypes.SubjectOrg
 			}
 		}
 		if err := credit.ValidateSubject(kind, ref); err != nil {
@@ -115,7 +116,7 @@ func creditSubject(ctx context.Context, env *clikit.Env, kind, id, ref string) (
 type creditSession struct {
 	*clikit.TxSigner
 	account *identity.Account
-	params  *credit.Params
+	params  *credittypes.Params
 }
 
 func newCreditSession(ctx context.Context, env *clikit.Env, f *clikit.TxFlags) (*creditSession, error) {
@@ -231,7 +232,7 @@ func (e *creditEventFlags) register(c *cobra.Command, subject bool) {
 
 // build completes ev (kind, subject, repairs set by the caller) and seals
 // the details.
-func (e *creditEventFlags) build(ctx context.Context, s *creditSession, ev *credit.Event, subjectID string) error {
+func (e *creditEventFlags) build(ctx context.Context, s *creditSession, ev *credittypes.Event, subjectID string) error {
 	ev.LegalBasis, ev.DecisionNo, ev.Severity = e.legalBasis, e.decisionNo, e.severity
 	ev.EffectiveDate = e.effective
 	if ev.EffectiveDate == "" {
@@ -260,7 +261,7 @@ func (e *creditEventFlags) build(ctx context.Context, s *creditSession, ev *cred
 		}
 		text = string(b)
 	}
-	if err := credit.ValidateFields(&credit.Event{Kind: ev.Kind, SubjectKind: ev.SubjectKind, SubjectRef: ev.SubjectRef, LegalBasis: ev.LegalBasis,
+	if err := credit.ValidateFields(&credittypes.Event{Kind: ev.Kind, SubjectKind: ev.SubjectKind, SubjectRef: ev.SubjectRef, LegalBasis: ev.LegalBasis,
 		DecisionNo: ev.DecisionNo, EffectiveDate: ev.EffectiveDate, PublishEnd: ev.PublishEnd, Severity: ev.Severity, Repairs: ev.Repairs}); err != nil {
 		return err
 	}
@@ -290,10 +291,10 @@ func creditRecordCmd(env *clikit.Env) *cobra.Command {
       --legal-basis "《食品安全法》第一百二十六条" --decision-no "榕市监罚〔2026〕15号" --details "警告"   # only SM3(salt||ID) is sent`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if kind == credit.KindRepair {
+			if kind == credittypes.KindRepair {
 				return fmt.Errorf("use govchain credit repair for repairs")
 			}
-			if !credit.ValidKind(kind) {
+			if !credittypes.ValidKind(kind) {
 				return fmt.Errorf("--kind must be licence, penalty, redlist, blacklist or commitment")
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
@@ -306,7 +307,7 @@ func creditRecordCmd(env *clikit.Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ev := credit.Event{Kind: kind, SubjectKind: sk, SubjectRef: ref}
+			ev := credittypes.Event{Kind: kind, SubjectKind: sk, SubjectRef: ref}
 			sid := ref
 			if e.subjectID != "" {
 				sid = strings.ToUpper(strings.TrimSpace(e.subjectID))
@@ -314,7 +315,7 @@ func creditRecordCmd(env *clikit.Env) *cobra.Command {
 			if err := e.build(ctx, s, &ev, sid); err != nil {
 				return err
 			}
-			res, err := s.Send(ctx, credit.MsgRecord, ev, f.Wait)
+			res, err := s.Send(ctx, credittypes.MsgRecord, ev, f.Wait)
 			return env.PrintResult(cmd, res, err)
 		},
 	}
@@ -325,8 +326,8 @@ func creditRecordCmd(env *clikit.Env) *cobra.Command {
 }
 
 // creditEvent fetches an event with proofs and verifies them here.
-func creditEvent(ctx context.Context, env *clikit.Env, id string, height int64) (*client.CreditEventResult, *credit.Record, string, *client.CreditCheck, error) {
-	if !credit.ValidID(id) {
+func creditEvent(ctx context.Context, env *clikit.Env, id string, height int64) (*client.CreditEventResult, *credittypes.Record, string, *client.CreditCheck, error) {
+	if !credittypes.ValidID(id) {
 		return nil, nil, "", nil, fmt.Errorf("event id %q must be 12 digits", id)
 	}
 	r, err := env.Client().CreditEvent(ctx, id, client.At{Height: height, Prove: true})
@@ -339,7 +340,7 @@ func creditEvent(ctx context.Context, env *clikit.Env, id string, height int64) 
 
 // subjectRecords fetches the subject's event records at height with proofs
 // (every page) and verifies them.
-func subjectRecords(ctx context.Context, env *clikit.Env, ref string, height int64) ([]*credit.Record, error) {
+func subjectRecords(ctx context.Context, env *clikit.Env, ref string, height int64) ([]*credittypes.Record, error) {
 	res, err := env.Client().CreditProfile(ctx, ref, height, true)
 	if err != nil {
 		return nil, err
@@ -348,7 +349,7 @@ func subjectRecords(ctx context.Context, env *clikit.Env, ref string, height int
 	if err != nil || p == nil {
 		return nil, err
 	}
-	var out []*credit.Record
+	var out []*credittypes.Record
 	for _, e := range p.History {
 		out = append(out, e.Record)
 	}
@@ -385,10 +386,10 @@ provable at every height.`,
 			if rec == nil {
 				return fmt.Errorf("event %s is not on chain", target)
 			}
-			if !credit.Repairable(rec.Kind) {
+			if !credittypes.Repairable(rec.Kind) {
 				return fmt.Errorf("event %s is a %s event; only penalty and blacklist events can be repaired", rec.ID, rec.Kind)
 			}
-			if st == credit.StatusRepaired {
+			if st == credittypes.StatusRepaired {
 				return fmt.Errorf("event %s was already repaired by event %s at height %d", rec.ID, rec.RepairedBy, rec.RepairedHeight)
 			}
 			s, err := newCreditSession(ctx, env, &f)
@@ -398,19 +399,19 @@ provable at every height.`,
 			if rec.Dept != s.account.Dept && !propose {
 				return fmt.Errorf("event %s was recorded by %s; only %s can repair it (or a governance proposal: --propose), your key is of %s", rec.ID, rec.Dept, rec.Dept, s.account.Dept)
 			}
-			ev := credit.Event{Kind: credit.KindRepair, SubjectKind: rec.SubjectKind, SubjectRef: rec.SubjectRef, Repairs: rec.ID}
+			ev := credittypes.Event{Kind: credittypes.KindRepair, SubjectKind: rec.SubjectKind, SubjectRef: rec.SubjectRef, Repairs: rec.ID}
 			if err := e.build(ctx, s, &ev, rec.SubjectRef); err != nil {
 				return err
 			}
 			if !propose {
-				res, err := s.Send(ctx, credit.MsgRecord, ev, f.Wait)
+				res, err := s.Send(ctx, credittypes.MsgRecord, ev, f.Wait)
 				return env.PrintResult(cmd, res, err)
 			}
 			body, err := json.Marshal(ev)
 			if err != nil {
 				return err
 			}
-			action, err := json.Marshal(gov.Execute{Type: credit.MsgRecord, Body: body})
+			action, err := json.Marshal(gov.Execute{Type: credittypes.MsgRecord, Body: body})
 			if err != nil {
 				return err
 			}
@@ -431,12 +432,12 @@ provable at every height.`,
 
 // creditProfileOut is what `credit profile -o json` prints.
 type creditProfileOut struct {
-	Ref      string          `json:"ref"`
-	Height   int64           `json:"height"`
-	AppHash  string          `json:"app_hash"`
-	Found    bool            `json:"found"`
-	Profile  *credit.Profile `json:"profile,omitempty"`
-	Verified []string        `json:"verified"`
+	Ref      string               `json:"ref"`
+	Height   int64                `json:"height"`
+	AppHash  string               `json:"app_hash"`
+	Found    bool                 `json:"found"`
+	Profile  *credittypes.Profile `json:"profile,omitempty"`
+	Verified []string             `json:"verified"`
 }
 
 func creditProfileCmd(env *clikit.Env) *cobra.Command {
@@ -486,7 +487,7 @@ func printCreditProfile(w io.Writer, o *creditProfileOut, bt string) {
 	} else {
 		p := o.Profile
 		fmt.Fprintf(w, "  kind %s\n", p.SubjectKind)
-		byID := map[string]*credit.Record{}
+		byID := map[string]*credittypes.Record{}
 		for _, h := range p.History {
 			byID[h.Record.ID] = h.Record
 		}
@@ -510,7 +511,7 @@ func printCreditProfile(w io.Writer, o *creditProfileOut, bt string) {
 		list("black list", p.Active.Blacklist)
 		list("red list", p.Active.Redlist)
 		list("active penalties", p.Active.Penalties)
-		cnt := func(c credit.Counts) string {
+		cnt := func(c credittypes.Counts) string {
 			return fmt.Sprintf("licence %d, penalty %d, redlist %d, blacklist %d, commitment %d, repair %d", c.Licence, c.Penalty, c.Redlist, c.Blacklist, c.Commitment, c.Repair)
 		}
 		fmt.Fprintf(w, "  recorded          %s\n  published now     %s\n  history:\n", cnt(p.Counts), cnt(p.Published))
@@ -567,9 +568,9 @@ func creditListCmd(env *clikit.Env) *cobra.Command {
 					clikit.PrintMore(w, r.More, r.Page, r.NextCursor)
 				})
 			}
-			list := credit.KindBlacklist
+			list := credittypes.KindBlacklist
 			if red {
-				list = credit.KindRedlist
+				list = credittypes.KindRedlist
 			}
 			r, err := env.Client().CreditList(ctx, list, client.At{Height: height, Prove: true}, p)
 			if err != nil {
@@ -607,14 +608,14 @@ func creditListCmd(env *clikit.Env) *cobra.Command {
 
 // creditShowOut is what `credit show -o json` prints.
 type creditShowOut struct {
-	ID        string            `json:"id"`
-	Height    int64             `json:"height"`
-	AppHash   string            `json:"app_hash"`
-	Status    string            `json:"status"`
-	Record    *credit.Record    `json:"record,omitempty"`
-	Verified  []string          `json:"verified"`
-	Decrypted *creditio.Details `json:"decrypted,omitempty"`
-	RawDetail string            `json:"decrypted_raw,omitempty"`
+	ID        string              `json:"id"`
+	Height    int64               `json:"height"`
+	AppHash   string              `json:"app_hash"`
+	Status    string              `json:"status"`
+	Record    *credittypes.Record `json:"record,omitempty"`
+	Verified  []string            `json:"verified"`
+	Decrypted *creditio.Details   `json:"decrypted,omitempty"`
+	RawDetail string              `json:"decrypted_raw,omitempty"`
 }
 
 func creditShowCmd(env *clikit.Env) *cobra.Command {
@@ -685,7 +686,7 @@ department, or the key that recorded the event).`,
 func printCreditShow(w io.Writer, o *creditShowOut, bt string) {
 	fmt.Fprintf(w, "credit event %s at height %d (block time %s): %s\n", o.ID, o.Height, bt, strings.ToUpper(o.Status))
 	if r := o.Record; r != nil {
-		fmt.Fprintf(w, "  %s (%s) by %s, signer %s, recorded at height %d (%s)\n", r.Kind, credit.KindChinese(r.Kind), r.Dept, r.Signer, r.Height, r.Time)
+		fmt.Fprintf(w, "  %s (%s) by %s, signer %s, recorded at height %d (%s)\n", r.Kind, credittypes.KindChinese(r.Kind), r.Dept, r.Signer, r.Height, r.Time)
 		fmt.Fprintf(w, "  subject %s %s\n  legal basis %s\n  decision %s, effective %s, published until %s, severity %d\n",
 			r.SubjectKind, r.SubjectRef, r.LegalBasis, r.DecisionNo, r.EffectiveDate, r.PublishEnd, r.Severity)
 		if r.Repairs != "" {
@@ -814,7 +815,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 				}
 			}
 			if dryRun || (len(rep.Problems) > 0 && !skipBad) {
-				var evs []credit.Event
+				var evs []credittypes.Event
 				for _, in := range ins {
 					evs = append(evs, in.Event)
 				}
@@ -839,7 +840,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 			}
 			bar := progressbar.NewOptions(len(ins), progressbar.OptionSetWriter(errOut), progressbar.OptionSetDescription("sealing"),
 				progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-			evs := make([]credit.Event, len(ins))
+			evs := make([]credittypes.Event, len(ins))
 			lineOf := make([]int, len(ins))
 			for i, in := range ins {
 				if evs[i], err = in.Seal(rd); err != nil {
@@ -860,7 +861,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 			var sendErr error
 			for _, b := range batches {
 				lines := fmt.Sprintf("%d..%d", lineOf[done], lineOf[done+len(b)-1])
-				res, err := s.Send(ctx, credit.MsgRecordBatch, credit.RecordBatch{Events: b}, "commit")
+				res, err := s.Send(ctx, credittypes.MsgRecordBatch, credittypes.RecordBatch{Events: b}, "commit")
 				if err != nil {
 					sendErr = fmt.Errorf("transaction for lines %s (none of its %d events recorded): %w", lines, len(b), err)
 					break
@@ -899,8 +900,8 @@ transaction: all its events or none); a file with bad rows is refused unless
 func (s *creditSession) checkOnChain(ctx context.Context, ins []*creditio.Input) ([]*creditio.Input, []creditio.Problem, error) {
 	dept := s.account.Dept
 	grants := map[string]bool{}
-	for _, k := range credit.Kinds {
-		r, err := s.Client.State(ctx, string(identity.GrantKey(dept, credit.Grant(k.Kind))), 0, false)
+	for _, k := range credittypes.Kinds {
+		r, err := s.Client.State(ctx, string(identity.GrantKey(dept, credittypes.Grant(k.Kind))), 0, false)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -911,10 +912,10 @@ func (s *creditSession) checkOnChain(ctx context.Context, ins []*creditio.Input)
 	for _, in := range ins {
 		e := &in.Event
 		if !grants[e.Kind] {
-			probs = append(probs, creditio.Problem{Line: in.Line, Reason: fmt.Sprintf("department %s lacks the %q grant", dept, credit.Grant(e.Kind))})
+			probs = append(probs, creditio.Problem{Line: in.Line, Reason: fmt.Sprintf("department %s lacks the %q grant", dept, credittypes.Grant(e.Kind))})
 			continue
 		}
-		r, err := s.Client.State(ctx, string(credit.DecisionKey(dept, e.Kind, e.SubjectRef, e.DecisionNo)), 0, false)
+		r, err := s.Client.State(ctx, string(credittypes.DecisionKey(dept, e.Kind, e.SubjectRef, e.DecisionNo)), 0, false)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -922,7 +923,7 @@ func (s *creditSession) checkOnChain(ctx context.Context, ins []*creditio.Input)
 			probs = append(probs, creditio.Problem{Line: in.Line, Reason: fmt.Sprintf("already recorded as event %s", r.Value)})
 			continue
 		}
-		if e.Kind == credit.KindRepair {
+		if e.Kind == credittypes.KindRepair {
 			t, err := s.Client.CreditEvent(ctx, e.Repairs, client.At{})
 			if err != nil {
 				return nil, nil, err
@@ -931,7 +932,7 @@ func (s *creditSession) checkOnChain(ctx context.Context, ins []*creditio.Input)
 			switch {
 			case t.Record == nil:
 				reason = fmt.Sprintf("repairs %s: no such event", e.Repairs)
-			case !credit.Repairable(t.Record.Kind):
+			case !credittypes.Repairable(t.Record.Kind):
 				reason = fmt.Sprintf("repairs %s: a %s event cannot be repaired", e.Repairs, t.Record.Kind)
 			case t.Record.Dept != dept:
 				reason = fmt.Sprintf("repairs %s: recorded by %s, not %s", e.Repairs, t.Record.Dept, dept)
