@@ -14,6 +14,7 @@ import (
 	"github.com/govchain/govchain/catalog-chain/catalogcli"
 	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/certificate/certcli"
+	"github.com/govchain/govchain/contracts/credit/creditcli"
 	"github.com/govchain/govchain/node/verify/web"
 )
 
@@ -49,7 +50,6 @@ Start here:
 	root.PersistentFlags().StringVar(&g.Node, "node", envOr("GOVCHAIN_NODE", "http://127.0.0.1:26602"), "node API address (env GOVCHAIN_NODE); the demo's first node by default")
 	root.PersistentFlags().StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
 	root.AddCommand(nodeCmd(g), genesisCmd(g), keysCmd(g), txCmd(g), queryCmd(g), statusCmd(g), testnetCmd(g), demoCmd(g), versionCmd(g), caCmd(g), govCmd(g))
-	root.AddCommand(creditCmd(g))
 	root.AddCommand(exploreCmd(g), auditCmd(g), archiveCmd(g))
 	root.AddCommand(verifyCmd(g))
 	for _, m := range cliMounts {
@@ -66,6 +66,7 @@ Start here:
 var cliMounts = []func(*clikit.Env) []*cobra.Command{
 	catalogcli.Commands,
 	certcli.Commands,
+	creditcli.Commands,
 }
 
 func envOr(k, def string) string {

@@ -1,6 +1,10 @@
 package node
 
-import "github.com/govchain/govchain/node/client"
+import (
+	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/contracts/credit/creditapi"
+	"github.com/govchain/govchain/node/client"
+)
 
 // The API's request and answer types live in the light API package
 // (node/client), which clients import without the daemon; the handlers
@@ -33,6 +37,12 @@ type (
 	CreditListResult    = client.CreditListResult
 	CreditDeptList      = client.CreditDeptList
 )
+
+// CreditProfileAt builds the whole credit profile answer from one state
+// version (the credit module's creditapi.ProfileAt).
+func CreditProfileAt(v *state.View, ref string, prove bool) (*CreditProfileResult, error) {
+	return creditapi.ProfileAt(v, ref, prove)
+}
 
 // Paging of every list answer of the API.
 const (

@@ -7,6 +7,7 @@ import (
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/certificate/certapi"
 	"github.com/govchain/govchain/contracts/credit"
+	"github.com/govchain/govchain/contracts/credit/creditapi"
 	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/contracts/recognition"
 	"github.com/govchain/govchain/node/apikit"
@@ -30,6 +31,7 @@ func Modules() []module.Module {
 var apiMounts = []func(apikit.Node) []apikit.Route{
 	catalogapi.Routes,
 	certapi.Routes,
+	creditapi.Routes,
 }
 
 // moduleRoutes are the routes of every mounted module, reading n.

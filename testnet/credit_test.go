@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/govchain/govchain/contracts/credit"
+	"github.com/govchain/govchain/contracts/credit/creditdemo"
 	"github.com/govchain/govchain/contracts/credit/creditio"
 	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/testnet"
@@ -26,12 +27,12 @@ import (
 // row, then the import), after which no ID number or name is in state.
 func TestCreditOnFourNodes(t *testing.T) {
 	net := startNetWith(t, testnet.Options{Validators: 4,
-		GenesisModules: map[string]json.RawMessage{credit.Name: testnet.CreditDemoGenesis()},
-		Grants:         testnet.CreditDemoGrants()})
+		GenesisModules: map[string]json.RawMessage{credit.Name: creditdemo.Genesis()},
+		Grants:         creditdemo.Grants()})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	var seedOut bytes.Buffer
-	demo, err := testnet.SeedCreditResult(ctx, net.DemoNet(), &seedOut)
+	demo, err := creditdemo.SeedResult(ctx, net.DemoNet(), &seedOut)
 	if err != nil || demo == nil {
 		t.Fatalf("seed: %v\n%s", err, seedOut.String())
 	}
@@ -109,7 +110,7 @@ func TestCreditOnFourNodes(t *testing.T) {
 	if !p.Profile.Redlisted || p.Profile.Counts.Licence != 1 || p.Profile.Counts.Commitment != 1 || p.Profile.Counts.Redlist != 1 {
 		t.Fatalf("company 1: %+v", p.Profile)
 	}
-	decode(cli(3, "credit", "profile", "--subject-id", strings.ToLower(testnet.CreditDemoPerson.ID)), &p)
+	decode(cli(3, "credit", "profile", "--subject-id", strings.ToLower(creditdemo.Person.ID)), &p)
 	if p.Profile == nil || p.Profile.SubjectRef != demo.PersonRef || p.Profile.Counts.Penalty != 1 {
 		t.Fatalf("person: %+v", p.Profile)
 	}
@@ -235,7 +236,7 @@ func TestCreditOnFourNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range ents {
-		for _, needle := range []string{person.id, person.id[:17], person.name, testnet.CreditDemoPerson.ID, "张某某", "罚款五百元"} {
+		for _, needle := range []string{person.id, person.id[:17], person.name, creditdemo.Person.ID, "张某某", "罚款五百元"} {
 			if strings.Contains(e.Key, needle) || bytes.Contains(e.Value, []byte(needle)) {
 				t.Fatalf("%s holds %q", e.Key, needle)
 			}

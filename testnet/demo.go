@@ -13,6 +13,7 @@ import (
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/contracts/certificate/certdemo"
+	"github.com/govchain/govchain/contracts/credit/creditdemo"
 	"github.com/govchain/govchain/node/client"
 	"github.com/govchain/govchain/testnet/demokit"
 )
@@ -20,7 +21,7 @@ import (
 // demos are the modules' demo data, seeded in this order after the
 // identity demo data: one line per module (its …demo package,
 // docs/architecture.md "Module layout").
-var demos = []demokit.Demo{catalogdemo.Demo, certdemo.Demo, creditDemo}
+var demos = []demokit.Demo{catalogdemo.Demo, certdemo.Demo, creditdemo.Demo}
 
 // DemoGenesis returns module genesis sections for demo networks (grants the
 // demo departments need live in DemoGrants).

@@ -6,8 +6,8 @@ import (
 
 	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/contracts/credit"
+	"github.com/govchain/govchain/contracts/credit/creditapi"
 	"github.com/govchain/govchain/contracts/credit/creditio"
-	"github.com/govchain/govchain/node"
 )
 
 // Throughput of recording and reading credit events:
@@ -116,14 +116,14 @@ func BenchmarkProfile20WithProofs(b *testing.B) {
 	v := c.View()
 	b.Run("node", func(b *testing.B) {
 		for n := 0; n < b.N; n++ {
-			r, err := node.CreditProfileAt(v, s, true)
+			r, err := creditapi.ProfileAt(v, s, true)
 			if err != nil || len(r.EventProofs) != 20 {
 				b.Fatal(err)
 			}
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "profiles/s")
 	})
-	r, err := node.CreditProfileAt(v, s, true)
+	r, err := creditapi.ProfileAt(v, s, true)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/contracts/credit/credittypes"
 )
 
 // Module is the credit contract.
@@ -138,7 +139,7 @@ func recordBatch(ctx *module.Context, m *RecordBatch) error {
 		last = id
 	}
 	ctx.SetData([]byte(first + ".." + last))
-	ctx.Emit("credit.batch", "first", first, "last", last, "count", fmt.Sprint(len(m.Events)), "dept", ctx.Signer.Dept)
+	ctx.Emit(credittypes.EventBatch, "first", first, "last", last, "count", fmt.Sprint(len(m.Events)), "dept", ctx.Signer.Dept)
 	return nil
 }
 
@@ -373,9 +374,9 @@ func apply(ctx *module.Context, p *Params, m *Event) (string, error) {
 			return "", err
 		}
 	}
-	ctx.Emit("credit.recorded", "id", id, "kind", m.Kind, "dept", dept, "subject_kind", m.SubjectKind, "subject_ref", m.SubjectRef)
+	ctx.Emit(credittypes.EventRecorded, "id", id, "kind", m.Kind, "dept", dept, "subject_kind", m.SubjectKind, "subject_ref", m.SubjectRef)
 	if target != nil {
-		ctx.Emit("credit.repaired", "id", target.ID, "repair", id, "kind", target.Kind, "subject_ref", target.SubjectRef)
+		ctx.Emit(credittypes.EventRepaired, "id", target.ID, "repair", id, "kind", target.Kind, "subject_ref", target.SubjectRef)
 	}
 	return id, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
+	"github.com/govchain/govchain/contracts/credit/credittypes"
 )
 
 // deptEvents are the per-department event counts `explore dept` shows.
@@ -25,7 +26,7 @@ var deptEvents = []struct{ Label, Key string }{
 	{"catalog resources published", catalogtypes.Attr(catalogtypes.EventResource, "provider")},
 	{"data shares requested", catalogtypes.Attr(catalogtypes.EventShare, "requester")},
 	{"data shares provided", catalogtypes.Attr(catalogtypes.EventShare, "provider")},
-	{"credit events recorded", "credit.recorded.dept"},
+	{"credit events recorded", credittypes.Attr(credittypes.EventRecorded, "dept")},
 }
 
 // Dept gathers a department's record, grants, identities and activity.

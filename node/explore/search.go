@@ -14,6 +14,7 @@ import (
 
 	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
+	"github.com/govchain/govchain/contracts/credit/credittypes"
 	"github.com/govchain/govchain/contracts/identifier"
 	"github.com/govchain/govchain/node/client"
 )
@@ -40,11 +41,7 @@ var Indexed = withModules(map[string][]string{
 	"gov.expired":       {"id"},
 	"gov.dept_admitted": {"dept"},
 	"gov.dept_status":   {"dept", "status"},
-	// contracts/credit
-	"credit.batch":    {"first", "last", "count", "dept"},
-	"credit.recorded": {"id", "kind", "dept", "subject_kind", "subject_ref"},
-	"credit.repaired": {"id", "repair", "kind", "subject_ref"},
-}, certtypes.EventAttrs, catalogtypes.EventAttrs)
+}, certtypes.EventAttrs, catalogtypes.EventAttrs, credittypes.EventAttrs)
 
 // withModules adds the modules' declared events to the others.
 func withModules(m map[string][]string, modules ...map[string][]string) map[string][]string {
@@ -67,12 +64,13 @@ var (
 		catalogtypes.Attr(catalogtypes.EventDelivery, "share"), catalogtypes.Attr(catalogtypes.EventAttest, "id"),
 		catalogtypes.Attr(catalogtypes.EventResolved, "id"), catalogtypes.Attr(catalogtypes.EventResource, "code"),
 		catalogtypes.Attr(catalogtypes.EventItemOwner, "key"), catalogtypes.Attr(catalogtypes.EventItemTransferred, "key"),
-		"credit.recorded.id", "credit.repaired.id", "credit.repaired.repair",
+		credittypes.Attr(credittypes.EventRecorded, "id"), credittypes.Attr(credittypes.EventRepaired, "id"),
+		credittypes.Attr(credittypes.EventRepaired, "repair"),
 	}
 	certAttrs = []string{certtypes.Attr(certtypes.EventAnchored, "hash"), certtypes.Attr(certtypes.EventStatus, "hash"),
 		certtypes.Attr(certtypes.EventReissued, "old"), certtypes.Attr(certtypes.EventReissued, "new")}
 	resourceAttrs = []string{catalogtypes.Attr(catalogtypes.EventResource, "code"), catalogtypes.Attr(catalogtypes.EventShare, "resource")}
-	usccAttrs     = []string{"credit.recorded.subject_ref", "credit.repaired.subject_ref"}
+	usccAttrs     = []string{credittypes.Attr(credittypes.EventRecorded, "subject_ref"), credittypes.Attr(credittypes.EventRepaired, "subject_ref")}
 )
 
 // Query is a search. Conditions combine with AND; an identifier (record,

@@ -1,23 +1,42 @@
-package node
+// Package creditapi is the credit module's HTTP routes: a subject's
+// profile, an event, the active black and red lists, and a department's
+// events, under /v1/credit. The answers are credittypes' (CreditProfileResult,
+// CreditEventResult, CreditListResult, CreditDeptList), which clients check
+// with their Verify. The node mounts Routes from its list (node/modules.go);
+// the routes are documented in node/openapi.json.
+package creditapi
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/proof"
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/contracts/credit"
+	"github.com/govchain/govchain/contracts/credit/credittypes"
 	"github.com/govchain/govchain/contracts/identifier"
 	"github.com/govchain/govchain/node/apikit"
 	"github.com/govchain/govchain/node/client"
 )
+
+// Routes are the module's routes, reading n.
+func Routes(n apikit.Node) []apikit.Route {
+	a := &api{n}
+	return []apikit.Route{
+		apikit.Get("/v1/credit/subjects/{ref}", a.getCreditSubject),
+		apikit.Get("/v1/credit/events/{id}", a.getCreditEvent),
+		apikit.Get("/v1/credit/blacklist", a.creditList("blacklist")),
+		apikit.Get("/v1/credit/redlist", a.creditList("redlist")),
+		apikit.Get("/v1/credit/departments/{dept}/events", a.listCreditByDept),
+	}
+}
+
+type api struct{ n apikit.Node }
 
 // Credit answers are read from one state version each, so the records, the
 // subject summary and the block time agree. With prove=true every value
@@ -25,45 +44,29 @@ import (
 // Height+1), and Verify recomputes the answer from the proven bytes alone.
 
 // creditView opens the version at height (0 = latest).
-func (a *API) creditView(w http.ResponseWriter, r *http.Request) (*state.View, bool, bool) {
-	q := r.URL.Query()
-	height, ok := apikit.HeightParam(w, q.Get("height"))
+func (a *api) creditView(w http.ResponseWriter, r *http.Request) (*state.View, bool, bool) {
+	height, ok := apikit.HeightParam(w, r.URL.Query().Get("height"))
 	if !ok {
 		return nil, false, false
 	}
-	v, err := a.App.Store().At(height)
+	v, err := a.n.View(height)
 	if err != nil {
-		status := http.StatusInternalServerError
-		if errors.Is(err, state.ErrVersionUnavailable) {
-			status = http.StatusNotFound
-		}
-		apikit.WriteErr(w, status, "query", uint32(status), err.Error())
+		apikit.QueryErr(w, err)
 		return nil, false, false
 	}
-	return v, q.Get("prove") == "true" || q.Get("prove") == "1", true
+	return v, apikit.ProveParam(r), true
 }
 
 // readKey reads key from v, with a proof when prove is set.
 func readKey(v *state.View, key []byte, prove bool) ([]byte, *proof.Proof, error) {
-	if !prove {
-		val, err := v.Get(key)
-		return val, nil, err
-	}
-	val, ops, err := v.Prove(key)
+	res, err := apikit.Read(v, key, prove)
 	if err != nil {
 		return nil, nil, err
 	}
-	return val, &proof.Proof{Key: key, Value: val, Height: v.Version(), Ops: ops}, nil
+	return res.Value, res.Proof, nil
 }
 
-func creditErr(w http.ResponseWriter, err error) {
-	e := errs.From(err)
-	status := http.StatusInternalServerError
-	if e.Codespace == credit.Name {
-		status = http.StatusBadRequest
-	}
-	apikit.WriteErr(w, status, e.Codespace, e.Code, e.Error())
-}
+func creditErr(w http.ResponseWriter, err error) { apikit.ModuleErr(w, err, credit.Name) }
 
 // validRefParam checks a subject reference given to the API.
 func validRefParam(w http.ResponseWriter, ref string) bool {
@@ -78,7 +81,7 @@ func validRefParam(w http.ResponseWriter, ref string) bool {
 	return false
 }
 
-func (a *API) getCreditSubject(w http.ResponseWriter, r *http.Request) {
+func (a *api) getCreditSubject(w http.ResponseWriter, r *http.Request) {
 	ref := r.PathValue("ref")
 	if !validRefParam(w, ref) {
 		return
@@ -87,7 +90,7 @@ func (a *API) getCreditSubject(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, ok := pageParams(w, r)
+	p, ok := apikit.PageParams(w, r)
 	if !ok {
 		return
 	}
@@ -100,7 +103,7 @@ func (a *API) getCreditSubject(w http.ResponseWriter, r *http.Request) {
 		}
 		from = n
 	}
-	res, err := creditProfilePage(v, ref, prove, from, p.Limit, MaxPageBytes)
+	res, err := creditProfilePage(v, ref, prove, from, p.Limit, client.MaxPageBytes)
 	if err != nil {
 		creditErr(w, err)
 		return
@@ -108,16 +111,16 @@ func (a *API) getCreditSubject(w http.ResponseWriter, r *http.Request) {
 	apikit.WriteJSON(w, res)
 }
 
-// CreditProfileAt builds the whole profile answer from one state version.
-func CreditProfileAt(v *state.View, ref string, prove bool) (*CreditProfileResult, error) {
+// ProfileAt builds the whole profile answer from one state version.
+func ProfileAt(v *state.View, ref string, prove bool) (*credittypes.CreditProfileResult, error) {
 	return creditProfilePage(v, ref, prove, 0, 1<<31, 1<<62)
 }
 
 // creditProfilePage is the page of the profile answer from event from: at
 // most limit events and about maxBytes of their history and proofs. The
 // profile's counts and active lists are over every event.
-func creditProfilePage(v *state.View, ref string, prove bool, from, limit, maxBytes int) (*CreditProfileResult, error) {
-	out := &CreditProfileResult{Ref: ref, Height: v.Version(), SubjectKey: string(credit.SubjectKey(ref)), From: from}
+func creditProfilePage(v *state.View, ref string, prove bool, from, limit, maxBytes int) (*credittypes.CreditProfileResult, error) {
+	out := &credittypes.CreditProfileResult{Ref: ref, Height: v.Version(), SubjectKey: string(credit.SubjectKey(ref)), From: from}
 	if prove {
 		out.AppHash = v.Hash()
 	}
@@ -185,7 +188,7 @@ func creditProfilePage(v *state.View, ref string, prove bool, from, limit, maxBy
 	return out, nil
 }
 
-func (a *API) getCreditEvent(w http.ResponseWriter, r *http.Request) {
+func (a *api) getCreditEvent(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !credit.ValidID(id) {
 		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "event id must be 12 digits")
@@ -195,7 +198,7 @@ func (a *API) getCreditEvent(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	out := &CreditEventResult{ID: id, Height: v.Version(), Key: string(credit.EventKey(id))}
+	out := &credittypes.CreditEventResult{ID: id, Height: v.Version(), Key: string(credit.EventKey(id))}
 	if prove {
 		out.AppHash = v.Hash()
 	}
@@ -219,11 +222,11 @@ func (a *API) getCreditEvent(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	bt, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
-	out.Status = client.CreditEventStatus(out.Record, bt)
+	out.Status = credittypes.CreditEventStatus(out.Record, bt)
 	apikit.WriteJSON(w, out)
 }
 
-func (a *API) creditList(list string) http.HandlerFunc {
+func (a *api) creditList(list string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		page, ok := apikit.PageNumber(w, r)
 		if !ok {
@@ -233,7 +236,7 @@ func (a *API) creditList(list string) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		out := &CreditListResult{List: list, Height: v.Version(), Page: page, PageSize: credit.PageSize, Items: []CreditListItem{}}
+		out := &credittypes.CreditListResult{List: list, Height: v.Version(), Page: page, PageSize: credit.PageSize, Items: []credittypes.CreditListItem{}}
 		if prove {
 			out.AppHash = v.Hash()
 		}
@@ -246,7 +249,7 @@ func (a *API) creditList(list string) http.HandlerFunc {
 		bt, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
 		after, skip, limit := "", (page-1)*credit.PageSize, credit.PageSize
 		if apikit.CursorMode(r) {
-			p, ok := pageParams(w, r)
+			p, ok := apikit.PageParams(w, r)
 			if !ok {
 				return
 			}
@@ -260,7 +263,7 @@ func (a *API) creditList(list string) http.HandlerFunc {
 		}
 		out.More = more
 		for _, it := range items {
-			ci := CreditListItem{ListItem: it}
+			ci := credittypes.CreditListItem{ListItem: it}
 			if prove {
 				if _, ci.Proof, err = readKey(v, []byte(it.Key), true); err != nil {
 					creditErr(w, err)
@@ -281,7 +284,7 @@ func (a *API) creditList(list string) http.HandlerFunc {
 	}
 }
 
-func (a *API) listCreditByDept(w http.ResponseWriter, r *http.Request) {
+func (a *api) listCreditByDept(w http.ResponseWriter, r *http.Request) {
 	dept := r.PathValue("dept")
 	if !identity.ValidDeptCode(dept) {
 		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "department code must be 2-32 of A-Z 0-9 _ -")
@@ -298,7 +301,7 @@ func (a *API) listCreditByDept(w http.ResponseWriter, r *http.Request) {
 	}
 	after, skip, limit := "", (page-1)*credit.PageSize, credit.PageSize
 	if apikit.CursorMode(r) {
-		p, ok := pageParams(w, r)
+		p, ok := apikit.PageParams(w, r)
 		if !ok {
 			return
 		}
@@ -314,7 +317,7 @@ func (a *API) listCreditByDept(w http.ResponseWriter, r *http.Request) {
 			items, more = items[:n], true
 		}
 	}
-	out := CreditDeptList{Dept: dept, Kind: kind, Height: v.Version(), Page: page, PageSize: limit, More: more, Items: items}
+	out := credittypes.CreditDeptList{Dept: dept, Kind: kind, Height: v.Version(), Page: page, PageSize: limit, More: more, Items: items}
 	if more && len(items) > 0 {
 		out.NextCursor = items[len(items)-1].ID
 	}

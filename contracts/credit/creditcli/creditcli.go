@@ -1,4 +1,8 @@
-package cli
+// Package creditcli is the credit module's commands: govchain credit
+// (record, repair, profile, list, show, import, subject-ref), with the
+// answers' proofs checked here. The root command mounts Commands from its
+// list (cli/root.go).
+package creditcli
 
 import (
 	"context"
@@ -17,12 +21,16 @@ import (
 	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/credit/creditio"
+	"github.com/govchain/govchain/contracts/credit/credittypes"
 	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/node/client"
 )
 
-// creditCmd is `govchain credit`: credit events (docs/credit.md).
-func creditCmd(g *globals) *cobra.Command {
+// Commands are the module's top-level commands: `govchain credit`, credit
+// events (docs/credit.md).
+func Commands(env *clikit.Env) []*cobra.Command { return []*cobra.Command{creditCmd(env)} }
+
+func creditCmd(env *clikit.Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "credit",
 		Short: "Credit events (信用信息): licences, penalties, red and black lists, commitments, repairs",
@@ -49,24 +57,24 @@ commitment 信用承诺, repair 信用修复. Recording kind K needs the grant c
   govchain credit show 000000000001 --decrypt --key rsj-admin
   govchain credit import penalties.xlsx --key scjg-officer --dry-run`,
 	}
-	c.AddCommand(creditRecordCmd(g), creditRepairCmd(g), creditProfileCmd(g), creditListCmd(g), creditShowCmd(g),
-		creditImportCmd(g), creditSubjectRefCmd(g))
+	c.AddCommand(creditRecordCmd(env), creditRepairCmd(env), creditProfileCmd(env), creditListCmd(env), creditShowCmd(env),
+		creditImportCmd(env), creditSubjectRefCmd(env))
 	return c
 }
 
 // creditParams reads credit/params with a proof checked here.
-func (g *globals) creditParams(ctx context.Context) (*credit.Params, error) {
-	r, err := g.Client().State(ctx, string(credit.ParamsKey()), 0, true)
+func creditParams(ctx context.Context, env *clikit.Env) (*credittypes.Params, error) {
+	r, err := env.Client().State(ctx, string(credittypes.ParamsKey()), 0, true)
 	if err != nil {
 		return nil, err
 	}
 	if !r.Found || r.Proof == nil {
-		return nil, fmt.Errorf("the node has no %s: is the credit module running?", credit.ParamsKey())
+		return nil, fmt.Errorf("the node has no %s: is the credit module running?", credittypes.ParamsKey())
 	}
 	if err := r.Proof.Verify(r.AppHash); err != nil {
-		return nil, fmt.Errorf("proof of %s: %w", credit.ParamsKey(), err)
+		return nil, fmt.Errorf("proof of %s: %w", credittypes.ParamsKey(), err)
 	}
-	var p credit.Params
+	var p credittypes.Params
 	if err := json.Unmarshal(r.Proof.Value, &p); err != nil {
 		return nil, err
 	}
@@ -74,12 +82,12 @@ func (g *globals) creditParams(ctx context.Context) (*credit.Params, error) {
 }
 
 // creditSubject resolves --subject-id / --subject-ref into (kind, ref).
-func (g *globals) creditSubject(ctx context.Context, kind, id, ref string) (string, string, error) {
+func creditSubject(ctx context.Context, env *clikit.Env, kind, id, ref string) (string, string, error) {
 	switch {
 	case id != "" && ref != "":
 		return "", "", fmt.Errorf("give --subject-id or --subject-ref, not both")
 	case id != "":
-		p, err := g.creditParams(ctx)
+		p, err := creditParams(ctx, env)
 		if err != nil {
 			return "", "", err
 		}
@@ -90,9 +98,9 @@ func (g *globals) creditSubject(ctx context.Context, kind, id, ref string) (stri
 		return k, r, nil
 	case ref != "":
 		if kind == "" {
-			kind = credit.SubjectPerson
-			if credit.ValidateSubject(credit.SubjectOrg, ref) == nil {
-				kind = credit.SubjectOrg
+			kind = credittypes.SubjectPerson
+			if credit.ValidateSubject(credittypes.SubjectOrg, ref) == nil {
+				kind = credittypes.SubjectOrg
 			}
 		}
 		if err := credit.ValidateSubject(kind, ref); err != nil {
@@ -108,11 +116,11 @@ func (g *globals) creditSubject(ctx context.Context, kind, id, ref string) (stri
 type creditSession struct {
 	*clikit.TxSigner
 	account *identity.Account
-	params  *credit.Params
+	params  *credittypes.Params
 }
 
-func (g *globals) creditSession(ctx context.Context, f *clikit.TxFlags) (*creditSession, error) {
-	t, err := g.TxSigner(ctx, f)
+func newCreditSession(ctx context.Context, env *clikit.Env, f *clikit.TxFlags) (*creditSession, error) {
+	t, err := env.TxSigner(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +128,7 @@ func (g *globals) creditSession(ctx context.Context, f *clikit.TxFlags) (*credit
 	if err != nil {
 		return nil, fmt.Errorf("key %s: %w", t.Key.PublicKey().ID(), err)
 	}
-	p, err := g.creditParams(ctx)
+	p, err := creditParams(ctx, env)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +232,7 @@ func (e *creditEventFlags) register(c *cobra.Command, subject bool) {
 
 // build completes ev (kind, subject, repairs set by the caller) and seals
 // the details.
-func (e *creditEventFlags) build(ctx context.Context, s *creditSession, ev *credit.Event, subjectID string) error {
+func (e *creditEventFlags) build(ctx context.Context, s *creditSession, ev *credittypes.Event, subjectID string) error {
 	ev.LegalBasis, ev.DecisionNo, ev.Severity = e.legalBasis, e.decisionNo, e.severity
 	ev.EffectiveDate = e.effective
 	if ev.EffectiveDate == "" {
@@ -253,7 +261,7 @@ func (e *creditEventFlags) build(ctx context.Context, s *creditSession, ev *cred
 		}
 		text = string(b)
 	}
-	if err := credit.ValidateFields(&credit.Event{Kind: ev.Kind, SubjectKind: ev.SubjectKind, SubjectRef: ev.SubjectRef, LegalBasis: ev.LegalBasis,
+	if err := credit.ValidateFields(&credittypes.Event{Kind: ev.Kind, SubjectKind: ev.SubjectKind, SubjectRef: ev.SubjectRef, LegalBasis: ev.LegalBasis,
 		DecisionNo: ev.DecisionNo, EffectiveDate: ev.EffectiveDate, PublishEnd: ev.PublishEnd, Severity: ev.Severity, Repairs: ev.Repairs}); err != nil {
 		return err
 	}
@@ -269,7 +277,7 @@ func (e *creditEventFlags) build(ctx context.Context, s *creditSession, ev *cred
 	return nil
 }
 
-func creditRecordCmd(g *globals) *cobra.Command {
+func creditRecordCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
 	var e creditEventFlags
 	var kind string
@@ -283,23 +291,23 @@ func creditRecordCmd(g *globals) *cobra.Command {
       --legal-basis "《食品安全法》第一百二十六条" --decision-no "榕市监罚〔2026〕15号" --details "警告"   # only SM3(salt||ID) is sent`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if kind == credit.KindRepair {
+			if kind == credittypes.KindRepair {
 				return fmt.Errorf("use govchain credit repair for repairs")
 			}
-			if !credit.ValidKind(kind) {
+			if !credittypes.ValidKind(kind) {
 				return fmt.Errorf("--kind must be licence, penalty, redlist, blacklist or commitment")
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
-			s, err := g.creditSession(ctx, &f)
+			s, err := newCreditSession(ctx, env, &f)
 			if err != nil {
 				return err
 			}
-			sk, ref, err := g.creditSubject(ctx, e.subjectKind, e.subjectID, e.subjectRef)
+			sk, ref, err := creditSubject(ctx, env, e.subjectKind, e.subjectID, e.subjectRef)
 			if err != nil {
 				return err
 			}
-			ev := credit.Event{Kind: kind, SubjectKind: sk, SubjectRef: ref}
+			ev := credittypes.Event{Kind: kind, SubjectKind: sk, SubjectRef: ref}
 			sid := ref
 			if e.subjectID != "" {
 				sid = strings.ToUpper(strings.TrimSpace(e.subjectID))
@@ -307,8 +315,8 @@ func creditRecordCmd(g *globals) *cobra.Command {
 			if err := e.build(ctx, s, &ev, sid); err != nil {
 				return err
 			}
-			res, err := s.Send(ctx, credit.MsgRecord, ev, f.Wait)
-			return g.PrintResult(cmd, res, err)
+			res, err := s.Send(ctx, credittypes.MsgRecord, ev, f.Wait)
+			return env.PrintResult(cmd, res, err)
 		},
 	}
 	f.Register(c)
@@ -318,11 +326,11 @@ func creditRecordCmd(g *globals) *cobra.Command {
 }
 
 // creditEvent fetches an event with proofs and verifies them here.
-func (g *globals) creditEvent(ctx context.Context, id string, height int64) (*client.CreditEventResult, *credit.Record, string, *client.CreditCheck, error) {
-	if !credit.ValidID(id) {
+func creditEvent(ctx context.Context, env *clikit.Env, id string, height int64) (*client.CreditEventResult, *credittypes.Record, string, *client.CreditCheck, error) {
+	if !credittypes.ValidID(id) {
 		return nil, nil, "", nil, fmt.Errorf("event id %q must be 12 digits", id)
 	}
-	r, err := g.Client().CreditEvent(ctx, id, client.At{Height: height, Prove: true})
+	r, err := env.Client().CreditEvent(ctx, id, client.At{Height: height, Prove: true})
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
@@ -332,8 +340,8 @@ func (g *globals) creditEvent(ctx context.Context, id string, height int64) (*cl
 
 // subjectRecords fetches the subject's event records at height with proofs
 // (every page) and verifies them.
-func (g *globals) subjectRecords(ctx context.Context, ref string, height int64) ([]*credit.Record, error) {
-	res, err := g.Client().CreditProfile(ctx, ref, height, true)
+func subjectRecords(ctx context.Context, env *clikit.Env, ref string, height int64) ([]*credittypes.Record, error) {
+	res, err := env.Client().CreditProfile(ctx, ref, height, true)
 	if err != nil {
 		return nil, err
 	}
@@ -341,14 +349,14 @@ func (g *globals) subjectRecords(ctx context.Context, ref string, height int64) 
 	if err != nil || p == nil {
 		return nil, err
 	}
-	var out []*credit.Record
+	var out []*credittypes.Record
 	for _, e := range p.History {
 		out = append(out, e.Record)
 	}
 	return out, nil
 }
 
-func creditRepairCmd(g *globals) *cobra.Command {
+func creditRepairCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
 	var e creditEventFlags
 	var target, reason string
@@ -371,39 +379,39 @@ provable at every height.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
-			_, rec, st, _, err := g.creditEvent(ctx, target, 0)
+			_, rec, st, _, err := creditEvent(ctx, env, target, 0)
 			if err != nil {
 				return err
 			}
 			if rec == nil {
 				return fmt.Errorf("event %s is not on chain", target)
 			}
-			if !credit.Repairable(rec.Kind) {
+			if !credittypes.Repairable(rec.Kind) {
 				return fmt.Errorf("event %s is a %s event; only penalty and blacklist events can be repaired", rec.ID, rec.Kind)
 			}
-			if st == credit.StatusRepaired {
+			if st == credittypes.StatusRepaired {
 				return fmt.Errorf("event %s was already repaired by event %s at height %d", rec.ID, rec.RepairedBy, rec.RepairedHeight)
 			}
-			s, err := g.creditSession(ctx, &f)
+			s, err := newCreditSession(ctx, env, &f)
 			if err != nil {
 				return err
 			}
 			if rec.Dept != s.account.Dept && !propose {
 				return fmt.Errorf("event %s was recorded by %s; only %s can repair it (or a governance proposal: --propose), your key is of %s", rec.ID, rec.Dept, rec.Dept, s.account.Dept)
 			}
-			ev := credit.Event{Kind: credit.KindRepair, SubjectKind: rec.SubjectKind, SubjectRef: rec.SubjectRef, Repairs: rec.ID}
+			ev := credittypes.Event{Kind: credittypes.KindRepair, SubjectKind: rec.SubjectKind, SubjectRef: rec.SubjectRef, Repairs: rec.ID}
 			if err := e.build(ctx, s, &ev, rec.SubjectRef); err != nil {
 				return err
 			}
 			if !propose {
-				res, err := s.Send(ctx, credit.MsgRecord, ev, f.Wait)
-				return g.PrintResult(cmd, res, err)
+				res, err := s.Send(ctx, credittypes.MsgRecord, ev, f.Wait)
+				return env.PrintResult(cmd, res, err)
 			}
 			body, err := json.Marshal(ev)
 			if err != nil {
 				return err
 			}
-			action, err := json.Marshal(gov.Execute{Type: credit.MsgRecord, Body: body})
+			action, err := json.Marshal(gov.Execute{Type: credittypes.MsgRecord, Body: body})
 			if err != nil {
 				return err
 			}
@@ -411,7 +419,7 @@ provable at every height.`,
 				reason = "credit repair of event " + rec.ID
 			}
 			res, err := s.Send(ctx, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: action, Reason: reason}, f.Wait)
-			return g.PrintResult(cmd, res, err)
+			return env.PrintResult(cmd, res, err)
 		},
 	}
 	f.Register(c)
@@ -424,15 +432,15 @@ provable at every height.`,
 
 // creditProfileOut is what `credit profile -o json` prints.
 type creditProfileOut struct {
-	Ref      string          `json:"ref"`
-	Height   int64           `json:"height"`
-	AppHash  string          `json:"app_hash"`
-	Found    bool            `json:"found"`
-	Profile  *credit.Profile `json:"profile,omitempty"`
-	Verified []string        `json:"verified"`
+	Ref      string               `json:"ref"`
+	Height   int64                `json:"height"`
+	AppHash  string               `json:"app_hash"`
+	Found    bool                 `json:"found"`
+	Profile  *credittypes.Profile `json:"profile,omitempty"`
+	Verified []string             `json:"verified"`
 }
 
-func creditProfileCmd(g *globals) *cobra.Command {
+func creditProfileCmd(env *clikit.Env) *cobra.Command {
 	var kind, id, ref string
 	var height int64
 	c := &cobra.Command{
@@ -449,11 +457,11 @@ the profile from the proven bytes.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
-			_, r, err := g.creditSubject(ctx, kind, id, ref)
+			_, r, err := creditSubject(ctx, env, kind, id, ref)
 			if err != nil {
 				return err
 			}
-			res, err := g.Client().CreditProfile(ctx, r, height, true)
+			res, err := env.Client().CreditProfile(ctx, r, height, true)
 			if err != nil {
 				return err
 			}
@@ -462,7 +470,7 @@ the profile from the proven bytes.`,
 				return err
 			}
 			out := creditProfileOut{Ref: r, Height: res.Height, AppHash: fmt.Sprintf("%X", res.AppHash), Found: p != nil, Profile: p, Verified: chk.Verified}
-			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) { printCreditProfile(w, &out, res.BlockTime) })
+			return env.Emit(cmd.OutOrStdout(), out, func(w io.Writer) { printCreditProfile(w, &out, res.BlockTime) })
 		},
 	}
 	c.Flags().StringVar(&kind, "subject-kind", "", "org or person (default: detected)")
@@ -479,7 +487,7 @@ func printCreditProfile(w io.Writer, o *creditProfileOut, bt string) {
 	} else {
 		p := o.Profile
 		fmt.Fprintf(w, "  kind %s\n", p.SubjectKind)
-		byID := map[string]*credit.Record{}
+		byID := map[string]*credittypes.Record{}
 		for _, h := range p.History {
 			byID[h.Record.ID] = h.Record
 		}
@@ -503,7 +511,7 @@ func printCreditProfile(w io.Writer, o *creditProfileOut, bt string) {
 		list("black list", p.Active.Blacklist)
 		list("red list", p.Active.Redlist)
 		list("active penalties", p.Active.Penalties)
-		cnt := func(c credit.Counts) string {
+		cnt := func(c credittypes.Counts) string {
 			return fmt.Sprintf("licence %d, penalty %d, redlist %d, blacklist %d, commitment %d, repair %d", c.Licence, c.Penalty, c.Redlist, c.Blacklist, c.Commitment, c.Repair)
 		}
 		fmt.Fprintf(w, "  recorded          %s\n  published now     %s\n  history:\n", cnt(p.Counts), cnt(p.Published))
@@ -525,7 +533,7 @@ func printCreditProfile(w io.Writer, o *creditProfileOut, bt string) {
 	fmt.Fprintf(w, "  under app hash %s (in block header %d)\n", o.AppHash, o.Height+1)
 }
 
-func creditListCmd(g *globals) *cobra.Command {
+func creditListCmd(env *clikit.Env) *cobra.Command {
 	var dept, kind string
 	var black, red bool
 	var height int64
@@ -548,11 +556,11 @@ func creditListCmd(g *globals) *cobra.Command {
 			case (dept != "") == (black || red) || black && red:
 				return fmt.Errorf("give one of --dept, --blacklist, --redlist")
 			case dept != "":
-				r, err := g.Client().CreditDeptEvents(ctx, strings.ToUpper(dept), kind, height, p)
+				r, err := env.Client().CreditDeptEvents(ctx, strings.ToUpper(dept), kind, height, p)
 				if err != nil {
 					return err
 				}
-				return g.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
+				return env.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
 					fmt.Fprintf(w, "%-12s %-10s %-64s %-6s %s\n", "ID", "KIND", "SUBJECT", "HEIGHT", "DECISION")
 					for _, it := range r.Items {
 						fmt.Fprintf(w, "%-12s %-10s %-64s %-6d %s\n", it.ID, it.Kind, it.Record.SubjectRef, it.Record.Height, it.Record.DecisionNo)
@@ -560,11 +568,11 @@ func creditListCmd(g *globals) *cobra.Command {
 					clikit.PrintMore(w, r.More, r.Page, r.NextCursor)
 				})
 			}
-			list := credit.KindBlacklist
+			list := credittypes.KindBlacklist
 			if red {
-				list = credit.KindRedlist
+				list = credittypes.KindRedlist
 			}
-			r, err := g.Client().CreditList(ctx, list, client.At{Height: height, Prove: true}, p)
+			r, err := env.Client().CreditList(ctx, list, client.At{Height: height, Prove: true}, p)
 			if err != nil {
 				return err
 			}
@@ -576,7 +584,7 @@ func creditListCmd(g *globals) *cobra.Command {
 				*client.CreditListResult
 				Verified []string `json:"verified"`
 			}{r, chk.Verified}
-			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
+			return env.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
 				fmt.Fprintf(w, "%s at height %d (block time %s): %d entries on page %d\n", list, r.Height, r.BlockTime, len(r.Items), r.Page)
 				for _, it := range r.Items {
 					fmt.Fprintf(w, "  %-64s event %s by %s, severity %d, until %s\n", it.SubjectRef, it.ID, it.Entry.Dept, it.Entry.Severity, it.Entry.PublishEnd)
@@ -600,17 +608,17 @@ func creditListCmd(g *globals) *cobra.Command {
 
 // creditShowOut is what `credit show -o json` prints.
 type creditShowOut struct {
-	ID        string            `json:"id"`
-	Height    int64             `json:"height"`
-	AppHash   string            `json:"app_hash"`
-	Status    string            `json:"status"`
-	Record    *credit.Record    `json:"record,omitempty"`
-	Verified  []string          `json:"verified"`
-	Decrypted *creditio.Details `json:"decrypted,omitempty"`
-	RawDetail string            `json:"decrypted_raw,omitempty"`
+	ID        string              `json:"id"`
+	Height    int64               `json:"height"`
+	AppHash   string              `json:"app_hash"`
+	Status    string              `json:"status"`
+	Record    *credittypes.Record `json:"record,omitempty"`
+	Verified  []string            `json:"verified"`
+	Decrypted *creditio.Details   `json:"decrypted,omitempty"`
+	RawDetail string              `json:"decrypted_raw,omitempty"`
 }
 
-func creditShowCmd(g *globals) *cobra.Command {
+func creditShowCmd(env *clikit.Env) *cobra.Command {
 	var height int64
 	var decrypt bool
 	var key, passFile string
@@ -627,7 +635,7 @@ department, or the key that recorded the event).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
-			r, rec, st, chk, err := g.creditEvent(ctx, args[0], height)
+			r, rec, st, chk, err := creditEvent(ctx, env, args[0], height)
 			if err != nil {
 				return err
 			}
@@ -639,7 +647,7 @@ department, or the key that recorded the event).`,
 				if rec == nil {
 					return fmt.Errorf("event %s is not on chain at height %d", args[0], r.Height)
 				}
-				k, err := g.LoadKey(key, passFile)
+				k, err := env.LoadKey(key, passFile)
 				if err != nil {
 					return err
 				}
@@ -648,7 +656,7 @@ department, or the key that recorded the event).`,
 					// Details copied from another event of the same subject
 					// open under that event's binding: try the subject's
 					// proven history to name it.
-					if cands, cerr := g.subjectRecords(ctx, rec.SubjectRef, r.Height); cerr == nil {
+					if cands, cerr := subjectRecords(ctx, env, rec.SubjectRef, r.Height); cerr == nil {
 						_, err = creditio.Open(rec, k, cands...)
 					}
 				}
@@ -665,7 +673,7 @@ department, or the key that recorded the event).`,
 					out.RawDetail = string(pt)
 				}
 			}
-			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) { printCreditShow(w, &out, r.BlockTime) })
+			return env.Emit(cmd.OutOrStdout(), out, func(w io.Writer) { printCreditShow(w, &out, r.BlockTime) })
 		},
 	}
 	c.Flags().Int64Var(&height, "height", 0, "state version (default latest)")
@@ -678,7 +686,7 @@ department, or the key that recorded the event).`,
 func printCreditShow(w io.Writer, o *creditShowOut, bt string) {
 	fmt.Fprintf(w, "credit event %s at height %d (block time %s): %s\n", o.ID, o.Height, bt, strings.ToUpper(o.Status))
 	if r := o.Record; r != nil {
-		fmt.Fprintf(w, "  %s (%s) by %s, signer %s, recorded at height %d (%s)\n", r.Kind, credit.KindChinese(r.Kind), r.Dept, r.Signer, r.Height, r.Time)
+		fmt.Fprintf(w, "  %s (%s) by %s, signer %s, recorded at height %d (%s)\n", r.Kind, credittypes.KindChinese(r.Kind), r.Dept, r.Signer, r.Height, r.Time)
 		fmt.Fprintf(w, "  subject %s %s\n  legal basis %s\n  decision %s, effective %s, published until %s, severity %d\n",
 			r.SubjectKind, r.SubjectRef, r.LegalBasis, r.DecisionNo, r.EffectiveDate, r.PublishEnd, r.Severity)
 		if r.Repairs != "" {
@@ -708,7 +716,7 @@ func printCreditShow(w io.Writer, o *creditShowOut, bt string) {
 	fmt.Fprintf(w, "  under app hash %s (in block header %d)\n", o.AppHash, o.Height+1)
 }
 
-func creditSubjectRefCmd(g *globals) *cobra.Command {
+func creditSubjectRefCmd(env *clikit.Env) *cobra.Command {
 	var kind, id string
 	c := &cobra.Command{
 		Use:   "subject-ref",
@@ -717,11 +725,11 @@ func creditSubjectRefCmd(g *globals) *cobra.Command {
   govchain credit subject-ref --subject-id 91350100m000100y43`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			k, ref, err := g.creditSubject(cmd.Context(), kind, id, "")
+			k, ref, err := creditSubject(cmd.Context(), env, kind, id, "")
 			if err != nil {
 				return err
 			}
-			return g.Emit(cmd.OutOrStdout(), map[string]string{"subject_kind": k, "subject_ref": ref}, func(w io.Writer) { fmt.Fprintln(w, ref) })
+			return env.Emit(cmd.OutOrStdout(), map[string]string{"subject_kind": k, "subject_ref": ref}, func(w io.Writer) { fmt.Fprintln(w, ref) })
 		},
 	}
 	c.Flags().StringVar(&kind, "subject-kind", "", "org or person (default: detected)")
@@ -749,7 +757,7 @@ type creditImportTx struct {
 	Lines  string `json:"lines"`
 }
 
-func creditImportCmd(g *globals) *cobra.Command {
+func creditImportCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
 	var dryRun, skipBad bool
 	var readers, wrapKeys string
@@ -785,7 +793,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 				return err
 			}
 			rep.Rows = len(rows) + len(probs)
-			s, err := g.creditSession(ctx, &f)
+			s, err := newCreditSession(ctx, env, &f)
 			if err != nil {
 				return err
 			}
@@ -807,12 +815,12 @@ transaction: all its events or none); a file with bad rows is refused unless
 				}
 			}
 			if dryRun || (len(rep.Problems) > 0 && !skipBad) {
-				var evs []credit.Event
+				var evs []credittypes.Event
 				for _, in := range ins {
 					evs = append(evs, in.Event)
 				}
 				rep.Batches = len(creditio.Batches(evs, batch, maxBytes))
-				if e := g.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
+				if e := env.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
 					fmt.Fprintf(w, "%s: %d rows, %d valid, %d bad; %d transactions of at most %d events\n", rep.File, rep.Rows, rep.Valid, len(rep.Problems), rep.Batches, batch)
 				}); e != nil {
 					return e
@@ -832,7 +840,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 			}
 			bar := progressbar.NewOptions(len(ins), progressbar.OptionSetWriter(errOut), progressbar.OptionSetDescription("sealing"),
 				progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-			evs := make([]credit.Event, len(ins))
+			evs := make([]credittypes.Event, len(ins))
 			lineOf := make([]int, len(ins))
 			for i, in := range ins {
 				if evs[i], err = in.Seal(rd); err != nil {
@@ -853,7 +861,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 			var sendErr error
 			for _, b := range batches {
 				lines := fmt.Sprintf("%d..%d", lineOf[done], lineOf[done+len(b)-1])
-				res, err := s.Send(ctx, credit.MsgRecordBatch, credit.RecordBatch{Events: b}, "commit")
+				res, err := s.Send(ctx, credittypes.MsgRecordBatch, credittypes.RecordBatch{Events: b}, "commit")
 				if err != nil {
 					sendErr = fmt.Errorf("transaction for lines %s (none of its %d events recorded): %w", lines, len(b), err)
 					break
@@ -864,7 +872,7 @@ transaction: all its events or none); a file with bad rows is refused unless
 				_ = bar.Add(len(b))
 			}
 			_ = bar.Finish()
-			if e := g.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
+			if e := env.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
 				fmt.Fprintf(w, "%s: %d rows, %d valid, %d bad (skipped), %d recorded in %d transactions\n", rep.File, rep.Rows, rep.Valid, len(rep.Problems), rep.Imported, len(rep.Txs))
 				for _, t := range rep.Txs {
 					fmt.Fprintf(w, "  block %-6d tx %s  lines %-9s events %s\n", t.Height, t.Hash, t.Lines, t.IDs)
@@ -892,8 +900,8 @@ transaction: all its events or none); a file with bad rows is refused unless
 func (s *creditSession) checkOnChain(ctx context.Context, ins []*creditio.Input) ([]*creditio.Input, []creditio.Problem, error) {
 	dept := s.account.Dept
 	grants := map[string]bool{}
-	for _, k := range credit.Kinds {
-		r, err := s.Client.State(ctx, string(identity.GrantKey(dept, credit.Grant(k.Kind))), 0, false)
+	for _, k := range credittypes.Kinds {
+		r, err := s.Client.State(ctx, string(identity.GrantKey(dept, credittypes.Grant(k.Kind))), 0, false)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -904,10 +912,10 @@ func (s *creditSession) checkOnChain(ctx context.Context, ins []*creditio.Input)
 	for _, in := range ins {
 		e := &in.Event
 		if !grants[e.Kind] {
-			probs = append(probs, creditio.Problem{Line: in.Line, Reason: fmt.Sprintf("department %s lacks the %q grant", dept, credit.Grant(e.Kind))})
+			probs = append(probs, creditio.Problem{Line: in.Line, Reason: fmt.Sprintf("department %s lacks the %q grant", dept, credittypes.Grant(e.Kind))})
 			continue
 		}
-		r, err := s.Client.State(ctx, string(credit.DecisionKey(dept, e.Kind, e.SubjectRef, e.DecisionNo)), 0, false)
+		r, err := s.Client.State(ctx, string(credittypes.DecisionKey(dept, e.Kind, e.SubjectRef, e.DecisionNo)), 0, false)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -915,7 +923,7 @@ func (s *creditSession) checkOnChain(ctx context.Context, ins []*creditio.Input)
 			probs = append(probs, creditio.Problem{Line: in.Line, Reason: fmt.Sprintf("already recorded as event %s", r.Value)})
 			continue
 		}
-		if e.Kind == credit.KindRepair {
+		if e.Kind == credittypes.KindRepair {
 			t, err := s.Client.CreditEvent(ctx, e.Repairs, client.At{})
 			if err != nil {
 				return nil, nil, err
@@ -924,7 +932,7 @@ func (s *creditSession) checkOnChain(ctx context.Context, ins []*creditio.Input)
 			switch {
 			case t.Record == nil:
 				reason = fmt.Sprintf("repairs %s: no such event", e.Repairs)
-			case !credit.Repairable(t.Record.Kind):
+			case !credittypes.Repairable(t.Record.Kind):
 				reason = fmt.Sprintf("repairs %s: a %s event cannot be repaired", e.Repairs, t.Record.Kind)
 			case t.Record.Dept != dept:
 				reason = fmt.Sprintf("repairs %s: recorded by %s, not %s", e.Repairs, t.Record.Dept, dept)

@@ -1,4 +1,9 @@
-package testnet
+// Package creditdemo is the credit module's demo data: on three demo
+// companies and one fictional person, a licence, a penalty, a black list
+// entry, a commitment, a red list entry, a penalty on the person and a
+// repair. testnet seeds Demo from its list (testnet/demo.go) after the
+// identity demo data.
+package creditdemo
 
 import (
 	"context"
@@ -13,6 +18,7 @@ import (
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/credit/creditio"
+	"github.com/govchain/govchain/contracts/credit/credittypes"
 	"github.com/govchain/govchain/node/client"
 	"github.com/govchain/govchain/testnet/demokit"
 )
@@ -21,20 +27,20 @@ import (
 // penalties, black list entries, commitments and repairs; RSJ (human
 // resources) records the red list. The grants are genesis grants here
 // (governance elsewhere).
-var creditDemo = demokit.Demo{Module: credit.Name, Title: "credit (信用信息)",
-	Grants: CreditDemoGrants(), Genesis: CreditDemoGenesis, Seed: SeedCredit}
+var Demo = demokit.Demo{Module: credittypes.Name, Title: "credit (信用信息)",
+	Grants: Grants(), Genesis: Genesis, Seed: Seed}
 
-// CreditDemoGrants are the credit grants of the demo (for tests that build
+// Grants are the credit grants of the demo (for tests that build
 // their own network).
-func CreditDemoGrants() map[string][]string {
+func Grants() map[string][]string {
 	return map[string][]string{
 		"SCJG": {"credit:licence", "credit:penalty", "credit:blacklist", "credit:commitment", "credit:repair"},
 		"RSJ":  {"credit:redlist"},
 	}
 }
 
-// CreditDemoGenesis gives the demo network a random subject salt.
-func CreditDemoGenesis() json.RawMessage {
+// Genesis gives the demo network a random subject salt.
+func Genesis() json.RawMessage {
 	salt := make([]byte, 32)
 	if _, err := rand.Read(salt); err != nil {
 		panic(err)
@@ -42,11 +48,11 @@ func CreditDemoGenesis() json.RawMessage {
 	return json.RawMessage(fmt.Sprintf(`{"subject_salt":%q}`, hex.EncodeToString(salt)))
 }
 
-// CreditDemoPerson is the fictional person the demo records a penalty on.
-var CreditDemoPerson = struct{ ID, Name string }{demokit.CitizenID("350104", "19790815", 321), "张某某 (fictional)"}
+// Person is the fictional person the demo records a penalty on.
+var Person = struct{ ID, Name string }{demokit.CitizenID("350104", "19790815", 321), "张某某 (fictional)"}
 
-// CreditDemoResult is what SeedCredit recorded.
-type CreditDemoResult struct {
+// Result is what Seed recorded.
+type Result struct {
 	Companies    []string          // USCCs of demo companies 1..3
 	IDs          map[string]string // "licence", "penalty", "blacklist", "commitment", "redlist", "person_penalty", "repair" -> event id
 	BeforeRepair int64             // a height at which company 3 is black listed
@@ -84,16 +90,16 @@ func demoReaders(ctx context.Context, c *client.Client, depts []string, self *sm
 	return creditio.SelectReaders(ds, as, depts, creditio.WrapAll, self.PublicKey())
 }
 
-// SeedCredit records, on three demo companies and one fictional person, a
+// Seed records, on three demo companies and one fictional person, a
 // licence, a penalty, a black list entry and a commitment (SCJG, one
 // record_batch), a red list entry (RSJ), a penalty on the person, and then
 // SCJG repairs the black list entry. Details are readable by SCJG and RSJ.
-func SeedCredit(ctx context.Context, n *demokit.Net, w io.Writer) error {
-	_, err := seedCredit(ctx, n, w)
+func Seed(ctx context.Context, n *demokit.Net, w io.Writer) error {
+	_, err := seed(ctx, n, w)
 	return err
 }
 
-func seedCredit(ctx context.Context, n *demokit.Net, w io.Writer) (*CreditDemoResult, error) {
+func seed(ctx context.Context, n *demokit.Net, w io.Writer) (*Result, error) {
 	si, ri := n.DeptIndex("SCJG"), n.DeptIndex("RSJ")
 	if si < 0 || ri < 0 {
 		fmt.Fprintln(w, "  skipped: the network has no SCJG or no RSJ node")
@@ -118,13 +124,13 @@ func seedCredit(ctx context.Context, n *demokit.Net, w io.Writer) (*CreditDemoRe
 	}
 	today := bt.In(time.FixedZone("CST", 8*3600))
 	day := func(years int) string { return today.AddDate(years, 0, 0).Format("2006-01-02") }
-	pr, err := sc.State(ctx, string(credit.ParamsKey()), 0, false)
+	pr, err := sc.State(ctx, string(credittypes.ParamsKey()), 0, false)
 	if err != nil {
 		return nil, err
 	}
-	var params credit.Params
+	var params credittypes.Params
 	if err := json.Unmarshal(pr.Value, &params); err != nil {
-		return nil, fmt.Errorf("%s: %w", credit.ParamsKey(), err)
+		return nil, fmt.Errorf("%s: %w", credittypes.ParamsKey(), err)
 	}
 	readers := []string{"RSJ", "SCJG"}
 	scjgReaders, err := demoReaders(ctx, sc, readers, sk)
@@ -135,35 +141,35 @@ func seedCredit(ctx context.Context, n *demokit.Net, w io.Writer) (*CreditDemoRe
 	if err != nil {
 		return nil, err
 	}
-	res := &CreditDemoResult{Companies: []string{demokit.USCC(1), demokit.USCC(2), demokit.USCC(3)}, IDs: map[string]string{}, Readers: readers}
+	res := &Result{Companies: []string{demokit.USCC(1), demokit.USCC(2), demokit.USCC(3)}, IDs: map[string]string{}, Readers: readers}
 	names := []string{"福州闽江贸易有限公司", "福州榕城科技有限公司", "福州三坊七巷餐饮有限公司"}
 
 	type row struct {
 		name, kind, subject, subjectName, basis, decision, until, text string
 		severity                                                       int
 	}
-	mk := func(r row, rd []creditio.Reader) (credit.Event, error) {
+	mk := func(r row, rd []creditio.Reader) (credittypes.Event, error) {
 		sk, ref, err := credit.SubjectRef(params.Salt(), "", r.subject)
 		if err != nil {
-			return credit.Event{}, err
+			return credittypes.Event{}, err
 		}
 		pe, err := credit.PublishEndOfDay(r.until)
 		if err != nil {
-			return credit.Event{}, err
+			return credittypes.Event{}, err
 		}
-		in := creditio.Input{Event: credit.Event{Kind: r.kind, SubjectKind: sk, SubjectRef: ref, LegalBasis: r.basis, DecisionNo: r.decision,
+		in := creditio.Input{Event: credittypes.Event{Kind: r.kind, SubjectKind: sk, SubjectRef: ref, LegalBasis: r.basis, DecisionNo: r.decision,
 			EffectiveDate: today.Format("2006-01-02"), PublishEnd: pe, Severity: r.severity},
 			Details: creditio.Details{SubjectID: r.subject, SubjectName: r.subjectName, Text: r.text}}
 		return in.Seal(rd)
 	}
 	rows := []row{
-		{"licence", credit.KindLicence, res.Companies[0], names[0], "《中华人民共和国食品安全法》第三十五条", "榕市监许〔2026〕101号", day(5), "食品经营许可，经营项目：预包装食品销售", 1},
-		{"penalty", credit.KindPenalty, res.Companies[1], names[1], "《中华人民共和国广告法》第五十五条", "榕市监罚〔2026〕12号", day(3), "发布虚假广告，罚款人民币五万元", 3},
-		{"blacklist", credit.KindBlacklist, res.Companies[2], names[2], "《市场监督管理严重违法失信名单管理办法》第九条", "榕市监失信〔2026〕3号", day(3), "列入严重违法失信名单：拒不履行行政处罚决定", 4},
-		{"commitment", credit.KindCommitment, res.Companies[0], names[0], "《关于推进信用承诺制度的指导意见》", "榕市监承诺〔2026〕7号", day(1), "承诺如实提交申请材料", 1},
-		{"person_penalty", credit.KindPenalty, CreditDemoPerson.ID, CreditDemoPerson.Name, "《中华人民共和国食品安全法》第一百二十六条", "榕市监罚〔2026〕15号", day(1), "个体经营者未按规定公示健康证明，警告", 1},
+		{"licence", credittypes.KindLicence, res.Companies[0], names[0], "《中华人民共和国食品安全法》第三十五条", "榕市监许〔2026〕101号", day(5), "食品经营许可，经营项目：预包装食品销售", 1},
+		{"penalty", credittypes.KindPenalty, res.Companies[1], names[1], "《中华人民共和国广告法》第五十五条", "榕市监罚〔2026〕12号", day(3), "发布虚假广告，罚款人民币五万元", 3},
+		{"blacklist", credittypes.KindBlacklist, res.Companies[2], names[2], "《市场监督管理严重违法失信名单管理办法》第九条", "榕市监失信〔2026〕3号", day(3), "列入严重违法失信名单：拒不履行行政处罚决定", 4},
+		{"commitment", credittypes.KindCommitment, res.Companies[0], names[0], "《关于推进信用承诺制度的指导意见》", "榕市监承诺〔2026〕7号", day(1), "承诺如实提交申请材料", 1},
+		{"person_penalty", credittypes.KindPenalty, Person.ID, Person.Name, "《中华人民共和国食品安全法》第一百二十六条", "榕市监罚〔2026〕15号", day(1), "个体经营者未按规定公示健康证明，警告", 1},
 	}
-	var batch []credit.Event
+	var batch []credittypes.Event
 	for _, r := range rows {
 		e, err := mk(r, scjgReaders)
 		if err != nil {
@@ -175,7 +181,7 @@ func seedCredit(ctx context.Context, n *demokit.Net, w io.Writer) (*CreditDemoRe
 	if err != nil {
 		return nil, err
 	}
-	r, err := so.Send(ctx, sc, credit.MsgRecordBatch, credit.RecordBatch{Events: batch}, "commit")
+	r, err := so.Send(ctx, sc, credittypes.MsgRecordBatch, credittypes.RecordBatch{Events: batch}, "commit")
 	if err != nil {
 		return nil, fmt.Errorf("record batch: %w", err)
 	}
@@ -184,12 +190,12 @@ func seedCredit(ctx context.Context, n *demokit.Net, w io.Writer) (*CreditDemoRe
 		return nil, fmt.Errorf("batch result %q: %w", r.Data, err)
 	}
 	for i, rw := range rows {
-		res.IDs[rw.name] = credit.FormatID(uint64(first + i))
+		res.IDs[rw.name] = credittypes.FormatID(uint64(first + i))
 	}
 	res.PersonRef = batch[4].SubjectRef
 	fmt.Fprintf(w, "  SCJG recorded %d events in one record_batch (block %d): ids %s\n", len(batch), r.Height, r.Data)
 
-	red, err := mk(row{"redlist", credit.KindRedlist, res.Companies[0], names[0], "《关于建立完善守信联合激励制度的指导意见》", "榕人社激励〔2026〕2号", day(2), "劳动保障守法诚信等级A级", 2}, rsjReaders)
+	red, err := mk(row{"redlist", credittypes.KindRedlist, res.Companies[0], names[0], "《关于建立完善守信联合激励制度的指导意见》", "榕人社激励〔2026〕2号", day(2), "劳动保障守法诚信等级A级", 2}, rsjReaders)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +203,7 @@ func seedCredit(ctx context.Context, n *demokit.Net, w io.Writer) (*CreditDemoRe
 	if err != nil {
 		return nil, err
 	}
-	r, err = ro.Send(ctx, rc, credit.MsgRecord, red, "commit")
+	r, err = ro.Send(ctx, rc, credittypes.MsgRecord, red, "commit")
 	if err != nil {
 		return nil, fmt.Errorf("red list: %w", err)
 	}
@@ -205,12 +211,12 @@ func seedCredit(ctx context.Context, n *demokit.Net, w io.Writer) (*CreditDemoRe
 	res.BeforeRepair = r.Height
 	fmt.Fprintf(w, "  RSJ recorded red list event %s on %s (block %d)\n", r.Data, res.Companies[0], r.Height)
 
-	rep, err := mk(row{"repair", credit.KindRepair, res.Companies[2], names[2], "《失信行为纠正后的信用信息修复管理办法（试行）》第十条", "榕市监信修〔2026〕1号", day(1), "已履行行政处罚决定，提交信用修复承诺书", 1}, scjgReaders)
+	rep, err := mk(row{"repair", credittypes.KindRepair, res.Companies[2], names[2], "《失信行为纠正后的信用信息修复管理办法（试行）》第十条", "榕市监信修〔2026〕1号", day(1), "已履行行政处罚决定，提交信用修复承诺书", 1}, scjgReaders)
 	if err != nil {
 		return nil, err
 	}
 	rep.Repairs = res.IDs["blacklist"]
-	r, err = so.Send(ctx, sc, credit.MsgRecord, rep, "commit")
+	r, err = so.Send(ctx, sc, credittypes.MsgRecord, rep, "commit")
 	if err != nil {
 		return nil, fmt.Errorf("repair: %w", err)
 	}
@@ -220,7 +226,7 @@ func seedCredit(ctx context.Context, n *demokit.Net, w io.Writer) (*CreditDemoRe
 	fmt.Fprintf(w, "  try (keys in %s/keys):\n", n.Dir)
 	fmt.Fprintf(w, "    govchain credit profile --subject-id %s --height %d   # black listed\n", res.Companies[2], res.BeforeRepair)
 	fmt.Fprintf(w, "    govchain credit profile --subject-id %s               # repaired, history kept\n", res.Companies[2])
-	fmt.Fprintf(w, "    govchain credit profile --subject-id %s               # person: reference computed locally\n", CreditDemoPerson.ID)
+	fmt.Fprintf(w, "    govchain credit profile --subject-id %s               # person: reference computed locally\n", Person.ID)
 	fmt.Fprintf(w, "    govchain credit list --blacklist --height %d\n", res.BeforeRepair)
 	fmt.Fprintf(w, "    govchain credit list --dept SCJG\n")
 	fmt.Fprintf(w, "    govchain credit show %s --decrypt --key rsj-admin --home %s     # authorised\n", res.IDs["penalty"], n.Dir)
@@ -228,7 +234,7 @@ func seedCredit(ctx context.Context, n *demokit.Net, w io.Writer) (*CreditDemoRe
 	return res, nil
 }
 
-// SeedCreditResult runs the seeder and returns what it recorded (tests).
-func SeedCreditResult(ctx context.Context, n *demokit.Net, w io.Writer) (*CreditDemoResult, error) {
-	return seedCredit(ctx, n, w)
+// SeedResult runs the seeder and returns what it recorded (tests).
+func SeedResult(ctx context.Context, n *demokit.Net, w io.Writer) (*Result, error) {
+	return seed(ctx, n, w)
 }

@@ -1,0 +1,21 @@
+package credittypes
+
+// The events the contract emits, by type. CometBFT indexes every attribute
+// (node/explore searches and counts them); a tx search names them as
+// type.attribute, e.g. credit.recorded.subject_ref='…'.
+const (
+	EventBatch    = Name + ".batch"
+	EventRecorded = Name + ".recorded"
+	EventRepaired = Name + ".repaired"
+)
+
+// EventAttrs are each event's attributes, in the order the contract emits
+// them (TestEventsAsDeclared holds the contract to this table).
+var EventAttrs = map[string][]string{
+	EventBatch:    {"first", "last", "count", "dept"},
+	EventRecorded: {"id", "kind", "dept", "subject_kind", "subject_ref"},
+	EventRepaired: {"id", "repair", "kind", "subject_ref"},
+}
+
+// Attr names one attribute of an event in a search: "credit.recorded.id".
+func Attr(event, attr string) string { return event + "." + attr }

@@ -1,0 +1,57 @@
+package credit_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/govchain/govchain/contracts/credit"
+	"github.com/govchain/govchain/contracts/credit/credittypes"
+)
+
+// TestEventsAsDeclared: every event the contract emits is in
+// credittypes.EventAttrs with exactly its attributes in order, and every
+// declared event is emitted by some message; node/explore searches and
+// counts by that table.
+func TestEventsAsDeclared(t *testing.T) {
+	c := newChain(t, defaultGrants())
+	var results []*abci.ExecTxResult
+	ok := func(raw []byte) *abci.ExecTxResult { r := c.MustOK(raw); results = append(results, r); return r }
+	op, rd := c.Officer(scjg), admins(c, scjg)
+	s := uscc(31)
+	bl := string(ok(c.Tx(op, credit.MsgRecord, event(t, credit.KindBlacklist, s, "榕信惩〔2026〕31号", rd))).Data)
+	ok(c.Tx(op, credit.MsgRecord, repairOf(t, bl, s, "榕信修〔2026〕31号", rd)))
+	ok(c.Tx(op, credit.MsgRecordBatch, credit.RecordBatch{Events: []credit.Event{
+		event(t, credit.KindLicence, uscc(32), "榕市监许〔2026〕32号", rd),
+		event(t, credit.KindPenalty, uscc(33), "榕市监罚〔2026〕33号", rd),
+	}}))
+
+	seen := map[string]bool{}
+	for _, r := range results {
+		for _, ev := range r.Events {
+			if !strings.HasPrefix(ev.Type, credittypes.Name+".") {
+				continue
+			}
+			want, declared := credittypes.EventAttrs[ev.Type]
+			if !declared {
+				t.Errorf("event %s is emitted but not in credittypes.EventAttrs", ev.Type)
+				continue
+			}
+			var got []string
+			for _, a := range ev.Attributes {
+				got = append(got, a.Key)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("event %s has attributes %v, credittypes.EventAttrs says %v", ev.Type, got, want)
+			}
+			seen[ev.Type] = true
+		}
+	}
+	for typ := range credittypes.EventAttrs {
+		if !seen[typ] {
+			t.Errorf("event %s is declared but no message emitted it", typ)
+		}
+	}
+}
