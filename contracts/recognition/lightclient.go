@@ -17,6 +17,7 @@ import (
 
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/contracts/recognition/rectypes"
 )
 
 // Validator is one partner validator: an ed25519 consensus key and its
@@ -353,7 +354,7 @@ func (c *client) update(ctx *module.Context, u *HeaderUpdate) (*HeaderRecord, er
 	if err := c.save(ctx); err != nil {
 		return nil, err
 	}
-	ctx.Emit("recognition.client_updated", "partner", c.partner.ID, "height", strconv.FormatInt(sh.Height, 10))
+	ctx.Emit(rectypes.EventClientUpdated, "partner", c.partner.ID, "height", strconv.FormatInt(sh.Height, 10))
 	return rec, nil
 }
 

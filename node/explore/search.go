@@ -14,6 +14,7 @@ import (
 
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/identifier"
+	"github.com/govchain/govchain/contracts/recognition/rectypes"
 	"github.com/govchain/govchain/node/client"
 )
 
@@ -53,7 +54,9 @@ var Indexed = withModules(map[string][]string{
 	"credit.batch":    {"first", "last", "count", "dept"},
 	"credit.recorded": {"id", "kind", "dept", "subject_kind", "subject_ref"},
 	"credit.repaired": {"id", "repair", "kind", "subject_ref"},
-}, certtypes.EventAttrs)
+}, certtypes.EventAttrs,
+	rectypes.EventAttrs,
+)
 
 // withModules adds the modules' declared events to the others.
 func withModules(m map[string][]string, modules ...map[string][]string) map[string][]string {
