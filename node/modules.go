@@ -8,6 +8,7 @@ import (
 	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/contracts/recognition"
+	"github.com/govchain/govchain/contracts/recognition/recapi"
 	"github.com/govchain/govchain/node/apikit"
 )
 
@@ -28,6 +29,7 @@ func Modules() []module.Module {
 // docs/architecture.md "Module layout"); the API serves them after its own.
 var apiMounts = []func(apikit.Node) []apikit.Route{
 	certapi.Routes,
+	recapi.Routes,
 }
 
 // moduleRoutes are the routes of every mounted module, reading n.
