@@ -13,6 +13,7 @@ import (
 
 	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/certificate/certcli"
+	"github.com/govchain/govchain/contracts/recognition/reccli"
 	"github.com/govchain/govchain/node/verify/web"
 )
 
@@ -56,7 +57,8 @@ Start here:
 		root.AddCommand(m(g.Env)...)
 	}
 	certVerifyCmds(g, root)
-	root.AddCommand(relayCmd(g), recognitionCmd(g))
+	recognitionRelayCmds(g, root)
+	root.AddCommand(relayCmd(g))
 	root.AddCommand(benchCmd(g))
 	return root
 }
@@ -65,6 +67,7 @@ Start here:
 // docs/architecture.md "Module layout").
 var cliMounts = []func(*clikit.Env) []*cobra.Command{
 	certcli.Commands,
+	reccli.Commands,
 }
 
 func envOr(k, def string) string {
