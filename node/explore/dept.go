@@ -11,6 +11,7 @@ import (
 
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
+	"github.com/govchain/govchain/contracts/gov/govtypes"
 )
 
 // deptEvents are the per-department event counts `explore dept` shows.
@@ -19,8 +20,8 @@ var deptEvents = []struct{ Label, Key string }{
 	{"certificates anchored", certtypes.Attr(certtypes.EventAnchored, "issuer")},
 	{"certificate batches anchored", certtypes.Attr(certtypes.EventBatchAnchored, "issuer")},
 	{"certificate status changes", certtypes.Attr(certtypes.EventStatus, "issuer")},
-	{"proposals opened", "gov.proposed.proposer"},
-	{"votes cast", "gov.voted.dept"},
+	{"proposals opened", govtypes.Attr(govtypes.EventProposed, "proposer")},
+	{"votes cast", govtypes.Attr(govtypes.EventVoted, "dept")},
 	{"catalog resources published", "catalog.resource.provider"},
 	{"data shares requested", "catalog.share.requester"},
 	{"data shares provided", "catalog.share.provider"},
