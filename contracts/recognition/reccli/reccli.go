@@ -19,7 +19,7 @@ import (
 
 	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/certificate/certcli"
-	"github.com/govchain/govchain/contracts/gov"
+	"github.com/govchain/govchain/contracts/gov/govtypes"
 	"github.com/govchain/govchain/contracts/recognition/rectypes"
 	"github.com/govchain/govchain/node/client"
 )
@@ -95,11 +95,11 @@ func recognitionProposeAgreementCmd(env *clikit.Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			raw, err := json.Marshal(gov.Execute{Type: rectypes.MsgSetAgreement, Body: body})
+			raw, err := json.Marshal(govtypes.Execute{Type: rectypes.MsgSetAgreement, Body: body})
 			if err != nil {
 				return err
 			}
-			return env.Send(cmd, &f, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: raw, Reason: reason})
+			return env.Send(cmd, &f, govtypes.MsgPropose, govtypes.Propose{Kind: govtypes.KindExecute, Action: raw, Reason: reason})
 		}}
 	f.Register(c)
 	c.Flags().StringVar(&a.Partner, "partner", "", "partner id")
@@ -123,7 +123,7 @@ func recognitionPartnersCmd(env *clikit.Env) *cobra.Command {
 				return err
 			}
 			type view struct {
-				Partner    gov.Partner                `json:"partner"`
+				Partner    govtypes.Partner           `json:"partner"`
 				Client     *rectypes.ClientState      `json:"client,omitempty"`
 				Agreements []rectypes.AgreementRecord `json:"agreements"`
 			}
