@@ -1,31 +1,30 @@
 package cli
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/cli/clikit"
-	"github.com/govchain/govchain/contracts/gov"
+	"github.com/govchain/govchain/contracts/gov/govtypes"
 	"github.com/govchain/govchain/node"
 )
 
-func govCmd(g *globals) *cobra.Command {
-	c := &cobra.Command{Use: "gov", Short: "Governance: propose changes, vote, inspect proposals",
-		Long: `The network belongs to all departments: membership, validators, grants, roles,
-partner trust anchors, parameters and policies change only by proposal. The
-proposer's department approves its own proposal; the proposal executes in the
-block where its policy is met (ALL, ANY, MAJORITY, n of m, or a fraction such as 2/3
-of the active departments), is rejected as soon as the policy can no longer be
-met, and expires after its deadline.`}
+// govBindingCmds adds `govchain gov binding` to the mounted `govchain gov`
+// (govcli): it signs with the department key of a node's home (package
+// node), which a module's commands do not read.
+func govBindingCmds(g *globals, root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.Name() == "gov" {
+			c.AddCommand(govBindingCmd(g))
+		}
+	}
+}
+
+func govBindingCmd(g *globals) *cobra.Command {
 	var passFile, chainID string
 	binding := &cobra.Command{Use: "binding", Short: "Sign the admission binding of this node's department (run on the joining node)", Args: cobra.NoArgs,
 		Long: `Prints the SM2 signature, by the department key in HOME/keys/dept.pem, over
@@ -50,7 +49,7 @@ proposal that the joining department holds both keys.`,
 			if err := json.Unmarshal(b, &d); err != nil {
 				return err
 			}
-			sig, err := k.Sign(gov.AdmissionBinding(chainID, d.Code, d.ValidatorPubKey))
+			sig, err := k.Sign(govtypes.AdmissionBinding(chainID, d.Code, d.ValidatorPubKey))
 			if err != nil {
 				return err
 			}
@@ -60,275 +59,5 @@ proposal that the joining department holds both keys.`,
 	binding.Flags().StringVar(&passFile, "passphrase-file", "", "passphrase of the department key (else env GOVCHAIN_PASSPHRASE)")
 	binding.Flags().StringVar(&chainID, "chain-id", "", "the network's chain id")
 	_ = binding.MarkFlagRequired("chain-id")
-	c.AddCommand(govProposeCmd(g), govVoteCmd(g), govShowCmd(g), govListCmd(g), binding)
-	return c
-}
-
-func govProposeCmd(g *globals) *cobra.Command {
-	var f clikit.TxFlags
-	var reason string
-	var requireAll bool
-	var deadline int64
-	c := &cobra.Command{Use: "propose", Short: "Open a proposal (one subcommand per kind of change)"}
-	send := func(cmd *cobra.Command, kind string, action any) error {
-		raw, err := json.Marshal(action)
-		if err != nil {
-			return err
-		}
-		return g.Send(cmd, &f, gov.MsgPropose, gov.Propose{Kind: kind, Action: raw, Reason: reason, RequireAll: requireAll, DeadlineBlocks: deadline})
-	}
-	add := func(sub *cobra.Command) {
-		f.Register(sub)
-		sub.Flags().StringVar(&reason, "reason", "", "why, recorded with the proposal")
-		sub.Flags().BoolVar(&requireAll, "require-all", false, "raise the policy to ALL (needed to shrink the validator set below min_validators; changes of safety parameters and policies get ALL without it)")
-		sub.Flags().Int64Var(&deadline, "deadline-blocks", 0, "voting window in blocks (default: chain parameter)")
-		c.AddCommand(sub)
-	}
-	var infoFile, bindingB64 string
-	var power int64
-	add(&cobra.Command{
-		Use:   "admit-department",
-		Short: "Admit a new department: its admin key and validator, from its dept.json and binding signature",
-		Example: `  # on the new department's node:
-  govchain node init --home /srv/mzj --dept MZJ --name 民政局 ...
-  govchain gov binding --home /srv/mzj --chain-id chaoyang-1        # prints the binding signature
-  # by an existing department:
-  govchain gov propose admit-department --key zwfw-admin --dept-info mzj-dept.json --binding <base64> --reason "joins the catalog chain"`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := clikit.ReadFileMax(infoFile, clikit.MaxSmallFile)
-			if err != nil {
-				return err
-			}
-			var d node.DeptInfo
-			if err := json.Unmarshal(b, &d); err != nil {
-				return fmt.Errorf("%s: %w", infoFile, err)
-			}
-			bind, err := base64.StdEncoding.DecodeString(bindingB64)
-			if err != nil {
-				return fmt.Errorf("--binding: %w", err)
-			}
-			return send(cmd, gov.KindAdmitDept, gov.AdmitDept{Code: d.Code, Name: d.Name, AdminPublicKey: d.AdminPublicKey, ValidatorKey: d.ValidatorPubKey, Power: power, Binding: bind})
-		},
-	})
-	c.Commands()[0].Flags().StringVar(&infoFile, "dept-info", "", "the new department's config/dept.json")
-	c.Commands()[0].Flags().StringVar(&bindingB64, "binding", "", "the new department's binding signature (govchain gov binding)")
-	c.Commands()[0].Flags().Int64Var(&power, "power", 10, "voting power of its validator")
-	for _, k := range []struct{ use, kind, short string }{
-		{"remove-department CODE", gov.KindRemoveDept, "Remove a department (final); its validator leaves the set"},
-		{"suspend-department CODE", gov.KindSuspendDept, "Suspend a department: its identities can neither transact nor vote"},
-		{"reinstate-department CODE", gov.KindReinstateDept, "Reinstate a suspended department"},
-	} {
-		kind := k.kind
-		add(&cobra.Command{Use: k.use, Short: k.short, Args: cobra.ExactArgs(1),
-			Example: "  govchain gov propose " + strings.Fields(k.use)[0] + " WJW --key zwfw-admin --reason \"...\"",
-			RunE: func(cmd *cobra.Command, args []string) error {
-				return send(cmd, kind, gov.DeptRef{Code: args[0]})
-			}})
-	}
-	add(&cobra.Command{Use: "set-validator CODE POWER", Short: "Re-weight a department's validator (0 removes it from the set); no department may reach 1/3 of the power", Args: cobra.ExactArgs(2),
-		Example: "  govchain gov propose set-validator RSJ 14 --key zwfw-admin   # 14 of 44 on four validators of 10",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := strconv.ParseInt(args[1], 10, 64)
-			if err != nil {
-				return fmt.Errorf("POWER: %w", err)
-			}
-			return send(cmd, gov.KindSetValidator, gov.SetValidator{Code: args[0], Power: p})
-		}})
-	for _, k := range []struct{ use, kind, short string }{
-		{"grant DEPT GRANT", gov.KindGrant, "Give a department a grant, e.g. issuer:BL"},
-		{"revoke-grant DEPT GRANT", gov.KindRevokeGrant, "Take a grant from a department"},
-	} {
-		kind := k.kind
-		add(&cobra.Command{Use: k.use, Short: k.short, Args: cobra.ExactArgs(2),
-			Example: "  govchain gov propose " + strings.Fields(k.use)[0] + " SCJG issuer:BL --key zwfw-admin",
-			RunE: func(cmd *cobra.Command, args []string) error {
-				return send(cmd, kind, gov.GrantRef{Dept: args[0], Grant: args[1]})
-			}})
-	}
-	for _, k := range []struct{ use, kind, short string }{
-		{"grant-role KEY_ID ROLE", gov.KindGrantRole, "Give an identity a role (admin, operator, auditor); never one's own key"},
-		{"revoke-role KEY_ID ROLE", gov.KindRevokeRole, "Take a role from an identity"},
-	} {
-		kind := k.kind
-		add(&cobra.Command{Use: k.use, Short: k.short, Args: cobra.ExactArgs(2),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				id, err := smcrypto.ParseKeyID(args[0])
-				if err != nil {
-					return err
-				}
-				return send(cmd, kind, gov.RoleRef{KeyID: id, Role: args[1]})
-			}})
-	}
-	var pkind, pname, pconfig string
-	partner := &cobra.Command{Use: "register-partner ID", Short: "Register or replace a partner province's trust anchor", Args: cobra.ExactArgs(1),
-		Example: "  govchain gov propose register-partner TJ --name 天津市 --kind govchain --config partner-tj.json --key zwfw-admin",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := clikit.ReadFileMax(pconfig, clikit.MaxSmallFile)
-			if err != nil {
-				return err
-			}
-			var compact json.RawMessage
-			if err := json.Unmarshal(b, &compact); err != nil {
-				return fmt.Errorf("%s: %w", pconfig, err)
-			}
-			return send(cmd, gov.KindRegisterPartner, gov.Partner{ID: args[0], Name: pname, Kind: pkind, Config: compact})
-		}}
-	add(partner)
-	partner.Flags().StringVar(&pname, "name", "", "partner name")
-	partner.Flags().StringVar(&pkind, "kind", "govchain", "govchain or fabric")
-	partner.Flags().StringVar(&pconfig, "config", "", "JSON file with the trust anchor")
-	var paramsFile string
-	params := &cobra.Command{Use: "set-params", Short: "Replace the chain parameters (JSON file with every field; a change of min_validators or max_dept_power_permille needs every department)", Args: cobra.NoArgs,
-		Example: `  echo '{"max_tx_bytes":1048576,"proposal_deadline_blocks":500,"min_validators":4,"max_dept_power_permille":333}' > p.json
-  govchain gov propose set-params --file p.json --key zwfw-admin`,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := clikit.ReadFileMax(paramsFile, clikit.MaxSmallFile)
-			if err != nil {
-				return err
-			}
-			var v json.RawMessage
-			if err := json.Unmarshal(b, &v); err != nil {
-				return err
-			}
-			return send(cmd, gov.KindSetParams, v)
-		}}
-	add(params)
-	params.Flags().StringVar(&paramsFile, "file", "", "parameters JSON")
-	add(&cobra.Command{Use: "set-policy KIND POLICY", Short: "Change the policy of an action kind (ALL, ANY, MAJORITY, n, or a fraction like 2/3); needs every department", Args: cobra.ExactArgs(2),
-		Example: "  govchain gov propose set-policy grant 2/3 --key zwfw-admin",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return send(cmd, gov.KindSetPolicy, gov.SetPolicy{Kind: args[0], Policy: args[1]})
-		}})
-	var execType, execBody string
-	ex := &cobra.Command{Use: "execute", Short: "Run another module's governance-only message (e.g. catalog.transfer_item)", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var v json.RawMessage
-			if err := json.Unmarshal([]byte(execBody), &v); err != nil {
-				return fmt.Errorf("--body: %w", err)
-			}
-			return send(cmd, gov.KindExecute, gov.Execute{Type: execType, Body: v})
-		}}
-	add(ex)
-	ex.Flags().StringVar(&execType, "type", "", "message type")
-	ex.Flags().StringVar(&execBody, "body", "", "message body, canonical JSON")
-	return c
-}
-
-func govVoteCmd(g *globals) *cobra.Command {
-	var f clikit.TxFlags
-	c := &cobra.Command{Use: "vote ID approve|reject|abstain", Short: "Vote for your department on an open proposal", Args: cobra.ExactArgs(2),
-		Example: "  govchain gov vote 3 approve --key scjg-admin",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseUint(args[0], 10, 64)
-			if err != nil {
-				return fmt.Errorf("ID: %w", err)
-			}
-			if err := g.Send(cmd, &f, gov.MsgVote, gov.CastVote{ID: id, Vote: args[1]}); err != nil {
-				return err
-			}
-			return printProposal(cmd, g, id)
-		}}
-	f.Register(c)
-	return c
-}
-
-func govShowCmd(g *globals) *cobra.Command {
-	return &cobra.Command{Use: "show ID", Short: "Show a proposal: what it changes, policy, votes, status", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseUint(args[0], 10, 64)
-			if err != nil {
-				return fmt.Errorf("ID: %w", err)
-			}
-			return printProposal(cmd, g, id)
-		}}
-}
-
-// ProposalView is `gov show`'s JSON.
-type ProposalView struct {
-	Proposal *gov.Proposal `json:"proposal"`
-	Votes    []gov.Vote    `json:"votes"`
-}
-
-func loadProposal(ctx context.Context, g *globals, id uint64) (*ProposalView, error) {
-	c := g.Client()
-	r, err := c.State(ctx, string(gov.PropKey(id)), 0, false)
-	if err != nil {
-		return nil, err
-	}
-	if !r.Found {
-		return nil, fmt.Errorf("no proposal %d", id)
-	}
-	var v ProposalView
-	if err := json.Unmarshal(r.Value, &v.Proposal); err != nil {
-		return nil, err
-	}
-	entries, err := c.ListAll(ctx, fmt.Sprintf("gov/vote/%020d/", id))
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		var x gov.Vote
-		if err := json.Unmarshal(e.Value, &x); err != nil {
-			return nil, err
-		}
-		v.Votes = append(v.Votes, x)
-	}
-	return &v, nil
-}
-
-func printProposal(cmd *cobra.Command, g *globals, id uint64) error {
-	ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
-	defer cancel()
-	v, err := loadProposal(ctx, g, id)
-	if err != nil {
-		return err
-	}
-	p := v.Proposal
-	return g.Emit(cmd.OutOrStdout(), v, func(w io.Writer) {
-		fmt.Fprintf(w, "proposal %d: %s\n  will: %s\n", p.ID, strings.ToUpper(p.Status), p.Summary)
-		if p.Reason != "" {
-			fmt.Fprintf(w, "  reason: %s\n", p.Reason)
-		}
-		fmt.Fprintf(w, "  proposed by %s at height %d; votes count until height %d\n", p.Proposer, p.Created, p.Deadline)
-		fmt.Fprintf(w, "  policy %s: %d of %d needed, %d approvals so far (%d eligible departments)\n", p.Policy, p.Needed, p.Eligible, p.Approvals, p.Eligible)
-		for _, x := range v.Votes {
-			fmt.Fprintf(w, "    %-6s %-8s at height %d (key %s)\n", x.Dept, x.Vote, x.Height, x.Key)
-		}
-		if p.Error != "" {
-			fmt.Fprintf(w, "  execution failed: %s\n", p.Error)
-		}
-	})
-}
-
-func govListCmd(g *globals) *cobra.Command {
-	var status string
-	c := &cobra.Command{Use: "list", Short: "List proposals (newest first)", Args: cobra.NoArgs,
-		Example: "  govchain gov list --status open",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			entries, err := g.Client().ListAll(cmd.Context(), "gov/prop/")
-			if err != nil {
-				return err
-			}
-			var out []gov.Proposal
-			for i := len(entries) - 1; i >= 0; i-- {
-				var p gov.Proposal
-				if err := json.Unmarshal(entries[i].Value, &p); err != nil {
-					return err
-				}
-				if status == "" || p.Status == status {
-					out = append(out, p)
-				}
-			}
-			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
-				if len(out) == 0 {
-					fmt.Fprintln(w, "no proposals")
-				}
-				for _, p := range out {
-					fmt.Fprintf(w, "%4d %-8s %-5s %d/%d  %s\n", p.ID, p.Status, p.Proposer, p.Approvals, p.Needed, p.Summary)
-				}
-			})
-		}}
-	c.Flags().StringVar(&status, "status", "", "open, passed, rejected, expired or failed")
-	return c
+	return binding
 }

@@ -15,12 +15,21 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/cli/clikit"
-	"github.com/govchain/govchain/contracts/certificate/certcli"
 	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/contracts/recognition"
 	"github.com/govchain/govchain/node/client"
 	"github.com/govchain/govchain/node/relay"
 )
+
+// recognitionRelayCmds adds to the mounted `govchain recognition` (reccli)
+// the commands that read a partner's chain with the relayer's sources.
+func recognitionRelayCmds(g *globals, root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.Name() == "recognition" {
+			c.AddCommand(recognitionPartnerConfigCmd(g), recognitionFabricConfigCmd(g))
+		}
+	}
+}
 
 func relayCmd(g *globals) *cobra.Command {
 	var f clikit.TxFlags
@@ -146,59 +155,6 @@ var newPartnerSource = func(_ context.Context, reg *gov.Partner, _ partnerOpts) 
 	return nil, fmt.Errorf("partner %s is of kind %q, which this relayer does not support", reg.ID, reg.Kind)
 }
 
-func recognitionCmd(g *globals) *cobra.Command {
-	c := &cobra.Command{Use: "recognition", Short: "Cross-province recognition (跨省互认): partner trust anchors, agreements, recognised certificates",
-		Long: `Partner provinces are registered by governance (govchain gov propose
-register-partner) with a trust anchor; agreements (partner certificate type →
-local type) are set by governance too (propose-agreement below); relayers
-(govchain relay) submit evidence that the chain verifies itself.`}
-	c.AddCommand(recognitionStatusCmd(g), recognitionPartnerConfigCmd(g), recognitionFabricConfigCmd(g), recognitionProposeAgreementCmd(g), recognitionPartnersCmd(g))
-	return c
-}
-
-func recognitionStatusCmd(g *globals) *cobra.Command {
-	var file string
-	var height int64
-	c := &cobra.Command{Use: "status [HASH]", Short: "Show whether a partner's certificate is recognised here, with its proof checked locally",
-		Example: "  govchain recognition status --file tj-licence.pdf\n  govchain recognition status 3f6c...e1 -o json",
-		Args:    cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			hash := ""
-			if len(args) == 1 {
-				hash = args[0]
-			}
-			h, err := certcli.HashArg(file, hash, "")
-			if err != nil {
-				return fmt.Errorf("give HASH or --file FILE")
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 20*time.Second)
-			defer cancel()
-			r, err := g.Client().Recognition(ctx, h, client.At{Height: height, Prove: true})
-			if err != nil {
-				return err
-			}
-			rec, status, err := r.Verify()
-			if err != nil {
-				return err
-			}
-			out := map[string]any{"hash": h, "height": r.Height, "status": status, "record": rec, "key": r.Key, "app_hash": fmt.Sprintf("%X", r.AppHash)}
-			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
-				fmt.Fprintf(w, "certificate %s\n  %s at height %d\n", h, strings.ToUpper(status), r.Height)
-				if rec != nil {
-					fmt.Fprintf(w, "  %s\n", rec.Describe())
-					fmt.Fprintf(w, "  licence %s, issued %s, valid %s .. %s\n", rec.LicenceNo, rec.IssueDate, rec.ValidFrom, clikit.OrNoExpiry(rec.ValidUntil))
-					for _, e := range rec.History {
-						fmt.Fprintf(w, "    height %-6d %s %-9s -> %s (partner height %d: %s) by %s\n", e.Height, e.Time, e.Action, e.Status, e.PartnerHeight, e.PartnerStatus, e.By)
-					}
-				}
-				fmt.Fprintf(w, "  ✓ ICS23 proof of %s OK under app hash %X (in block header %d)\n", r.Key, r.AppHash, r.Height+1)
-			})
-		}}
-	c.Flags().StringVar(&file, "file", "", "certificate file, hashed locally with SM3")
-	c.Flags().Int64Var(&height, "height", 0, "state version (default latest)")
-	return c
-}
-
 func recognitionPartnerConfigCmd(g *globals) *cobra.Command {
 	var rpcURL, trusting, drift, level, age, out string
 	var height int64
@@ -254,82 +210,4 @@ anchor is the root of all trust in that partner.`,
 	_ = c.MarkFlagRequired("rpc")
 	_ = c.MarkFlagRequired("out")
 	return c
-}
-
-func recognitionProposeAgreementCmd(g *globals) *cobra.Command {
-	var f clikit.TxFlags
-	var a recognition.Agreement
-	var reason string
-	c := &cobra.Command{Use: "propose-agreement", Short: "Propose (gov execute) a recognition agreement: a partner's certificate type → a local type",
-		Example: `  govchain recognition propose-agreement --partner TJ --partner-type BL --local-type BL \
-      --conditions "京津冀营业执照互认协议 2026 第3条" --key zwfw-admin
-  govchain gov vote 4 approve --key scjg-admin`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			body, err := json.Marshal(a)
-			if err != nil {
-				return err
-			}
-			raw, err := json.Marshal(gov.Execute{Type: recognition.MsgSetAgreement, Body: body})
-			if err != nil {
-				return err
-			}
-			return g.Send(cmd, &f, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: raw, Reason: reason})
-		}}
-	f.Register(c)
-	c.Flags().StringVar(&a.Partner, "partner", "", "partner id")
-	c.Flags().StringVar(&a.PartnerType, "partner-type", "", "the partner's certificate type code")
-	c.Flags().StringVar(&a.LocalType, "local-type", "", "the local certificate type it counts as")
-	c.Flags().Int64Var(&a.FromHeight, "from-height", 0, "in force from this local height")
-	c.Flags().StringVar(&a.FromTime, "from-time", "", "in force from this block time (RFC 3339)")
-	c.Flags().StringVar(&a.Conditions, "conditions", "", "the agreement's text or reference")
-	c.Flags().StringVar(&reason, "reason", "", "why, recorded with the proposal")
-	return c
-}
-
-func recognitionPartnersCmd(g *globals) *cobra.Command {
-	return &cobra.Command{Use: "partners", Short: "List registered partners, their light-client state and agreements", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := context.WithTimeout(cmd.Context(), 20*time.Second)
-			defer cancel()
-			c := g.Client()
-			entries, err := c.ListAll(ctx, "gov/partner/")
-			if err != nil {
-				return err
-			}
-			type view struct {
-				Partner    gov.Partner                   `json:"partner"`
-				Client     *recognition.ClientState      `json:"client,omitempty"`
-				Agreements []recognition.AgreementRecord `json:"agreements"`
-			}
-			var out []view
-			for _, e := range entries {
-				var v view
-				if err := json.Unmarshal(e.Value, &v.Partner); err != nil {
-					return err
-				}
-				if r, err := c.State(ctx, string(recognition.ClientKey(v.Partner.ID)), 0, false); err == nil && r.Found {
-					v.Client = &recognition.ClientState{}
-					_ = json.Unmarshal(r.Value, v.Client)
-				}
-				if v.Agreements, err = relay.Agreements(ctx, c, v.Partner.ID); err != nil {
-					return err
-				}
-				out = append(out, v)
-			}
-			return g.Emit(cmd.OutOrStdout(), out, func(w io.Writer) {
-				if len(out) == 0 {
-					fmt.Fprintln(w, "no partners (govchain gov propose register-partner)")
-				}
-				for _, v := range out {
-					fmt.Fprintf(w, "%s %s (%s)\n", v.Partner.ID, v.Partner.Name, v.Partner.Kind)
-					if v.Client != nil {
-						fmt.Fprintf(w, "  light client: chain %s trusted at height %d (%s), updated at local height %d\n", v.Client.ChainID, v.Client.Height, v.Client.Time, v.Client.UpdatedHeight)
-					}
-					for _, a := range v.Agreements {
-						fmt.Fprintf(w, "  agreement: %s → %s from height %d %s  %s\n", a.PartnerType, a.LocalType, a.FromHeight, a.FromTime, a.Conditions)
-					}
-				}
-			})
-		}}
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/certificate/certcli"
 	"github.com/govchain/govchain/contracts/credit/creditcli"
+	"github.com/govchain/govchain/contracts/gov/govcli"
+	"github.com/govchain/govchain/contracts/recognition/reccli"
 	"github.com/govchain/govchain/node/verify/web"
 )
 
@@ -49,14 +51,16 @@ Start here:
 	root.PersistentFlags().StringVar(&g.Home, "home", envOr("GOVCHAIN_HOME", filepath.Join(home, ".govchain")), "node or client home directory (env GOVCHAIN_HOME)")
 	root.PersistentFlags().StringVar(&g.Node, "node", envOr("GOVCHAIN_NODE", "http://127.0.0.1:26602"), "node API address (env GOVCHAIN_NODE); the demo's first node by default")
 	root.PersistentFlags().StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
-	root.AddCommand(nodeCmd(g), genesisCmd(g), keysCmd(g), txCmd(g), queryCmd(g), statusCmd(g), testnetCmd(g), demoCmd(g), versionCmd(g), caCmd(g), govCmd(g))
+	root.AddCommand(nodeCmd(g), genesisCmd(g), keysCmd(g), txCmd(g), queryCmd(g), statusCmd(g), testnetCmd(g), demoCmd(g), versionCmd(g), caCmd(g))
 	root.AddCommand(exploreCmd(g), auditCmd(g), archiveCmd(g))
 	root.AddCommand(verifyCmd(g))
 	for _, m := range cliMounts {
 		root.AddCommand(m(g.Env)...)
 	}
 	certVerifyCmds(g, root)
-	root.AddCommand(relayCmd(g), recognitionCmd(g))
+	recognitionRelayCmds(g, root)
+	govBindingCmds(g, root)
+	root.AddCommand(relayCmd(g))
 	root.AddCommand(benchCmd(g))
 	return root
 }
@@ -67,6 +71,8 @@ var cliMounts = []func(*clikit.Env) []*cobra.Command{
 	catalogcli.Commands,
 	certcli.Commands,
 	creditcli.Commands,
+	reccli.Commands,
+	govcli.Commands,
 }
 
 func envOr(k, def string) string {

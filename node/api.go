@@ -98,7 +98,6 @@ func (a *API) routes() []apikit.Route {
 		apikit.Get("/v1/verify/prefix/{hexprefix}", a.getVerifyPrefix),
 		apikit.Get("/v1/verify/trust", a.getVerifyTrust),
 		apikit.Get("/v1/verify/peers", a.getVerifyPeers),
-		apikit.Get("/v1/recognition/{hash}", a.getRecognition),
 		apikit.Get("/openapi.json", a.openAPI),
 	}
 	return append(core, moduleRoutes(a)...)

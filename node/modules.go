@@ -10,6 +10,7 @@ import (
 	"github.com/govchain/govchain/contracts/credit/creditapi"
 	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/contracts/recognition"
+	"github.com/govchain/govchain/contracts/recognition/recapi"
 	"github.com/govchain/govchain/node/apikit"
 )
 
@@ -32,6 +33,7 @@ var apiMounts = []func(apikit.Node) []apikit.Route{
 	catalogapi.Routes,
 	certapi.Routes,
 	creditapi.Routes,
+	recapi.Routes,
 }
 
 // moduleRoutes are the routes of every mounted module, reading n.

@@ -1,8 +1,6 @@
 package gov
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -14,23 +12,7 @@ import (
 	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
-)
-
-// Action kinds.
-const (
-	KindAdmitDept       = "admit_department"
-	KindRemoveDept      = "remove_department"
-	KindSuspendDept     = "suspend_department"
-	KindReinstateDept   = "reinstate_department"
-	KindSetValidator    = "set_validator"
-	KindGrant           = "grant"
-	KindRevokeGrant     = "revoke_grant"
-	KindGrantRole       = "grant_role"
-	KindRevokeRole      = "revoke_role"
-	KindRegisterPartner = "register_partner"
-	KindSetParams       = "set_params"
-	KindSetPolicy       = "set_policy"
-	KindExecute         = "execute"
+	"github.com/govchain/govchain/contracts/gov/govtypes"
 )
 
 type action struct {
@@ -76,32 +58,6 @@ func decode[T any](raw json.RawMessage) (*T, error) {
 		return nil, ErrBadAction.Wrapf("%v", err)
 	}
 	return &v, nil
-}
-
-// AdmitDept admits a new department with its admin key and validator.
-type AdmitDept struct {
-	Code           string `json:"code"`
-	Name           string `json:"name"`
-	AdminPublicKey []byte `json:"admin_public_key"`
-	ValidatorKey   []byte `json:"validator_key"` // ed25519, 32 bytes
-	Power          int64  `json:"power"`
-	// Binding is the new department's SM2 signature (admin key) over
-	// AdmissionBinding: it proves the department holds the admin key and
-	// asks for exactly this validator key.
-	Binding []byte `json:"binding"`
-}
-
-// AdmissionBinding is what a joining department signs.
-func AdmissionBinding(chainID, code string, validatorKey []byte) []byte {
-	d := smcrypto.SM3([]byte("govchain/admit/v1\x00"), []byte(chainID), []byte{0}, []byte(code), []byte{0}, validatorKey)
-	return d[:]
-}
-
-// ValidatorAddress is CometBFT's address of an ed25519 key: the first 20
-// bytes of SHA-256 of the key, upper-case hex.
-func ValidatorAddress(pub []byte) string {
-	h := sha256.Sum256(pub)
-	return strings.ToUpper(hex.EncodeToString(h[:20]))
 }
 
 func checkAdmit(ctx *module.Context, raw json.RawMessage) (string, error) {
@@ -158,13 +114,8 @@ func applyAdmit(ctx *module.Context, p *Proposal) error {
 		return err
 	}
 	ctx.UpdateValidator(module.ValidatorUpdate{PubKeyType: "ed25519", PubKey: m.ValidatorKey, Power: m.Power})
-	ctx.Emit("gov.dept_admitted", "dept", m.Code)
+	ctx.Emit(govtypes.EventDeptAdmitted, "dept", m.Code)
 	return nil
-}
-
-// DeptRef names a department.
-type DeptRef struct {
-	Code string `json:"code"`
 }
 
 func checkDeptStatus(to string) func(*module.Context, json.RawMessage) (string, error) {
@@ -206,15 +157,9 @@ func applyDeptStatus(to string) func(*module.Context, *Proposal) error {
 			d.Validator.Power = 0
 			ctx.UpdateValidator(module.ValidatorUpdate{PubKeyType: "ed25519", PubKey: d.Validator.PubKey, Power: 0})
 		}
-		ctx.Emit("gov.dept_status", "dept", d.Code, "status", to)
+		ctx.Emit(govtypes.EventDeptStatus, "dept", d.Code, "status", to)
 		return identity.PutDept(ctx.Store, d)
 	}
-}
-
-// SetValidator re-weights (or removes, power 0) a department's validator.
-type SetValidator struct {
-	Code  string `json:"code"`
-	Power int64  `json:"power"`
 }
 
 func checkSetValidator(ctx *module.Context, raw json.RawMessage) (string, error) {
@@ -247,12 +192,6 @@ func applySetValidator(ctx *module.Context, p *Proposal) error {
 	d.Validator.Power = m.Power
 	ctx.UpdateValidator(module.ValidatorUpdate{PubKeyType: "ed25519", PubKey: d.Validator.PubKey, Power: m.Power})
 	return identity.PutDept(ctx.Store, d)
-}
-
-// GrantRef is a department grant.
-type GrantRef struct {
-	Dept  string `json:"dept"`
-	Grant string `json:"grant"`
 }
 
 func checkGrant(give bool) func(*module.Context, json.RawMessage) (string, error) {
@@ -292,12 +231,6 @@ func applyGrant(give bool) func(*module.Context, *Proposal) error {
 		}
 		return identity.DeleteGrant(ctx.Store, m.Dept, m.Grant)
 	}
-}
-
-// RoleRef is a role of one identity.
-type RoleRef struct {
-	KeyID smcrypto.KeyID `json:"key_id"`
-	Role  string         `json:"role"`
 }
 
 // Roles governance may give an identity.
@@ -360,14 +293,6 @@ func applyRole(give bool) func(*module.Context, *Proposal) error {
 	}
 }
 
-// Partner is a partner province's trust anchor (used by recognition).
-type Partner struct {
-	ID     string          `json:"id"`
-	Name   string          `json:"name"`
-	Kind   string          `json:"kind"` // govchain | fabric
-	Config json.RawMessage `json:"config"`
-}
-
 func checkPartner(ctx *module.Context, raw json.RawMessage) (string, error) {
 	m, err := decode[Partner](raw)
 	if err != nil {
@@ -420,12 +345,6 @@ func applyParams(ctx *module.Context, p *Proposal) error {
 	return ctx.Store.Set(params.Key, module.MustJSON(m))
 }
 
-// SetPolicy changes the policy of an action kind.
-type SetPolicy struct {
-	Kind   string `json:"kind"`
-	Policy string `json:"policy"`
-}
-
 func checkPolicy(ctx *module.Context, raw json.RawMessage) (string, error) {
 	m, err := decode[SetPolicy](raw)
 	if err != nil {
@@ -449,13 +368,6 @@ func applyPolicy(ctx *module.Context, p *Proposal) error {
 	m, _ := decode[SetPolicy](p.Action)
 	pol, _ := ParsePolicy(m.Policy)
 	return ctx.Store.Set(policyKey(m.Kind), module.MustJSON(pol))
-}
-
-// Execute runs another module's message with governance authority (e.g.
-// catalog.transfer_item, which moves a data item's authoritative source).
-type Execute struct {
-	Type string          `json:"type"`
-	Body json.RawMessage `json:"body"`
 }
 
 func checkExecute(ctx *module.Context, raw json.RawMessage) (string, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/contracts/gov/govtypes"
 )
 
 var (
@@ -37,44 +38,16 @@ var (
 	ErrSafetyNeedsAll = errs.Register("gov", 314, "a safety parameter changes only with every department's approval")
 )
 
-// Proposal is "gov/prop/<id>".
-type Proposal struct {
-	ID         uint64          `json:"id"`
-	Kind       string          `json:"kind"`
-	Action     json.RawMessage `json:"action"`
-	Summary    string          `json:"summary"`
-	Reason     string          `json:"reason,omitempty"`
-	Proposer   string          `json:"proposer"`     // department
-	ProposerID string          `json:"proposer_key"` // key id
-	Policy     Policy          `json:"policy"`
-	Created    int64           `json:"created"`
-	Deadline   int64           `json:"deadline"` // last height at which votes count
-	Status     string          `json:"status"`   // open | passed | rejected | expired | failed
-	Approvals  int             `json:"approvals"`
-	Needed     int             `json:"needed"`
-	Eligible   int             `json:"eligible"`
-	Closed     int64           `json:"closed,omitempty"`
-	Error      string          `json:"error,omitempty"` // why execution failed
-}
-
-// Vote is "gov/vote/<id>/<dept>".
-type Vote struct {
-	Dept   string `json:"dept"`
-	Vote   string `json:"vote"`
-	Key    string `json:"key_id"`
-	Height int64  `json:"height"`
-}
-
-func propKey(id uint64) []byte           { return module.Key("gov", "prop", pad(id)) }
-func voteKey(id uint64, d string) []byte { return module.Key("gov", "vote", pad(id), d) }
+func propKey(id uint64) []byte           { return govtypes.PropKey(id) }
+func voteKey(id uint64, d string) []byte { return govtypes.VoteKey(id, d) }
 func openKey(id uint64) []byte           { return module.Key("gov", "open", pad(id)) }
 func policyKey(kind string) []byte       { return module.Key("gov", "policy", kind) }
-func PartnerKey(id string) []byte        { return module.Key("gov", "partner", id) }
+func PartnerKey(id string) []byte        { return govtypes.PartnerKey(id) }
 
 var nextIDKey = []byte("gov/next_id")
 
 // PropKey is the state key of proposal id (for proofs and the CLI).
-func PropKey(id uint64) []byte { return propKey(id) }
+func PropKey(id uint64) []byte { return govtypes.PropKey(id) }
 
 func pad(id uint64) string { return fmt.Sprintf("%020d", id) }
 
@@ -82,30 +55,6 @@ func pad(id uint64) string { return fmt.Sprintf("%020d", id) }
 type Module struct{}
 
 func (Module) Name() string { return "gov" }
-
-// Propose opens a proposal; the proposer's department approves it.
-type Propose struct {
-	Kind   string          `json:"kind"`
-	Action json.RawMessage `json:"action"`
-	Reason string          `json:"reason"`
-	// RequireAll raises the policy to ALL for this proposal (needed to take
-	// the validator set below the minimum; a change of a safety parameter
-	// gets ALL without it).
-	RequireAll bool `json:"require_all"`
-	// Deadline in blocks from now; 0 = the chain parameter.
-	DeadlineBlocks int64 `json:"deadline_blocks"`
-}
-
-// CastVote votes on an open proposal for the signer's department.
-type CastVote struct {
-	ID   uint64 `json:"id"`
-	Vote string `json:"vote"`
-}
-
-const (
-	MsgPropose = "gov.propose"
-	MsgVote    = "gov.vote"
-)
 
 func (Module) Routes() []module.Route {
 	return []module.Route{
@@ -243,7 +192,7 @@ func propose(ctx *module.Context, m *Propose) error {
 		return err
 	}
 	ctx.SetData([]byte(strconv.FormatUint(id, 10)))
-	ctx.Emit("gov.proposed", "id", strconv.FormatUint(id, 10), "kind", m.Kind, "proposer", ctx.Signer.Dept)
+	ctx.Emit(govtypes.EventProposed, "id", strconv.FormatUint(id, 10), "kind", m.Kind, "proposer", ctx.Signer.Dept)
 	return settle(ctx, p)
 }
 
@@ -269,7 +218,7 @@ func vote(ctx *module.Context, m *CastVote) error {
 	if err := putVote(ctx, p.ID, m.Vote); err != nil {
 		return err
 	}
-	ctx.Emit("gov.voted", "id", strconv.FormatUint(p.ID, 10), "dept", ctx.Signer.Dept, "vote", m.Vote)
+	ctx.Emit(govtypes.EventVoted, "id", strconv.FormatUint(p.ID, 10), "dept", ctx.Signer.Dept, "vote", m.Vote)
 	return settle(ctx, p)
 }
 
@@ -338,14 +287,14 @@ func settle(ctx *module.Context, p *Proposal) error {
 	case Passed:
 		p.Status, p.Closed = Passed, ctx.Height
 		if err := execute(ctx, p); err != nil {
-			p.Status, p.Error = "failed", errs.From(err).Error()
-			ctx.Emit("gov.failed", "id", strconv.FormatUint(p.ID, 10), "error", p.Error)
+			p.Status, p.Error = govtypes.StatusFailed, errs.From(err).Error()
+			ctx.Emit(govtypes.EventFailed, "id", strconv.FormatUint(p.ID, 10), "error", p.Error)
 		} else {
-			ctx.Emit("gov.executed", "id", strconv.FormatUint(p.ID, 10), "kind", p.Kind)
+			ctx.Emit(govtypes.EventExecuted, "id", strconv.FormatUint(p.ID, 10), "kind", p.Kind)
 		}
 	case Rejected:
 		p.Status, p.Closed = Rejected, ctx.Height
-		ctx.Emit("gov.rejected", "id", strconv.FormatUint(p.ID, 10))
+		ctx.Emit(govtypes.EventRejected, "id", strconv.FormatUint(p.ID, 10))
 	}
 	if p.Status != Pending {
 		if err := ctx.Store.Delete(openKey(p.ID)); err != nil {
@@ -420,11 +369,11 @@ func (Module) EndBlock(ctx *module.Context) error {
 			return err
 		}
 		if ctx.Height > p.Deadline {
-			p.Status, p.Closed = "expired", ctx.Height
+			p.Status, p.Closed = govtypes.StatusExpired, ctx.Height
 			if err := ctx.Store.Delete(openKey(id)); err != nil {
 				return err
 			}
-			ctx.Emit("gov.expired", "id", strconv.FormatUint(id, 10))
+			ctx.Emit(govtypes.EventExpired, "id", strconv.FormatUint(id, 10))
 			if err := ctx.Store.Set(propKey(id), module.MustJSON(p)); err != nil {
 				return err
 			}

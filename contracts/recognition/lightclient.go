@@ -17,14 +17,8 @@ import (
 
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/state"
+	"github.com/govchain/govchain/contracts/recognition/rectypes"
 )
-
-// Validator is one partner validator: an ed25519 consensus key and its
-// voting power. The address is derived, never taken from the sender.
-type Validator struct {
-	PubKey []byte `json:"pub_key"` // 32 bytes
-	Power  int64  `json:"power"`
-}
 
 // HeaderUpdate is a light-client update: a partner's signed header (the
 // protobuf encoding of cometbft.types.v1.SignedHeader: header + commit) and
@@ -73,25 +67,6 @@ type lcParams struct {
 
 // MaxValidators bounds a submitted validator set.
 const MaxValidators = 300
-
-// ClientState is a govchain partner's light-client state, at
-// recognition/client/<partner>: the latest verified header and the
-// validator set at its height.
-type ClientState struct {
-	Partner string `json:"partner"`
-	ChainID string `json:"chain_id"`
-	// AnchorDigest is SHA-256 of the gov/partner/<id> record this state was
-	// started from: when governance replaces the anchor, the client starts
-	// again from the new one.
-	AnchorDigest       string      `json:"anchor_digest"`
-	Height             int64       `json:"height"`
-	Time               string      `json:"time"`
-	HeaderHash         string      `json:"header_hash"`
-	AppHash            string      `json:"app_hash"`
-	NextValidatorsHash string      `json:"next_validators_hash"`
-	Validators         []Validator `json:"validators"`
-	UpdatedHeight      int64       `json:"updated_height"` // local height
-}
 
 // HeaderRecord is a verified partner header, at
 // recognition/header/<partner>/<height>: its app hash proves the partner's
@@ -353,7 +328,7 @@ func (c *client) update(ctx *module.Context, u *HeaderUpdate) (*HeaderRecord, er
 	if err := c.save(ctx); err != nil {
 		return nil, err
 	}
-	ctx.Emit("recognition.client_updated", "partner", c.partner.ID, "height", strconv.FormatInt(sh.Height, 10))
+	ctx.Emit(rectypes.EventClientUpdated, "partner", c.partner.ID, "height", strconv.FormatInt(sh.Height, 10))
 	return rec, nil
 }
 

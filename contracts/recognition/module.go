@@ -16,6 +16,7 @@ import (
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/gov"
+	"github.com/govchain/govchain/contracts/recognition/rectypes"
 )
 
 // Module is the recognition contract.
@@ -148,7 +149,7 @@ func setAgreement(ctx *module.Context, m *Agreement) error {
 		by = ctx.Signer.KeyID.String()
 	}
 	rec := AgreementRecord{Agreement: *m, SetHeight: ctx.Height, SetTime: rfc3339(ctx.Time), SetBy: by}
-	ctx.Emit("recognition.agreement_set", "partner", m.Partner, "partner_type", m.PartnerType, "local_type", m.LocalType)
+	ctx.Emit(rectypes.EventAgreementSet, "partner", m.Partner, "partner_type", m.PartnerType, "local_type", m.LocalType)
 	return ctx.Store.Set(AgreementKey(m.Partner, m.PartnerType), module.MustJSON(rec))
 }
 
@@ -290,7 +291,7 @@ func recognise(ctx *module.Context, m *Evidence) error {
 		return err
 	}
 	ctx.SetData([]byte(string(RecordKey(m.Hash))))
-	ctx.Emit("recognition.recognised", "hash", m.Hash, "partner", p.ID, "partner_height", strconv.FormatInt(pc.height, 10),
+	ctx.Emit(rectypes.EventRecognised, "hash", m.Hash, "partner", p.ID, "partner_height", strconv.FormatInt(pc.height, 10),
 		"partner_type", pc.rec.Type, "local_type", a.LocalType)
 	return nil
 }
@@ -329,6 +330,6 @@ func revoke(ctx *module.Context, m *Evidence) error {
 	r.Status, r.PartnerStatus, r.PartnerHeight, r.PartnerRoot = StatusRevoked, pc.rec.Status, pc.height, pc.root
 	r.History = append(r.History, Change{Height: ctx.Height, Time: rfc3339(ctx.Time), Action: "revoke", Status: StatusRevoked,
 		PartnerHeight: pc.height, PartnerStatus: pc.rec.Status, By: ctx.Signer.KeyID.String()})
-	ctx.Emit("recognition.revoked", "hash", m.Hash, "partner", p.ID, "partner_height", strconv.FormatInt(pc.height, 10))
+	ctx.Emit(rectypes.EventRevoked, "hash", m.Hash, "partner", p.ID, "partner_height", strconv.FormatInt(pc.height, 10))
 	return ctx.Store.Set(RecordKey(m.Hash), module.MustJSON(r))
 }

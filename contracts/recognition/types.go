@@ -58,6 +58,8 @@ type (
 	AgreementRecord = rectypes.AgreementRecord
 	Change          = rectypes.Change
 	Record          = rectypes.Record
+	ClientState     = rectypes.ClientState
+	Validator       = rectypes.Validator
 )
 
 // RecordKey is the stable, provable key of a recognition record:
@@ -100,7 +102,7 @@ var (
 const prefix = rectypes.Prefix
 
 // ClientKey holds a govchain partner's light-client state.
-func ClientKey(partner string) []byte { return module.Key(prefix, "client", partner) }
+func ClientKey(partner string) []byte { return rectypes.ClientKey(partner) }
 
 // HeaderKey holds a verified partner header (height padded to 20 digits).
 func HeaderKey(partner string, height int64) []byte {

@@ -13,6 +13,7 @@ import (
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/credit/credittypes"
+	"github.com/govchain/govchain/contracts/gov/govtypes"
 )
 
 // deptEvents are the per-department event counts `explore dept` shows.
@@ -21,8 +22,8 @@ var deptEvents = []struct{ Label, Key string }{
 	{"certificates anchored", certtypes.Attr(certtypes.EventAnchored, "issuer")},
 	{"certificate batches anchored", certtypes.Attr(certtypes.EventBatchAnchored, "issuer")},
 	{"certificate status changes", certtypes.Attr(certtypes.EventStatus, "issuer")},
-	{"proposals opened", "gov.proposed.proposer"},
-	{"votes cast", "gov.voted.dept"},
+	{"proposals opened", govtypes.Attr(govtypes.EventProposed, "proposer")},
+	{"votes cast", govtypes.Attr(govtypes.EventVoted, "dept")},
 	{"catalog resources published", catalogtypes.Attr(catalogtypes.EventResource, "provider")},
 	{"data shares requested", catalogtypes.Attr(catalogtypes.EventShare, "requester")},
 	{"data shares provided", catalogtypes.Attr(catalogtypes.EventShare, "provider")},

@@ -15,7 +15,9 @@ import (
 	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/credit/credittypes"
+	"github.com/govchain/govchain/contracts/gov/govtypes"
 	"github.com/govchain/govchain/contracts/identifier"
+	"github.com/govchain/govchain/contracts/recognition/rectypes"
 	"github.com/govchain/govchain/node/client"
 )
 
@@ -32,16 +34,12 @@ var Indexed = withModules(map[string][]string{
 	"identity.ca_registered": {"ca", "dept"},
 	"identity.cert_admitted": {"key_id", "dept", "serial"},
 	"identity.cert_revoked":  {"ca", "serial", "key_id"},
-	// contracts/gov (executed/failed/rejected/expired may also be block events)
-	"gov.proposed":      {"id", "kind", "proposer"},
-	"gov.voted":         {"id", "dept", "vote"},
-	"gov.executed":      {"id", "kind"},
-	"gov.failed":        {"id", "error"},
-	"gov.rejected":      {"id"},
-	"gov.expired":       {"id"},
-	"gov.dept_admitted": {"dept"},
-	"gov.dept_status":   {"dept", "status"},
-}, certtypes.EventAttrs, catalogtypes.EventAttrs, credittypes.EventAttrs)
+}, certtypes.EventAttrs,
+	catalogtypes.EventAttrs,
+	credittypes.EventAttrs,
+	rectypes.EventAttrs,
+	govtypes.EventAttrs,
+)
 
 // withModules adds the modules' declared events to the others.
 func withModules(m map[string][]string, modules ...map[string][]string) map[string][]string {
@@ -55,7 +53,8 @@ func withModules(m map[string][]string, modules ...map[string][]string) map[stri
 var (
 	recordAttrs = []string{
 		"identity.registered.key_id", "identity.status.key_id", "identity.cert_admitted.key_id", "identity.cert_revoked.key_id",
-		"identity.ca_registered.ca", "gov.proposed.id", "gov.voted.id", "gov.executed.id", "gov.failed.id",
+		"identity.ca_registered.ca",
+		govtypes.Attr(govtypes.EventProposed, "id"), govtypes.Attr(govtypes.EventVoted, "id"), govtypes.Attr(govtypes.EventExecuted, "id"), govtypes.Attr(govtypes.EventFailed, "id"),
 		certtypes.Attr(certtypes.EventAnchored, "hash"), certtypes.Attr(certtypes.EventStatus, "hash"),
 		certtypes.Attr(certtypes.EventReissued, "old"), certtypes.Attr(certtypes.EventReissued, "new"),
 		certtypes.Attr(certtypes.EventBatchAnchored, "root"), certtypes.Attr(certtypes.EventTypeDefined, "code"),

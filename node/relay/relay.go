@@ -105,19 +105,7 @@ func LoadPartner(ctx context.Context, local *client.Client, id string) (*gov.Par
 
 // Agreements lists the partner types the local chain recognises from id.
 func Agreements(ctx context.Context, local *client.Client, id string) ([]recognition.AgreementRecord, error) {
-	entries, err := local.ListAll(ctx, "recognition/agreement/"+id+"/")
-	if err != nil {
-		return nil, err
-	}
-	var out []recognition.AgreementRecord
-	for _, e := range entries {
-		var a recognition.AgreementRecord
-		if err := json.Unmarshal(e.Value, &a); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, nil
+	return local.Agreements(ctx, id)
 }
 
 // localRecord reads the local recognition record of hash (nil if none).

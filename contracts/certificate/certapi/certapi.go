@@ -16,7 +16,7 @@ import (
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
-	"github.com/govchain/govchain/contracts/recognition/rectypes"
+	"github.com/govchain/govchain/contracts/recognition/recapi"
 	"github.com/govchain/govchain/node/apikit"
 )
 
@@ -136,16 +136,12 @@ func (a *api) certificateAt(hash, batchRoot string, height int64, prove bool) (*
 // province's certificate recognised here), or the proof of its absence,
 // read in view, to an answer with no local record.
 func addRecognition(out *certtypes.CertificateResult, view *state.View, blockTime time.Time, prove bool) error {
-	rr, err := apikit.Read(view, rectypes.RecordKey(out.Hash), prove)
+	rr, rec, err := recapi.ReadRecord(view, out.Hash, prove)
 	if err != nil {
 		return err
 	}
 	out.RecognitionKey, out.RecognitionProof = rr.Key, rr.Proof
-	if rr.Found {
-		rec := &rectypes.Record{}
-		if err := json.Unmarshal(rr.Value, rec); err != nil {
-			return fmt.Errorf("decode %s: %w", rr.Key, err)
-		}
+	if rec != nil {
 		out.Recognition = rec
 		out.Status = certtypes.StatusOfRecognition(rec.EffectiveStatus(blockTime))
 		out.Note = fmt.Sprintf("not issued here: %s", rec.Describe())

@@ -117,6 +117,39 @@ func RecordKey(hash string) []byte { return key("rec", hash) }
 // AgreementKey is recognition/agreement/<partner>/<partner type>.
 func AgreementKey(partner, typ string) []byte { return key("agreement", partner, typ) }
 
+// Validator is one partner validator: an ed25519 consensus key and its
+// voting power. The address is derived, never taken from the sender.
+type Validator struct {
+	PubKey []byte `json:"pub_key"` // 32 bytes
+	Power  int64  `json:"power"`
+}
+
+// ClientState is a govchain partner's light-client state, at
+// recognition/client/<partner>: the latest verified header and the
+// validator set at its height.
+type ClientState struct {
+	Partner string `json:"partner"`
+	ChainID string `json:"chain_id"`
+	// AnchorDigest is SHA-256 of the gov/partner/<id> record this state was
+	// started from: when governance replaces the anchor, the client starts
+	// again from the new one.
+	AnchorDigest       string      `json:"anchor_digest"`
+	Height             int64       `json:"height"`
+	Time               string      `json:"time"`
+	HeaderHash         string      `json:"header_hash"`
+	AppHash            string      `json:"app_hash"`
+	NextValidatorsHash string      `json:"next_validators_hash"`
+	Validators         []Validator `json:"validators"`
+	UpdatedHeight      int64       `json:"updated_height"` // local height
+}
+
+// ClientKey holds a govchain partner's light-client state:
+// recognition/client/<partner>.
+func ClientKey(partner string) []byte { return key("client", partner) }
+
+// AgreementPrefix is the prefix of a partner's AgreementKey.
+func AgreementPrefix(partner string) string { return Prefix + "/agreement/" + partner + "/" }
+
 // EffectiveStatus is the record's status at a block time: recognised,
 // revoked, or expired once valid_until (the partner's) has passed in China
 // Standard Time, by the certificates' one rule (package validity).

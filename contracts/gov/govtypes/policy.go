@@ -1,11 +1,4 @@
-// Package gov is the governance contract: departments propose changes to
-// the network (membership, validators, grants and roles, partner trust
-// anchors, parameters, policies, and governance-only messages of other
-// modules); the other departments vote; a proposal executes automatically
-// once its policy is met, is rejected once the policy can no longer be met,
-// and expires at its deadline. Policies follow ChainMaker's vocabulary:
-// ALL, ANY, MAJORITY, an integer n (n of m), or a fraction such as 2/3.
-package gov
+package govtypes
 
 import (
 	"fmt"

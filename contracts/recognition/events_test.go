@@ -1,0 +1,75 @@
+package recognition_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/gov"
+	"github.com/govchain/govchain/contracts/recognition"
+	"github.com/govchain/govchain/contracts/recognition/rectypes"
+)
+
+// TestEventsAsDeclared: every event the contract emits is in
+// rectypes.EventAttrs with exactly its attributes in order, and every
+// declared event is emitted by some message; node/explore searches and
+// counts by that table.
+func TestEventsAsDeclared(t *testing.T) {
+	p := newPartner(t)
+	anchorH := p.c.Height + 1
+	hash := smcrypto.SM3Hex([]byte("津 business licence events"))
+	p.anchor(t, hash)
+	d := newDistrict(t)
+	var results []*abci.ExecTxResult
+	ok := func(raw []byte) { results = append(results, d.c.MustOK(raw)) }
+
+	// The agreement is set by a passed execute proposal: its events are
+	// those of the vote that passes it.
+	d.pass(t, gov.KindRegisterPartner, gov.Partner{ID: "TJ", Name: "天津市 Tianjin", Kind: recognition.KindGovchain, Config: partnerConfig(t, p, anchorH, nil)})
+	body, _ := json.Marshal(recognition.Agreement{Partner: "TJ", PartnerType: "BL", LocalType: "BL", Conditions: "京津冀营业执照互认协议 (test)"})
+	raw, _ := json.Marshal(gov.Execute{Type: recognition.MsgSetAgreement, Body: body})
+	r := d.c.MustOK(d.c.Tx(d.c.Depts[zwfw].Admin, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: raw, Reason: "test"}))
+	id, _ := strconv.ParseUint(string(r.Data), 10, 64)
+	ok(d.c.Tx(d.c.Depts[scjg].Admin, gov.MsgVote, gov.CastVote{ID: id, Vote: gov.VoteApprove}))
+	ok(d.c.Tx(d.c.Depts[rsj].Admin, gov.MsgVote, gov.CastVote{ID: id, Vote: gov.VoteApprove}))
+
+	h1 := p.c.Height + 1
+	ok(d.tx(recognition.MsgRecognise, p.evidence(t, hash, h1, p.update(t, hdr{height: h1}))))
+	p.status(t, certificate.MsgRevoke, hash)
+	h2 := p.c.Height + 1
+	ok(d.tx(recognition.MsgUpdateClient, recognition.UpdateClient{Partner: "TJ", Update: *p.update(t, hdr{height: h2})}))
+	ok(d.tx(recognition.MsgRevoke, p.evidence(t, hash, h2, nil)))
+
+	seen := map[string]bool{}
+	for _, r := range results {
+		for _, ev := range r.Events {
+			if !strings.HasPrefix(ev.Type, rectypes.Name+".") {
+				continue
+			}
+			want, declared := rectypes.EventAttrs[ev.Type]
+			if !declared {
+				t.Errorf("event %s is emitted but not in rectypes.EventAttrs", ev.Type)
+				continue
+			}
+			var got []string
+			for _, a := range ev.Attributes {
+				got = append(got, a.Key)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("event %s has attributes %v, rectypes.EventAttrs says %v", ev.Type, got, want)
+			}
+			seen[ev.Type] = true
+		}
+	}
+	for typ := range rectypes.EventAttrs {
+		if !seen[typ] {
+			t.Errorf("event %s is declared but no message emitted it", typ)
+		}
+	}
+}
