@@ -32,7 +32,6 @@ import (
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
-	"github.com/govchain/govchain/chain/readable"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/contracts/credit/credittypes"
 )
@@ -159,54 +158,6 @@ func validate(ctx *module.Context, p *Params, m *Event) error {
 		return err
 	}
 	return checkEnvelope(ctx, p, m)
-}
-
-// ValidateFields checks the fields of an event that need no state: subject,
-// texts, dates, severity and the shape of repairs. Clients run it before
-// sending (the import's dry run reports exactly what the chain would).
-func ValidateFields(m *Event) error {
-	if !ValidKind(m.Kind) {
-		return ErrUnknownKind.Wrapf("kind %q", m.Kind)
-	}
-	if err := ValidateSubject(m.SubjectKind, m.SubjectRef); err != nil {
-		return err
-	}
-	if err := checkText("legal_basis", m.LegalBasis, 512); err != nil {
-		return err
-	}
-	if err := checkText("decision_no", m.DecisionNo, 128); err != nil {
-		return err
-	}
-	// The decision number identifies the decision to people and to the
-	// duplicate guard: it follows the rule for names, so no look-alike of
-	// a recorded number can be recorded again.
-	if err := readable.Name(m.DecisionNo); err != nil {
-		return ErrUnreadable.Wrapf("decision_no %s", err)
-	}
-	eff, err := ParseDate("effective_date", m.EffectiveDate)
-	if err != nil {
-		return err
-	}
-	pe, err := ParseInstant("publish_end", m.PublishEnd)
-	if err != nil {
-		return err
-	}
-	if !pe.After(eff) {
-		return ErrBadDates.Wrapf("publish_end %s is not after the start of effective_date %s (China Standard Time)", m.PublishEnd, m.EffectiveDate)
-	}
-	if pe.Sub(eff) > 100*366*24*time.Hour {
-		return ErrBadDates.Wrapf("publication period %s..%s is longer than 100 years", m.EffectiveDate, m.PublishEnd)
-	}
-	if m.Severity < 1 || m.Severity > 5 {
-		return ErrBadSeverity.Wrapf("severity %d must be an integer 1..5", m.Severity)
-	}
-	switch {
-	case m.Kind == KindRepair && !ValidID(m.Repairs):
-		return ErrBadInput.Wrapf("a repair must name the repaired event: repairs %q is not an event id (12 digits)", m.Repairs)
-	case m.Kind != KindRepair && m.Repairs != "":
-		return ErrBadInput.Wrapf("repairs is only for kind repair, not %s", m.Kind)
-	}
-	return nil
 }
 
 // checkEnvelope checks the sealed details: the scheme, the ciphertext size,

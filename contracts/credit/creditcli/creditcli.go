@@ -19,10 +19,9 @@ import (
 
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/cli/clikit"
-	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/credit/creditio"
 	"github.com/govchain/govchain/contracts/credit/credittypes"
-	"github.com/govchain/govchain/contracts/gov"
+	"github.com/govchain/govchain/contracts/gov/govtypes"
 	"github.com/govchain/govchain/node/client"
 )
 
@@ -91,7 +90,7 @@ func creditSubject(ctx context.Context, env *clikit.Env, kind, id, ref string) (
 		if err != nil {
 			return "", "", err
 		}
-		k, r, err := credit.SubjectRef(p.Salt(), kind, id)
+		k, r, err := credittypes.SubjectRef(p.Salt(), kind, id)
 		if err != nil {
 			return "", "", fmt.Errorf("--subject-id: %w", err)
 		}
@@ -99,11 +98,11 @@ func creditSubject(ctx context.Context, env *clikit.Env, kind, id, ref string) (
 	case ref != "":
 		if kind == "" {
 			kind = credittypes.SubjectPerson
-			if credit.ValidateSubject(credittypes.SubjectOrg, ref) == nil {
+			if credittypes.ValidateSubject(credittypes.SubjectOrg, ref) == nil {
 				kind = credittypes.SubjectOrg
 			}
 		}
-		if err := credit.ValidateSubject(kind, ref); err != nil {
+		if err := credittypes.ValidateSubject(kind, ref); err != nil {
 			return "", "", fmt.Errorf("--subject-ref: %w", err)
 		}
 		return kind, ref, nil
@@ -197,7 +196,7 @@ func creditToday() string { return time.Now().In(time.FixedZone("CST", 8*3600)).
 // defaultPublishUntil: three years from the effective date, through the
 // day before (China Standard Time).
 func defaultPublishUntil(effective string) (string, error) {
-	t, err := credit.ParseDate("effective date", effective)
+	t, err := credittypes.ParseDate("effective date", effective)
 	if err != nil {
 		return "", err
 	}
@@ -261,7 +260,7 @@ func (e *creditEventFlags) build(ctx context.Context, s *creditSession, ev *cred
 		}
 		text = string(b)
 	}
-	if err := credit.ValidateFields(&credittypes.Event{Kind: ev.Kind, SubjectKind: ev.SubjectKind, SubjectRef: ev.SubjectRef, LegalBasis: ev.LegalBasis,
+	if err := credittypes.ValidateFields(&credittypes.Event{Kind: ev.Kind, SubjectKind: ev.SubjectKind, SubjectRef: ev.SubjectRef, LegalBasis: ev.LegalBasis,
 		DecisionNo: ev.DecisionNo, EffectiveDate: ev.EffectiveDate, PublishEnd: ev.PublishEnd, Severity: ev.Severity, Repairs: ev.Repairs}); err != nil {
 		return err
 	}
@@ -411,14 +410,14 @@ provable at every height.`,
 			if err != nil {
 				return err
 			}
-			action, err := json.Marshal(gov.Execute{Type: credittypes.MsgRecord, Body: body})
+			action, err := json.Marshal(govtypes.Execute{Type: credittypes.MsgRecord, Body: body})
 			if err != nil {
 				return err
 			}
 			if reason == "" {
 				reason = "credit repair of event " + rec.ID
 			}
-			res, err := s.Send(ctx, gov.MsgPropose, gov.Propose{Kind: gov.KindExecute, Action: action, Reason: reason}, f.Wait)
+			res, err := s.Send(ctx, govtypes.MsgPropose, govtypes.Propose{Kind: govtypes.KindExecute, Action: action, Reason: reason}, f.Wait)
 			return env.PrintResult(cmd, res, err)
 		},
 	}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
-	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/credit/creditio"
 	"github.com/govchain/govchain/contracts/credit/credittypes"
 	"github.com/govchain/govchain/node/client"
@@ -149,11 +148,11 @@ func seed(ctx context.Context, n *demokit.Net, w io.Writer) (*Result, error) {
 		severity                                                       int
 	}
 	mk := func(r row, rd []creditio.Reader) (credittypes.Event, error) {
-		sk, ref, err := credit.SubjectRef(params.Salt(), "", r.subject)
+		sk, ref, err := credittypes.SubjectRef(params.Salt(), "", r.subject)
 		if err != nil {
 			return credittypes.Event{}, err
 		}
-		pe, err := credit.PublishEndOfDay(r.until)
+		pe, err := credittypes.PublishEndOfDay(r.until)
 		if err != nil {
 			return credittypes.Event{}, err
 		}

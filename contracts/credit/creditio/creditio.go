@@ -16,7 +16,7 @@ import (
 
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
-	"github.com/govchain/govchain/contracts/credit"
+	"github.com/govchain/govchain/contracts/credit/credittypes"
 )
 
 // Details is the plaintext of an event's sealed details. Personal data
@@ -37,8 +37,8 @@ type Reader struct {
 // Seal encrypts plaintext for readers: a fresh 16-byte SM4 key and random
 // nonce, SM4-GCM with the event's DetailsAAD, and the key wrapped with SM2
 // for each reader (sorted by department and key id, as the chain wants).
-func Seal(kind, subjectRef, decisionNo string, plaintext []byte, readers []Reader) (credit.Envelope, error) {
-	var env credit.Envelope
+func Seal(kind, subjectRef, decisionNo string, plaintext []byte, readers []Reader) (credittypes.Envelope, error) {
+	var env credittypes.Envelope
 	if len(readers) == 0 {
 		return env, fmt.Errorf("no reader keys to wrap the data key for")
 	}
@@ -46,7 +46,7 @@ func Seal(kind, subjectRef, decisionNo string, plaintext []byte, readers []Reade
 	if err != nil {
 		return env, err
 	}
-	ct, err := smcrypto.SealSM4GCM(key, plaintext, credit.DetailsAAD(kind, subjectRef, decisionNo))
+	ct, err := smcrypto.SealSM4GCM(key, plaintext, credittypes.DetailsAAD(kind, subjectRef, decisionNo))
 	if err != nil {
 		return env, err
 	}
@@ -57,7 +57,7 @@ func Seal(kind, subjectRef, decisionNo string, plaintext []byte, readers []Reade
 		}
 		return rs[i].KeyID < rs[j].KeyID
 	})
-	env = credit.Envelope{Scheme: credit.Scheme, Ciphertext: ct}
+	env = credittypes.Envelope{Scheme: credittypes.Scheme, Ciphertext: ct}
 	for i, r := range rs {
 		if i > 0 && r.KeyID == rs[i-1].KeyID {
 			continue
@@ -66,16 +66,16 @@ func Seal(kind, subjectRef, decisionNo string, plaintext []byte, readers []Reade
 		if err != nil {
 			return env, fmt.Errorf("wrap for %s key %s: %w", r.Dept, r.KeyID, err)
 		}
-		env.Wraps = append(env.Wraps, credit.Wrap{Dept: r.Dept, KeyID: r.KeyID, WrappedKey: w})
+		env.Wraps = append(env.Wraps, credittypes.Wrap{Dept: r.Dept, KeyID: r.KeyID, WrappedKey: w})
 	}
 	return env, nil
 }
 
 // SealDetails is Seal of d's JSON encoding.
-func SealDetails(kind, subjectRef, decisionNo string, d Details, readers []Reader) (credit.Envelope, error) {
+func SealDetails(kind, subjectRef, decisionNo string, d Details, readers []Reader) (credittypes.Envelope, error) {
 	b, err := json.Marshal(d)
 	if err != nil {
-		return credit.Envelope{}, err
+		return credittypes.Envelope{}, err
 	}
 	return Seal(kind, subjectRef, decisionNo, b, readers)
 }
@@ -93,9 +93,9 @@ var ErrNotThisEvent = errors.New("details do not belong to this event")
 // the event they open under, else it is empty (the event they were copied
 // from is not among the candidates, or the ciphertext was altered).
 type NotThisEventError struct {
-	Event     string         // the event read
-	SealedFor *credit.Record // the event the details open under, if found
-	Binding   string         // the event's kind, subject and decision number
+	Event     string              // the event read
+	SealedFor *credittypes.Record // the event the details open under, if found
+	Binding   string              // the event's kind, subject and decision number
 }
 
 func (e *NotThisEventError) Error() string {
@@ -113,9 +113,9 @@ func (e *NotThisEventError) Unwrap() error { return ErrNotThisEvent }
 // binding, the error is a *NotThisEventError; candidates (other events,
 // e.g. the subject's history) are tried to name the event the details were
 // sealed for: opening under another event's binding is proof of it.
-func Open(r *credit.Record, k *smcrypto.PrivateKey, candidates ...*credit.Record) ([]byte, error) {
+func Open(r *credittypes.Record, k *smcrypto.PrivateKey, candidates ...*credittypes.Record) ([]byte, error) {
 	id := k.PublicKey().ID().String()
-	var wrap *credit.Wrap
+	var wrap *credittypes.Wrap
 	var readers []string
 	for i, w := range r.Details.Wraps {
 		if i == 0 || w.Dept != r.Details.Wraps[i-1].Dept {
@@ -134,14 +134,14 @@ func Open(r *credit.Record, k *smcrypto.PrivateKey, candidates ...*credit.Record
 	if err != nil {
 		return nil, fmt.Errorf("unwrap the data key of event %s with key %s: %w", r.ID, id, err)
 	}
-	pt, err := smcrypto.OpenSM4GCM(key, r.Details.Ciphertext, credit.DetailsAAD(r.Kind, r.SubjectRef, r.DecisionNo))
+	pt, err := smcrypto.OpenSM4GCM(key, r.Details.Ciphertext, credittypes.DetailsAAD(r.Kind, r.SubjectRef, r.DecisionNo))
 	if errors.Is(err, smcrypto.ErrDecryption) {
 		e := &NotThisEventError{Event: r.ID, Binding: fmt.Sprintf("binding (kind %s, subject %s, decision number %q)", r.Kind, r.SubjectRef, r.DecisionNo)}
 		for _, c := range candidates {
 			if c == nil || c.ID == r.ID {
 				continue
 			}
-			if _, err := smcrypto.OpenSM4GCM(key, r.Details.Ciphertext, credit.DetailsAAD(c.Kind, c.SubjectRef, c.DecisionNo)); err == nil {
+			if _, err := smcrypto.OpenSM4GCM(key, r.Details.Ciphertext, credittypes.DetailsAAD(c.Kind, c.SubjectRef, c.DecisionNo)); err == nil {
 				e.SealedFor = c
 				break
 			}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/govchain/govchain/contracts/credit"
+	"github.com/govchain/govchain/contracts/credit/credittypes"
 	"github.com/govchain/govchain/contracts/identifier"
 )
 
@@ -142,7 +142,7 @@ func rows(raw [][]string, line func(i int) int) ([]Row, []Problem, error) {
 // Input is a validated import row, ready to seal.
 type Input struct {
 	Line    int
-	Event   credit.Event // Details still empty
+	Event   credittypes.Event // Details still empty
 	Details Details
 }
 
@@ -151,7 +151,7 @@ type Input struct {
 // Standard Time); an RFC 3339 instant is taken as is (in UTC).
 func PublishEnd(s string) (string, error) {
 	if len(s) == 10 {
-		return credit.PublishEndOfDay(s)
+		return credittypes.PublishEndOfDay(s)
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
@@ -160,7 +160,7 @@ func PublishEnd(s string) (string, error) {
 	return t.UTC().Truncate(time.Second).Format(time.RFC3339), nil
 }
 
-// ParseRow validates one row with the chain's own rules (credit.
+// ParseRow validates one row with the chain's own rules (credittypes.
 // ValidateFields) after turning the subject id into its reference with
 // salt. The error names the first thing wrong.
 func ParseRow(salt []byte, r Row) (*Input, error) {
@@ -169,13 +169,13 @@ func ParseRow(salt []byte, r Row) (*Input, error) {
 		c[h] = r.Cells[i]
 	}
 	kind := strings.ToLower(c["kind"])
-	if !credit.ValidKind(kind) {
+	if !credittypes.ValidKind(kind) {
 		return nil, fmt.Errorf("kind %q is not one of licence, penalty, redlist, blacklist, commitment, repair", c["kind"])
 	}
 	if c["subject_id"] == "" {
 		return nil, fmt.Errorf("subject_id is empty")
 	}
-	sk, ref, err := credit.SubjectRef(salt, strings.ToLower(c["subject_kind"]), c["subject_id"])
+	sk, ref, err := credittypes.SubjectRef(salt, strings.ToLower(c["subject_kind"]), c["subject_id"])
 	if err != nil {
 		return nil, fmt.Errorf("subject_id: %v", err)
 	}
@@ -187,13 +187,13 @@ func ParseRow(salt []byte, r Row) (*Input, error) {
 	if err != nil {
 		return nil, fmt.Errorf("severity %q must be an integer 1..5", c["severity"])
 	}
-	in := &Input{Line: r.Line, Event: credit.Event{Kind: kind, SubjectKind: sk, SubjectRef: ref, LegalBasis: c["legal_basis"],
+	in := &Input{Line: r.Line, Event: credittypes.Event{Kind: kind, SubjectKind: sk, SubjectRef: ref, LegalBasis: c["legal_basis"],
 		DecisionNo: c["decision_no"], EffectiveDate: c["effective_date"], PublishEnd: pe, Severity: sev, Repairs: c["repairs"]},
 		Details: Details{SubjectID: identifier.Normalize(c["subject_id"]), SubjectName: c["subject_name"], Text: c["details"]}}
-	if err := credit.ValidateFields(&in.Event); err != nil {
+	if err := credittypes.ValidateFields(&in.Event); err != nil {
 		return nil, err
 	}
-	if sk == credit.SubjectPerson && c["subject_name"] != "" && (strings.Contains(c["legal_basis"], c["subject_name"]) || strings.Contains(c["decision_no"], c["subject_name"])) {
+	if sk == credittypes.SubjectPerson && c["subject_name"] != "" && (strings.Contains(c["legal_basis"], c["subject_name"]) || strings.Contains(c["decision_no"], c["subject_name"])) {
 		return nil, fmt.Errorf("the person's name appears in legal_basis or decision_no, which are public; put it in subject_name or details only")
 	}
 	return in, nil
@@ -224,7 +224,7 @@ func ParseRows(salt []byte, rs []Row) ([]*Input, []Problem) {
 }
 
 // Seal seals in's details for readers, completing its event.
-func (in *Input) Seal(readers []Reader) (credit.Event, error) {
+func (in *Input) Seal(readers []Reader) (credittypes.Event, error) {
 	e := in.Event
 	env, err := SealDetails(e.Kind, e.SubjectRef, e.DecisionNo, in.Details, readers)
 	if err != nil {
@@ -236,9 +236,9 @@ func (in *Input) Seal(readers []Reader) (credit.Event, error) {
 
 // Batches splits events into record_batch messages of at most maxCount
 // events and about maxBytes of JSON each.
-func Batches(events []credit.Event, maxCount, maxBytes int) [][]credit.Event {
-	var out [][]credit.Event
-	var cur []credit.Event
+func Batches(events []credittypes.Event, maxCount, maxBytes int) [][]credittypes.Event {
+	var out [][]credittypes.Event
+	var cur []credittypes.Event
 	size := 0
 	for _, e := range events {
 		b, _ := json.Marshal(e)

@@ -1,9 +1,11 @@
 // Package credittypes holds what a client of the credit registry needs
 // without the registry itself: its events and records, subject summaries,
 // the profile a client recomputes from proven records (BuildProfile),
-// list entries, state keys and statuses. It imports no state store, so
-// the API client and the browser can use it; package credit re-exports
-// every name, so the chain's code reads the same.
+// list entries, state keys and statuses, and the input rules that need no
+// state (ValidateFields, SubjectRef, ...) with the credit error codes they
+// return. It imports no state store, so the API client, the CLI and the
+// browser can use it; package credit re-exports every name, so the chain's
+// code reads the same.
 package credittypes
 
 import (
