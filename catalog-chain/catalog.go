@@ -20,38 +20,12 @@ import (
 	"strconv"
 
 	"github.com/govchain/govchain/catalog-chain/catalogtypes"
-	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
 )
 
 // Name is the module name, its codespace and its key prefix.
 const Name = catalogtypes.Name
-
-// GovGrant is the department grant that governance actions need
-// (catalog.transfer_item, catalog.resolve). The governance module
-// (contracts/gov) executes them through a passed "execute" proposal, whose
-// governance signer holds every grant; a department given gov:catalog (at
-// genesis or by a "grant" proposal) may also sign them directly — the demo
-// gives it to ZWFW, the district's catalog authority.
-const GovGrant = "gov:catalog"
-
-var (
-	ErrBadInput   = errs.Register(Name, 1, "invalid input")
-	ErrOtherDept  = errs.Register(Name, 2, "entry belongs to another department")
-	ErrNotFound   = errs.Register(Name, 3, "not found")
-	ErrNoDuty     = errs.Register(Name, 4, "resource not derived from a duty of its provider")
-	ErrItemOwned  = errs.Register(Name, 5, "data item has another authoritative source")
-	ErrNotShared  = errs.Register(Name, 6, "resource is not shared")
-	ErrBadState   = errs.Register(Name, 7, "invalid state transition")
-	ErrExpired    = errs.Register(Name, 8, "sharing grant expired")
-	ErrOwnEntry   = errs.Register(Name, 9, "not allowed on the department's own entry")
-	ErrInUse      = errs.Register(Name, 10, "entry still referenced")
-	ErrEmptyBatch = errs.Register(Name, 11, "empty import")
-	// ErrUnreadable: a name, data item key or text with an invisible or
-	// reordering character, or not NFC (chain/readable).
-	ErrUnreadable = errs.Register(Name, 20, "name not plainly readable")
-)
 
 // Record kinds (the <kind> in catalog/<kind>/<id>).
 const (
@@ -67,37 +41,12 @@ const (
 // Kinds lists every record kind.
 var Kinds = []string{KindDuty, KindResource, KindTable, KindItem, KindAttestation, KindShare, KindDelivery}
 
-// Message types.
-const (
-	MsgDuty         = "catalog.duty"
-	MsgResource     = "catalog.resource"
-	MsgTable        = "catalog.table"
-	MsgImport       = "catalog.import"
-	MsgTransferItem = "catalog.transfer_item"
-	MsgAttest       = "catalog.attest"
-	MsgResolve      = "catalog.resolve"
-	MsgShareRequest = "catalog.share_request"
-	MsgShareApprove = "catalog.share_approve"
-	MsgShareReject  = "catalog.share_reject"
-	MsgShareRevoke  = "catalog.share_revoke"
-	MsgShareDeliver = "catalog.share_deliver"
-	MsgShareAck     = "catalog.share_ack"
-)
-
 // RecordKey is where the current version of a record lives.
 func RecordKey(kind, id string) []byte { return module.Key(Name, kind, id) }
 
 // VersionKey is where version n of a record lives.
 func VersionKey(kind, id string, n int64) []byte {
 	return module.Key(Name, kind, id, "v", strconv.FormatInt(n, 10))
-}
-
-// DutyID is the id of department dept's duty code.
-func DutyID(dept, code string) string { return dept + ":" + code }
-
-// TableID is the id of a department's table.
-func TableID(dept, system, database, table string) string {
-	return dept + ":" + system + "." + database + "." + table
 }
 
 func idxKey(parts ...string) []byte { return module.Key(append([]string{Name, "idx"}, parts...)...) }

@@ -7,16 +7,6 @@ import (
 	"github.com/govchain/govchain/chain/module"
 )
 
-// TransferItem moves the authoritative source of a data item to another
-// department. It needs the gov:catalog grant: the governance module executes
-// it once a proposal passes (or a department holding the grant signs it).
-type TransferItem struct {
-	Key      string `json:"key"`
-	To       string `json:"to"`                 // new owner department
-	Resource string `json:"resource,omitempty"` // the new owner's resource that becomes the source
-	Reason   string `json:"reason"`
-}
-
 func handleTransfer(ctx *module.Context, m *TransferItem) error {
 	if err := identity.RequireGrant(ctx, GovGrant); err != nil {
 		return err
@@ -78,7 +68,7 @@ func handleTransfer(ctx *module.Context, m *TransferItem) error {
 	next := *rec
 	next.Owner, next.Source, next.Reason = m.To, m.Resource, m.Reason
 	if newSrc != nil {
-		it := newSrc.item(m.Key)
+		it := newSrc.ItemByKey(m.Key)
 		next.Name, next.Type, next.Length, next.Description = it.Name, it.Type, it.Length, it.Description
 		if !it.Source {
 			it.Source = true
@@ -107,48 +97,7 @@ func oldItem(r *Resource, key string) *Item {
 	if r == nil {
 		return nil
 	}
-	return r.item(key)
-}
-
-// Attestation targets and verdicts.
-const (
-	TargetItem  = "item"
-	TargetTable = "table"
-
-	VerdictConfirm = "confirm"
-	VerdictDispute = "dispute"
-
-	AttestConfirmed = "confirmed"
-	DisputeOpen     = "open"
-	DisputeUpheld   = "upheld"    // governance agreed with the dispute
-	DisputeRejected = "dismissed" // governance found the entry correct
-)
-
-// Attest is a cross-check (多元校核) by a department other than the owner.
-type Attest struct {
-	Target      string `json:"target"`         // item or table
-	Subject     string `json:"subject"`        // item key or table id
-	Item        string `json:"item,omitempty"` // for a table: the mapped item attested
-	Verdict     string `json:"verdict"`        // confirm or dispute
-	EvidenceSM3 string `json:"evidence_sm3"`   // SM3 of the evidence kept off chain
-	Comment     string `json:"comment,omitempty"`
-}
-
-// Attestation is the stored cross-check, id "AT" + 8 digits.
-type Attestation struct {
-	ID          string `json:"id"`
-	Dept        string `json:"dept"`  // attesting department
-	Owner       string `json:"owner"` // department owning the subject
-	Target      string `json:"target"`
-	Subject     string `json:"subject"`
-	Item        string `json:"item"`
-	Column      string `json:"column,omitempty"`
-	Verdict     string `json:"verdict"`
-	EvidenceSM3 string `json:"evidence_sm3"`
-	Comment     string `json:"comment,omitempty"`
-	Status      string `json:"status"` // confirmed, open, upheld, dismissed
-	Resolution  string `json:"resolution,omitempty"`
-	Meta
+	return r.ItemByKey(key)
 }
 
 func handleAttest(ctx *module.Context, m *Attest) error {
@@ -229,13 +178,6 @@ func handleAttest(ctx *module.Context, m *Attest) error {
 	ctx.SetData([]byte(id))
 	ctx.Emit(catalogtypes.EventAttest, "id", id, "target", m.Target, "subject", m.Subject, "verdict", m.Verdict, "owner", a.Owner)
 	return nil
-}
-
-// Resolve settles an open dispute (gov:catalog grant; governance executes it).
-type Resolve struct {
-	ID      string `json:"id"`
-	Outcome string `json:"outcome"` // upheld or dismissed
-	Note    string `json:"note"`
 }
 
 func handleResolve(ctx *module.Context, m *Resolve) error {

@@ -7,29 +7,6 @@ import (
 	"github.com/govchain/govchain/chain/module"
 )
 
-// Import carries many entries of the signer's department in one tx; it is
-// applied all or nothing, duties first, then resources, then tables.
-type Import struct {
-	Duties    []DutyMsg     `json:"duties,omitempty"`
-	Resources []ResourceMsg `json:"resources,omitempty"`
-	Tables    []TableMsg    `json:"tables,omitempty"`
-}
-
-// Count is created/updated/unchanged entries of one kind.
-type Count struct {
-	Created   int `json:"created"`
-	Updated   int `json:"updated"`
-	Unchanged int `json:"unchanged"`
-}
-
-// ImportResult is the tx result data of catalog.import (and of the single
-// entry messages).
-type ImportResult struct {
-	Duties    Count `json:"duties"`
-	Resources Count `json:"resources"`
-	Tables    Count `json:"tables"`
-}
-
 // batch applies entries and runs the cross-entry checks once at the end, so
 // an import may change a resource and the table mapping it in one tx.
 type batch struct {
@@ -138,7 +115,7 @@ func (b *batch) resource(m *ResourceMsg) error {
 			if !oi.Source {
 				continue
 			}
-			if ni := r.item(oi.Key); ni != nil && ni.Source {
+			if ni := r.ItemByKey(oi.Key); ni != nil && ni.Source {
 				continue
 			}
 			rec, err := load[ItemRecord](kv, KindItem, oi.Key)
@@ -224,7 +201,7 @@ func (b *batch) claimItem(r *Resource, it *Item) error {
 				return err
 			}
 			if other != nil {
-				if oi := other.item(it.Key); oi != nil && oi.Source {
+				if oi := other.ItemByKey(it.Key); oi != nil && oi.Source {
 					return ErrItemOwned.Wrapf("resource %s: data item %s is already sourced from resource %s of %s; clear the source flag there first", r.Code, it.Key, rec.Source, b.dept)
 				}
 			}

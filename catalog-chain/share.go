@@ -9,77 +9,6 @@ import (
 	"github.com/govchain/govchain/chain/module"
 )
 
-// Sharing states. Expired is never stored: a granted request whose
-// ExpiresAt is at or before the block time is reported as expired.
-const (
-	SharePending  = "pending"
-	ShareGranted  = "granted"
-	ShareRejected = "rejected"
-	ShareRevoked  = "revoked"
-	ShareExpired  = "expired"
-
-	DeliveryDelivered    = "delivered"
-	DeliveryAcknowledged = "acknowledged"
-	DeliveryMismatch     = "mismatch" // requester received other rows or another SM3
-)
-
-// ShareStates are the values GET /v1/catalog/sharing?state= accepts.
-var ShareStates = []string{SharePending, ShareGranted, ShareExpired, ShareRejected, ShareRevoked}
-
-// ShareRequest asks another department for data items of its resource.
-type ShareRequest struct {
-	Resource   string   `json:"resource"`
-	Items      []string `json:"items"`
-	Purpose    string   `json:"purpose"`               // 用途 (no personal data)
-	LegalBasis string   `json:"legal_basis,omitempty"` // required for conditional resources
-	PeriodDays int      `json:"period_days"`           // length of the grant
-}
-
-// Share is a stored sharing request, id "SQ" + 8 digits.
-type Share struct {
-	ID         string   `json:"id"`
-	Requester  string   `json:"requester"`
-	Provider   string   `json:"provider"`
-	Resource   string   `json:"resource"`
-	Items      []string `json:"items"`
-	Purpose    string   `json:"purpose"`
-	LegalBasis string   `json:"legal_basis,omitempty"`
-	PeriodDays int      `json:"period_days"`
-	Sharing    string   `json:"sharing"` // the resource's attribute when decided
-	Status     string   `json:"status"`  // pending, granted, rejected, revoked (stored)
-	Reason     string   `json:"reason,omitempty"`
-	GrantedAt  string   `json:"granted_at,omitempty"`
-	ExpiresAt  string   `json:"expires_at,omitempty"`
-	Meta
-}
-
-// StatusAt is the state at block time now: granted turns into expired when
-// now >= ExpiresAt.
-func (s *Share) StatusAt(now time.Time) string {
-	if s.Status == ShareGranted && s.ExpiresAt != "" {
-		if exp, err := ParseTime(s.ExpiresAt); err == nil && !now.Before(exp) {
-			return ShareExpired
-		}
-	}
-	return s.Status
-}
-
-// Delivery is a provider's receipt for a batch delivered under a grant, id
-// "DL" + 8 digits.
-type Delivery struct {
-	ID        string `json:"id"`
-	Share     string `json:"share"`
-	Provider  string `json:"provider"`
-	Requester string `json:"requester"`
-	Rows      int64  `json:"rows"`
-	BatchSM3  string `json:"batch_sm3"`
-	Note      string `json:"note,omitempty"`
-	Status    string `json:"status"`
-	AckRows   int64  `json:"ack_rows,omitempty"`
-	AckSM3    string `json:"ack_sm3,omitempty"`
-	Meta
-}
-
 func grant(s *Share, now time.Time) {
 	s.Status = ShareGranted
 	s.GrantedAt = FormatTime(now)
@@ -148,12 +77,6 @@ func handleShareRequest(ctx *module.Context, m *ShareRequest) error {
 	ctx.SetData(module.MustJSON(map[string]string{"id": id, "status": s.Status}))
 	ctx.Emit(catalogtypes.EventShare, "id", id, "resource", res.Code, "requester", s.Requester, "provider", s.Provider, "status", s.Status)
 	return nil
-}
-
-// ShareDecision approves, rejects or revokes a request.
-type ShareDecision struct {
-	ID     string `json:"id"`
-	Reason string `json:"reason,omitempty"` // required to reject or revoke
 }
 
 func loadShare(ctx *module.Context, id string) (*Share, error) {
@@ -257,14 +180,6 @@ func handleShareRevoke(ctx *module.Context, m *ShareDecision) error {
 	return setShare(ctx, s, ShareGranted)
 }
 
-// Deliver records a batch delivered under a live grant.
-type Deliver struct {
-	ID       string `json:"id"` // sharing request
-	Rows     int64  `json:"rows"`
-	BatchSM3 string `json:"batch_sm3"`
-	Note     string `json:"note,omitempty"`
-}
-
 func handleShareDeliver(ctx *module.Context, m *Deliver) error {
 	s, err := loadShare(ctx, m.ID)
 	if err != nil {
@@ -303,13 +218,6 @@ func handleShareDeliver(ctx *module.Context, m *Deliver) error {
 	ctx.SetData([]byte(id))
 	ctx.Emit(catalogtypes.EventDelivery, "id", id, "share", s.ID, "rows", itoa(m.Rows), "batch_sm3", m.BatchSM3)
 	return nil
-}
-
-// Ack is the requester's receipt: what it received.
-type Ack struct {
-	ID       string `json:"id"` // delivery
-	Rows     int64  `json:"rows"`
-	BatchSM3 string `json:"batch_sm3"`
 }
 
 func handleShareAck(ctx *module.Context, m *Ack) error {

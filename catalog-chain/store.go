@@ -5,14 +5,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/govchain/govchain/chain/errs"
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/state"
 )
 
-type versioned interface{ meta() *Meta }
+type versioned interface{ RecordMeta() *Meta }
 
 // load reads the current version of a record; nil when absent.
 func load[T any](kv state.KV, kind, id string) (*T, error) {
@@ -22,7 +21,7 @@ func load[T any](kv state.KV, kind, id string) (*T, error) {
 // put writes rec as the next version after prev (0 for a new record): the
 // current key and the immutable version key.
 func put(ctx *module.Context, kind, id string, prev int64, rec versioned) error {
-	m := rec.meta()
+	m := rec.RecordMeta()
 	*m = Meta{Version: prev + 1, Height: ctx.Height, Time: FormatTime(ctx.Time)}
 	if ctx.TxHash != nil {
 		m.Tx = hex.EncodeToString(ctx.TxHash)
@@ -42,10 +41,10 @@ func put(ctx *module.Context, kind, id string, prev int64, rec versioned) error 
 
 // sameContent compares two records ignoring their Meta.
 func sameContent(a, b versioned) bool {
-	am, bm := *a.meta(), *b.meta()
-	*a.meta(), *b.meta() = Meta{}, Meta{}
+	am, bm := *a.RecordMeta(), *b.RecordMeta()
+	*a.RecordMeta(), *b.RecordMeta() = Meta{}, Meta{}
 	eq := bytes.Equal(module.MustJSON(a), module.MustJSON(b))
-	*a.meta(), *b.meta() = am, bm
+	*a.RecordMeta(), *b.RecordMeta() = am, bm
 	return eq
 }
 
@@ -67,12 +66,6 @@ func nextID(kv state.KV, kind, prefix string) (string, error) {
 	}
 	return fmt.Sprintf("%s%08d", prefix, n), nil
 }
-
-// FormatTime is how records store block times.
-func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-// ParseTime reads a stored time.
-func ParseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }
 
 // at prefixes a coded error's message with where in a batch it happened.
 func at(err error, format string, args ...any) error {

@@ -19,8 +19,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	catalog "github.com/govchain/govchain/catalog-chain"
 	"github.com/govchain/govchain/catalog-chain/catalogio"
+	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/chain/params"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/cli/clikit"
@@ -72,7 +72,7 @@ type catalogFetch[T any] func(client.At, client.Page) (*client.CatalogPage[T], e
 // to the last page (every page at the first page's height, so they read
 // one state) unless limit sets the one page wanted, and, with prove,
 // checks every entry's proof against the app hash.
-func catalogGet[T any](height int64, prove bool, limit int, fetch catalogFetch[T], entries func(*T) []*catalog.Entry) (*catalogAnswer[T], error) {
+func catalogGet[T any](height int64, prove bool, limit int, fetch catalogFetch[T], entries func(*T) []*catalogtypes.Entry) (*catalogAnswer[T], error) {
 	var all *catalogAnswer[T]
 	n, cursor := 0, ""
 	for {
@@ -120,8 +120,8 @@ func catalogGet[T any](height int64, prove bool, limit int, fetch catalogFetch[T
 }
 
 // record is a catalog route answering one entry, as a catalogFetch.
-func record(ctx context.Context, read func(context.Context, string, client.At) (*client.CatalogPage[catalog.Entry], error), id string) catalogFetch[catalog.Entry] {
-	return func(at client.At, _ client.Page) (*client.CatalogPage[catalog.Entry], error) {
+func record(ctx context.Context, read func(context.Context, string, client.At) (*client.CatalogPage[catalogtypes.Entry], error), id string) catalogFetch[catalogtypes.Entry] {
+	return func(at client.At, _ client.Page) (*client.CatalogPage[catalogtypes.Entry], error) {
 		return read(ctx, id, at)
 	}
 }
@@ -129,23 +129,23 @@ func record(ctx context.Context, read func(context.Context, string, client.At) (
 // mergePage appends a later page's lists to the first page's.
 func mergePage(dst, src any) error {
 	switch d := dst.(type) {
-	case *catalog.Department:
-		s := src.(*catalog.Department)
+	case *catalogtypes.Department:
+		s := src.(*catalogtypes.Department)
 		d.Duties, d.Resources, d.Tables = append(d.Duties, s.Duties...), append(d.Resources, s.Resources...), append(d.Tables, s.Tables...)
 		d.Items, d.Shares = append(d.Items, s.Items...), append(d.Shares, s.Shares...)
-	case *catalog.ResourceView:
-		s := src.(*catalog.ResourceView)
+	case *catalogtypes.ResourceView:
+		s := src.(*catalogtypes.ResourceView)
 		d.Duties, d.Tables = append(d.Duties, s.Duties...), append(d.Tables, s.Tables...)
-	case *catalog.ItemChain:
-		s := src.(*catalog.ItemChain)
+	case *catalogtypes.ItemChain:
+		s := src.(*catalogtypes.ItemChain)
 		d.Duties, d.Tables, d.References = append(d.Duties, s.Duties...), append(d.Tables, s.Tables...), append(d.References, s.References...)
 		d.Attestations = append(d.Attestations, s.Attestations...)
-	case *catalog.ShareView:
-		d.Deliveries = append(d.Deliveries, src.(*catalog.ShareView).Deliveries...)
-	case *[]catalog.Entry:
-		*d = append(*d, *src.(*[]catalog.Entry)...)
-	case *[]catalog.ShareEntry:
-		*d = append(*d, *src.(*[]catalog.ShareEntry)...)
+	case *catalogtypes.ShareView:
+		d.Deliveries = append(d.Deliveries, src.(*catalogtypes.ShareView).Deliveries...)
+	case *[]catalogtypes.Entry:
+		*d = append(*d, *src.(*[]catalogtypes.Entry)...)
+	case *[]catalogtypes.ShareEntry:
+		*d = append(*d, *src.(*[]catalogtypes.ShareEntry)...)
 	default:
 		return fmt.Errorf("cannot join pages of %T", dst)
 	}
@@ -159,10 +159,10 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-func one(e *catalog.Entry) []*catalog.Entry { return []*catalog.Entry{e} }
+func one(e *catalogtypes.Entry) []*catalogtypes.Entry { return []*catalogtypes.Entry{e} }
 
-func list(es []catalog.Entry) []*catalog.Entry {
-	out := make([]*catalog.Entry, len(es))
+func list(es []catalogtypes.Entry) []*catalogtypes.Entry {
+	out := make([]*catalogtypes.Entry, len(es))
 	for i := range es {
 		out[i] = &es[i]
 	}
@@ -187,7 +187,7 @@ func ctxFor(cmd *cobra.Command, d time.Duration) (context.Context, context.Cance
 
 func catalogDutyCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
-	var m catalog.DutyMsg
+	var m catalogtypes.DutyMsg
 	c := &cobra.Command{
 		Use:   "duty",
 		Short: "Create or update a duty (职责) of your department",
@@ -199,7 +199,7 @@ func catalogDutyCmd(env *clikit.Env) *cobra.Command {
 			if err := m.Validate(); err != nil {
 				return err
 			}
-			return env.Send(cmd, &f, catalog.MsgDuty, m)
+			return env.Send(cmd, &f, catalogtypes.MsgDuty, m)
 		},
 	}
 	f.Register(c)
@@ -238,14 +238,14 @@ Mark "source": true on the items your department is the authoritative source of.
   govchain catalog show resource 110108-SCJG-0001 -o json | jq .data.resource.record > resource.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var m catalog.ResourceMsg
+			var m catalogtypes.ResourceMsg
 			if err := readJSONFile(file, &m); err != nil {
 				return err
 			}
 			if err := m.Validate(); err != nil {
 				return err
 			}
-			return env.Send(cmd, &f, catalog.MsgResource, m)
+			return env.Send(cmd, &f, catalogtypes.MsgResource, m)
 		},
 	}
 	f.Register(c)
@@ -256,7 +256,7 @@ Mark "source": true on the items your department is the authoritative source of.
 
 func catalogTableCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
-	var m catalog.TableMsg
+	var m catalogtypes.TableMsg
 	var schemaFile string
 	var cols []string
 	c := &cobra.Command{
@@ -280,12 +280,12 @@ func catalogTableCmd(env *clikit.Env) *cobra.Command {
 				if !ok {
 					return fmt.Errorf("--column %q: want ITEM_KEY=column", s)
 				}
-				m.Columns = append(m.Columns, catalog.Column{Item: item, Column: col})
+				m.Columns = append(m.Columns, catalogtypes.Column{Item: item, Column: col})
 			}
 			if err := m.Validate(); err != nil {
 				return err
 			}
-			return env.Send(cmd, &f, catalog.MsgTable, m)
+			return env.Send(cmd, &f, catalogtypes.MsgTable, m)
 		},
 	}
 	f.Register(c)
@@ -309,7 +309,7 @@ func sm3Of(file, hexDigest, what string) (string, error) {
 		}
 		return smcrypto.SM3Hex(b), nil
 	}
-	if !catalog.ValidSM3(hexDigest) {
+	if !catalogtypes.ValidSM3(hexDigest) {
 		return "", fmt.Errorf("give %s as a file or as 64 lower-case hex characters", what)
 	}
 	return hexDigest, nil
@@ -333,14 +333,14 @@ A dispute stays open until governance resolves it (govchain catalog resolve).`,
 			if err != nil {
 				return err
 			}
-			m := catalog.Attest{Target: catalog.TargetItem, Subject: item, Verdict: catalog.VerdictConfirm, EvidenceSM3: ev, Comment: comment}
+			m := catalogtypes.Attest{Target: catalogtypes.TargetItem, Subject: item, Verdict: catalogtypes.VerdictConfirm, EvidenceSM3: ev, Comment: comment}
 			if table != "" {
-				m.Target, m.Subject, m.Item = catalog.TargetTable, table, item
+				m.Target, m.Subject, m.Item = catalogtypes.TargetTable, table, item
 			}
 			if dispute {
-				m.Verdict = catalog.VerdictDispute
+				m.Verdict = catalogtypes.VerdictDispute
 			}
-			return env.Send(cmd, &f, catalog.MsgAttest, m)
+			return env.Send(cmd, &f, catalogtypes.MsgAttest, m)
 		},
 	}
 	f.Register(c)
@@ -356,7 +356,7 @@ A dispute stays open until governance resolves it (govchain catalog resolve).`,
 
 func catalogResolveCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
-	var m catalog.Resolve
+	var m catalogtypes.Resolve
 	c := &cobra.Command{
 		Use:   "resolve ID",
 		Short: "Resolve an open dispute: upheld or dismissed (needs gov:catalog; normally through a governance proposal)",
@@ -366,7 +366,7 @@ func catalogResolveCmd(env *clikit.Env) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m.ID = args[0]
-			return env.Send(cmd, &f, catalog.MsgResolve, m)
+			return env.Send(cmd, &f, catalogtypes.MsgResolve, m)
 		},
 	}
 	f.Register(c)
@@ -377,7 +377,7 @@ func catalogResolveCmd(env *clikit.Env) *cobra.Command {
 
 func catalogTransferCmd(env *clikit.Env) *cobra.Command {
 	var f clikit.TxFlags
-	var m catalog.TransferItem
+	var m catalogtypes.TransferItem
 	c := &cobra.Command{
 		Use:   "transfer-item KEY",
 		Short: "Move a data item's authoritative source to another department (needs gov:catalog; normally through governance)",
@@ -387,7 +387,7 @@ func catalogTransferCmd(env *clikit.Env) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m.Key = args[0]
-			return env.Send(cmd, &f, catalog.MsgTransferItem, m)
+			return env.Send(cmd, &f, catalogtypes.MsgTransferItem, m)
 		},
 	}
 	f.Register(c)
@@ -410,7 +410,7 @@ block that granted it and is reported expired once the block time reaches
 expires_at.`,
 	}
 	var fr clikit.TxFlags
-	var req catalog.ShareRequest
+	var req catalogtypes.ShareRequest
 	var items string
 	request := &cobra.Command{
 		Use:   "request",
@@ -420,7 +420,7 @@ expires_at.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			req.Items = splitComma(items)
-			return env.Send(cmd, &fr, catalog.MsgShareRequest, req)
+			return env.Send(cmd, &fr, catalogtypes.MsgShareRequest, req)
 		},
 	}
 	fr.Register(request)
@@ -439,22 +439,22 @@ expires_at.`,
 				if needReason && strings.TrimSpace(reason) == "" {
 					return fmt.Errorf("--reason is required")
 				}
-				return env.Send(cmd, &f, msgType, catalog.ShareDecision{ID: args[0], Reason: reason})
+				return env.Send(cmd, &f, msgType, catalogtypes.ShareDecision{ID: args[0], Reason: reason})
 			},
 		}
 		f.Register(d)
 		d.Flags().StringVar(&reason, "reason", "", "reason (recorded on chain)")
 		return d
 	}
-	approve := decision("approve", "Approve a pending request for your resource", catalog.MsgShareApprove,
+	approve := decision("approve", "Approve a pending request for your resource", catalogtypes.MsgShareApprove,
 		`  govchain catalog share approve SQ00000002 --key scjg-officer --reason "同意，限企业开办核验使用"`, false)
-	reject := decision("reject", "Reject a pending request for your resource, with a reason", catalog.MsgShareReject,
+	reject := decision("reject", "Reject a pending request for your resource, with a reason", catalogtypes.MsgShareReject,
 		`  govchain catalog share reject SQ00000003 --key scjg-officer --reason "用途与所申请数据项无关"`, true)
-	revoke := decision("revoke", "Revoke a granted request (provider or requester), with a reason", catalog.MsgShareRevoke,
+	revoke := decision("revoke", "Revoke a granted request (provider or requester), with a reason", catalogtypes.MsgShareRevoke,
 		`  govchain catalog share revoke SQ00000002 --key scjg-officer --reason "合作协议终止"`, true)
 
 	var fd clikit.TxFlags
-	var dl catalog.Deliver
+	var dl catalogtypes.Deliver
 	var batch, batchSM3 string
 	deliver := &cobra.Command{
 		Use:     "deliver ID",
@@ -467,7 +467,7 @@ expires_at.`,
 				return err
 			}
 			dl.ID, dl.BatchSM3 = args[0], h
-			return env.Send(cmd, &fd, catalog.MsgShareDeliver, dl)
+			return env.Send(cmd, &fd, catalogtypes.MsgShareDeliver, dl)
 		},
 	}
 	fd.Register(deliver)
@@ -477,7 +477,7 @@ expires_at.`,
 	deliver.Flags().StringVar(&dl.Note, "note", "", "note")
 
 	var fa clikit.TxFlags
-	var ack catalog.Ack
+	var ack catalogtypes.Ack
 	var abatch, abatchSM3 string
 	ackCmd := &cobra.Command{
 		Use:     "ack DELIVERY_ID",
@@ -490,7 +490,7 @@ expires_at.`,
 				return err
 			}
 			ack.ID, ack.BatchSM3 = args[0], h
-			return env.Send(cmd, &fa, catalog.MsgShareAck, ack)
+			return env.Send(cmd, &fa, catalogtypes.MsgShareAck, ack)
 		},
 	}
 	fa.Register(ackCmd)
@@ -505,9 +505,9 @@ expires_at.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
-			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ShareView], error) {
+			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalogtypes.ShareView], error) {
 				return env.Client().CatalogShare(ctx, args[0], at, p)
-			}, func(v *catalog.ShareView) []*catalog.Entry {
+			}, func(v *catalogtypes.ShareView) []*catalogtypes.Entry {
 				return append(one(&v.Share), list(v.Deliveries)...)
 			})
 			if err != nil {
@@ -517,14 +517,14 @@ expires_at.`,
 				if !a.Data.Share.Found {
 					fmt.Fprintf(w, "sharing request %s: not found at height %d\n", args[0], a.Height)
 				} else {
-					var s catalog.Share
+					var s catalogtypes.Share
 					_ = a.Data.Share.Decode(&s)
 					printShare(w, &s, a.Data.State)
 					for _, e := range a.Data.Deliveries {
-						var d catalog.Delivery
+						var d catalogtypes.Delivery
 						_ = e.Decode(&d)
 						fmt.Fprintf(w, "  delivery %s: %d rows, batch SM3 %s, %s", d.ID, d.Rows, d.BatchSM3, d.Status)
-						if d.Status != catalog.DeliveryDelivered {
+						if d.Status != catalogtypes.DeliveryDelivered {
 							fmt.Fprintf(w, " (requester: %d rows, %s)", d.AckRows, d.AckSM3)
 						}
 						fmt.Fprintln(w)
@@ -545,10 +545,10 @@ expires_at.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
-			a, err := catalogGet(lf.height, lf.prove, limit, func(at client.At, p client.Page) (*client.CatalogPage[[]catalog.ShareEntry], error) {
+			a, err := catalogGet(lf.height, lf.prove, limit, func(at client.At, p client.Page) (*client.CatalogPage[[]catalogtypes.ShareEntry], error) {
 				return env.Client().CatalogSharing(ctx, state, dept, at, p)
-			}, func(v *[]catalog.ShareEntry) []*catalog.Entry {
-				var out []*catalog.Entry
+			}, func(v *[]catalogtypes.ShareEntry) []*catalogtypes.Entry {
+				var out []*catalogtypes.Entry
 				for i := range *v {
 					out = append(out, &(*v)[i].Entry)
 				}
@@ -560,10 +560,10 @@ expires_at.`,
 			return env.Emit(cmd.OutOrStdout(), a, func(w io.Writer) {
 				fmt.Fprintf(w, "%-11s %-9s %-6s %-6s %-18s %s\n", "ID", "STATE", "FROM", "TO", "RESOURCE", "EXPIRES / REASON")
 				for _, e := range a.Data {
-					var s catalog.Share
+					var s catalogtypes.Share
 					_ = e.Decode(&s)
 					extra := s.ExpiresAt
-					if s.Reason != "" && s.Status != catalog.ShareGranted {
+					if s.Reason != "" && s.Status != catalogtypes.ShareGranted {
 						extra = s.Reason
 					}
 					fmt.Fprintf(w, "%-11s %-9s %-6s %-6s %-18s %s\n", s.ID, e.State, s.Requester, s.Provider, s.Resource, extra)
@@ -591,7 +591,7 @@ func splitComma(s string) []string {
 	return out
 }
 
-func printShare(w io.Writer, s *catalog.Share, state string) {
+func printShare(w io.Writer, s *catalogtypes.Share, state string) {
 	fmt.Fprintf(w, "sharing request %s: %s (stored %s, v%d)\n  %s requests %s of %s (%s sharing): %s\n  purpose: %s\n",
 		s.ID, state, s.Status, s.Version, s.Requester, s.Resource, s.Provider, catalogio.Label("sharing", s.Sharing), strings.Join(s.Items, ", "), s.Purpose)
 	if s.LegalBasis != "" {
@@ -639,11 +639,11 @@ func catalogShowCmd(env *clikit.Env) *cobra.Command {
 			c := env.Client()
 			switch kind {
 			case "department", "dept":
-				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.Department], error) {
+				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalogtypes.Department], error) {
 					return c.CatalogDepartment(ctx, id, at, p)
-				}, func(d *catalog.Department) []*catalog.Entry {
-					var es []*catalog.Entry
-					for _, l := range [][]catalog.Entry{d.Duties, d.Resources, d.Tables, d.Items, d.Shares} {
+				}, func(d *catalogtypes.Department) []*catalogtypes.Entry {
+					var es []*catalogtypes.Entry
+					for _, l := range [][]catalogtypes.Entry{d.Duties, d.Resources, d.Tables, d.Items, d.Shares} {
 						es = append(es, list(l)...)
 					}
 					return es
@@ -653,9 +653,9 @@ func catalogShowCmd(env *clikit.Env) *cobra.Command {
 				}
 				return env.Emit(out, a, func(w io.Writer) { printDepartment(w, &a.Data); printVerified(w, a.Verified) })
 			case "resource":
-				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ResourceView], error) {
+				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalogtypes.ResourceView], error) {
 					return c.CatalogResource(ctx, id, at, p)
-				}, func(v *catalog.ResourceView) []*catalog.Entry {
+				}, func(v *catalogtypes.ResourceView) []*catalogtypes.Entry {
 					return append(append(one(&v.Resource), list(v.Duties)...), list(v.Tables)...)
 				})
 				if err != nil {
@@ -663,15 +663,15 @@ func catalogShowCmd(env *clikit.Env) *cobra.Command {
 				}
 				return env.Emit(out, a, func(w io.Writer) { printResourceView(w, &a.Data); printVerified(w, a.Verified) })
 			case "disputes":
-				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[[]catalog.Entry], error) {
+				a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[[]catalogtypes.Entry], error) {
 					return c.CatalogDisputes(ctx, at, p)
-				}, func(v *[]catalog.Entry) []*catalog.Entry { return list(*v) })
+				}, func(v *[]catalogtypes.Entry) []*catalogtypes.Entry { return list(*v) })
 				if err != nil {
 					return err
 				}
 				return env.Emit(out, a, func(w io.Writer) {
 					for _, e := range a.Data {
-						var at catalog.Attestation
+						var at catalogtypes.Attestation
 						_ = e.Decode(&at)
 						fmt.Fprintf(w, "%s  %s disputes %s %s %s (owner %s): %s\n", at.ID, at.Dept, at.Target, at.Subject, at.Item, at.Owner, at.Comment)
 					}
@@ -679,7 +679,7 @@ func catalogShowCmd(env *clikit.Env) *cobra.Command {
 					printVerified(w, a.Verified)
 				})
 			}
-			reads := map[string]func(context.Context, string, client.At) (*client.CatalogPage[catalog.Entry], error){
+			reads := map[string]func(context.Context, string, client.At) (*client.CatalogPage[catalogtypes.Entry], error){
 				"duty": c.CatalogDuty, "table": c.CatalogTable, "item": c.CatalogItem, "attestation": c.CatalogAttestation, "attest": c.CatalogAttestation, "delivery": c.CatalogDelivery}
 			read, ok := reads[kind]
 			if !ok {
@@ -696,7 +696,7 @@ func catalogShowCmd(env *clikit.Env) *cobra.Command {
 	return c
 }
 
-func printEntry(w io.Writer, e *catalog.Entry, height int64) {
+func printEntry(w io.Writer, e *catalogtypes.Entry, height int64) {
 	if !e.Found {
 		fmt.Fprintf(w, "%s: not found at height %d\n", e.Key, height)
 		return
@@ -707,19 +707,19 @@ func printEntry(w io.Writer, e *catalog.Entry, height int64) {
 	fmt.Fprintf(w, "%s =\n%s\n", e.Key, b)
 }
 
-func printResourceView(w io.Writer, v *catalog.ResourceView) {
+func printResourceView(w io.Writer, v *catalogtypes.ResourceView) {
 	if !v.Resource.Found {
 		fmt.Fprintf(w, "%s: not found\n", v.Resource.Key)
 		return
 	}
-	var r catalog.Resource
+	var r catalogtypes.Resource
 	_ = v.Resource.Decode(&r)
 	fmt.Fprintf(w, "%s %s (v%d, block %d, %s)\n  provider %s, %s, %s, updated %s, format %s\n  sharing: %s %s\n  open:    %s %s\n",
 		r.Code, r.Name, r.Version, r.Height, r.Time, r.Provider, catalogio.Label("category", r.Category), catalogio.Label("status", r.Status),
 		catalogio.Label("cycle", r.UpdateCycle), catalogio.Label("format", r.Format),
 		catalogio.Label("sharing", r.Sharing), r.SharingBasis, catalogio.Label("open", r.Open), r.OpenBasis)
 	for _, e := range v.Duties {
-		var d catalog.Duty
+		var d catalogtypes.Duty
 		_ = e.Decode(&d)
 		fmt.Fprintf(w, "  duty  %s %s (%s)\n", d.Code, d.Name, d.LegalBasis)
 	}
@@ -731,22 +731,22 @@ func printResourceView(w io.Writer, v *catalog.ResourceView) {
 		fmt.Fprintf(w, "  item  %-28s %s %s(%d)%s\n", it.Key, it.Name, catalogio.Label("type", it.Type), it.Length, src)
 	}
 	for _, e := range v.Tables {
-		var t catalog.Table
+		var t catalogtypes.Table
 		_ = e.Decode(&t)
 		fmt.Fprintf(w, "  table %s v%d schema SM3 %s, %d columns\n", t.ID, t.Version, t.SchemaSM3, len(t.Columns))
 	}
 }
 
-func printDepartment(w io.Writer, d *catalog.Department) {
+func printDepartment(w io.Writer, d *catalogtypes.Department) {
 	fmt.Fprintf(w, "department %s: %d duties, %d resources, %d tables, source of %d data items, %d sharing requests\n",
 		d.Dept, len(d.Duties), len(d.Resources), len(d.Tables), len(d.Items), len(d.Shares))
 	for _, e := range d.Duties {
-		var x catalog.Duty
+		var x catalogtypes.Duty
 		_ = e.Decode(&x)
 		fmt.Fprintf(w, "  duty     %-16s %s [%s]\n", x.Code, x.Name, catalogio.Label("status", x.Status))
 	}
 	for _, e := range d.Resources {
-		var x catalog.Resource
+		var x catalogtypes.Resource
 		_ = e.Decode(&x)
 		fmt.Fprintf(w, "  resource %-18s %s (%d items, %s, v%d)\n", x.Code, x.Name, len(x.Items), catalogio.Label("sharing", x.Sharing), x.Version)
 	}
@@ -764,15 +764,15 @@ func catalogHistoryCmd(env *clikit.Env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
-			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[[]catalog.Entry], error) {
+			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[[]catalogtypes.Entry], error) {
 				return env.Client().CatalogHistory(ctx, args[0], args[1], at, p)
-			}, func(v *[]catalog.Entry) []*catalog.Entry { return list(*v) })
+			}, func(v *[]catalogtypes.Entry) []*catalogtypes.Entry { return list(*v) })
 			if err != nil {
 				return err
 			}
 			return env.Emit(cmd.OutOrStdout(), a, func(w io.Writer) {
 				for _, e := range a.Data {
-					var m catalog.Meta
+					var m catalogtypes.Meta
 					_ = json.Unmarshal(e.Record, &m)
 					fmt.Fprintf(w, "v%-3d block %-6d %s  tx %s  signer %s\n      %s\n", m.Version, m.Height, m.Time, short(m.Tx), m.Signer, e.Key)
 				}
@@ -802,14 +802,14 @@ func catalogChainCmd(env *clikit.Env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := ctxFor(cmd, 30*time.Second)
 			defer cancel()
-			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ItemChain], error) {
+			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalogtypes.ItemChain], error) {
 				return env.Client().CatalogItemChain(ctx, args[0], at, p)
-			}, func(v *catalog.ItemChain) []*catalog.Entry {
+			}, func(v *catalogtypes.ItemChain) []*catalogtypes.Entry {
 				es := one(&v.Item)
 				if v.Source != nil {
 					es = append(es, v.Source)
 				}
-				for _, l := range [][]catalog.Entry{v.Duties, v.Tables, v.References, v.Attestations} {
+				for _, l := range [][]catalogtypes.Entry{v.Duties, v.Tables, v.References, v.Attestations} {
 					es = append(es, list(l)...)
 				}
 				return es
@@ -827,11 +827,11 @@ func catalogChainCmd(env *clikit.Env) *cobra.Command {
 	return c
 }
 
-func printChain(w io.Writer, key string, c *catalog.ItemChain) {
+func printChain(w io.Writer, key string, c *catalogtypes.ItemChain) {
 	if !c.Item.Found {
 		fmt.Fprintf(w, "data item %s has no authoritative source on chain\n", key)
 	} else {
-		var it catalog.ItemRecord
+		var it catalogtypes.ItemRecord
 		_ = c.Item.Decode(&it)
 		fmt.Fprintf(w, "data item %s (%s, %s %d) — authoritative source: %s", it.Key, it.Name, catalogio.Label("type", it.Type), it.Length, it.Owner)
 		if it.Source != "" {
@@ -840,19 +840,19 @@ func printChain(w io.Writer, key string, c *catalog.ItemChain) {
 		fmt.Fprintln(w)
 	}
 	for _, e := range c.Duties {
-		var d catalog.Duty
+		var d catalogtypes.Duty
 		_ = e.Decode(&d)
 		fmt.Fprintf(w, "  duty      %s:%s %s — %s\n", d.Dept, d.Code, d.Name, d.LegalBasis)
 	}
 	if c.Source != nil && c.Source.Found {
-		var r catalog.Resource
+		var r catalogtypes.Resource
 		_ = c.Source.Decode(&r)
 		fmt.Fprintf(w, "  resource  %s %s (%s)\n", r.Code, r.Name, catalogio.Label("sharing", r.Sharing))
 	}
 	// the source resource's own tables in full; the copies elsewhere counted
 	src := ""
 	if c.Source != nil {
-		var r catalog.Resource
+		var r catalogtypes.Resource
 		if c.Source.Decode(&r) == nil {
 			src = r.Code
 		}
@@ -860,7 +860,7 @@ func printChain(w io.Writer, key string, c *catalog.ItemChain) {
 	others := map[string]int{}
 	var depts []string
 	for _, e := range c.Tables {
-		var t catalog.Table
+		var t catalogtypes.Table
 		_ = e.Decode(&t)
 		if t.Resource != src {
 			if others[t.Dept] == 0 {
@@ -891,7 +891,7 @@ func printChain(w io.Writer, key string, c *catalog.ItemChain) {
 	refs := map[string]int{}
 	var rdepts []string
 	for _, e := range c.References {
-		var r catalog.Resource
+		var r catalogtypes.Resource
 		_ = e.Decode(&r)
 		if refs[r.Provider] == 0 {
 			rdepts = append(rdepts, r.Provider)
@@ -904,7 +904,7 @@ func printChain(w io.Writer, key string, c *catalog.ItemChain) {
 	}
 	fmt.Fprintln(w, " (-o json lists them)")
 	for _, e := range c.Attestations {
-		var at catalog.Attestation
+		var at catalogtypes.Attestation
 		_ = e.Decode(&at)
 		fmt.Fprintf(w, "  cross-check %s by %s: %s %s (%s)\n", at.ID, at.Dept, at.Verdict, at.Subject, at.Status)
 	}
@@ -918,7 +918,7 @@ type apiResolver struct {
 	env *clikit.Env
 }
 
-func (r apiResolver) entry(read func(context.Context, string, client.At) (*client.CatalogPage[catalog.Entry], error), id string) (*catalog.Entry, error) {
+func (r apiResolver) entry(read func(context.Context, string, client.At) (*client.CatalogPage[catalogtypes.Entry], error), id string) (*catalogtypes.Entry, error) {
 	a, err := catalogGet(0, false, 0, record(r.ctx, read, id), one)
 	if err != nil {
 		return nil, err
@@ -927,26 +927,26 @@ func (r apiResolver) entry(read func(context.Context, string, client.At) (*clien
 }
 
 func (r apiResolver) DutyStatus(dept, code string) (string, error) {
-	e, err := r.entry(r.env.Client().CatalogDuty, catalog.DutyID(dept, code))
+	e, err := r.entry(r.env.Client().CatalogDuty, catalogtypes.DutyID(dept, code))
 	if err != nil || !e.Found {
 		return "", err
 	}
-	var d catalog.Duty
+	var d catalogtypes.Duty
 	err = e.Decode(&d)
 	return d.Status, err
 }
 
 func (r apiResolver) ResourceProvider(code string) (string, error) {
-	if !catalog.ValidCode(code) {
+	if !catalogtypes.ValidCode(code) {
 		return "", nil
 	}
-	a, err := catalogGet(0, false, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.ResourceView], error) {
+	a, err := catalogGet(0, false, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalogtypes.ResourceView], error) {
 		return r.env.Client().CatalogResource(r.ctx, code, at, p)
-	}, func(v *catalog.ResourceView) []*catalog.Entry { return one(&v.Resource) })
+	}, func(v *catalogtypes.ResourceView) []*catalogtypes.Entry { return one(&v.Resource) })
 	if err != nil || !a.Data.Resource.Found {
 		return "", err
 	}
-	var res catalog.Resource
+	var res catalogtypes.Resource
 	err = a.Data.Resource.Decode(&res)
 	return res.Provider, err
 }
@@ -956,7 +956,7 @@ func (r apiResolver) ItemOwner(key string) (string, string, error) {
 	if err != nil || !e.Found {
 		return "", "", err
 	}
-	var it catalog.ItemRecord
+	var it catalogtypes.ItemRecord
 	err = e.Decode(&it)
 	return it.Owner, it.Source, err
 }
@@ -986,19 +986,19 @@ func newBar(w io.Writer, total int, what string, on bool) *progressbar.ProgressB
 
 // ImportReport is what `catalog import` prints with -o json.
 type ImportReport struct {
-	Dept      string               `json:"dept"`
-	Source    string               `json:"source"`
-	DryRun    bool                 `json:"dry_run"`
-	Problems  []catalogio.Problem  `json:"problems"`
-	Duties    int                  `json:"duties"`
-	Resources int                  `json:"resources"`
-	Items     int                  `json:"items"`
-	Tables    int                  `json:"tables"`
-	Txs       int                  `json:"txs"`
-	MaxBody   int                  `json:"max_body_bytes"`
-	Result    catalog.ImportResult `json:"result"`
-	Heights   []int64              `json:"heights,omitempty"`
-	TxHashes  []string             `json:"tx_hashes,omitempty"`
+	Dept      string                    `json:"dept"`
+	Source    string                    `json:"source"`
+	DryRun    bool                      `json:"dry_run"`
+	Problems  []catalogio.Problem       `json:"problems"`
+	Duties    int                       `json:"duties"`
+	Resources int                       `json:"resources"`
+	Items     int                       `json:"items"`
+	Tables    int                       `json:"tables"`
+	Txs       int                       `json:"txs"`
+	MaxBody   int                       `json:"max_body_bytes"`
+	Result    catalogtypes.ImportResult `json:"result"`
+	Heights   []int64                   `json:"heights,omitempty"`
+	TxHashes  []string                  `json:"tx_hashes,omitempty"`
 }
 
 func catalogImportCmd(env *clikit.Env) *cobra.Command {
@@ -1093,12 +1093,12 @@ versions.`,
 			total := rep.Duties + rep.Resources + rep.Tables
 			bar := newBar(cmd.ErrOrStderr(), total, "importing "+dept, progress && env.Output != "json")
 			for i, b := range batches {
-				res, err := t.Send(ctx, catalog.MsgImport, b, "commit")
+				res, err := t.Send(ctx, catalogtypes.MsgImport, b, "commit")
 				if err != nil {
 					_ = bar.Exit()
 					return fmt.Errorf("tx %d of %d (entries %d..): %w; the %d txs before it are committed", i+1, len(batches), bar.State().CurrentNum, err, i)
 				}
-				var r catalog.ImportResult
+				var r catalogtypes.ImportResult
 				_ = json.Unmarshal([]byte(res.Data), &r)
 				addCount(&rep.Result.Duties, r.Duties)
 				addCount(&rep.Result.Resources, r.Resources)
@@ -1124,7 +1124,7 @@ versions.`,
 	return c
 }
 
-func addCount(dst *catalog.Count, c catalog.Count) {
+func addCount(dst *catalogtypes.Count, c catalogtypes.Count) {
 	dst.Created += c.Created
 	dst.Updated += c.Updated
 	dst.Unchanged += c.Unchanged
@@ -1150,11 +1150,11 @@ every record's proof before writing.`,
 			}
 			ctx, cancel := ctxFor(cmd, 10*time.Minute)
 			defer cancel()
-			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalog.Department], error) {
+			a, err := catalogGet(rf.height, rf.prove, 0, func(at client.At, p client.Page) (*client.CatalogPage[catalogtypes.Department], error) {
 				return env.Client().CatalogDepartment(ctx, dept, at, p)
-			}, func(d *catalog.Department) []*catalog.Entry {
-				var es []*catalog.Entry
-				for _, l := range [][]catalog.Entry{d.Duties, d.Resources, d.Tables} {
+			}, func(d *catalogtypes.Department) []*catalogtypes.Entry {
+				var es []*catalogtypes.Entry
+				for _, l := range [][]catalogtypes.Entry{d.Duties, d.Resources, d.Tables} {
 					es = append(es, list(l)...)
 				}
 				return es

@@ -12,8 +12,8 @@ import (
 	"path/filepath"
 	"runtime"
 
-	catalog "github.com/govchain/govchain/catalog-chain"
 	"github.com/govchain/govchain/catalog-chain/catalogio"
+	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/chain/params"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/node/client"
@@ -25,8 +25,8 @@ import (
 // SCJG is the source of and WJW disputes one of SCJG's table mappings, and
 // there is one sharing request of each kind. ZWFW, the district's catalog
 // authority, holds gov:catalog here (governance elsewhere).
-var Demo = demokit.Demo{Module: catalog.Name, Title: "catalog (目录区块链)",
-	Grants: map[string][]string{"ZWFW": {catalog.GovGrant}}, Seed: Seed}
+var Demo = demokit.Demo{Module: catalogtypes.Name, Title: "catalog (目录区块链)",
+	Grants: map[string][]string{"ZWFW": {catalogtypes.GovGrant}}, Seed: Seed}
 
 // SampleDir finds catalog-chain/testdata/sample: $GOVCHAIN_CATALOG_SAMPLE,
 // then relative to the working directory (repository root or a package
@@ -67,7 +67,7 @@ type Result struct {
 // Last is filled by Seed.
 var Last Result
 
-func findResource(c *catalogio.Catalog, name string) (*catalog.ResourceMsg, error) {
+func findResource(c *catalogio.Catalog, name string) (*catalogtypes.ResourceMsg, error) {
 	for i := range c.Resources {
 		if c.Resources[i].Name == name {
 			return &c.Resources[i], nil
@@ -125,7 +125,7 @@ func Seed(ctx context.Context, n *demokit.Net, w io.Writer) error {
 		}
 		var last int64
 		for _, b := range batches {
-			res, err := s.Send(ctx, c, catalog.MsgImport, b, "commit")
+			res, err := s.Send(ctx, c, catalogtypes.MsgImport, b, "commit")
 			if err != nil {
 				return fmt.Errorf("%s catalog: %w", dept, err)
 			}
@@ -154,49 +154,49 @@ func Seed(ctx context.Context, n *demokit.Net, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if demo.Confirm, err = send(rs, catalog.MsgAttest, catalog.Attest{Target: catalog.TargetItem, Subject: "企业.统一社会信用代码",
-		Verdict: catalog.VerdictConfirm, EvidenceSM3: smcrypto.SM3Hex([]byte("RSJ 参保单位与企业登记信息比对报告 2026-01")), Comment: "与参保单位登记比对一致"}); err != nil {
+	if demo.Confirm, err = send(rs, catalogtypes.MsgAttest, catalogtypes.Attest{Target: catalogtypes.TargetItem, Subject: "企业.统一社会信用代码",
+		Verdict: catalogtypes.VerdictConfirm, EvidenceSM3: smcrypto.SM3Hex([]byte("RSJ 参保单位与企业登记信息比对报告 2026-01")), Comment: "与参保单位登记比对一致"}); err != nil {
 		return err
 	}
 	var qyTable string
 	for _, t := range cats["SCJG"].Tables {
 		if t.Resource == qy.Code {
-			qyTable = catalog.TableID("SCJG", t.System, t.Database, t.Table)
+			qyTable = catalogtypes.TableID("SCJG", t.System, t.Database, t.Table)
 		}
 	}
-	if demo.Dispute, err = send(wj, catalog.MsgAttest, catalog.Attest{Target: catalog.TargetTable, Subject: qyTable, Item: "企业.法定代表人",
-		Verdict: catalog.VerdictDispute, EvidenceSM3: smcrypto.SM3Hex([]byte("WJW 公共场所卫生许可核查记录 2026-01")), Comment: "fddbr 列中部分记录为负责人而非法定代表人"}); err != nil {
+	if demo.Dispute, err = send(wj, catalogtypes.MsgAttest, catalogtypes.Attest{Target: catalogtypes.TargetTable, Subject: qyTable, Item: "企业.法定代表人",
+		Verdict: catalogtypes.VerdictDispute, EvidenceSM3: smcrypto.SM3Hex([]byte("WJW 公共场所卫生许可核查记录 2026-01")), Comment: "fddbr 列中部分记录为负责人而非法定代表人"}); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "  RSJ   confirmed 企业.统一社会信用代码 (%s); WJW disputed the 企业.法定代表人 mapping of %s (%s, open)\n", demo.Confirm, qyTable, demo.Dispute)
 
 	// sharing: one request of each kind
 	type reply struct{ ID, Status string }
-	request := func(s *client.Signer, m catalog.ShareRequest) (reply, error) {
+	request := func(s *client.Signer, m catalogtypes.ShareRequest) (reply, error) {
 		var r reply
-		data, err := send(s, catalog.MsgShareRequest, m)
+		data, err := send(s, catalogtypes.MsgShareRequest, m)
 		if err == nil {
 			err = json.Unmarshal([]byte(data), &r)
 		}
 		return r, err
 	}
-	r1, err := request(zw, catalog.ShareRequest{Resource: qy.Code, Items: []string{"企业.统一社会信用代码", "企业.企业名称", "企业.法定代表人", "企业.登记日期"},
+	r1, err := request(zw, catalogtypes.ShareRequest{Resource: qy.Code, Items: []string{"企业.统一社会信用代码", "企业.企业名称", "企业.法定代表人", "企业.登记日期"},
 		Purpose: "企业开办一网通办：核验企业登记信息", PeriodDays: 365})
 	if err != nil {
 		return err
 	}
 	batch := smcrypto.SM3Hex([]byte("110108-SCJG-0001 增量 2026-01-01..2026-01-31"))
-	if demo.Delivery, err = send(sc, catalog.MsgShareDeliver, catalog.Deliver{ID: r1.ID, Rows: 1873, BatchSM3: batch, Note: "2026年1月增量"}); err != nil {
+	if demo.Delivery, err = send(sc, catalogtypes.MsgShareDeliver, catalogtypes.Deliver{ID: r1.ID, Rows: 1873, BatchSM3: batch, Note: "2026年1月增量"}); err != nil {
 		return err
 	}
-	if _, err := send(zw, catalog.MsgShareAck, catalog.Ack{ID: demo.Delivery, Rows: 1873, BatchSM3: batch}); err != nil {
+	if _, err := send(zw, catalogtypes.MsgShareAck, catalogtypes.Ack{ID: demo.Delivery, Rows: 1873, BatchSM3: batch}); err != nil {
 		return err
 	}
 	cb, err := findResource(cats["RSJ"], "参保单位基本信息")
 	if err != nil {
 		return err
 	}
-	r2, err := request(zw, catalog.ShareRequest{Resource: cb.Code, Items: []string{"参保单位.单位社保编号", "企业.统一社会信用代码", "参保单位.缴费状态"},
+	r2, err := request(zw, catalogtypes.ShareRequest{Resource: cb.Code, Items: []string{"参保单位.单位社保编号", "企业.统一社会信用代码", "参保单位.缴费状态"},
 		Purpose: "企业开办：核验社保登记办理结果", LegalBasis: "《优化营商环境条例》第三十五条；《北京市优化营商环境条例》第二十条", PeriodDays: 180})
 	if err != nil {
 		return err
@@ -205,7 +205,7 @@ func Seed(ctx context.Context, n *demokit.Net, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r3, err := request(rs, catalog.ShareRequest{Resource: crb.Code, Items: []string{"传染病疫情.病种", "传染病疫情.报告日期"},
+	r3, err := request(rs, catalogtypes.ShareRequest{Resource: crb.Code, Items: []string{"传染病疫情.病种", "传染病疫情.报告日期"},
 		Purpose: "工伤认定中职业病核查", LegalBasis: "《工伤保险条例》第十九条", PeriodDays: 30})
 	if err != nil {
 		return err

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	catalog "github.com/govchain/govchain/catalog-chain"
+	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 )
 
 // EnvelopeOverhead bounds the bytes a tx envelope adds around its body
@@ -14,16 +14,16 @@ const EnvelopeOverhead = 192
 
 // MaxBody is the largest catalog.import body that fits a tx of maxTxBytes.
 func MaxBody(maxTxBytes int, chainID string) int {
-	return maxTxBytes - EnvelopeOverhead - len(chainID) - len(catalog.MsgImport)
+	return maxTxBytes - EnvelopeOverhead - len(chainID) - len(catalogtypes.MsgImport)
 }
 
 // Batches packs a catalog into as few catalog.import messages as fit
 // maxBody bytes each, keeping the order duties, resources, tables (a later
 // batch may depend on an earlier one, never the reverse).
-func Batches(c *Catalog, maxBody int) ([]catalog.Import, error) {
+func Batches(c *Catalog, maxBody int) ([]catalogtypes.Import, error) {
 	const wrapper = 64 // {"duties":[...],"resources":[...],"tables":[...]}
-	var out []catalog.Import
-	var cur catalog.Import
+	var out []catalogtypes.Import
+	var cur catalogtypes.Import
 	size, n := wrapper, 0
 	add := func(what string, v any, put func()) error {
 		b, err := json.Marshal(v)
@@ -36,7 +36,7 @@ func Batches(c *Catalog, maxBody int) ([]catalog.Import, error) {
 		}
 		if size+l > maxBody && n > 0 {
 			out = append(out, cur)
-			cur, size, n = catalog.Import{}, wrapper, 0
+			cur, size, n = catalogtypes.Import{}, wrapper, 0
 		}
 		put()
 		size += l

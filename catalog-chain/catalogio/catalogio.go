@@ -21,15 +21,15 @@ import (
 	"strconv"
 	"strings"
 
-	catalog "github.com/govchain/govchain/catalog-chain"
+	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 )
 
 // Catalog is one department's duties, resources and tables.
 type Catalog struct {
 	Dept      string
-	Duties    []catalog.DutyMsg
-	Resources []catalog.ResourceMsg
-	Tables    []catalog.TableMsg
+	Duties    []catalogtypes.DutyMsg
+	Resources []catalogtypes.ResourceMsg
+	Tables    []catalogtypes.TableMsg
 }
 
 // Items counts the data items of all resources.
@@ -89,10 +89,10 @@ func (e ProblemsError) Error() string {
 
 // label tables: chain code -> Chinese label.
 var labels = map[string][][2]string{
-	"status":   {{catalog.StatusActive, "有效"}, {catalog.StatusRevoked, "撤销"}, {catalog.StatusRetired, "停用"}},
+	"status":   {{catalogtypes.StatusActive, "有效"}, {catalogtypes.StatusRevoked, "撤销"}, {catalogtypes.StatusRetired, "停用"}},
 	"category": {{"basic", "基础信息资源"}, {"thematic", "主题信息资源"}, {"departmental", "部门信息资源"}},
-	"sharing":  {{catalog.Unconditional, "无条件共享"}, {catalog.Conditional, "有条件共享"}, {catalog.NotShared, "不予共享"}},
-	"open":     {{catalog.Unconditional, "无条件开放"}, {catalog.Conditional, "有条件开放"}, {catalog.NotShared, "不予开放"}},
+	"sharing":  {{catalogtypes.Unconditional, "无条件共享"}, {catalogtypes.Conditional, "有条件共享"}, {catalogtypes.NotShared, "不予共享"}},
+	"open":     {{catalogtypes.Unconditional, "无条件开放"}, {catalogtypes.Conditional, "有条件开放"}, {catalogtypes.NotShared, "不予开放"}},
 	"cycle": {{"realtime", "实时"}, {"daily", "每日"}, {"weekly", "每周"}, {"monthly", "每月"}, {"quarterly", "每季度"},
 		{"yearly", "每年"}, {"irregular", "不定期"}},
 	"format": {{"database", "数据库"}, {"spreadsheet", "电子表格"}, {"file", "电子文件"}, {"image", "图形图像"},
@@ -166,7 +166,7 @@ func Parse(rows Rows, dept string) (*Catalog, []Problem) {
 			bad(r, "状态 %v", err)
 			continue
 		}
-		m := catalog.DutyMsg{Code: x[1], Name: x[2], LegalBasis: x[3], Status: st}
+		m := catalogtypes.DutyMsg{Code: x[1], Name: x[2], LegalBasis: x[3], Status: st}
 		if !own(r, x[0], "duty "+x[1]) {
 			continue
 		}
@@ -185,7 +185,7 @@ func Parse(rows Rows, dept string) (*Catalog, []Problem) {
 	resRow := map[string]Row{}
 	for _, r := range rows[ResourceSheet.File] {
 		x := r.Cells
-		m := catalog.ResourceMsg{Code: x[0], Name: x[1], Duties: splitList(x[3]), Summary: x[5], SharingBasis: x[7], OpenBasis: x[9]}
+		m := catalogtypes.ResourceMsg{Code: x[0], Name: x[1], Duties: splitList(x[3]), Summary: x[5], SharingBasis: x[7], OpenBasis: x[9]}
 		var errsRow []string
 		for _, f := range []struct {
 			col, table string
@@ -236,7 +236,7 @@ func Parse(rows Rows, dept string) (*Catalog, []Problem) {
 			bad(r, "权威来源 %q must be 是 or 否", x[6])
 			continue
 		}
-		it := catalog.Item{Key: x[1], Name: x[2], Type: typ, Length: n, Description: x[5], Source: src == "是" || src == "true"}
+		it := catalogtypes.Item{Key: x[1], Name: x[2], Type: typ, Length: n, Description: x[5], Source: src == "是" || src == "true"}
 		if err := it.Validate(); err != nil {
 			bad(r, "%s", reason(err))
 			continue
@@ -259,7 +259,7 @@ func Parse(rows Rows, dept string) (*Catalog, []Problem) {
 		keep = append(keep, m)
 	}
 	c.Resources = keep
-	byCode := make(map[string]*catalog.ResourceMsg, len(c.Resources))
+	byCode := make(map[string]*catalogtypes.ResourceMsg, len(c.Resources))
 	for i := range c.Resources {
 		byCode[c.Resources[i].Code] = &c.Resources[i]
 	}
@@ -272,11 +272,11 @@ func Parse(rows Rows, dept string) (*Catalog, []Problem) {
 			bad(r, "状态 %v", err)
 			continue
 		}
-		m := catalog.TableMsg{System: x[1], Database: x[2], Table: x[3], Resource: x[4], SchemaSM3: strings.ToLower(strings.TrimSpace(x[5])), Status: st}
+		m := catalogtypes.TableMsg{System: x[1], Database: x[2], Table: x[3], Resource: x[4], SchemaSM3: strings.ToLower(strings.TrimSpace(x[5])), Status: st}
 		if !own(r, x[0], "table "+x[1]+"."+x[2]+"."+x[3]) {
 			continue
 		}
-		id := catalog.TableID(x[0], m.System, m.Database, m.Table)
+		id := catalogtypes.TableID(x[0], m.System, m.Database, m.Table)
 		if _, dup := tabIdx[id]; dup {
 			bad(r, "table %s appears twice (first at %s)", id, tabRow[id].Where)
 			continue
@@ -286,7 +286,7 @@ func Parse(rows Rows, dept string) (*Catalog, []Problem) {
 	}
 	for _, r := range rows[ColumnSheet.File] {
 		x := r.Cells
-		id := catalog.TableID(x[0], x[1], x[2], x[3])
+		id := catalogtypes.TableID(x[0], x[1], x[2], x[3])
 		i, ok := tabIdx[id]
 		if !ok {
 			bad(r, "table %s is not in %s", id, TableSheet.File)
@@ -309,12 +309,12 @@ func Parse(rows Rows, dept string) (*Catalog, []Problem) {
 			bad(r, "table %s maps %s twice", id, dup)
 			continue
 		}
-		t.Columns = append(t.Columns, catalog.Column{Item: x[4], Column: x[5]})
+		t.Columns = append(t.Columns, catalogtypes.Column{Item: x[4], Column: x[5]})
 	}
 	keepT := c.Tables[:0]
 	for _, m := range c.Tables {
 		if err := m.Validate(); err != nil {
-			bad(tabRow[catalog.TableID(c.Dept, m.System, m.Database, m.Table)], "%s", reason(err))
+			bad(tabRow[catalogtypes.TableID(c.Dept, m.System, m.Database, m.Table)], "%s", reason(err))
 			continue
 		}
 		keepT = append(keepT, m)
@@ -326,7 +326,7 @@ func Parse(rows Rows, dept string) (*Catalog, []Problem) {
 // reason is the specific message of a chain validation error.
 func reason(err error) string {
 	s := err.Error()
-	if i := strings.Index(s, ": "); i >= 0 && strings.HasPrefix(s, catalog.Name+"/") {
+	if i := strings.Index(s, ": "); i >= 0 && strings.HasPrefix(s, catalogtypes.Name+"/") {
 		return s[i+2:]
 	}
 	return s
@@ -357,7 +357,7 @@ func Check(c *Catalog, rows Rows, res Resolver) ([]Problem, error) {
 	var probs []Problem
 	inFile := map[string]bool{}
 	for _, d := range c.Duties {
-		inFile[d.Code] = d.Status != catalog.StatusRevoked
+		inFile[d.Code] = d.Status != catalogtypes.StatusRevoked
 	}
 	for _, r := range c.Resources {
 		rw := where(ResourceSheet, func(x []string) bool { return x[0] == r.Code })
@@ -381,7 +381,7 @@ func Check(c *Catalog, rows Rows, res Resolver) ([]Problem, error) {
 			}
 			if st == "" {
 				probs = append(probs, Problem{rw, fmt.Sprintf("%s has no duty %s (not in %s, not on chain)", c.Dept, d, DutySheet.File)})
-			} else if st != catalog.StatusActive {
+			} else if st != catalogtypes.StatusActive {
 				probs = append(probs, Problem{rw, fmt.Sprintf("duty %s is %s on chain", d, st)})
 			}
 		}
@@ -452,31 +452,31 @@ func Records(c *Catalog) map[string][][]string {
 
 func statusOr(s string) string {
 	if s == "" {
-		return catalog.StatusActive
+		return catalogtypes.StatusActive
 	}
 	return s
 }
 
 // FromDepartment rebuilds a department's catalog from a chain query, in key
 // order (duties by code, resources by code, tables by id).
-func FromDepartment(d *catalog.Department) (*Catalog, error) {
+func FromDepartment(d *catalogtypes.Department) (*Catalog, error) {
 	c := &Catalog{Dept: d.Dept}
 	for _, e := range d.Duties {
-		var x catalog.Duty
+		var x catalogtypes.Duty
 		if err := e.Decode(&x); err != nil {
 			return nil, err
 		}
 		c.Duties = append(c.Duties, x.DutyMsg)
 	}
 	for _, e := range d.Resources {
-		var x catalog.Resource
+		var x catalogtypes.Resource
 		if err := e.Decode(&x); err != nil {
 			return nil, err
 		}
 		c.Resources = append(c.Resources, x.ResourceMsg)
 	}
 	for _, e := range d.Tables {
-		var x catalog.Table
+		var x catalogtypes.Table
 		if err := e.Decode(&x); err != nil {
 			return nil, err
 		}
@@ -487,9 +487,9 @@ func FromDepartment(d *catalog.Department) (*Catalog, error) {
 
 // Sort puts a catalog in the order export produces.
 func Sort(c *Catalog) {
-	slices.SortStableFunc(c.Duties, func(a, b catalog.DutyMsg) int { return strings.Compare(a.Code, b.Code) })
-	slices.SortStableFunc(c.Resources, func(a, b catalog.ResourceMsg) int { return strings.Compare(a.Code, b.Code) })
-	slices.SortStableFunc(c.Tables, func(a, b catalog.TableMsg) int {
-		return strings.Compare(catalog.TableID(c.Dept, a.System, a.Database, a.Table), catalog.TableID(c.Dept, b.System, b.Database, b.Table))
+	slices.SortStableFunc(c.Duties, func(a, b catalogtypes.DutyMsg) int { return strings.Compare(a.Code, b.Code) })
+	slices.SortStableFunc(c.Resources, func(a, b catalogtypes.ResourceMsg) int { return strings.Compare(a.Code, b.Code) })
+	slices.SortStableFunc(c.Tables, func(a, b catalogtypes.TableMsg) int {
+		return strings.Compare(catalogtypes.TableID(c.Dept, a.System, a.Database, a.Table), catalogtypes.TableID(c.Dept, b.System, b.Database, b.Table))
 	})
 }

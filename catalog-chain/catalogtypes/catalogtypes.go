@@ -1,10 +1,14 @@
-// Package catalogtypes holds the shapes of the data-catalog chain's
-// answers: every entry is a state key with its exact stored bytes and,
-// when asked for, its ICS23 proof (Entry.CheckProof verifies it), grouped
-// into the views of a department, a resource, a data item's chain and a
-// sharing request; and the paging bounds of every list answer. It imports
-// no state store, so the API client and the browser can use it; package
-// catalog re-exports every name, so the chain's code reads the same.
+// Package catalogtypes holds the data-catalog chain's records, message
+// bodies, message names, attribute values, limits, registered errors and
+// the checks a message passes on its own (Validate, ValidCode, DutyID,
+// TableID: records.go, messages.go), and the shapes of its answers: every
+// entry is a state key with its exact stored bytes and, when asked for, its
+// ICS23 proof (Entry.CheckProof verifies it), grouped into the views of a
+// department, a resource, a data item's chain and a sharing request; and
+// the paging bounds of every list answer. It imports no state store, so the
+// API client, the browser, catalogio and the module's commands and demo use
+// it; package catalog re-exports every name, so the chain's code reads the
+// same.
 package catalogtypes
 
 import (
