@@ -501,8 +501,6 @@ func (r *runner) govchain(ctx context.Context, noAttest bool, cap float64) error
 	r.rep.Audit = a
 	r.logf("audit replay: %d txs in %d blocks at %.0f tx/s (ok=%v)", a.Txs, a.Blocks, a.ReplayTPS, a.OK)
 	r.rep.NodeDisk = n.DiskBytes(0)
-	h, _ := n.Height(ctx, 0)
-	_ = h
 	r.rep.NodeTxs = int64(l.Committed() + ll.Committed() + bl.Committed())
 	return nil
 }

@@ -219,8 +219,15 @@ func (l *Load) Run(ctx context.Context, n *Net, o RunOptions) (*LoadResult, erro
 	if err := n.drain(ctx, 60*time.Second); err != nil {
 		return nil, err
 	}
-	h1, err := n.Height(ctx, 0)
+	// Empty mempools mean every accepted tx is in a block that some node
+	// has committed, not necessarily node 0, which locate reads (a tx only
+	// node 3 held leaves node 3's mempool when node 3 commits its block):
+	// take the highest height any node reports and wait for all to reach it.
+	h1, err := n.topHeight(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := n.waitReady(ctx, h1); err != nil {
 		return nil, err
 	}
 	res.ToH = h1
@@ -593,6 +600,19 @@ func (w *commitWatch) until(ctx context.Context, h int64, timeout time.Duration)
 		out[k] = v
 	}
 	return out, nil
+}
+
+// topHeight is the highest latest-block height the nodes report.
+func (n *Net) topHeight(ctx context.Context) (int64, error) {
+	var top int64
+	for i := range n.Nodes {
+		h, err := n.Height(ctx, i)
+		if err != nil {
+			return 0, err
+		}
+		top = max(top, h)
+	}
+	return top, nil
 }
 
 // drain waits until every node's mempool is empty.
