@@ -1,12 +1,11 @@
 package catalog_test
 
 import (
-	"slices"
-	"strings"
 	"testing"
 
 	catalog "github.com/govchain/govchain/catalog-chain"
 	"github.com/govchain/govchain/catalog-chain/catalogtypes"
+	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/chain/smcrypto"
 )
 
@@ -32,55 +31,5 @@ func TestEventsAsDeclared(t *testing.T) {
 	r = e.ok(iWJW, catalog.MsgAttest, catalog.Attest{Target: "table", Subject: tid, Item: "企业.法定代表人", Verdict: "dispute", EvidenceSM3: ev, Comment: "fddbr 列存放的是负责人"})
 	e.ok(iZWFW, catalog.MsgResolve, catalog.Resolve{ID: string(r.Data), Outcome: "upheld", Note: "经核实"})
 
-	seen := map[string]map[string]bool{}
-	for _, r := range e.results {
-		for _, ev := range r.Events {
-			if !strings.HasPrefix(ev.Type, catalogtypes.Name+".") {
-				continue
-			}
-			want, declared := catalogtypes.EventAttrs[ev.Type]
-			if !declared {
-				t.Errorf("event %s is emitted but not in catalogtypes.EventAttrs", ev.Type)
-				continue
-			}
-			var got []string
-			for _, a := range ev.Attributes {
-				got = append(got, a.Key)
-			}
-			if !subsequence(got, want) {
-				t.Errorf("event %s has attributes %v, catalogtypes.EventAttrs says %v", ev.Type, got, want)
-			}
-			if seen[ev.Type] == nil {
-				seen[ev.Type] = map[string]bool{}
-			}
-			for _, a := range got {
-				seen[ev.Type][a] = true
-			}
-		}
-	}
-	for typ, attrs := range catalogtypes.EventAttrs {
-		if seen[typ] == nil {
-			t.Errorf("event %s is declared but no message emitted it", typ)
-			continue
-		}
-		for _, a := range attrs {
-			if !seen[typ][a] {
-				t.Errorf("event %s: attribute %s is declared but never emitted", typ, a)
-			}
-		}
-	}
-}
-
-// subsequence reports whether got is want with some elements left out
-// (order kept, none repeated, none added).
-func subsequence(got, want []string) bool {
-	i := 0
-	for _, g := range got {
-		j := slices.Index(want[i:], g)
-		if j < 0 {
-			return false
-		}
-		i += j + 1
-	}
-	return len(got) > 0
+	chaintest.EventsAsDeclared(t, catalogtypes.Name, catalogtypes.EventAttrs, chaintest.Events(e.results...), catalogtypes.EventDelivery)
 }

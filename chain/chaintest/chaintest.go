@@ -3,19 +3,18 @@
 package chaintest
 
 import (
-	"fmt"
-	"strings"
-
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
-	gogotypes "github.com/cosmos/gogoproto/types"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 	"github.com/cometbft/cometbft/crypto/ed25519"
+	gogotypes "github.com/cosmos/gogoproto/types"
 
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/attest"

@@ -1,12 +1,11 @@
 package certificate_test
 
 import (
-	"slices"
-	"strings"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
 )
@@ -29,30 +28,5 @@ func TestEventsAsDeclared(t *testing.T) {
 	ok(c.Tx(op, certificate.MsgReinstate, certificate.StatusChange{Hash: old.Hash, Reason: "05"}))
 	ok(c.Tx(op, certificate.MsgReissue, certificate.Reissue{OldHash: old.Hash, Reason: "03", New: nw}))
 
-	seen := map[string]bool{}
-	for _, r := range results {
-		for _, ev := range r.Events {
-			if !strings.HasPrefix(ev.Type, certtypes.Name+".") {
-				continue
-			}
-			want, declared := certtypes.EventAttrs[ev.Type]
-			if !declared {
-				t.Errorf("event %s is emitted but not in certtypes.EventAttrs", ev.Type)
-				continue
-			}
-			var got []string
-			for _, a := range ev.Attributes {
-				got = append(got, a.Key)
-			}
-			if !slices.Equal(got, want) {
-				t.Errorf("event %s has attributes %v, certtypes.EventAttrs says %v", ev.Type, got, want)
-			}
-			seen[ev.Type] = true
-		}
-	}
-	for typ := range certtypes.EventAttrs {
-		if !seen[typ] {
-			t.Errorf("event %s is declared but no message emitted it", typ)
-		}
-	}
+	chaintest.EventsAsDeclared(t, certtypes.Name, certtypes.EventAttrs, chaintest.Events(results...))
 }

@@ -1,12 +1,11 @@
 package credit_test
 
 import (
-	"slices"
-	"strings"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/credit/credittypes"
 )
@@ -28,30 +27,5 @@ func TestEventsAsDeclared(t *testing.T) {
 		event(t, credit.KindPenalty, uscc(33), "榕市监罚〔2026〕33号", rd),
 	}}))
 
-	seen := map[string]bool{}
-	for _, r := range results {
-		for _, ev := range r.Events {
-			if !strings.HasPrefix(ev.Type, credittypes.Name+".") {
-				continue
-			}
-			want, declared := credittypes.EventAttrs[ev.Type]
-			if !declared {
-				t.Errorf("event %s is emitted but not in credittypes.EventAttrs", ev.Type)
-				continue
-			}
-			var got []string
-			for _, a := range ev.Attributes {
-				got = append(got, a.Key)
-			}
-			if !slices.Equal(got, want) {
-				t.Errorf("event %s has attributes %v, credittypes.EventAttrs says %v", ev.Type, got, want)
-			}
-			seen[ev.Type] = true
-		}
-	}
-	for typ := range credittypes.EventAttrs {
-		if !seen[typ] {
-			t.Errorf("event %s is declared but no message emitted it", typ)
-		}
-	}
+	chaintest.EventsAsDeclared(t, credittypes.Name, credittypes.EventAttrs, chaintest.Events(results...))
 }

@@ -1,9 +1,7 @@
 package gov_test
 
 import (
-	"slices"
 	"strconv"
-	"strings"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -81,28 +79,5 @@ func TestEventsAsDeclared(t *testing.T) {
 		t.Fatalf("after deadline: %+v", p)
 	}
 
-	seen := map[string]bool{}
-	for _, ev := range events {
-		if !strings.HasPrefix(ev.Type, govtypes.Name+".") {
-			continue
-		}
-		want, declared := govtypes.EventAttrs[ev.Type]
-		if !declared {
-			t.Errorf("event %s is emitted but not in govtypes.EventAttrs", ev.Type)
-			continue
-		}
-		var got []string
-		for _, a := range ev.Attributes {
-			got = append(got, a.Key)
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("event %s has attributes %v, govtypes.EventAttrs says %v", ev.Type, got, want)
-		}
-		seen[ev.Type] = true
-	}
-	for typ := range govtypes.EventAttrs {
-		if !seen[typ] {
-			t.Errorf("event %s is declared but no proposal emitted it", typ)
-		}
-	}
+	chaintest.EventsAsDeclared(t, govtypes.Name, govtypes.EventAttrs, events)
 }

@@ -2,13 +2,12 @@ package recognition_test
 
 import (
 	"encoding/json"
-	"slices"
 	"strconv"
-	"strings"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/contracts/certificate"
 	"github.com/govchain/govchain/contracts/gov"
@@ -46,30 +45,5 @@ func TestEventsAsDeclared(t *testing.T) {
 	ok(d.tx(recognition.MsgUpdateClient, recognition.UpdateClient{Partner: "TJ", Update: *p.update(t, hdr{height: h2})}))
 	ok(d.tx(recognition.MsgRevoke, p.evidence(t, hash, h2, nil)))
 
-	seen := map[string]bool{}
-	for _, r := range results {
-		for _, ev := range r.Events {
-			if !strings.HasPrefix(ev.Type, rectypes.Name+".") {
-				continue
-			}
-			want, declared := rectypes.EventAttrs[ev.Type]
-			if !declared {
-				t.Errorf("event %s is emitted but not in rectypes.EventAttrs", ev.Type)
-				continue
-			}
-			var got []string
-			for _, a := range ev.Attributes {
-				got = append(got, a.Key)
-			}
-			if !slices.Equal(got, want) {
-				t.Errorf("event %s has attributes %v, rectypes.EventAttrs says %v", ev.Type, got, want)
-			}
-			seen[ev.Type] = true
-		}
-	}
-	for typ := range rectypes.EventAttrs {
-		if !seen[typ] {
-			t.Errorf("event %s is declared but no message emitted it", typ)
-		}
-	}
+	chaintest.EventsAsDeclared(t, rectypes.Name, rectypes.EventAttrs, chaintest.Events(results...))
 }
