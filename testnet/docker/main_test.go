@@ -7,7 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -64,7 +66,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build static govchain: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	image = "govchain-e2e:" + randHex(6)
+	tag := randHex(6)
+	image = "govchain-e2e:" + tag
+	owner := ownerFile(tag)
+	_ = os.WriteFile(owner, []byte(strconv.Itoa(os.Getpid())), 0o644)
 	if err := BuildImage(ctx, image, binary); err != nil {
 		fmt.Fprintf(os.Stderr, "build image: %v\n", err)
 		os.Exit(1)
@@ -86,6 +91,7 @@ func TestMain(m *testing.M) {
 	_, _ = Docker(cctx, "rmi", "--force", image)
 	ccancel()
 	os.RemoveAll(dir)
+	os.Remove(owner)
 	os.Exit(code)
 }
 
@@ -136,18 +142,45 @@ func composeVersion() string {
 	return filepath.Base(strings.Join(cc, " ")) + " " + strings.TrimSpace(string(out))
 }
 
+// ownerFile is where a running suite writes its process id next to its
+// image tag, so that a second suite running at the same time (another
+// clone, a helper's worktree) does not take its containers for leftovers.
+func ownerFile(tag string) string {
+	return filepath.Join(os.TempDir(), "govchain-e2e-owner-"+tag)
+}
+
+// ownerAlive reports whether the suite that built image tag is still running.
+func ownerAlive(tag string) bool {
+	b, err := os.ReadFile(ownerFile(tag))
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 || pid == os.Getpid() {
+		return false
+	}
+	err = syscall.Kill(pid, 0)
+	return err == nil || err == syscall.EPERM
+}
+
 // removeLeftovers removes what a killed earlier run of this suite left
-// (its t.Cleanup never ran): containers of a govchain-e2e image, their
-// compose networks and the images, so they do not hold ports, addresses
-// or CPU in this run.
+// (its t.Cleanup never ran): containers of a govchain-e2e image whose
+// suite is no longer running, their compose networks and the images, so
+// they do not hold ports, addresses or CPU in this run. A suite running at
+// the same time keeps its own.
 func removeLeftovers(ctx context.Context) {
 	out, err := Docker(ctx, "ps", "-a", "--format", "{{.ID}} {{.Image}}")
 	if err != nil {
 		return
 	}
 	var ids []string
+	live := false
 	for _, l := range strings.Split(out, "\n") {
 		if f := strings.Fields(l); len(f) == 2 && strings.HasPrefix(f[1], "govchain-e2e:") {
+			if ownerAlive(strings.TrimPrefix(f[1], "govchain-e2e:")) {
+				live = true
+				continue
+			}
 			ids = append(ids, f[0])
 		}
 	}
@@ -155,17 +188,24 @@ func removeLeftovers(ctx context.Context) {
 		fmt.Fprintf(os.Stderr, "testnet/docker: removing %d containers left by an earlier run\n", len(ids))
 		_, _ = Docker(ctx, append([]string{"rm", "-f"}, ids...)...)
 	}
+	if imgs, err := Docker(ctx, "images", "--format", "{{.Repository}}:{{.Tag}}", "govchain-e2e"); err == nil {
+		for _, im := range strings.Split(imgs, "\n") {
+			if tag, ok := strings.CutPrefix(im, "govchain-e2e:"); ok {
+				if ownerAlive(tag) {
+					live = true
+					continue
+				}
+				_, _ = Docker(ctx, "rmi", "--force", im)
+			}
+		}
+	}
+	if live {
+		return // another suite is running: its networks may be between two containers' lives
+	}
 	if nets, err := Docker(ctx, "network", "ls", "--format", "{{.Name}}"); err == nil {
 		for _, n := range strings.Split(nets, "\n") {
 			if strings.HasPrefix(n, "govchain-") {
 				_, _ = Docker(ctx, "network", "rm", n) // refused while in use: then it is not a leftover
-			}
-		}
-	}
-	if imgs, err := Docker(ctx, "images", "--format", "{{.Repository}}:{{.Tag}}", "govchain-e2e"); err == nil {
-		for _, im := range strings.Split(imgs, "\n") {
-			if strings.HasPrefix(im, "govchain-e2e:") {
-				_, _ = Docker(ctx, "rmi", "--force", im)
 			}
 		}
 	}
