@@ -74,8 +74,9 @@ type RunOptions struct {
 	// Warmup is excluded from the measurement; Window follows it.
 	Warmup, Window time.Duration
 	// MinWindowBlocks > 0 extends the window past Window until node 0 has
-	// committed that many blocks inside it (at most 30 × Window), so a
-	// short window measures something however slow the machine is.
+	// committed that many blocks inside it, at least one of them with txs
+	// (at most 60 × Window), so a short window measures something however
+	// slow the machine is.
 	MinWindowBlocks int64
 }
 
@@ -128,8 +129,13 @@ func (l *Load) Run(ctx context.Context, n *Net, o RunOptions) (*LoadResult, erro
 		close(ender)
 		runCtx, cancel = context.WithDeadline(ctx, wEnd)
 	} else {
-		runCtx, cancel = context.WithDeadline(ctx, wStart.Add(30*o.Window))
-		go func() { // end the window on time and blocks, whichever is later
+		runCtx, cancel = context.WithDeadline(ctx, wStart.Add(60*o.Window))
+		// End the window on time and blocks, whichever is later, and not
+		// before a block with txs has committed inside it and node 0's
+		// commit watcher has seen that height (so its commit time is inside
+		// the window): on a slow or loaded machine the first blocks of the
+		// window can be empty while the mempools fill.
+		go func() {
 			defer close(ender)
 			select {
 			case <-time.After(time.Until(wStart)):
@@ -137,8 +143,21 @@ func (l *Load) Run(ctx context.Context, n *Net, o RunOptions) (*LoadResult, erro
 				return
 			}
 			hStart, _ := n.Height(runCtx, 0)
+			next, sawTxs := hStart+1, false
 			for runCtx.Err() == nil {
-				if h, err := n.Height(runCtx, 0); err == nil && time.Now().After(wEnd) && h >= hStart+o.MinWindowBlocks {
+				h, err := n.Height(runCtx, 0)
+				for err == nil && !sawTxs && next <= h {
+					to := min(h, next+19) // BlockchainInfo answers at most 20 heights
+					bi, berr := n.RPC(0).BlockchainInfo(runCtx, next, to)
+					if berr != nil {
+						break
+					}
+					for _, m := range bi.BlockMetas {
+						sawTxs = sawTxs || m.NumTxs > 0
+					}
+					next = to + 1
+				}
+				if err == nil && sawTxs && time.Now().After(wEnd) && h >= hStart+o.MinWindowBlocks && commits.seen(h) {
 					endMu.Lock()
 					wEnd = time.Now()
 					endMu.Unlock()
@@ -196,7 +215,7 @@ func (l *Load) Run(ctx context.Context, n *Net, o RunOptions) (*LoadResult, erro
 	<-ender
 	endMu.Lock()
 	if o.MinWindowBlocks > 0 && time.Now().Before(wEnd) {
-		wEnd = time.Now() // ended by the 30 × Window bound
+		wEnd = time.Now() // ended by the 60 × Window bound
 	}
 	endMu.Unlock()
 	exhaustedAt := time.Time{}
@@ -572,6 +591,14 @@ func watchCommits(ctx context.Context, n *Net, i int) (*commitWatch, func(), err
 	}
 	stop := func() { _ = ws.Stop(); <-done }
 	return w, stop, nil
+}
+
+// seen reports whether the commit of height h has been seen.
+func (w *commitWatch) seen(h int64) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, ok := w.times[h]
+	return ok
 }
 
 // until waits until height h has been seen and returns the commit times.
