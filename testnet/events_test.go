@@ -2,9 +2,17 @@ package testnet_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	stdnet "net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -12,6 +20,8 @@ import (
 
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/node/webhook"
+	"github.com/govchain/govchain/testnet/proc"
 )
 
 // collector keeps what a follower was handed, refusing any event that is
@@ -230,4 +240,168 @@ func TestEventStreamSurvivesNodeRestart(t *testing.T) {
 		}
 	}
 	t.Logf("%d events up to height %d, each once, as in the blocks", len(want), h)
+}
+
+// receiver is a webhook endpoint that can be down (answering 503, or not
+// listening at all) and records what it accepted.
+type receiver struct {
+	secret []byte
+	mu     sync.Mutex
+	down   bool
+	tries  int // deliveries refused while down
+	got    []client.Event
+	errs   []string
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.down {
+		rc.tries++
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		return
+	}
+	if !webhook.Verify(rc.secret, body, r.Header.Get(webhook.HeaderSignature)) {
+		rc.errs = append(rc.errs, "a delivery with a bad signature: "+r.Header.Get(webhook.HeaderSignature))
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	var ev client.Event
+	if err := json.Unmarshal(body, &ev); err != nil || ev.Cursor != r.Header.Get(webhook.HeaderCursor) || ev.Type != r.Header.Get(webhook.HeaderEvent) {
+		rc.errs = append(rc.errs, fmt.Sprintf("delivery %s: body and headers disagree (%v)", r.Header.Get(webhook.HeaderCursor), err))
+	}
+	if n := len(rc.got); n > 0 && !ev.At().After(rc.got[n-1].At()) {
+		rc.errs = append(rc.errs, fmt.Sprintf("event %s delivered after %s (a repeat or out of order)", ev.Cursor, rc.got[n-1].Cursor))
+	}
+	rc.got = append(rc.got, ev)
+}
+
+func (rc *receiver) state() (n, tries int) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return len(rc.got), rc.tries
+}
+
+func (rc *receiver) setDown(d bool) {
+	rc.mu.Lock()
+	rc.down = d
+	rc.mu.Unlock()
+}
+
+// TestWebhookReceiverDown runs `govchain webhook` as a process against a
+// receiver that goes down (first refusing deliveries with 503, then not
+// listening at all) while the chain keeps making events; the webhook
+// process is killed and restarted in between. Once the receiver is back
+// it must get every event of the filter, in order, each once, signed.
+func TestWebhookReceiverDown(t *testing.T) {
+	net := startNet(t, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	secret := "webhook-test-secret"
+	if err := os.WriteFile(filepath.Join(dir, "secret"), []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rc := &receiver{secret: []byte(secret)}
+	ln, err := stdnet.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	srv := &http.Server{Handler: rc}
+	go srv.Serve(ln)
+	defer func() { srv.Close() }()
+
+	var hook *exec.Cmd
+	startHook := func() {
+		t.Helper()
+		hook = exec.Command(binary, "webhook", "--node", net.Nodes[0].API, "--url", "http://"+addr+"/hook",
+			"--secret-file", filepath.Join(dir, "secret"), "--state", filepath.Join(dir, "cursor"),
+			"--filter", "module=identity", "--min-backoff", "50ms", "--max-backoff", "400ms")
+		logf, err := os.OpenFile(filepath.Join(dir, "webhook.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hook.Stdout, hook.Stderr = logf, logf
+		if err := proc.Start(hook); err != nil {
+			t.Fatal(err)
+		}
+		logf.Close()
+	}
+	killHook := func() {
+		_ = proc.KillGroup(hook.Process.Pid, syscall.SIGKILL)
+		_ = hook.Wait()
+	}
+	startHook()
+	t.Cleanup(func() {
+		killHook()
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(dir, "webhook.log"))
+			t.Logf("--- webhook.log ---\n%s", b[max(0, len(b)-4000):])
+		}
+	})
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for !cond() {
+			if ctx.Err() != nil {
+				n, tries := rc.state()
+				t.Fatalf("%s: not before the deadline (received %d, refused %d)", what, n, tries)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+
+	var ids []smcrypto.KeyID
+	ids = append(ids, load(ctx, t, net, 0, 10, func(int) int { return 0 })...)
+	waitFor("first deliveries", func() bool { n, _ := rc.state(); return n >= 5 })
+
+	// down (503): the chain goes on; the webhook retries with back-off
+	rc.setDown(true)
+	ids = append(ids, load(ctx, t, net, 0, 15, func(int) int { return 0 })...)
+	waitFor("retries while the receiver is down", func() bool { _, tries := rc.state(); return tries >= 3 })
+	// the relay itself restarts (SIGKILL) while the receiver is down
+	killHook()
+	startHook()
+	_, before := rc.state()
+	waitFor("retries of the restarted webhook", func() bool { _, tries := rc.state(); return tries >= before+2 })
+	// and then the receiver is not even listening
+	srv.Close()
+	ids = append(ids, load(ctx, t, net, 0, 15, func(int) int { return 0 })...)
+	allPresent(ctx, t, net, ids)
+	rc.setDown(false)
+	if ln, err = stdnet.Listen("tcp", addr); err != nil {
+		t.Fatalf("listen again on %s: %v", addr, err)
+	}
+	srv = &http.Server{Handler: rc}
+	go srv.Serve(ln)
+
+	st, err := net.Client(0).Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []client.Event
+	for _, ev := range blockEvents(ctx, t, net.Nodes[0].RPC, st.Height) {
+		if strings.HasPrefix(ev.Type, "identity.") {
+			want = append(want, ev)
+		}
+	}
+	waitFor("every event after the receiver is back", func() bool { n, _ := rc.state(); return n >= len(want) })
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for _, e := range rc.errs {
+		t.Error(e)
+	}
+	got := rc.got
+	sameEvents(t, got, want, st.Height)
+	reg := map[string]int{}
+	for _, ev := range got {
+		reg[ev.Attr("key_id")]++
+	}
+	for _, id := range ids {
+		if reg[id.String()] != 1 {
+			t.Errorf("account %s: delivered %d times, want once", id, reg[id.String()])
+		}
+	}
+	t.Logf("%d events delivered in order, each once; %d deliveries refused while down", len(got), rc.tries)
 }
