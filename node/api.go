@@ -101,6 +101,7 @@ func (a *API) routes() []apikit.Route {
 		apikit.Get("/v1/list", a.listPrefix),
 		apikit.Get("/v1/events", a.listEvents),
 		apikit.Get("/v1/events/stream", a.streamEvents),
+		apikit.Get("/v1/events/{cursor}/proof", a.eventProof),
 		apikit.Get("/v1/verify/bundle/{hash}", a.getVerifyBundle),
 		apikit.Get("/v1/verify/prefix/{hexprefix}", a.getVerifyPrefix),
 		apikit.Get("/v1/verify/trust", a.getVerifyTrust),

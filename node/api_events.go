@@ -13,8 +13,10 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/govchain/govchain/chain/proof/bundle/cmtblock"
 	"github.com/govchain/govchain/node/apikit"
 	"github.com/govchain/govchain/node/client"
+	"github.com/govchain/govchain/node/verify"
 )
 
 // Events (GET /v1/events, GET /v1/events/stream) are read from the
@@ -330,4 +332,80 @@ func (a *API) streamsDone() <-chan struct{} {
 func (a *API) CloseStreams() {
 	a.streamsDone()
 	a.closeOnce.Do(func() { close(a.stop) })
+}
+
+// eventProof answers GET /v1/events/{cursor}/proof (client.EventProof).
+func (a *API) eventProof(w http.ResponseWriter, r *http.Request) {
+	c, err := client.ParseCursor(r.PathValue("cursor"))
+	if err != nil || c.Index < 0 {
+		apikit.BadParam(w, "cursor must be an event's cursor, HEIGHT.INDEX (e.g. 1234.5)")
+		return
+	}
+	ctx := r.Context()
+	if c.Height < 1 || c.Height > a.latestEvents() {
+		apikit.WriteErr(w, http.StatusNotFound, "api", 404, fmt.Sprintf("no committed block %d", c.Height))
+		return
+	}
+	evs, err := a.BlockEvents(ctx, c.Height)
+	if err != nil {
+		eventErr(w, err)
+		return
+	}
+	var ev *Event
+	for i := range evs {
+		if evs[i].Index == c.Index {
+			ev = &evs[i]
+		}
+	}
+	if ev == nil {
+		apikit.WriteErr(w, http.StatusNotFound, "api", 404, fmt.Sprintf("block %d has no event at index %d", c.Height, c.Index))
+		return
+	}
+	if ev.TxIndex < 0 {
+		apikit.WriteErr(w, http.StatusUnprocessableEntity, "api", 422, "a block's own event (end-block work such as a proposal settled at its deadline) is in no tx result and no header hash covers it; prove the state it changed with /v1/state?prove=true")
+		return
+	}
+	if a.latestEvents() < c.Height+1 {
+		w.Header().Set("Retry-After", "1")
+		apikit.WriteErr(w, http.StatusServiceUnavailable, "api", 503, fmt.Sprintf("header %d, which commits block %d's results, is not committed yet", c.Height+1, c.Height))
+		return
+	}
+	h := c.Height
+	res, err := a.RPC.BlockResults(ctx, &h)
+	if err != nil {
+		eventErr(w, fmt.Errorf("%w: %v", errEventsPruned, err))
+		return
+	}
+	blk, err := a.RPC.Block(ctx, &h)
+	if err != nil {
+		eventErr(w, fmt.Errorf("%w: %v", errEventsPruned, err))
+		return
+	}
+	results, err := abci.MarshalTxResults(res.TxResults)
+	if err != nil {
+		apikit.WriteErr(w, http.StatusInternalServerError, "api", 500, err.Error())
+		return
+	}
+	p := client.EventProof{Cursor: ev.Cursor, ChainID: blk.Block.ChainID, Height: h, TxIndex: ev.TxIndex, Tx: blk.Block.Txs[ev.TxIndex], Results: results}
+	for _, t := range blk.Block.Txs {
+		p.TxHashes = append(p.TxHashes, t.Hash())
+	}
+	for i, hh := range []int64{h, h + 1} {
+		lb, err := verify.LightBlockRPC(ctx, a.RPC, hh)
+		if err == nil {
+			var b []byte
+			if b, err = cmtblock.Encode(lb); err == nil {
+				if i == 0 {
+					p.Block = b
+				} else {
+					p.Next = b
+				}
+			}
+		}
+		if err != nil {
+			apikit.WriteErr(w, http.StatusServiceUnavailable, "api", 503, fmt.Sprintf("light block %d: %v", hh, err))
+			return
+		}
+	}
+	apikit.WriteJSON(w, p)
 }

@@ -240,6 +240,35 @@ func TestEventStreamSurvivesNodeRestart(t *testing.T) {
 		}
 	}
 	t.Logf("%d events up to height %d, each once, as in the blocks", len(want), h)
+
+	// each event is proven: its tx and its success, up to a header verified
+	// from a trust root (another node's)
+	trust, err := net.Client(0).VerifyTrust(ctx, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var proven int
+	for i := 0; i < len(want); i += max(1, len(want)/5) {
+		ev := got.events[i]
+		p, err := net.Client(1).EventProof(ctx, ev.Cursor)
+		if err != nil {
+			t.Fatalf("proof of %s: %v", ev.Cursor, err)
+		}
+		if err := p.Verify(&ev, trust, time.Now()); err != nil {
+			t.Fatalf("proof of %s: %v", ev.Cursor, err)
+		}
+		forged := ev
+		forged.Signer = strings.Repeat("0", 40)
+		if err := p.Verify(&forged, trust, time.Now()); err == nil {
+			t.Fatalf("the proof of %s also proves the event with another signer", ev.Cursor)
+		}
+		p.Results[ev.TxIndex] = append(p.Results[ev.TxIndex], 0x08, 0x01) // code 1
+		if err := p.Verify(&ev, trust, time.Now()); err == nil {
+			t.Fatalf("the proof of %s holds with an altered result", ev.Cursor)
+		}
+		proven++
+	}
+	t.Logf("%d events proven up to a header verified from the trust root at height %d", proven, trust.Height)
 }
 
 // receiver is a webhook endpoint that can be down (answering 503, or not
