@@ -433,4 +433,29 @@ func TestWebhookReceiverDown(t *testing.T) {
 		}
 	}
 	t.Logf("%d events delivered in order, each once; %d deliveries refused while down", len(got), rc.tries)
+
+	// `govchain watch --no-follow` (docs/integration.md) prints the same
+	// events, and with a cursor file a second run prints none
+	cursorFile := filepath.Join(dir, "watch.cursor")
+	watch := func() []string {
+		out, err := exec.Command(binary, "watch", "--node", net.Nodes[0].API, "--no-follow", "--filter", "module=identity",
+			"--cursor-file", cursorFile, "--limit", "7", "-o", "json").Output()
+		if err != nil {
+			t.Fatalf("govchain watch: %v", err)
+		}
+		return strings.Fields(string(out))
+	}
+	lines := watch()
+	var printed []client.Event
+	for _, l := range lines {
+		var ev client.Event
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Fatalf("watch -o json printed %q: %v", l, err)
+		}
+		printed = append(printed, ev)
+	}
+	sameEvents(t, printed, want, st.Height)
+	if again := watch(); len(again) != 0 {
+		t.Fatalf("watch resumed from its cursor file and printed %d events again", len(again))
+	}
 }

@@ -4,7 +4,9 @@ import (
 	"crypto/hmac"
 	"encoding/hex"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	tjsm3 "github.com/tjfoc/gmsm/sm3"
@@ -64,5 +66,27 @@ func TestCursorFile(t *testing.T) {
 	}
 	if _, err := webhook.LoadCursor(path); err == nil {
 		t.Fatal("a corrupt cursor file is accepted")
+	}
+}
+
+// TestSignatureMatchesOpenSSL: the receiver-side recipe of
+// docs/integration.md, `openssl dgst -sm3 -hmac`, gives the same MAC.
+func TestSignatureMatchesOpenSSL(t *testing.T) {
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("SKIPPED LOUDLY: openssl is not installed; the OpenSSL recipe of docs/integration.md is not checked")
+	}
+	body := []byte(`{"cursor":"12.3","type":"credit.recorded","attrs":[{"key":"dept","value":"市场监督管理局"}]}`)
+	path := filepath.Join(t.TempDir(), "body.json")
+	if err := os.WriteFile(path, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "dgst", "-sm3", "-hmac", "s3cret", path).CombinedOutput()
+	if err != nil {
+		t.Skipf("SKIPPED LOUDLY: this openssl has no HMAC-SM3: %v %s", err, out)
+	}
+	_, mac, _ := strings.Cut(strings.TrimSpace(string(out)), "= ")
+	if got := webhook.Sign([]byte("s3cret"), body); got != "hmac-sm3="+mac {
+		t.Fatalf("Sign = %s, openssl says %s", got, out)
 	}
 }
