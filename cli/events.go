@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +22,20 @@ import (
 // eventFilter joins --filter flags (each "k=v" or "k=v,k=v").
 func eventFilter(terms []string) (client.EventFilter, error) {
 	return client.ParseEventFilter(strings.Join(terms, ","))
+}
+
+// resolveAfter checks a --after cursor; "now" is the end of the node's
+// newest committed block.
+func resolveAfter(ctx context.Context, cl *client.Client, after string) (string, error) {
+	if after != "now" {
+		_, err := client.ParseCursor(after)
+		return after, err
+	}
+	s, err := cl.Status(ctx)
+	if err != nil {
+		return "", err
+	}
+	return strconv.FormatInt(s.Height, 10), nil
 }
 
 func printEvent(w io.Writer, asJSON bool, ev client.Event) {
@@ -61,6 +77,7 @@ alternatives, different keys must all match):
 		Example: `  govchain watch --node 127.0.0.1:26602
   govchain watch --filter module=credit --filter dept=SCJG -o json
   govchain watch --after 1234.5 --no-follow             # the events after 1234.5 up to now
+  govchain watch --after now                             # only what happens from now on
   govchain watch --cursor-file credit.cursor --filter type=credit.recorded`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -77,7 +94,11 @@ alternatives, different keys must all match):
 					after = saved
 				}
 			}
-			if _, err := client.ParseCursor(after); err != nil {
+			out := cmd.OutOrStdout()
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			cl := g.Client()
+			if after, err = resolveAfter(ctx, cl, after); err != nil {
 				return err
 			}
 			save := func(cur string) error {
@@ -86,10 +107,6 @@ alternatives, different keys must all match):
 				}
 				return webhook.SaveCursor(cursorFile, cur)
 			}
-			out := cmd.OutOrStdout()
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			cl := g.Client()
 			if noFollow {
 				for {
 					p, err := cl.Events(ctx, after, f, limit)
@@ -123,7 +140,7 @@ alternatives, different keys must all match):
 			return err
 		},
 	}
-	c.Flags().StringVar(&after, "after", "", "print the events after this cursor (HEIGHT.INDEX or HEIGHT); default: from the first block")
+	c.Flags().StringVar(&after, "after", "", "print the events after this cursor (HEIGHT.INDEX or HEIGHT, or now: the newest block); default: from the first block")
 	c.Flags().StringArrayVar(&filters, "filter", nil, "key=value: module, type, dept or subject (repeatable)")
 	c.Flags().StringVar(&cursorFile, "cursor-file", "", "resume from and store the cursor in this file")
 	c.Flags().BoolVar(&noFollow, "no-follow", false, "print the events up to the newest block and exit")
@@ -173,11 +190,15 @@ The secret is read from --secret-file or GOVCHAIN_WEBHOOK_SECRET.`,
 			if len(secret) == 0 {
 				return fmt.Errorf("no secret: pass --secret-file FILE or set GOVCHAIN_WEBHOOK_SECRET")
 			}
-			if _, err := client.ParseCursor(after); err != nil {
-				return err
-			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if saved, err := webhook.LoadCursor(state); err != nil {
+				return err
+			} else if saved == "" {
+				if after, err = resolveAfter(ctx, g.Client(), after); err != nil {
+					return err
+				}
+			}
 			errw := cmd.ErrOrStderr()
 			fmt.Fprintf(errw, "webhook: delivering events of %s (filter %q) to %s; cursor in %s\n", g.Node, f.String(), url, state)
 			return webhook.Run(ctx, webhook.Config{Node: g.Client(), URL: url, Secret: secret, Filter: f, CursorFile: state, After: after,
@@ -190,7 +211,7 @@ The secret is read from --secret-file or GOVCHAIN_WEBHOOK_SECRET.`,
 	c.Flags().StringVar(&url, "url", "", "the endpoint to POST events to")
 	c.Flags().StringVar(&secretFile, "secret-file", "", "file holding the HMAC-SM3 secret (else GOVCHAIN_WEBHOOK_SECRET)")
 	c.Flags().StringVar(&state, "state", "", "file storing the cursor of the last acknowledged event")
-	c.Flags().StringVar(&after, "after", "", "start after this cursor when --state does not exist yet (default: the first block)")
+	c.Flags().StringVar(&after, "after", "", "start after this cursor when --state does not exist yet (HEIGHT.INDEX, HEIGHT or now; default: the first block)")
 	c.Flags().StringArrayVar(&filters, "filter", nil, "key=value: module, type, dept or subject (repeatable)")
 	c.Flags().DurationVar(&minBackoff, "min-backoff", 500*time.Millisecond, "first wait after a failed delivery")
 	c.Flags().DurationVar(&maxBackoff, "max-backoff", time.Minute, "longest wait between tries")

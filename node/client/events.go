@@ -382,6 +382,9 @@ func (c *Client) FollowEvents(ctx context.Context, after string, f EventFilter, 
 		if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 {
 			return err // a bad cursor or filter does not get better by retrying
 		}
+		if ctx.Err() != nil {
+			break
+		}
 		if onErr != nil {
 			if err == nil {
 				err = errors.New("stream ended")
