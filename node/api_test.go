@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 // startOne returns the package's single-validator node running in this
 // process. CometBFT registers its Prometheus metrics globally, so one
 // process holds one node; the tests share it.
-func startOne(t *testing.T) (*node.Node, *testnet.Network) {
+func startOne(t testing.TB) (*node.Node, *testnet.Network) {
 	t.Helper()
 	once.Do(func() {
 		base, err := testnet.FreeBasePort(1)
