@@ -243,6 +243,9 @@ func TestEventStreamSurvivesNodeRestart(t *testing.T) {
 
 	// each event is proven: its tx and its success, up to a header verified
 	// from a trust root (another node's)
+	if _, err := net.Client(1).WaitHeight(ctx, h+1); err != nil { // header h+1 commits block h's results
+		t.Fatal(err)
+	}
 	trust, err := net.Client(0).VerifyTrust(ctx, 1, 0)
 	if err != nil {
 		t.Fatal(err)
