@@ -267,7 +267,10 @@ func (a *API) streamEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{}) // the server's WriteTimeout is for answers, not streams
+	// the server's read and write timeouts are for answers, not streams
+	// (the read deadline would also cancel the request's context)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
