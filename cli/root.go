@@ -61,6 +61,7 @@ Start here:
 	recognitionRelayCmds(g, root)
 	govBindingCmds(g, root)
 	root.AddCommand(relayCmd(g))
+	root.AddCommand(watchCmd(g), webhookCmd(g))
 	root.AddCommand(benchCmd(g))
 	return root
 }

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -47,6 +48,10 @@ type API struct {
 	verify      verifyState
 	// bt memoises the newest block time read (a version's never changes).
 	bt atomic.Pointer[versionTime]
+	// events caches recent blocks' events; stop ends the event streams.
+	events              blockEvents
+	stop                chan struct{}
+	stopOnce, closeOnce sync.Once
 }
 
 type versionTime struct {
@@ -94,6 +99,9 @@ func (a *API) routes() []apikit.Route {
 		apikit.Get("/v1/departments", a.listDepartments),
 		apikit.Get("/v1/messages", a.listMessages),
 		apikit.Get("/v1/list", a.listPrefix),
+		apikit.Get("/v1/events", a.listEvents),
+		apikit.Get("/v1/events/stream", a.streamEvents),
+		apikit.Get("/v1/events/{cursor}/proof", a.eventProof),
 		apikit.Get("/v1/verify/bundle/{hash}", a.getVerifyBundle),
 		apikit.Get("/v1/verify/prefix/{hexprefix}", a.getVerifyPrefix),
 		apikit.Get("/v1/verify/trust", a.getVerifyTrust),

@@ -137,6 +137,7 @@ func (n *Node) serveAPI() error {
 	n.apiLn = ln
 	api := &API{App: n.App, RPC: rpclocal.New(n.Comet), MaxBody: n.Config.MaxBodyBytes, Dept: n.Config.Dept, VerifyPeers: n.Config.VerifyPeers, Logger: n.logger.With("module", "api")}
 	n.api = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	n.api.RegisterOnShutdown(api.CloseStreams)
 	go func() {
 		if err := n.api.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			n.logger.Error("API server stopped", "err", err)

@@ -151,6 +151,7 @@ func NextSteps(n *Network) string {
 	fmt.Fprintf(&b, "  govchain verify init-trust --nodes %s,%s   # a trust root two nodes agree on\n", api, n.Nodes[1%len(n.Nodes)].API)
 	fmt.Fprintf(&b, "  govchain verify %s   # the same check from the CLI (light client)\n", filepath.Join(n.Dir, "certificates", "<file>"))
 	fmt.Fprintf(&b, "  govchain audit --node %s --rpc %s          # an auditor re-derives the whole chain\n", api, n.Nodes[0].RPC)
+	fmt.Fprintf(&b, "  govchain watch --filter module=credit         # the chain's events, live and resumable (docs/integration.md)\n")
 	fmt.Fprintf(&b, "  curl -s http://%s/openapi.json | jq .paths   # the HTTP API\n", api)
 	fmt.Fprintf(&b, "  curl -s http://%s/metrics | grep govchain_   # Prometheus metrics\n", n.Nodes[0].Prom)
 	return b.String()

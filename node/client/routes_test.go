@@ -137,6 +137,14 @@ func TestEveryRouteHasAMethod(t *testing.T) {
 		{"GET /v1/verify/trust", func() error { _, err := c.VerifyTrust(ctx, 12, 720*time.Hour); return err }, nil, "height=12&trusting_period=720h0m0s"},
 		{"GET /v1/verify/peers", func() error { _, err := c.VerifyPeers(ctx); return err }, nil, ""},
 		{"GET /openapi.json", func() error { _, err := c.OpenAPI(ctx); return err }, nil, ""},
+		{"GET /v1/events", func() error {
+			_, err := c.Events(ctx, "12.3", client.EventFilter{Module: []string{"credit"}, Dept: []string{"SCJG"}}, 50)
+			return err
+		}, nil, "after=12.3&filter=module%3Dcredit%2Cdept%3DSCJG&limit=50"},
+		{"GET /v1/events/stream", func() error {
+			return c.StreamEvents(ctx, "12", client.EventFilter{Type: []string{"credit.recorded"}}, func(client.Event) error { return nil }, nil)
+		}, nil, "filter=type%3Dcredit.recorded"},
+		{"GET /v1/events/{cursor}/proof", func() error { _, err := c.EventProof(ctx, "12.3"); return err }, map[string]string{"cursor": "12.3"}, ""},
 		{"GET /v1/catalog/departments/{dept}", func() error {
 			_, err := c.CatalogDepartment(ctx, "SCJG", at7, client.Page{Limit: 1000, Cursor: "x"})
 			return err
