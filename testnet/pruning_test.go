@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -161,4 +162,110 @@ func rpcGet(ctx context.Context, t *testing.T, rpc, path string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// TestDiskGrowth measures how the data directory of an archive node and of
+// a pruning node grow over a long run of blocks, side by side (the figures
+// in docs/benchmarks.md). It runs only when GOVCHAIN_DISK_BLOCKS is set
+// (e.g. 30000): it takes about an hour.
+//
+//	GOVCHAIN_DISK_BLOCKS=30000 go test -p 1 -count=1 -timeout 3h -run TestDiskGrowth -v ./testnet
+func TestDiskGrowth(t *testing.T) {
+	blocks, _ := strconv.ParseInt(os.Getenv("GOVCHAIN_DISK_BLOCKS"), 10, 64)
+	if blocks <= 0 {
+		t.Skip("a measurement, not a check: set GOVCHAIN_DISK_BLOCKS (e.g. 30000) to run it")
+	}
+	const retain = 1000
+	type side struct {
+		name string
+		net  *testnet.Network
+	}
+	var sides []side
+	for _, s := range []struct {
+		name         string
+		keep, retain int64
+	}{{"archive (keep everything)", 0, 0}, {"pruning (keep_recent 1000, retain_blocks 1000)", retain, retain}} {
+		base, err := testnet.FreeBasePort(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		net, err := testnet.Create(t.TempDir(), testnet.Options{Validators: 1, BasePort: base, Binary: binary, TimeoutCommit: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := node.Home(net.Nodes[0].Home)
+		conf, err := h.LoadConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		conf.KeepRecent, conf.RetainBlocks, conf.SnapshotInterval = s.keep, s.retain, 0
+		if err := h.SaveConfig(conf); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = net.Stop() })
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err = net.Start(ctx, 2)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sides = append(sides, side{s.name, net})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Hour)
+	defer cancel()
+	parts := []string{"app", "blockstore.db", "state.db", "tx_index.db"}
+	type sample struct {
+		height int64
+		sizes  map[string]int64
+	}
+	samples := make([][]sample, len(sides))
+	step := max(blocks/10, 1)
+	for target := step; target <= blocks; target += step {
+		for i, s := range sides {
+			if err := s.net.WaitHeight(ctx, target); err != nil {
+				t.Fatal(err)
+			}
+			st, err := s.net.Client(0).Status(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := filepath.Join(s.net.Nodes[0].Home, "data")
+			sz := map[string]int64{"data/": dirSize(data)}
+			for _, p := range parts {
+				sz[p] = dirSize(filepath.Join(data, p))
+			}
+			samples[i] = append(samples[i], sample{st.Height, sz})
+			t.Logf("%s at %d: %v", s.name, st.Height, sz)
+		}
+	}
+	// Growth per 10,000 blocks over the second half of the run (after the
+	// pruning node's window has filled and its stores have compacted).
+	cols := append([]string{"data/"}, parts...)
+	t.Logf("| per 10,000 blocks, heights %d..%d | %s |", samples[0][len(samples[0])/2].height, samples[0][len(samples[0])-1].height, strings.Join(cols, " | "))
+	for i, s := range sides {
+		a, b := samples[i][len(samples[i])/2], samples[i][len(samples[i])-1]
+		row := "| " + s.name + " |"
+		for _, c := range cols {
+			row += " " + strconv.FormatFloat(float64(b.sizes[c]-a.sizes[c])/float64(b.height-a.height)*10000/1e6, 'f', 1, 64) + " MB |"
+		}
+		t.Log(row)
+	}
+}
+
+// dirSize is the bytes the files under dir take on disk (du -B1).
+func dirSize(dir string) int64 {
+	var n int64
+	_ = filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+					n += st.Blocks * 512
+				} else {
+					n += fi.Size()
+				}
+			}
+		}
+		return nil
+	})
+	return n
 }
