@@ -45,7 +45,10 @@ type API struct {
 	// VerifyPeers are other departments' nodes' public API base URLs
 	// (govchain.json verify_peers), served at GET /v1/verify/peers.
 	VerifyPeers []string
-	verify      verifyState
+	// RetainBlocks is the node's retain_blocks (0: it keeps every block);
+	// a tx lookup that finds nothing says what a pruning node cannot know.
+	RetainBlocks int64
+	verify       verifyState
 	// bt memoises the newest block time read (a version's never changes).
 	bt atomic.Pointer[versionTime]
 	// events caches recent blocks' events; stop ends the event streams.
@@ -172,7 +175,8 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 	v, root := a.App.Store().LastCommit()
 	s := Status{ChainID: st.NodeInfo.Network, Dept: a.Dept, NodeID: string(st.NodeInfo.ID()),
 		Height: v, AppHash: fmt.Sprintf("%X", root), BlockHeight: st.SyncInfo.LatestBlockHeight,
-		BlockTime: st.SyncInfo.LatestBlockTime.UTC().Format(time.RFC3339), CatchingUp: st.SyncInfo.CatchingUp}
+		BlockTime: st.SyncInfo.LatestBlockTime.UTC().Format(time.RFC3339), CatchingUp: st.SyncInfo.CatchingUp,
+		EarliestBlockHeight: st.SyncInfo.EarliestBlockHeight}
 	if vals, err := a.RPC.Validators(r.Context(), nil, nil, nil); err == nil {
 		s.Validators = vals.Total
 	}
@@ -310,7 +314,14 @@ func (a *API) getTx(w http.ResponseWriter, r *http.Request) {
 			apikit.WriteErr(w, http.StatusNotFound, f.Codespace, f.Code, "not committed: evicted from the mempool on recheck: "+f.Log)
 			return
 		}
-		apikit.WriteErr(w, http.StatusNotFound, "api", 404, err.Error())
+		msg := err.Error()
+		if a.RetainBlocks > 0 {
+			if st, serr := a.RPC.Status(r.Context()); serr == nil && st.SyncInfo.EarliestBlockHeight > 1 {
+				msg += fmt.Sprintf("; this node prunes (retain_blocks %d) and holds blocks and their txs from height %d only: a tx committed before that is answered by an archive node (retain_blocks 0)",
+					a.RetainBlocks, st.SyncInfo.EarliestBlockHeight)
+			}
+		}
+		apikit.WriteErr(w, http.StatusNotFound, "api", 404, msg)
 		return
 	}
 	info := TxInfo{Hash: fmt.Sprintf("%X", h), Height: res.Height, Index: res.Index, Code: res.TxResult.Code, Codespace: res.TxResult.Codespace, Log: res.TxResult.Log}

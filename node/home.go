@@ -158,6 +158,15 @@ func (h Home) LoadConfig() (*Config, error) {
 	return &c, nil
 }
 
+// SaveConfig writes c as h's govchain.json after checking its pruning
+// policy (the node reads it at start).
+func (h Home) SaveConfig(c *Config) error {
+	if err := c.CheckPruning(); err != nil {
+		return err
+	}
+	return writeJSON(h.ConfigFile(), c, 0o644)
+}
+
 // StateOptions are the state store's options under this configuration.
 func (c *Config) StateOptions() state.Options {
 	o := state.DefaultOptions()

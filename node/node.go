@@ -34,6 +34,8 @@ type Node struct {
 	apiLn  net.Listener
 	store  *state.Store
 	logger cmtlog.Logger
+	// stopPruning ends the pruning companion (prune.go), if any.
+	stopPruning context.CancelFunc
 }
 
 // Start opens state, starts CometBFT with the app in-process and serves the
@@ -51,6 +53,7 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 	if err != nil {
 		return nil, err
 	}
+	configurePruning(cfg, h, conf.RetainBlocks)
 	if logOut == nil {
 		logOut = os.Stdout
 	}
@@ -92,6 +95,14 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 		return nil, err
 	}
 	nd := &Node{Home: h, Config: conf, App: app, Comet: n, store: store, logger: logger}
+	if conf.RetainBlocks > 0 {
+		pctx, cancel := context.WithCancel(context.Background())
+		nd.stopPruning = cancel
+		if _, err := startCompanion(pctx, h, conf.RetainBlocks, cfg.Storage.Pruning.Interval, n.BlockStore().Height, logger.With("module", "pruning")); err != nil {
+			nd.Stop()
+			return nil, err
+		}
+	}
 	if err := nd.serveAPI(); err != nil {
 		nd.Stop()
 		return nil, err
@@ -135,7 +146,7 @@ func (n *Node) serveAPI() error {
 		return fmt.Errorf("API listen %s: %w", n.Config.APIListen, err)
 	}
 	n.apiLn = ln
-	api := &API{App: n.App, RPC: rpclocal.New(n.Comet), MaxBody: n.Config.MaxBodyBytes, Dept: n.Config.Dept, VerifyPeers: n.Config.VerifyPeers, Logger: n.logger.With("module", "api")}
+	api := &API{App: n.App, RPC: rpclocal.New(n.Comet), MaxBody: n.Config.MaxBodyBytes, Dept: n.Config.Dept, VerifyPeers: n.Config.VerifyPeers, RetainBlocks: n.Config.RetainBlocks, Logger: n.logger.With("module", "api")}
 	n.api = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
 	n.api.RegisterOnShutdown(api.CloseStreams)
 	go func() {
@@ -149,6 +160,9 @@ func (n *Node) serveAPI() error {
 // Stop shuts everything down in order: API (no new txs), CometBFT (no new
 // blocks), then the state store.
 func (n *Node) Stop() {
+	if n.stopPruning != nil {
+		n.stopPruning()
+	}
 	if n.api != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = n.api.Shutdown(ctx)

@@ -24,16 +24,19 @@ type Error struct {
 // BlockHeight is CometBFT's block store height, which can be one ahead
 // while the app is still committing.
 type Status struct {
-	ChainID       string   `json:"chain_id"`
-	Dept          string   `json:"dept"`
-	NodeID        string   `json:"node_id"`
-	Height        int64    `json:"height"`
-	AppHash       string   `json:"app_hash"`
-	BlockHeight   int64    `json:"block_height"`
-	BlockTime     string   `json:"block_time"`
-	CatchingUp    bool     `json:"catching_up"`
-	Validators    int      `json:"validators"`
-	StateVersions [2]int64 `json:"state_versions"`
+	ChainID     string `json:"chain_id"`
+	Dept        string `json:"dept"`
+	NodeID      string `json:"node_id"`
+	Height      int64  `json:"height"`
+	AppHash     string `json:"app_hash"`
+	BlockHeight int64  `json:"block_height"`
+	BlockTime   string `json:"block_time"`
+	CatchingUp  bool   `json:"catching_up"`
+	// EarliestBlockHeight is the oldest block the node still holds (1
+	// unless it prunes: retain_blocks).
+	EarliestBlockHeight int64    `json:"earliest_block_height"`
+	Validators          int      `json:"validators"`
+	StateVersions       [2]int64 `json:"state_versions"`
 	// StateKeys is the number of keys in the state at Height.
 	StateKeys int64 `json:"state_keys"`
 }
