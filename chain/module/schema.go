@@ -180,9 +180,9 @@ func schemaOfValue(t reflect.Type, seen map[reflect.Type]bool) *Schema {
 		return &Schema{Type: "number"}
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
-			return &Schema{Type: []string{"string", "null"}, ContentEncoding: "base64", Description: "standard base64 with padding (RFC 4648 §4); null when empty"}
+			return &Schema{Type: []string{"string", "null"}, ContentEncoding: "base64", Description: "standard base64 with padding (RFC 4648 §4); null or \"\" when empty"}
 		}
-		return &Schema{Type: []string{"array", "null"}, Items: schemaOf(t.Elem(), seen), Description: "null when empty and not marked omitempty ([] is kept as [])"}
+		return &Schema{Type: []string{"array", "null"}, Items: schemaOf(t.Elem(), seen), Description: "null or [] when empty"}
 	case reflect.Array:
 		n := t.Len()
 		if t.Elem().Kind() == reflect.Uint8 {
