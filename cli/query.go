@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -117,15 +118,35 @@ func queryCmd(g *globals) *cobra.Command {
 		},
 	}
 	msgs := &cobra.Command{
-		Use: "messages", Short: "List message types and the roles they need", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Use: "messages [TYPE]", Short: "List message types, the roles they need and their body's field order",
+		Long: `List the message types the chain accepts: the roles each needs, a summary and the
+fields of its body in canonical order. With TYPE, that type only; -o json adds
+each body's JSON Schema (docs/protocol.md#canonical-json).`,
+		Example: "  govchain query messages\n  govchain query messages certificate.anchor -o json",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := g.Client().Messages(cmd.Context())
 			if err != nil {
 				return err
 			}
+			if len(args) == 1 {
+				var one []client.MessageInfo
+				for _, m := range r {
+					if m.Type == args[0] {
+						one = append(one, m)
+					}
+				}
+				if len(one) == 0 {
+					return fmt.Errorf("no message type %q (govchain query messages lists them)", args[0])
+				}
+				r = one
+			}
 			return g.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
 				for _, m := range r {
 					fmt.Fprintf(w, "%-32s roles %-20v %s\n", m.Type, m.AnyRole, m.Summary)
+					if len(m.Fields) > 0 {
+						fmt.Fprintf(w, "%-32s fields %s\n", "", strings.Join(m.Fields, ", "))
+					}
 				}
 			})
 		},
