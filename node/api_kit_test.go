@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,4 +135,43 @@ func TestMessagesServeFieldOrderAndSchema(t *testing.T) {
 			t.Errorf("%s fields %v", m.Type, m.Fields)
 		}
 	}
+}
+
+// TestRawLessThanOverAPI: a body with '<' written as is, submitted to the
+// API, is refused with tx/11 and a log that states the escaping rule.
+func TestRawLessThanOverAPI(t *testing.T) {
+	_, net := startOne(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := net.DeptKey(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := client.NewSigner(ctx, net.Client(0), net.ChainID, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	officer, _ := smcrypto.GenerateKey()
+	msg, err := s.RegisterAccount(officer, "王<芳>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bytes.ReplaceAll(module.MustJSON(msg), []byte(`\u003c`), []byte("<"))
+	seq, err := net.Client(0).Account(ctx, admin.PublicKey().ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t2 := &tx.Tx{ChainID: net.ChainID, Type: identity.MsgRegisterAccount, Signer: admin.PublicKey().ID(), Sequence: seq.NextSequence, Body: body}
+	if err := t2.Sign(admin); err != nil {
+		t.Fatal(err)
+	}
+	res, err := net.Client(0).Submit(ctx, t2.Encode(), "sync")
+	var rej *client.APIError
+	if err != nil && !errors.As(err, &rej) {
+		t.Fatal(err)
+	}
+	if res.Code != tx.ErrBadBody.Code || res.Codespace != "tx" || !strings.Contains(res.Log, `'<' written as is`) || !strings.Contains(res.Log, `< > & as \u003c \u003e \u0026`) {
+		t.Fatalf("got %+v (%v), want tx/11 stating the escaping rule", res, err)
+	}
+	t.Logf("%s/%d %s", res.Codespace, res.Code, res.Log)
 }
