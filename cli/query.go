@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -151,11 +152,28 @@ each body's JSON Schema (docs/protocol.md#canonical-json).`,
 			})
 		},
 	}
+	var rawOut string
 	txq := &cobra.Command{
 		Use: "tx HASH", Short: "Show a committed transaction and its result", Args: cobra.ExactArgs(1),
+		Long: `Show a committed transaction and its result. With --raw FILE, write the tx's exact
+bytes (GET /v1/txs/{hash}/raw) to FILE instead; -o json then prints them with their
+parts: unsigned bytes, sign bytes and signature (docs/protocol.md).`,
+		Example: "  govchain query tx 3F2A...C9\n  govchain query tx 3F2A...C9 --raw tx.bin -o json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := hex.DecodeString(args[0]); err != nil || len(args[0]) != 64 {
 				return fmt.Errorf("HASH must be 64 hex characters")
+			}
+			if rawOut != "" {
+				r, err := g.Client().TxRaw(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(rawOut, r.Tx, 0o644); err != nil {
+					return err
+				}
+				return g.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
+					fmt.Fprintf(w, "wrote %s (%d bytes): %s seq %d by %s, block %d\n  sign bytes %x\n", rawOut, len(r.Tx), r.Type, r.Sequence, r.Signer, r.Height, r.SignBytes)
+				})
 			}
 			r, err := g.Client().Tx(cmd.Context(), args[0])
 			if err != nil {
@@ -166,6 +184,7 @@ each body's JSON Schema (docs/protocol.md#canonical-json).`,
 			})
 		},
 	}
+	txq.Flags().StringVar(&rawOut, "raw", "", "write the tx's bytes to this file")
 	c.AddCommand(st, acct, depts, msgs, txq)
 	return c
 }

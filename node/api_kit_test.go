@@ -58,7 +58,13 @@ func TestTxRawAndOctetStream(t *testing.T) {
 	if r.StatusCode != 200 || res.Code != 0 || res.Height == 0 || res.Hash != tx.HashHex(raw) {
 		t.Fatalf("octet-stream submit: HTTP %d %+v", r.StatusCode, res)
 	}
+	// CometBFT indexes a block's txs after the commit is answered: wait for it
 	got, err := net.Client(0).TxRaw(ctx, res.Hash)
+	for h := res.Height + 1; err != nil && ctx.Err() == nil; h++ {
+		if _, err = net.Client(0).WaitHeight(ctx, h); err == nil {
+			got, err = net.Client(0).TxRaw(ctx, res.Hash)
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

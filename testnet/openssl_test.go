@@ -1,6 +1,7 @@
 package testnet_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -116,7 +117,13 @@ func TestOpenSSLRecipe(t *testing.T) {
 		if res.Hash != tx.HashHex(raw) {
 			t.Fatalf("%s.tx: hash %s, chain says %s", f, tx.HashHex(raw), res.Hash)
 		}
+		// CometBFT indexes a block's txs after the commit is answered
 		info, err := c.Tx(ctx, res.Hash)
+		for h := res.Height + 1; err != nil && ctx.Err() == nil; h++ {
+			if err = net.WaitHeight(ctx, h); err == nil {
+				info, err = c.Tx(ctx, res.Hash)
+			}
+		}
 		if err != nil || info.Code != 0 || info.Height != res.Height {
 			t.Fatalf("%s.tx not committed: %+v %v", f, info, err)
 		}
@@ -163,6 +170,15 @@ func TestOpenSSLRecipe(t *testing.T) {
 	res, err := c.Submit(ctx, read("no-id.tx"), "sync")
 	if err != nil || res.Code != tx.ErrSignature.Code || res.Codespace != "tx" {
 		t.Fatalf("a tx signed with an empty SM2 user id: %+v %v, want tx/8", res, err)
+	}
+	// govchain query tx --raw gives the same bytes OpenSSL signed
+	var reg client.SubmitResult
+	json.Unmarshal(read("register.out"), &reg)
+	if out, err := exec.CommandContext(ctx, binary, "query", "tx", reg.Hash, "--raw", filepath.Join(work, "back.tx"), "--node", net.Nodes[0].API).CombinedOutput(); err != nil {
+		t.Fatalf("query tx --raw: %v %s", err, out)
+	}
+	if !bytes.Equal(read("back.tx"), read("register.tx")) {
+		t.Fatal("query tx --raw wrote other bytes than the tx OpenSSL signed")
 	}
 	// verify-tx.sh fails when there is nothing to verify
 	if out, err := sh("sh verify-tx.sh " + net.Nodes[0].API + " " + strings.Repeat("AB", 32)); err == nil {
