@@ -149,11 +149,12 @@ type KeyExport struct {
 	File      string `json:"file"`
 	Encrypted bool   `json:"encrypted"`
 	Cipher    string `json:"cipher,omitempty"`
+	Public    bool   `json:"public,omitempty"`
 }
 
 func keysExportCmd(g *globals) *cobra.Command {
 	var passFile, outPassFile, out, cipher string
-	var encrypt bool
+	var encrypt, public bool
 	c := &cobra.Command{
 		Use:   "export NAME|FILE",
 		Short: "Write a key as PKCS#8 PEM that OpenSSL 3, BouncyCastle and Java read",
@@ -164,10 +165,12 @@ OpenSSL 3.0 does not know. By default export writes the key UNENCRYPTED
 ("PRIVATE KEY", mode 0600) and warns; with --encrypt it writes an "ENCRYPTED
 PRIVATE KEY" with PBKDF2-HMAC-SHA256 and AES-256-CBC (OpenSSL's own default)
 or --cipher sm4-cbc, under the passphrase of --out-passphrase-file (else the
-key's own passphrase). See docs/protocol.md#openssl-recipe.`,
+key's own passphrase). --public writes the public key instead (SubjectPublicKeyInfo
+"PUBLIC KEY", for openssl dgst -verify). See docs/protocol.md#openssl-recipe.`,
 		Example: `  govchain keys export zwfw-admin --out admin.pem          # unencrypted; openssl pkey -in admin.pem -noout -text
   govchain keys export zwfw-admin --encrypt --out admin.pem --out-passphrase-file p.txt
-  openssl pkey -in admin.pem -passin file:p.txt -noout -text`,
+  openssl pkey -in admin.pem -passin file:p.txt -noout -text
+  govchain keys export zwfw-admin --public --out admin.pub.pem`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			k, err := g.LoadKey(args[0], passFile)
@@ -175,7 +178,14 @@ key's own passphrase). See docs/protocol.md#openssl-recipe.`,
 				return err
 			}
 			var pem []byte
-			if encrypt {
+			if public {
+				if encrypt {
+					return fmt.Errorf("--public writes the public key, which needs no --encrypt")
+				}
+				if pem, err = smcrypto.MarshalPublicKeyPEM(k.PublicKey()); err != nil {
+					return err
+				}
+			} else if encrypt {
 				pass, err := clikit.ReadPassphrase(outPassFile)
 				if outPassFile == "" {
 					pass, err = clikit.ReadPassphrase(passFile)
@@ -195,7 +205,7 @@ key's own passphrase). See docs/protocol.md#openssl-recipe.`,
 				}
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning: the private key is written UNENCRYPTED; keep the file private and delete it after use (or use --encrypt)")
 			}
-			info := KeyExport{KeyID: k.PublicKey().ID().String(), File: out, Encrypted: encrypt}
+			info := KeyExport{KeyID: k.PublicKey().ID().String(), File: out, Encrypted: encrypt, Public: public}
 			if encrypt {
 				info.Cipher = cipher
 			}
@@ -218,13 +228,18 @@ key's own passphrase). See docs/protocol.md#openssl-recipe.`,
 				return err
 			}
 			return g.Emit(cmd.OutOrStdout(), info, func(w io.Writer) {
-				fmt.Fprintf(w, "wrote %s (key id %s, %s)\n", out, info.KeyID, map[bool]string{true: "encrypted, " + cipher, false: "unencrypted"}[encrypt])
+				what := map[bool]string{true: "encrypted, " + cipher, false: "unencrypted"}[encrypt]
+				if public {
+					what = "public key"
+				}
+				fmt.Fprintf(w, "wrote %s (key id %s, %s)\n", out, info.KeyID, what)
 			})
 		},
 	}
 	c.Flags().StringVar(&passFile, "passphrase-file", "", "passphrase of the govchain key file (else env GOVCHAIN_PASSPHRASE)")
 	c.Flags().StringVar(&out, "out", "", "file to write (mode 0600, never overwritten); default stdout")
 	c.Flags().BoolVar(&encrypt, "encrypt", false, "encrypt with PBKDF2-HMAC-SHA256 and --cipher")
+	c.Flags().BoolVar(&public, "public", false, "write the public key (PUBLIC KEY PEM) instead")
 	c.Flags().StringVar(&cipher, "cipher", smcrypto.PortableAES256CBC, "with --encrypt: aes-256-cbc or sm4-cbc")
 	c.Flags().StringVar(&outPassFile, "out-passphrase-file", "", "with --encrypt: passphrase for the exported file (default: the key's own)")
 	return c

@@ -75,6 +75,13 @@ func TestKeysExportOpenSSL(t *testing.T) {
 			t.Fatalf("%s: OpenSSL's public key differs", cipher)
 		}
 	}
+	pubFile := filepath.Join(home, "pub.pem")
+	if _, stderr, err := runCLI(t, "keys", "export", "k1", "--home", home, "--public", "--out", pubFile); err != nil || stderr != "" {
+		t.Fatalf("export --public: %v %q", err, stderr)
+	}
+	if out, err := exec.Command(openssl, "pkey", "-pubin", "-in", pubFile, "-outform", "DER").Output(); err != nil || !bytes.HasSuffix(out, want) {
+		t.Fatalf("openssl reads the exported public key: %v", err)
+	}
 	// OpenSSL's own key files come in
 	gen := filepath.Join(home, "gen.pem")
 	if out, err := exec.Command(openssl, "genpkey", "-algorithm", "SM2", "-out", gen).CombinedOutput(); err != nil {
