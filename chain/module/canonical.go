@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -67,7 +68,7 @@ func jsonKind(t reflect.Type) string {
 		lo, hi := intRange(t)
 		return fmt.Sprintf("an integer from %d to %d", lo, hi)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return fmt.Sprintf("an integer from 0 to %d", uint64(1)<<(t.Bits()-1)*2-1)
+		return fmt.Sprintf("an integer from 0 to %d", uintMax(t))
 	case reflect.Float32, reflect.Float64:
 		return "a number"
 	case reflect.Slice:
@@ -90,6 +91,8 @@ func intRange(t reflect.Type) (int64, int64) {
 	b := t.Bits()
 	return -1 << (b - 1), 1<<(b-1) - 1
 }
+
+func uintMax(t reflect.Type) uint64 { return math.MaxUint64 >> (64 - t.Bits()) }
 
 // explainNonCanonical says why body, which decodes, is not the canonical
 // encoding want of the same message: the first difference in structure
@@ -320,7 +323,8 @@ func explainSpelling(body, want []byte) string {
 			return fmt.Sprintf("byte %d escapes '/' as \\/; canonical JSON writes '/' as is", i)
 		}
 		if wrest[0] != '\\' {
-			return fmt.Sprintf("byte %d escapes %q as %s; canonical JSON writes every character as itself in UTF-8 except \" \\ control characters < > & U+2028 U+2029, which it escapes", i, r2(wrest), snippet(rest[:min(len(rest), 6)]))
+			first, _ := utf8.DecodeRune(wrest)
+			return fmt.Sprintf("byte %d escapes %q as %s; canonical JSON writes every character as itself in UTF-8 except \" \\ control characters < > & U+2028 U+2029, which it escapes", i, first, snippet(rest[:min(len(rest), 6)]))
 		}
 		return fmt.Sprintf("byte %d has the escape %s where the canonical form has %s (short escapes \\\" \\\\ \\b \\f \\n \\r \\t; any other escape is \\u followed by four lower-case hex digits)", i, snippet(rest[:min(len(rest), 6)]), snippet(wrest[:min(len(wrest), 6)]))
 	}
@@ -329,8 +333,6 @@ func explainSpelling(body, want []byte) string {
 	}
 	return fmt.Sprintf("at byte %d it has %s where the canonical form has %s", i, snippet(rest), snippet(wrest))
 }
-
-func r2(b []byte) rune { r, _ := utf8.DecodeRune(b); return r }
 
 // snippet quotes up to 16 bytes of b, cut at a character boundary.
 func snippet(b []byte) string {

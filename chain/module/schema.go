@@ -175,7 +175,7 @@ func schemaOfValue(t reflect.Type, seen map[reflect.Type]bool) *Schema {
 		lo, hi := intRange(t)
 		return &Schema{Type: "integer", Minimum: bound(strconv.FormatInt(lo, 10)), Maximum: bound(strconv.FormatInt(hi, 10))}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return &Schema{Type: "integer", Minimum: bound("0"), Maximum: bound(strconv.FormatUint(uint64(1)<<(t.Bits()-1)*2-1, 10))}
+		return &Schema{Type: "integer", Minimum: bound("0"), Maximum: bound(strconv.FormatUint(uintMax(t), 10))}
 	case reflect.Float32, reflect.Float64:
 		return &Schema{Type: "number"}
 	case reflect.Slice:
