@@ -1,6 +1,7 @@
 package ca
 
 import (
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -342,4 +343,58 @@ func DERFromPEM(b []byte) []byte {
 		return blk.Bytes
 	}
 	return b
+}
+
+// CSR is what a certificate request (PKCS#10, e.g. from `openssl req`)
+// contributes to Issue: the key, whose possession its signature proves, and
+// the subject fields it asks for (the issuer decides; see FromCSR).
+type CSR struct {
+	PublicKey *smcrypto.PublicKey
+	Dept      string // the OU that is not a kind
+	Kind      string // the OU that names a kind
+	DeptName  string // O
+	Name      string // CN
+}
+
+// ParseCSR reads a PEM ("CERTIFICATE REQUEST") or DER PKCS#10 request for
+// an SM2 key, signed SM2-with-SM3 with the default user id, and checks its
+// signature.
+func ParseCSR(b []byte) (*CSR, error) {
+	if blk, _ := pem.Decode(b); blk != nil {
+		if blk.Type != "CERTIFICATE REQUEST" && blk.Type != "NEW CERTIFICATE REQUEST" {
+			return nil, fmt.Errorf("PEM block is %q, want CERTIFICATE REQUEST", blk.Type)
+		}
+		b = blk.Bytes
+	}
+	r, err := smx509.ParseCertificateRequest(b)
+	if err != nil {
+		return nil, fmt.Errorf("certificate request: %w", err)
+	}
+	if r.SignatureAlgorithm != smx509.SM2WithSM3 {
+		return nil, fmt.Errorf("certificate request signed with %v, want SM2-with-SM3 (openssl req -sm3 -sigopt distid:1234567812345678)", r.SignatureAlgorithm)
+	}
+	if err := r.CheckSignature(); err != nil {
+		return nil, fmt.Errorf("certificate request signature (SM2 with user id 1234567812345678): %w", err)
+	}
+	ec, ok := r.PublicKey.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("certificate request key is %T, want SM2", r.PublicKey)
+	}
+	pub, err := smcrypto.PublicKeyFromECDSA(ec)
+	if err != nil {
+		return nil, err
+	}
+	c := &CSR{PublicKey: pub, Name: r.Subject.CommonName}
+	for _, v := range r.Subject.OrganizationalUnit {
+		switch v {
+		case KindDepartment, KindOfficer, KindNode, KindCA:
+			c.Kind = v
+		default:
+			c.Dept = v
+		}
+	}
+	if len(r.Subject.Organization) > 0 {
+		c.DeptName = r.Subject.Organization[0]
+	}
+	return c, nil
 }

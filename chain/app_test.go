@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/asn1"
 	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -389,4 +390,26 @@ func TestNonUTF8BodySaysSo(t *testing.T) {
 	if r.Code != tx.ErrBadBody.Code || r.Codespace != "tx" || !strings.Contains(r.Log, "not valid UTF-8") || strings.Contains(r.Log, "canonical") {
 		t.Fatalf("CheckTx: %s/%d %q, want tx/%d saying the body is not valid UTF-8", r.Codespace, r.Code, r.Log, tx.ErrBadBody.Code)
 	}
+}
+
+// TestRawLessThanSaysEscapingRule: a body whose name has '<' written as is
+// (what most JSON libraries outside Go write) is refused with tx/11 naming
+// the rule: inside strings < > & are written \u003c \u003e \u0026.
+func TestRawLessThanSaysEscapingRule(t *testing.T) {
+	c := chaintest.New(t, chaintest.Options{})
+	m := register(t, newKey(t))
+	m.Name = "王<芳>"
+	body := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">").Replace(string(mustJSON(m)))
+	t2 := &tx.Tx{ChainID: chaintest.ChainID, Type: identity.MsgRegisterAccount, Signer: c.Depts[0].Admin.PublicKey().ID(), Sequence: 1, Body: []byte(body)}
+	if err := t2.Sign(c.Depts[0].Admin); err != nil {
+		t.Fatal(err)
+	}
+	r := c.Check(t2.Encode())
+	at := strings.Index(body, "<")
+	for _, want := range []string{"'<' written as is", `< > & as \u003c \u003e \u0026`, "write \\u003c", "byte " + strconv.Itoa(at), "docs/protocol.md#canonical-json"} {
+		if r.Code != tx.ErrBadBody.Code || r.Codespace != "tx" || !strings.Contains(r.Log, want) {
+			t.Fatalf("CheckTx: %s/%d %q, want tx/%d saying %q", r.Codespace, r.Code, r.Log, tx.ErrBadBody.Code, want)
+		}
+	}
+	t.Logf("%s/%d %s", r.Codespace, r.Code, r.Log)
 }

@@ -70,14 +70,16 @@ officers and nodes. The district root CA's certificate goes into the genesis
 	initC.Flags().StringVar(&dept, "dept", "", "department code of an intermediate CA")
 	initC.Flags().IntVar(&years, "years", 0, "validity in years (default 20 for a root, 10 for an intermediate)")
 
-	var kind, deptName, cn, pubB64, keyFile, out string
+	var kind, deptName, cn, pubB64, keyFile, out, csrFile string
 	var days int
 	issueC := &cobra.Command{
 		Use:   "issue",
 		Short: "Issue a department, officer or node certificate for an SM2 public key",
 		Example: `  govchain keys create officer1
   govchain ca issue --dir ca/root --kind officer --dept ZWFW --name "王芳" --key-file ~/.govchain/keys/officer1.pem --out officer1.crt
-  govchain tx admit-cert --key zwfw-admin --cert officer1.crt --new-key officer1`,
+  govchain tx admit-cert --key zwfw-admin --cert officer1.crt --new-key officer1
+  openssl req -new -key officer2.pem -sm3 -sigopt distid:1234567812345678 -utf8 -subj "/C=CN/OU=ZWFW/OU=officer/CN=李强" -out officer2.csr
+  govchain ca issue --dir ca/root --csr officer2.csr --out officer2.crt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pass, err := clikit.ReadPassphrase(passFile)
@@ -90,6 +92,29 @@ officers and nodes. The district root CA's certificate goes into the genesis
 			}
 			var pub *smcrypto.PublicKey
 			switch {
+			case csrFile != "":
+				b, err := clikit.ReadFileMax(csrFile, clikit.MaxSmallFile)
+				if err != nil {
+					return err
+				}
+				r, err := ca.ParseCSR(b)
+				if err != nil {
+					return fmt.Errorf("--csr %s: %w", csrFile, err)
+				}
+				pub = r.PublicKey
+				// the flags decide; what the request asks for fills the rest
+				if !cmd.Flags().Changed("kind") && r.Kind != "" {
+					kind = r.Kind
+				}
+				if dept == "" {
+					dept = r.Dept
+				}
+				if deptName == "" {
+					deptName = r.DeptName
+				}
+				if cn == "" {
+					cn = r.Name
+				}
 			case pubB64 != "":
 				b, err := base64.StdEncoding.DecodeString(pubB64)
 				if err != nil {
@@ -105,7 +130,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
 				}
 				pub = k.PublicKey()
 			default:
-				return fmt.Errorf("give the subject's key: --public-key BASE64 or --key-file")
+				return fmt.Errorf("give the subject's key: --csr FILE, --public-key BASE64 or --key-file")
 			}
 			c, der, err := a.Issue(ca.Request{Kind: kind, Dept: dept, DeptName: deptName, Name: cn, PublicKey: pub, Validity: time.Duration(days) * 24 * time.Hour})
 			if err != nil {
@@ -128,6 +153,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
 	issueC.Flags().StringVar(&cn, "name", "", "subject common name")
 	issueC.Flags().StringVar(&pubB64, "public-key", "", "65-byte SM2 public key, base64")
 	issueC.Flags().StringVar(&keyFile, "key-file", "", "read the public key from this key file (name under HOME/keys or a path)")
+	issueC.Flags().StringVar(&csrFile, "csr", "", "a PKCS#10 certificate request (openssl req -new -sm3 -sigopt distid:1234567812345678); its OU, O and CN fill --dept, --kind, --dept-name and --name when not given")
 	issueC.Flags().StringVar(&out, "out", "", "output file (default SERIAL.crt)")
 	issueC.Flags().IntVar(&days, "days", 730, "validity in days")
 

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -117,24 +119,61 @@ func queryCmd(g *globals) *cobra.Command {
 		},
 	}
 	msgs := &cobra.Command{
-		Use: "messages", Short: "List message types and the roles they need", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Use: "messages [TYPE]", Short: "List message types, the roles they need and their body's field order",
+		Long: `List the message types the chain accepts: the roles each needs, a summary and the
+fields of its body in canonical order. With TYPE, that type only; -o json adds
+each body's JSON Schema (docs/protocol.md#canonical-json).`,
+		Example: "  govchain query messages\n  govchain query messages certificate.anchor -o json",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := g.Client().Messages(cmd.Context())
 			if err != nil {
 				return err
 			}
+			if len(args) == 1 {
+				var one []client.MessageInfo
+				for _, m := range r {
+					if m.Type == args[0] {
+						one = append(one, m)
+					}
+				}
+				if len(one) == 0 {
+					return fmt.Errorf("no message type %q (govchain query messages lists them)", args[0])
+				}
+				r = one
+			}
 			return g.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
 				for _, m := range r {
 					fmt.Fprintf(w, "%-32s roles %-20v %s\n", m.Type, m.AnyRole, m.Summary)
+					if len(m.Fields) > 0 {
+						fmt.Fprintf(w, "%-32s fields %s\n", "", strings.Join(m.Fields, ", "))
+					}
 				}
 			})
 		},
 	}
+	var rawOut string
 	txq := &cobra.Command{
 		Use: "tx HASH", Short: "Show a committed transaction and its result", Args: cobra.ExactArgs(1),
+		Long: `Show a committed transaction and its result. With --raw FILE, write the tx's exact
+bytes (GET /v1/txs/{hash}/raw) to FILE instead; -o json then prints them with their
+parts: unsigned bytes, sign bytes and signature (docs/protocol.md).`,
+		Example: "  govchain query tx 3F2A...C9\n  govchain query tx 3F2A...C9 --raw tx.bin -o json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := hex.DecodeString(args[0]); err != nil || len(args[0]) != 64 {
 				return fmt.Errorf("HASH must be 64 hex characters")
+			}
+			if rawOut != "" {
+				r, err := g.Client().TxRaw(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(rawOut, r.Tx, 0o644); err != nil {
+					return err
+				}
+				return g.Emit(cmd.OutOrStdout(), r, func(w io.Writer) {
+					fmt.Fprintf(w, "wrote %s (%d bytes): %s seq %d by %s, block %d\n  sign bytes %x\n", rawOut, len(r.Tx), r.Type, r.Sequence, r.Signer, r.Height, r.SignBytes)
+				})
 			}
 			r, err := g.Client().Tx(cmd.Context(), args[0])
 			if err != nil {
@@ -145,6 +184,7 @@ func queryCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
+	txq.Flags().StringVar(&rawOut, "raw", "", "write the tx's bytes to this file")
 	c.AddCommand(st, acct, depts, msgs, txq)
 	return c
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/chain/tx"
@@ -97,6 +98,7 @@ func (a *API) routes() []apikit.Route {
 		apikit.Get("/v1/status", a.status),
 		apikit.Post("/v1/txs", a.submitTx),
 		apikit.Get("/v1/txs/{hash}", a.getTx),
+		apikit.Get("/v1/txs/{hash}/raw", a.getTxRaw),
 		apikit.Get("/v1/state", a.getState),
 		apikit.Get("/v1/accounts/{key_id}", a.getAccount),
 		apikit.Get("/v1/departments", a.listDepartments),
@@ -190,9 +192,30 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) submitTx(w http.ResponseWriter, r *http.Request) {
 	var req SubmitRequest
-	dec := json.NewDecoder(r.Body)
+	var err error
+	if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(ct) == "application/octet-stream" {
+		// the tx bytes themselves (curl --data-binary @tx.bin)
+		req.Tx, err = io.ReadAll(r.Body)
+	} else {
+		err = decodeSubmit(r.Body, &req)
+	}
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			apikit.WriteErr(w, http.StatusRequestEntityTooLarge, tx.ErrTooLarge.Codespace, tx.ErrTooLarge.Code, fmt.Sprintf("request body exceeds %d bytes", a.MaxBody))
+			return
+		}
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "body must be JSON {\"tx\": \"<base64>\"} (or the tx bytes with Content-Type: application/octet-stream): "+err.Error())
+		return
+	}
+	a.submitRaw(w, r, req)
+}
+
+// decodeSubmit reads the JSON form of POST /v1/txs.
+func decodeSubmit(body io.Reader, req *SubmitRequest) error {
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields() // a misspelt field would otherwise be an empty tx
-	err := dec.Decode(&req)
+	err := dec.Decode(req)
 	if err == nil {
 		// Only white space may follow the object.
 		var mbe *http.MaxBytesError
@@ -202,15 +225,10 @@ func (a *API) submitTx(w http.ResponseWriter, r *http.Request) {
 			err = errors.New("trailing data after the JSON object")
 		}
 	}
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			apikit.WriteErr(w, http.StatusRequestEntityTooLarge, tx.ErrTooLarge.Codespace, tx.ErrTooLarge.Code, fmt.Sprintf("request body exceeds %d bytes", a.MaxBody))
-			return
-		}
-		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "body must be JSON {\"tx\": \"<base64>\"}: "+err.Error())
-		return
-	}
+	return err
+}
+
+func (a *API) submitRaw(w http.ResponseWriter, r *http.Request, req SubmitRequest) {
 	if len(req.Tx) == 0 {
 		apikit.WriteErr(w, http.StatusBadRequest, tx.ErrDecode.Codespace, tx.ErrDecode.Code, "empty tx")
 		return
@@ -334,6 +352,46 @@ func (a *API) getTx(w http.ResponseWriter, r *http.Request) {
 	apikit.WriteJSON(w, info)
 }
 
+// getTxRaw serves a committed tx's exact bytes: as JSON with the parts a
+// verifier in another language needs (unsigned bytes, the 32-byte SM2
+// message, the signature), or the bytes alone with ?format=bin or
+// Accept: application/octet-stream.
+func (a *API) getTxRaw(w http.ResponseWriter, r *http.Request) {
+	h, err := hex.DecodeString(r.PathValue("hash"))
+	if err != nil || len(h) != 32 {
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "hash must be 64 hex characters")
+		return
+	}
+	format := r.URL.Query().Get("format")
+	switch format {
+	case "", "json", "bin":
+	default:
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "format must be json or bin")
+		return
+	}
+	if format == "" && strings.Contains(r.Header.Get("Accept"), "application/octet-stream") {
+		format = "bin"
+	}
+	res, err := a.RPC.Tx(r.Context(), h, false)
+	if err != nil {
+		apikit.WriteErr(w, http.StatusNotFound, "api", 404, err.Error())
+		return
+	}
+	if format == "bin" {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", strconv.Itoa(len(res.Tx)))
+		_, _ = w.Write(res.Tx)
+		return
+	}
+	out := TxRaw{Hash: fmt.Sprintf("%X", h), Height: res.Height, Index: res.Index, Tx: res.Tx}
+	// a committed tx decodes (CheckTx admitted it), whatever its result
+	if t, err := tx.Decode(res.Tx, 0); err == nil {
+		out.ChainID, out.Type, out.Signer, out.Sequence = t.ChainID, t.Type, t.Signer.String(), t.Sequence
+		out.Unsigned, out.SignBytes, out.Signature, out.Body = t.Unsigned(), t.SignBytes(), t.Signature, t.Body
+	}
+	apikit.WriteJSON(w, out)
+}
+
 func (a *API) getState(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	key := q.Get("key")
@@ -437,7 +495,12 @@ func (a *API) listDepartments(w http.ResponseWriter, r *http.Request) {
 func (a *API) listMessages(w http.ResponseWriter, _ *http.Request) {
 	var out []MessageInfo
 	for _, r := range a.App.Routes() {
-		out = append(out, MessageInfo{Type: r.Type, AnyRole: r.AnyRole, Summary: r.Summary})
+		m := MessageInfo{Type: r.Type, AnyRole: r.AnyRole, Summary: r.Summary}
+		if t := module.BodyType(r); t != nil {
+			m.Fields = module.FieldNames(t)
+			m.Schema, _ = json.Marshal(module.MessageSchema(t))
+		}
+		out = append(out, m)
 	}
 	apikit.WriteJSON(w, out)
 }

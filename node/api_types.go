@@ -16,6 +16,7 @@ type (
 	SubmitRequest  = client.SubmitRequest
 	SubmitResult   = client.SubmitResult
 	TxInfo         = client.TxInfo
+	TxRaw          = client.TxRaw
 	StateResult    = client.StateResult
 	AccountResult  = client.AccountResult
 	DepartmentList = client.DepartmentList

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -73,6 +74,9 @@ type Context struct {
 	events     []Event
 	data       []byte
 	valUpdates []ValidatorUpdate
+	// probe is set only by BodyType: a handler made by Handler then
+	// reports its message type instead of running.
+	probe *reflect.Type
 }
 
 func (c *Context) Emit(typ string, kv ...string) {
@@ -142,6 +146,10 @@ type EndBlocker interface {
 // one byte form and a signature covers exactly what is executed.
 func Handler[M any](fn func(ctx *Context, m *M) error) func(*Context, []byte) error {
 	return func(ctx *Context, body []byte) error {
+		if ctx != nil && ctx.probe != nil {
+			*ctx.probe = reflect.TypeFor[M]()
+			return nil
+		}
 		var m M
 		if err := DecodeCanonical(body, &m); err != nil {
 			return err
@@ -150,7 +158,28 @@ func Handler[M any](fn func(ctx *Context, m *M) error) func(*Context, []byte) er
 	}
 }
 
-// DecodeCanonical strictly decodes a JSON message body.
+// BodyType is the Go type of a route's message body, for a route whose
+// handler was made by Handler (nil otherwise): GET /v1/messages derives
+// each message's field order and JSON schema from it.
+func BodyType(r Route) (t reflect.Type) {
+	if r.Handle == nil {
+		return nil
+	}
+	defer func() {
+		if recover() != nil {
+			t = nil
+		}
+	}()
+	ctx := &Context{probe: &t}
+	if r.Handle(ctx, nil) != nil {
+		return nil
+	}
+	return t
+}
+
+// DecodeCanonical strictly decodes a JSON message body: v's canonical JSON
+// (docs/protocol.md#canonical-json) and nothing else. Its errors name the
+// rule the body broke and where.
 func DecodeCanonical(body []byte, v any) error {
 	// encoding/json turns invalid UTF-8 into U+FFFD, so such a body would
 	// fail only as "not in canonical form": say what is wrong instead.
@@ -168,17 +197,17 @@ func DecodeCanonical(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return tx.ErrBadBody.Wrapf("%v", err)
+		return tx.ErrBadBody.Wrapf("%s", describeDecodeError(err, v))
 	}
 	if dec.More() {
-		return tx.ErrBadBody.Wrapf("trailing data after message")
+		return tx.ErrBadBody.Wrapf("data after the message's JSON object: a body is exactly one JSON object")
 	}
 	again, err := json.Marshal(v)
 	if err != nil {
 		return tx.ErrBadBody.Wrapf("%v", err)
 	}
 	if !bytes.Equal(again, body) {
-		return tx.ErrBadBody.Wrapf("body is not in canonical form (encode it with encoding/json, fields in declared order, no whitespace)")
+		return tx.ErrBadBody.Wrapf("%s", explainNonCanonical(body, again, reflect.TypeOf(v)))
 	}
 	return nil
 }

@@ -61,6 +61,40 @@ func MarshalPrivateKeyPEM(k *PrivateKey, passphrase []byte) ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: PEMTypeEncryptedPrivateKey, Bytes: der}), nil
 }
 
+// Ciphers of MarshalPrivateKeyPEMPortable.
+const (
+	PortableAES256CBC = "aes-256-cbc" // PBKDF2-HMAC-SHA256 + AES-256-CBC: OpenSSL 3's own default
+	PortableSM4CBC    = "sm4-cbc"     // PBKDF2-HMAC-SHA256 + SM4-CBC
+)
+
+// MarshalPrivateKeyPEMPortable encodes k as an "ENCRYPTED PRIVATE KEY" that
+// OpenSSL 3.0, BouncyCastle and Java read: PBES2 with PBKDF2-HMAC-SHA256
+// (OpenSSL 3.0 has no HMAC-SM3 PRF for PBKDF2 in PKCS#8) and the given
+// cipher. ParsePrivateKeyPEM reads it back.
+func MarshalPrivateKeyPEMPortable(k *PrivateKey, passphrase []byte, cipher string) ([]byte, error) {
+	if k == nil || k.k == nil {
+		return nil, fmt.Errorf("%w: nil key", ErrInvalidPrivateKey)
+	}
+	if len(passphrase) == 0 {
+		return nil, ErrPassphraseRequired
+	}
+	var c pkcs.Cipher
+	switch cipher {
+	case PortableAES256CBC, "":
+		c = pkcs.AES256CBC
+	case PortableSM4CBC:
+		c = pkcs.SM4CBC
+	default:
+		return nil, fmt.Errorf("smcrypto: key-file cipher %q: want %s or %s", cipher, PortableAES256CBC, PortableSM4CBC)
+	}
+	enc := pkcs.NewPBESEncrypter(c, pkcs.NewPBKDF2Opts(pkcs.SHA256, pbkdf2SaltSize, PBKDF2Iterations))
+	der, err := pkcs8.MarshalPrivateKey(k.k, passphrase, enc)
+	if err != nil {
+		return nil, fmt.Errorf("smcrypto: marshal encrypted PKCS#8: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: PEMTypeEncryptedPrivateKey, Bytes: der}), nil
+}
+
 // ParsePrivateKeyPEM parses a file written by MarshalPrivateKeyPEM (or by
 // OpenSSL, gmsm or tjfoc): exactly one PEM block of type "PRIVATE KEY" or
 // "ENCRYPTED PRIVATE KEY" holding an SM2 key.

@@ -242,3 +242,33 @@ func readCanonicalScalar(b []byte, name string) (mag, rest []byte, err error) {
 	}
 	return mag, rest, nil
 }
+
+// ZA is Z_A = SM3(ENTL_A || ID_A || a || b || x_G || y_G || x_A || y_A)
+// (GB/T 32918.2-2016 §5.5) for p and uid (empty = DefaultUID): the prefix
+// Sign hashes before the message. Exposed for test vectors and for
+// checking another library's SM2 step by step.
+func (p *PublicKey) ZA(uid []byte) ([]byte, error) {
+	if p == nil || p.k == nil {
+		return nil, fmt.Errorf("%w: nil key", ErrInvalidPublicKey)
+	}
+	if len(uid) == 0 {
+		uid = defaultUID
+	}
+	return sm2.CalculateZA(p.k, uid)
+}
+
+// VerifyDigest checks sig as an SM2 signature of the precomputed digest
+// e = SM3(Z_A || M) (GB/T 32918.2-2016 §7.1 from step B3 on), for checking
+// the steps of another implementation; Verify is what the chain uses.
+func (p *PublicKey) VerifyDigest(e, sig []byte) error {
+	if p == nil || p.k == nil {
+		return fmt.Errorf("%w: nil key", ErrInvalidPublicKey)
+	}
+	if err := CheckCanonicalSignature(sig); err != nil {
+		return err
+	}
+	if len(e) != 32 || !sm2.VerifyASN1(p.k, e, sig) {
+		return ErrBadSignature
+	}
+	return nil
+}

@@ -54,8 +54,13 @@ func (t *Tx) appendUnsigned(b []byte) []byte {
 	return appendBytes(b, t.Body)
 }
 
+// Unsigned is the encoding without the signature fields: the signed
+// envelope is Unsigned() || uvarint(len sig) || sig.
+func (t *Tx) Unsigned() []byte { return t.appendUnsigned(nil) }
+
 // SignBytes is what the signer's SM2 key signs: the SM3 digest of the domain
-// and the unsigned encoding.
+// and the unsigned encoding. SM2 (GB/T 32918.2 §6.1) then signs these 32
+// bytes as its message M, that is e = SM3(Z_A || SignBytes()).
 func (t *Tx) SignBytes() []byte {
 	b := make([]byte, 0, len(SignDomain)+len(t.Body)+128)
 	b = append(b, SignDomain...)

@@ -93,6 +93,12 @@ func (c *Client) Tx(ctx context.Context, hash string) (*TxInfo, error) {
 	return &r, c.get(ctx, "/v1/txs/"+url.PathEscape(hash), nil, &r)
 }
 
+// TxRaw is GET /v1/txs/{hash}/raw: the tx's exact bytes and their parts.
+func (c *Client) TxRaw(ctx context.Context, hash string) (*TxRaw, error) {
+	var r TxRaw
+	return &r, c.get(ctx, "/v1/txs/"+url.PathEscape(hash)+"/raw", nil, &r)
+}
+
 // State is GET /v1/state: key at height (0 = latest), with its proof when
 // prove is set.
 func (c *Client) State(ctx context.Context, key string, height int64, prove bool) (*StateResult, error) {

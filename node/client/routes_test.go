@@ -104,6 +104,7 @@ func TestEveryRouteHasAMethod(t *testing.T) {
 		{"GET /v1/status", func() error { _, err := c.Status(ctx); return err }, nil, ""},
 		{"POST /v1/txs", func() error { _, err := c.Submit(ctx, []byte{1}, "commit"); return err }, nil, "wait=commit"},
 		{"GET /v1/txs/{hash}", func() error { _, err := c.Tx(ctx, hash); return err }, map[string]string{"hash": hash}, ""},
+		{"GET /v1/txs/{hash}/raw", func() error { _, err := c.TxRaw(ctx, hash); return err }, map[string]string{"hash": hash}, ""},
 		{"GET /v1/state", func() error { _, err := c.State(ctx, "cert/params", 7, true); return err }, nil, "height=7&key=cert%2Fparams&prove=true"},
 		{"GET /v1/accounts/{key_id}", func() error { _, err := c.Account(ctx, id); return err }, map[string]string{"key_id": id.String()}, ""},
 		{"GET /v1/departments", func() error { _, err := c.DepartmentsPage(ctx, 10, "SCJG"); return err }, nil, "cursor=SCJG&limit=10"},

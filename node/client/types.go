@@ -100,11 +100,35 @@ type DepartmentList struct {
 	NextCursor  string               `json:"next_cursor,omitempty"`
 }
 
-// MessageInfo describes a message type the chain accepts.
+// MessageInfo describes a message type the chain accepts. Fields is the
+// canonical order of the body's fields and Schema its JSON Schema (draft
+// 2020-12), both derived from the message struct the chain decodes.
 type MessageInfo struct {
-	Type    string   `json:"type"`
-	AnyRole []string `json:"any_role"`
-	Summary string   `json:"summary"`
+	Type    string          `json:"type"`
+	AnyRole []string        `json:"any_role"`
+	Summary string          `json:"summary"`
+	Fields  []string        `json:"fields,omitempty"`
+	Schema  json.RawMessage `json:"schema,omitempty"`
+}
+
+// TxRaw is GET /v1/txs/{hash}/raw: a committed tx's exact bytes and the
+// parts a verifier needs (docs/protocol.md): Tx = Unsigned || uvarint(len
+// Signature) || Signature, SignBytes = SM3("govchain/tx/v1\0" || Unsigned),
+// and the signer's SM2 signature is over SignBytes as its message (with the
+// default user id). Hash is SHA-256 of Tx, upper-case hex.
+type TxRaw struct {
+	Hash      string `json:"hash"`
+	Height    int64  `json:"height"`
+	Index     uint32 `json:"index"`
+	ChainID   string `json:"chain_id"`
+	Type      string `json:"type"`
+	Signer    string `json:"signer"`
+	Sequence  uint64 `json:"sequence"`
+	Tx        []byte `json:"tx"`
+	Unsigned  []byte `json:"unsigned"`
+	SignBytes []byte `json:"sign_bytes"`
+	Signature []byte `json:"signature"`
+	Body      []byte `json:"body"`
 }
 
 // ListEntry is one key of GET /v1/list.
