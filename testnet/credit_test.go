@@ -242,6 +242,44 @@ func TestCreditOnFourNodes(t *testing.T) {
 			}
 		}
 	}
+
+	// the grade demo: a fourth company moves A -> D -> A, each grade
+	// recomputed by the binary from proven records, the same on every node
+	gr, err := creditdemo.SeedGrades(ctx, net.DemoNet(), &seedOut)
+	if err != nil || gr == nil {
+		t.Fatalf("seed grades: %v\n%s", err, seedOut.String())
+	}
+	if err := net.WaitHeight(ctx, gr.Heights[2]+1); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []struct {
+		class string
+		score int64
+	}{{"A", 860}, {"D", 460}, {"A", 860}} {
+		var g struct {
+			Grade struct {
+				Class string
+				Score int64
+			} `json:"grade"`
+			Verified []string `json:"verified"`
+		}
+		decode(cli(i, "credit", "grade", "--subject-id", gr.Company, "--height", fmt.Sprint(gr.Heights[i])), &g)
+		if g.Grade.Class != want.class || g.Grade.Score != want.score || len(g.Verified) != 4 {
+			t.Fatalf("node %d: grade at %d: %+v, want %s %d", i, gr.Heights[i], g, want.class, want.score)
+		}
+	}
+	var al struct {
+		Items []struct {
+			Event    string   `json:"event"`
+			From     string   `json:"from"`
+			To       string   `json:"to"`
+			Watchers []string `json:"watchers"`
+		} `json:"items"`
+	}
+	decode(cli(3, "credit", "alerts", "--dept", "RSJ"), &al)
+	if len(al.Items) != 1 || al.Items[0].Event != gr.IDs["blacklist"] || al.Items[0].From != "A" || al.Items[0].To != "D" {
+		t.Fatalf("RSJ's alerts: %+v", al)
+	}
 }
 
 func creditSubjectOK(id string) (string, string, error) {
