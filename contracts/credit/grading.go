@@ -166,30 +166,45 @@ func WatchList(kv state.KV, dept string) ([]WatchEntry, error) {
 // monitor holds a subject's grade before an event.
 type monitor struct {
 	rules  *RulesRecord
-	recs   []*Record
+	facts  []grade.Fact
 	before *grade.Grade // nil: the subject had no events
+	cache  factCache
 }
 
+// factCache keeps, within one transaction, the grading facts of the
+// subjects its events touched, so that a batch of many events on one
+// subject reads and parses its records once (a lookup table only: never
+// iterated).
+type factCache map[string][]grade.Fact
+
 // startMonitor grades s (nil: a new subject) before the event.
-func startMonitor(ctx *module.Context, s *Subject) (*monitor, error) {
+func startMonitor(ctx *module.Context, s *Subject, cache factCache) (*monitor, error) {
 	rr, err := GetRules(ctx.Store)
 	if err != nil || rr == nil {
 		return &monitor{}, err
 	}
-	m := &monitor{rules: rr}
+	m := &monitor{rules: rr, cache: cache}
 	if s == nil {
 		return m, nil
 	}
-	m.recs = make([]*Record, len(s.Events))
-	for i, id := range s.Events {
-		if m.recs[i], err = GetRecord(ctx.Store, id); err != nil {
-			return nil, err
-		}
-		if m.recs[i] == nil {
-			return nil, fmt.Errorf("credit: subject %s lists missing event %s", s.Ref, id)
+	if f, ok := cache[s.Ref]; ok && len(f) == len(s.Events) {
+		m.facts = f
+	} else {
+		m.facts = make([]grade.Fact, len(s.Events))
+		for i, id := range s.Events {
+			r, err := GetRecord(ctx.Store, id)
+			if err != nil {
+				return nil, err
+			}
+			if r == nil {
+				return nil, fmt.Errorf("credit: subject %s lists missing event %s", s.Ref, id)
+			}
+			if m.facts[i], err = credittypes.FactOf(r); err != nil {
+				return nil, err
+			}
 		}
 	}
-	m.before, err = credittypes.GradeRecords(rr, m.recs, ctx.Time)
+	m.before, err = grade.Compute(&rr.Rules, rr.Version, m.facts, credittypes.BlockSeconds(ctx.Time))
 	return m, err
 }
 
@@ -199,15 +214,22 @@ func (m *monitor) finish(ctx *module.Context, r, target *Record) error {
 	if m.rules == nil {
 		return nil
 	}
-	recs := make([]*Record, 0, len(m.recs)+1)
-	for _, x := range m.recs {
-		if target != nil && x.ID == target.ID {
-			x = target
-		}
-		recs = append(recs, x)
+	f, err := credittypes.FactOf(r)
+	if err != nil {
+		return err
 	}
-	recs = append(recs, r)
-	after, err := credittypes.GradeRecords(m.rules, recs, ctx.Time)
+	facts := make([]grade.Fact, 0, len(m.facts)+1)
+	for _, x := range m.facts {
+		if target != nil && x.ID == target.ID {
+			x.Repaired = true
+		}
+		facts = append(facts, x)
+	}
+	facts = append(facts, f)
+	if m.cache != nil {
+		m.cache[r.SubjectRef] = facts
+	}
+	after, err := grade.Compute(&m.rules.Rules, m.rules.Version, facts, credittypes.BlockSeconds(ctx.Time))
 	if err != nil {
 		return err
 	}

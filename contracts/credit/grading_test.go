@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -251,4 +252,29 @@ func attr(e *abci.Event, k string) string {
 		}
 	}
 	return "?"
+}
+
+// TestAlertsInABatch: within one batch each event is graded against the
+// subject as the batch's earlier events left it.
+func TestAlertsInABatch(t *testing.T) {
+	c := newChain(t, defaultGrants())
+	op, rd := c.Officer(scjg), admins(c, scjg)
+	s := uscc(85)
+	lic := event(t, credit.KindLicence, s, "榕市监许〔2026〕85号", rd)
+	lic.Severity = 1
+	r := c.MustOK(c.Tx(op, credit.MsgRecordBatch, credit.RecordBatch{Events: []credit.Event{
+		lic, // A 860
+		event(t, credit.KindPenalty, s, "榕市监罚〔2026〕85号", rd),  // B 740
+		event(t, credit.KindBlacklist, s, "榕信惩〔2026〕85号", rd), // D 440
+		event(t, credit.KindLicence, uscc(86), "榕市监许〔2026〕86号", rd),
+	}}))
+	var got []string
+	for _, e := range r.Events {
+		if e.Type == credittypes.EventClassWorsened {
+			got = append(got, attr(&e, "id")+" "+attr(&e, "from")+"→"+attr(&e, "to")+" "+attr(&e, "score"))
+		}
+	}
+	if want := "000000000002 A→B 740|000000000003 B→D 440"; strings.Join(got, "|") != want {
+		t.Fatalf("alerts %q, want %q", strings.Join(got, "|"), want)
+	}
 }

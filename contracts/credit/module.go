@@ -123,7 +123,7 @@ func record(ctx *module.Context, m *Event) error {
 	if err != nil {
 		return err
 	}
-	id, err := apply(ctx, p, m)
+	id, err := apply(ctx, p, m, nil)
 	if err != nil {
 		return err
 	}
@@ -143,8 +143,9 @@ func recordBatch(ctx *module.Context, m *RecordBatch) error {
 		return ErrBatchTooLarge.Wrapf("the batch has %d events; at most %d per transaction (credit/params max_batch)", len(m.Events), p.MaxBatch)
 	}
 	var first, last string
+	cache := factCache{}
 	for i := range m.Events {
-		id, err := apply(ctx, p, &m.Events[i])
+		id, err := apply(ctx, p, &m.Events[i], cache)
 		if err != nil {
 			e := errs.From(err)
 			return e.Wrapf("event %d of %d (decision %q): %s", i, len(m.Events), m.Events[i].DecisionNo, e.Msg)
@@ -254,7 +255,7 @@ func nextID(ctx *module.Context) (string, error) {
 }
 
 // apply validates and records one event, returning its id.
-func apply(ctx *module.Context, p *Params, m *Event) (string, error) {
+func apply(ctx *module.Context, p *Params, m *Event, cache factCache) (string, error) {
 	if err := validate(ctx, p, m); err != nil {
 		return "", err
 	}
@@ -294,7 +295,7 @@ func apply(ctx *module.Context, p *Params, m *Event) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	mon, err := startMonitor(ctx, s)
+	mon, err := startMonitor(ctx, s, cache)
 	if err != nil {
 		return "", err
 	}
