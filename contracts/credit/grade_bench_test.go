@@ -194,3 +194,26 @@ func BenchmarkRegradeAll100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(100_000*b.N)/b.Elapsed().Seconds(), "subjects/s")
 }
+
+// BenchmarkBatch1000OneSubject: the worst case of the alert grading, a
+// record_batch of 1,000 events (max_batch) all on one subject: event k is
+// graded against the k-1 before it (facts kept across the batch).
+func BenchmarkBatch1000OneSubject(b *testing.B) {
+	c := newChain(b, defaultGrants())
+	op, rd := c.Depts[scjg].Admin, admins(c, scjg)
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		b.StopTimer()
+		s := uscc(500 + n)
+		evs := make([]credit.Event, 1000)
+		for i := range evs {
+			evs[i] = event(b, credit.KindPenalty, s, fmt.Sprintf("罚%d-%d", n, i), rd)
+		}
+		raw := c.Tx(op, credit.MsgRecordBatch, credit.RecordBatch{Events: evs})
+		b.StartTimer()
+		if r := c.Block(raw).TxResults[0]; r.Code != 0 {
+			b.Fatal(r.Log)
+		}
+	}
+	b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "events/s")
+}

@@ -75,7 +75,7 @@ func printGrade(w io.Writer, o *creditGradeOut) {
 				fmt.Fprintf(w, "  %-6s %-12s %-10s %3s %6s %7s %6s %-9s %6s %+7d\n", l.Item, "", "", "", "", "", "", "", "", l.Points)
 			}
 		}
-		fmt.Fprintf(w, "  %-6s %75d\n", "score", g.Score)
+		fmt.Fprintf(w, "  %-6s %74d\n", "score", g.Score)
 		for _, ov := range g.Overrides {
 			fmt.Fprintf(w, "  override: %s entry %s moves the class from %s to %s\n", ov.Kind, ov.Event, ov.From, ov.To)
 		}

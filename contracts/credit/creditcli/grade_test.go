@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -104,5 +105,53 @@ func TestGradeCommands(t *testing.T) {
 	out = run(t, env, "alerts")
 	if !strings.Contains(out, "000000000003") || !strings.Contains(out, "B→D") || !strings.Contains(out, "730→330") || strings.Contains(out, "000000000002") {
 		t.Fatalf("alerts:\n%s", out)
+	}
+}
+
+// TestWorkedExample is the worked example of docs/credit.md: five events
+// graded at 2027-01-01 12:00 CST under rule version 1.
+func TestWorkedExample(t *testing.T) {
+	c := chaintest.New(t, chaintest.Options{Modules: []module.Module{credit.Module{}},
+		Grants: map[string][]string{"SCJG": {"credit:blacklist", "credit:penalty", "credit:licence", "credit:commitment"}}})
+	srv := httptest.NewServer((&node.API{App: c.App, MaxBody: 1 << 20}).Handler())
+	t.Cleanup(srv.Close)
+	s := "91350100M000100Y43"
+	var txs [][]byte
+	for i, e := range []struct {
+		kind       string
+		sev        int
+		eff, until string
+	}{
+		{credit.KindLicence, 1, "2026-06-01", "2029-01-01T00:00:00Z"},
+		{credit.KindCommitment, 1, "2026-06-01", "2029-01-01T00:00:00Z"},
+		{credit.KindPenalty, 3, "2025-10-01", "2029-01-01T00:00:00Z"},
+		{credit.KindPenalty, 2, "2026-09-01", "2026-12-01T00:00:00Z"},
+		{credit.KindBlacklist, 1, "2026-11-01", "2029-01-01T00:00:00Z"},
+	} {
+		ev := event(t, c, e.kind, s, "决定"+string(rune('1'+i)), e.sev)
+		ev.EffectiveDate, ev.PublishEnd = e.eff, e.until
+		txs = append(txs, c.Tx(c.Depts[1].Admin, credit.MsgRecord, ev))
+	}
+	for _, r := range c.Block(txs...).TxResults {
+		if r.Code != 0 {
+			t.Fatal(r.Log)
+		}
+	}
+	at, _ := time.Parse(time.RFC3339, "2027-01-01T04:00:00Z")
+	c.BlockAt(at)
+	out := run(t, &clikit.Env{Node: srv.URL, Output: "text"}, "grade", "--subject-ref", s)
+	t.Logf("\n%s", out)
+	for _, want := range []string{
+		"class D (高风险), score 578 (class C by score)",
+		"event  000000000001 licence      1     10     214  1000‰ published  1000‰     +10",
+		"event  000000000003 penalty      3   -120     457   600‰ published  1000‰     -72",
+		"event  000000000004 penalty      2    -60     122  1000‰ ended       500‰     -30",
+		"event  000000000005 blacklist    1   -200      61  1000‰ published  1000‰    -200",
+		"override: blacklist entry 000000000005 moves the class from C to D",
+		"6 explanation lines sum to 578",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q", want)
+		}
 	}
 }
