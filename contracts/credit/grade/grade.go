@@ -290,7 +290,8 @@ func (r *Rules) kind(k string) *KindRule {
 // Compute grades facts (in event order) at block time bt (unix seconds)
 // under rules r, version version. r must have passed Validate.
 func Compute(r *Rules, version int64, facts []Fact, bt int64) (*Grade, error) {
-	g := &Grade{RulesVersion: version, Lines: []Line{{Item: "base", Points: r.Base}}}
+	g := &Grade{RulesVersion: version, Lines: make([]Line, 1, len(facts)+len(r.Kinds)+2)}
+	g.Lines[0] = Line{Item: "base", Points: r.Base}
 	score := r.Base
 	// per-kind sums, in r.Kinds order, for the caps
 	sums := make([]int64, len(r.Kinds))

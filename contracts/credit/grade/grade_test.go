@@ -270,3 +270,20 @@ func TestRuleValidation(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCompute100: the arithmetic alone, 100 events.
+func BenchmarkCompute100(b *testing.B) {
+	r := credittypes.DefaultRules()
+	var facts []grade.Fact
+	for i := 0; i < 100; i++ {
+		f := exampleFacts()[i%5]
+		f.ID = strings.Repeat("0", 9) + string(rune('0'+i/100)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))
+		facts = append(facts, f)
+	}
+	for n := 0; n < b.N; n++ {
+		if _, err := grade.Compute(&r, 1, facts, exampleTime); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "grades/s")
+}
