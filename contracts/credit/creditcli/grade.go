@@ -44,11 +44,16 @@ func verifiedGrade(ctx context.Context, env *clikit.Env, ref string, version, he
 	if err != nil {
 		return nil, err
 	}
+	return checkGrade(r)
+}
+
+// checkGrade verifies an answer and recomputes its grade.
+func checkGrade(r *client.CreditGradeResult) (*creditGradeOut, error) {
 	g, rr, chk, err := r.Verify()
 	if err != nil {
 		return nil, err
 	}
-	return &creditGradeOut{Ref: ref, Height: r.Height, BlockTime: r.BlockTime, AppHash: fmt.Sprintf("%X", r.AppHash), Found: g != nil, Grade: g, Rules: rr, Verified: chk.Verified}, nil
+	return &creditGradeOut{Ref: r.Ref, Height: r.Height, BlockTime: r.BlockTime, AppHash: fmt.Sprintf("%X", r.AppHash), Found: g != nil, Grade: g, Rules: rr, Verified: chk.Verified}, nil
 }
 
 var classNames = map[string]string{"A": "低风险", "B": "一般风险", "C": "较高风险", "D": "高风险"}
@@ -87,24 +92,42 @@ func printGrade(w io.Writer, o *creditGradeOut) {
 }
 
 func creditGradeCmd(env *clikit.Env) *cobra.Command {
-	var kind, id, ref string
+	var kind, id, ref, answer string
 	var height, version int64
 	c := &cobra.Command{
 		Use:   "grade",
 		Short: "A subject's public credit evaluation (score, risk class A-D, explanation), recomputed here from proven records",
 		Long: `Fetch the subject's events, the scoring rule in force and the block time of the
 height with ICS23 proofs, recompute the grade here (the same code as the node)
-and refuse the node's answer if it differs. The explanation lists every event
+and refuse the node's answer if it differs. --answer checks a saved answer the
+same way, offline (compare its app hash with a header you trust). The explanation lists every event
 with its weight, age, decay and status factor; its lines sum to the score.
 Classes: A 低风险, B 一般风险, C 较高风险, D 高风险.`,
 		Example: `  govchain credit grade --subject-id 91350100MA0000003X
   govchain credit grade --subject-id 91350100MA0000003X --height 28      # as graded then
   govchain credit grade --subject-id 91350100MA0000003X --rules-version 1 # under version 1 of the rule
-  govchain credit grade --subject-id 11010519491231002X -o json          # a person: the reference is computed here`,
+  govchain credit grade --subject-id 11010519491231002X -o json          # a person: the reference is computed here
+  curl -s "$NODE/v1/credit/subjects/91350100MA0000003X/grade?prove=true" > answer.json
+  govchain credit grade --answer answer.json                             # check a saved answer offline`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
+			if answer != "" {
+				b, err := clikit.ReadFileMax(answer, 64<<20)
+				if err != nil {
+					return err
+				}
+				var r client.CreditGradeResult
+				if err := json.Unmarshal(b, &r); err != nil {
+					return fmt.Errorf("%s: %w", answer, err)
+				}
+				o, err := checkGrade(&r)
+				if err != nil {
+					return fmt.Errorf("%s: %w", answer, err)
+				}
+				return env.Emit(cmd.OutOrStdout(), o, func(w io.Writer) { printGrade(w, o) })
+			}
 			_, r, err := creditSubject(ctx, env, kind, id, ref)
 			if err != nil {
 				return err
@@ -121,6 +144,7 @@ Classes: A 低风险, B 一般风险, C 较高风险, D 高风险.`,
 	c.Flags().StringVar(&ref, "subject-ref", "", "or the subject reference")
 	c.Flags().Int64Var(&height, "height", 0, "state version (default latest)")
 	c.Flags().Int64Var(&version, "rules-version", 0, "grade under this rule version (default: the one in force at the height)")
+	c.Flags().StringVar(&answer, "answer", "", "check a saved answer of GET /v1/credit/subjects/{ref}/grade?prove=true instead of asking a node")
 	return c
 }
 

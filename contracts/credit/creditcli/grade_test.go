@@ -3,6 +3,8 @@ package creditcli_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -153,5 +155,38 @@ func TestWorkedExample(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q", want)
 		}
+	}
+}
+
+// TestGradeAnswerOffline: a saved API answer is checked without a node;
+// one whose explanation was edited is refused.
+func TestGradeAnswerOffline(t *testing.T) {
+	c := chaintest.New(t, chaintest.Options{Modules: []module.Module{credit.Module{}},
+		Grants: map[string][]string{"SCJG": {"credit:penalty"}}})
+	srv := httptest.NewServer((&node.API{App: c.App, MaxBody: 1 << 20}).Handler())
+	s := "91350100M000100Y43"
+	c.MustOK(c.Tx(c.Depts[1].Admin, credit.MsgRecord, event(t, c, credit.KindPenalty, s, "榕市监罚〔2026〕1号", 3)))
+	res, err := http.Get(srv.URL + "/v1/credit/subjects/" + s + "/grade?prove=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	srv.Close() // offline from here
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	_ = os.WriteFile(good, raw, 0o600)
+	_ = os.WriteFile(bad, bytes.Replace(raw, []byte(`"points":-120`), []byte(`"points":-20`), 1), 0o600)
+	env := &clikit.Env{Node: "127.0.0.1:1", Output: "text"}
+	if out := run(t, env, "grade", "--answer", good); !strings.Contains(out, "class B (一般风险), score 730") {
+		t.Fatalf("saved answer:\n%s", out)
+	}
+	root := creditcli.Commands(env)[0]
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs([]string{"grade", "--answer", bad})
+	if err := root.Execute(); err == nil || !strings.Contains(err.Error(), "GRADE MISMATCH") {
+		t.Fatalf("tampered answer: %v\n%s", err, out.String())
 	}
 }
