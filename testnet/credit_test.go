@@ -242,6 +242,101 @@ func TestCreditOnFourNodes(t *testing.T) {
 			}
 		}
 	}
+
+	// the grade demo: a fourth company moves A -> D -> A, each grade
+	// recomputed by the binary from proven records, the same on every node
+	gr, err := creditdemo.SeedGrades(ctx, net.DemoNet(), &seedOut)
+	if err != nil || gr == nil {
+		t.Fatalf("seed grades: %v\n%s", err, seedOut.String())
+	}
+	if err := net.WaitHeight(ctx, gr.Heights[2]+1); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []struct {
+		class string
+		score int64
+	}{{"A", 860}, {"D", 460}, {"A", 860}} {
+		var g struct {
+			Grade struct {
+				Class string
+				Score int64
+			} `json:"grade"`
+			Verified []string `json:"verified"`
+		}
+		decode(cli(i, "credit", "grade", "--subject-id", gr.Company, "--height", fmt.Sprint(gr.Heights[i])), &g)
+		if g.Grade.Class != want.class || g.Grade.Score != want.score || len(g.Verified) != 4 {
+			t.Fatalf("node %d: grade at %d: %+v, want %s %d", i, gr.Heights[i], g, want.class, want.score)
+		}
+	}
+	var al struct {
+		Items []struct {
+			Event    string   `json:"event"`
+			From     string   `json:"from"`
+			To       string   `json:"to"`
+			Watchers []string `json:"watchers"`
+		} `json:"items"`
+	}
+	decode(cli(3, "credit", "alerts", "--dept", "RSJ"), &al)
+	if len(al.Items) != 1 || al.Items[0].Event != gr.IDs["blacklist"] || al.Items[0].From != "A" || al.Items[0].To != "D" {
+		t.Fatalf("RSJ's alerts: %+v", al)
+	}
+
+	// a new rule version through the binary: the template of the rule in
+	// force, edited (a repaired entry counts 500‰), proposed and voted
+	var rules map[string]any
+	decode(cli(1, "credit", "rules", "--template"), &rules)
+	rules["title"], rules["repaired_permille"] = "demo v2", 500
+	rf := filepath.Join(t.TempDir(), "rules.json")
+	b, _ := json.Marshal(rules)
+	if err := os.WriteFile(rf, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rules["thresholds"] = map[string]any{"a": 850, "b": 700, "c": -1}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	b, _ = json.Marshal(rules)
+	_ = os.WriteFile(bad, b, 0o600)
+	if _, stderr, err := run(0, "gov", "propose", "set-credit-rules", "--file", bad, "--key", keyOf("ZWFW")); err == nil || !strings.Contains(stderr, "credit/517") {
+		t.Fatalf("negative threshold: %v %s", err, stderr)
+	}
+	decode(cli(0, "gov", "propose", "set-credit-rules", "--file", rf, "--key", keyOf("ZWFW"), "--reason", "demo v2"), &prop)
+	if prop.Code != 0 || prop.Data == "" {
+		t.Fatalf("rules proposal: %+v", prop)
+	}
+	for _, dept := range []string{"SCJG", "RSJ"} {
+		cli(0, "gov", "vote", prop.Data, "approve", "--key", keyOf(dept))
+	}
+	caughtUp(ctx, t, net, 0)
+	var rr struct {
+		Record struct {
+			Version int64 `json:"version"`
+			Height  int64 `json:"height"`
+		} `json:"record"`
+	}
+	decode(cli(2, "credit", "rules"), &rr)
+	if rr.Record.Version != 2 || rr.Record.Height <= gr.Heights[2] {
+		t.Fatalf("rules after the proposal: %+v", rr)
+	}
+	for _, w := range []struct {
+		args  []string
+		class string
+		score int64
+	}{
+		{nil, "C", 660}, // the repaired black list entry counts -400 × 500‰ under v2
+		{[]string{"--rules-version", "1"}, "A", 860},
+		{[]string{"--height", fmt.Sprint(gr.Heights[2])}, "A", 860}, // graded then, under v1
+	} {
+		var g struct {
+			Grade struct {
+				Class        string `json:"class"`
+				Score        int64  `json:"score"`
+				RulesVersion int64  `json:"rules_version"`
+			} `json:"grade"`
+		}
+		decode(cli(2, append([]string{"credit", "grade", "--subject-id", gr.Company, "--height", fmt.Sprint(rr.Record.Height)}, w.args...)...), &g)
+		if g.Grade.Class != w.class || g.Grade.Score != w.score {
+			t.Fatalf("grade %v: %+v, want %s %d", w.args, g, w.class, w.score)
+		}
+	}
 }
 
 func creditSubjectOK(id string) (string, string, error) {

@@ -650,7 +650,11 @@ func TestGenesis(t *testing.T) {
 	if err != nil || p.SaltSource != "chain-id" || p.SubjectSalt != credit.ChainIDSalt(chaintest.ChainID) || p.MaxBatch != credit.DefaultMaxBatch {
 		t.Fatalf("%+v %v", p, err)
 	}
-	for _, g := range []string{`{"subject_salt":"00ff"}`, `{"subject_salt":"00112233445566778899AABBCCDDEEFF"}`, `{"other":1}`} {
+	if rr, err := credit.GetRules(c.View()); err != nil || rr.Version != 1 || rr.Rules.Base != 850 {
+		t.Fatalf("default rules: %+v %v", rr, err)
+	}
+	for _, g := range []string{`{"subject_salt":"00ff"}`, `{"subject_salt":"00112233445566778899AABBCCDDEEFF"}`, `{"other":1}`,
+		`{"rules":{"base":900,"min":0,"max":1000,"kinds":[],"decay":[{"until_days":365,"permille":1000}],"thresholds":{"a":850,"b":700,"c":-1}}}`} {
 		func() {
 			defer func() { _ = recover() }()
 			ft := &fatalT{TB: t}

@@ -1,6 +1,7 @@
 package credit_test
 
 import (
+	"strconv"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -8,7 +9,16 @@ import (
 	"github.com/govchain/govchain/chain/chaintest"
 	"github.com/govchain/govchain/contracts/credit"
 	"github.com/govchain/govchain/contracts/credit/credittypes"
+	"github.com/govchain/govchain/contracts/gov"
 )
+
+func mustUint(s string) uint64 {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
 
 // TestEventsAsDeclared: every event the contract emits is in
 // credittypes.EventAttrs with exactly its attributes in order, and every
@@ -26,6 +36,12 @@ func TestEventsAsDeclared(t *testing.T) {
 		event(t, credit.KindLicence, uscc(32), "榕市监许〔2026〕32号", rd),
 		event(t, credit.KindPenalty, uscc(33), "榕市监罚〔2026〕33号", rd),
 	}}))
+
+	ok(c.Tx(c.Officer(rsj), credit.MsgWatch, credit.Watch{SubjectKind: credit.SubjectOrg, SubjectRef: s, Watch: true}))
+	res := ok(proposeRules(c, stricter()))
+	for _, d := range []int{scjg, rsj} {
+		ok(c.Tx(c.Depts[d].Admin, gov.MsgVote, gov.CastVote{ID: mustUint(string(res.Data)), Vote: gov.VoteApprove}))
+	}
 
 	chaintest.EventsAsDeclared(t, credittypes.Name, credittypes.EventAttrs, chaintest.Events(results...))
 }

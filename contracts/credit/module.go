@@ -34,6 +34,7 @@ import (
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/contracts/credit/credittypes"
+	"github.com/govchain/govchain/contracts/credit/grade"
 )
 
 // Module is the credit contract.
@@ -47,6 +48,10 @@ func (Module) Routes() []module.Route {
 			Summary: "Record a credit event (licence, penalty, redlist, blacklist, commitment, repair) on a subject; the department needs credit:<kind>; details SM4-encrypted with SM2-wrapped keys."},
 		{Type: MsgRecordBatch, AnyRole: []string{identity.RoleOperator}, Handle: module.Handler(recordBatch),
 			Summary: "Record many credit events in one transaction, all or none."},
+		{Type: MsgSetRules, AnyRole: []string{identity.RoleAdmin}, Handle: module.Handler(setRules),
+			Summary: "Install a new version of the credit scoring model (weights, decay, caps, overrides, class thresholds); only a passed governance proposal (set_credit_rules) executes it."},
+		{Type: MsgWatch, AnyRole: []string{identity.RoleOperator}, Handle: module.Handler(watch),
+			Summary: "Add a subject to the signer's department's credit watch list, or take it off."},
 	}
 }
 
@@ -59,6 +64,8 @@ type Genesis struct {
 	MaxBatch    int    `json:"max_batch,omitempty"`
 	MaxDetails  int    `json:"max_details,omitempty"`
 	MaxWraps    int    `json:"max_wraps,omitempty"`
+	// Rules is version 1 of the scoring model (default: DefaultRules).
+	Rules *grade.Rules `json:"rules,omitempty"`
 }
 
 // ChainIDSalt is the salt used when genesis sets none.
@@ -96,6 +103,16 @@ func (Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 	if err := ctx.Store.Set(ParamsKey(), module.MustJSON(p)); err != nil {
 		return err
 	}
+	rules := credittypes.DefaultRules()
+	if g.Rules != nil {
+		rules = *g.Rules
+	}
+	if err := credittypes.ValidateRules(&rules); err != nil {
+		return fmt.Errorf("credit genesis: rules: %w", err)
+	}
+	if err := putRules(ctx, &RulesRecord{Version: 1, Height: ctx.Height, Time: blockTime(ctx), Rules: rules}); err != nil {
+		return err
+	}
 	return ctx.Store.Set(counterKey(), module.MustJSON(counter{Next: 1}))
 }
 
@@ -106,7 +123,7 @@ func record(ctx *module.Context, m *Event) error {
 	if err != nil {
 		return err
 	}
-	id, err := apply(ctx, p, m)
+	id, err := apply(ctx, p, m, nil)
 	if err != nil {
 		return err
 	}
@@ -126,8 +143,9 @@ func recordBatch(ctx *module.Context, m *RecordBatch) error {
 		return ErrBatchTooLarge.Wrapf("the batch has %d events; at most %d per transaction (credit/params max_batch)", len(m.Events), p.MaxBatch)
 	}
 	var first, last string
+	cache := factCache{}
 	for i := range m.Events {
-		id, err := apply(ctx, p, &m.Events[i])
+		id, err := apply(ctx, p, &m.Events[i], cache)
 		if err != nil {
 			e := errs.From(err)
 			return e.Wrapf("event %d of %d (decision %q): %s", i, len(m.Events), m.Events[i].DecisionNo, e.Msg)
@@ -237,7 +255,7 @@ func nextID(ctx *module.Context) (string, error) {
 }
 
 // apply validates and records one event, returning its id.
-func apply(ctx *module.Context, p *Params, m *Event) (string, error) {
+func apply(ctx *module.Context, p *Params, m *Event, cache factCache) (string, error) {
 	if err := validate(ctx, p, m); err != nil {
 		return "", err
 	}
@@ -272,6 +290,15 @@ func apply(ctx *module.Context, p *Params, m *Event) (string, error) {
 			return "", err
 		}
 	}
+	// the subject's grade before the event, for the risk alert
+	s, err := GetSubject(ctx.Store, m.SubjectRef)
+	if err != nil {
+		return "", err
+	}
+	mon, err := startMonitor(ctx, s, cache)
+	if err != nil {
+		return "", err
+	}
 	id, err := nextID(ctx)
 	if err != nil {
 		return "", err
@@ -279,10 +306,6 @@ func apply(ctx *module.Context, p *Params, m *Event) (string, error) {
 	r := &Record{ID: id, Kind: m.Kind, SubjectKind: m.SubjectKind, SubjectRef: m.SubjectRef, Dept: dept, Signer: signer,
 		LegalBasis: m.LegalBasis, DecisionNo: m.DecisionNo, EffectiveDate: m.EffectiveDate, PublishEnd: m.PublishEnd,
 		Severity: m.Severity, Repairs: m.Repairs, Details: m.Details, Height: ctx.Height, Time: blockTime(ctx)}
-	s, err := GetSubject(ctx.Store, m.SubjectRef)
-	if err != nil {
-		return "", err
-	}
 	if s == nil {
 		s = &Subject{Kind: m.SubjectKind, Ref: m.SubjectRef, FirstHeight: ctx.Height, Events: []string{}}
 	}
@@ -328,6 +351,9 @@ func apply(ctx *module.Context, p *Params, m *Event) (string, error) {
 	ctx.Emit(credittypes.EventRecorded, "id", id, "kind", m.Kind, "dept", dept, "subject_kind", m.SubjectKind, "subject_ref", m.SubjectRef)
 	if target != nil {
 		ctx.Emit(credittypes.EventRepaired, "id", target.ID, "repair", id, "kind", target.Kind, "subject_ref", target.SubjectRef)
+	}
+	if err := mon.finish(ctx, r, target); err != nil {
+		return "", err
 	}
 	return id, nil
 }

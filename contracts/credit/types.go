@@ -142,6 +142,11 @@ type counter struct {
 //	credit/list/<list>/<ref>/<id>          -> ListEntry (unrepaired red and black list events)
 //	credit/dno/<dept>/<sm3(kind,ref,no)>   -> id (one event per department, kind, subject and decision)
 //	credit/sealed/<sm3(ciphertext)>        -> id (sealed details belong to one event)
+//	credit/rules/current                   RulesRecord in force (grading.go)
+//	credit/rules/v/<version>               RulesRecord of each version
+//	credit/alert/<id>                      Alert raised by event id
+//	credit/watch/<dept>/<ref>              WatchEntry (a department's watch list)
+//	credit/watcher/<ref>/<dept>            -> subject kind (watchers of a subject)
 const prefix = credittypes.Prefix
 
 func counterKey() []byte             { return module.Key(prefix, "next") }

@@ -70,15 +70,15 @@ type Genesis struct {
 	Policies map[string]string `json:"policies,omitempty"`
 }
 
-// DefaultPolicies: membership, validators and parameters need 2/3 of the
-// departments; grants, partners and executed messages a majority; changing
+// DefaultPolicies: membership, validators, parameters and the credit
+// scoring model need 2/3 of the departments; grants, partners and executed messages a majority; changing
 // a policy needs everyone.
 func DefaultPolicies() map[string]string {
 	return map[string]string{
 		KindAdmitDept: "2/3", KindRemoveDept: "2/3", KindSuspendDept: "2/3", KindReinstateDept: "2/3",
 		KindSetValidator: "2/3", KindSetParams: "2/3",
 		KindGrant: "MAJORITY", KindRevokeGrant: "MAJORITY", KindGrantRole: "MAJORITY", KindRevokeRole: "MAJORITY",
-		KindRegisterPartner: "MAJORITY", KindExecute: "MAJORITY",
+		KindRegisterPartner: "MAJORITY", KindExecute: "MAJORITY", KindSetCreditRules: "2/3",
 		KindSetPolicy: "ALL",
 	}
 }

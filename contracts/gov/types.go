@@ -29,6 +29,7 @@ const (
 	KindSetParams       = govtypes.KindSetParams
 	KindSetPolicy       = govtypes.KindSetPolicy
 	KindExecute         = govtypes.KindExecute
+	KindSetCreditRules  = govtypes.KindSetCreditRules
 
 	RuleAll      = govtypes.RuleAll
 	RuleAny      = govtypes.RuleAny

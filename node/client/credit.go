@@ -16,6 +16,13 @@ type (
 	CreditListItem      = credittypes.CreditListItem
 	CreditListResult    = credittypes.CreditListResult
 	CreditDeptList      = credittypes.CreditDeptList
+	CreditGradeResult   = credittypes.CreditGradeResult
+	CreditGradesResult  = credittypes.CreditGradesResult
+	CreditGradeItem     = credittypes.CreditGradeItem
+	CreditRulesResult   = credittypes.CreditRulesResult
+	CreditAlertsResult  = credittypes.CreditAlertsResult
+	CreditAlertItem     = credittypes.CreditAlertItem
+	CreditWatchList     = credittypes.CreditWatchList
 )
 
 // CreditEventStatus is an event's status at block time bt: published,

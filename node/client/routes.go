@@ -267,6 +267,59 @@ func (c *Client) CreditDeptEvents(ctx context.Context, dept, kind string, height
 	return &r, c.get(ctx, "/v1/credit/departments/"+url.PathEscape(dept)+"/events", p.set(q), &r)
 }
 
+// CreditGrade is GET /v1/credit/subjects/{ref}/grade: a subject's score,
+// class and explanation at a height under the rule version in force then
+// (rulesVersion 0) or the version asked for; check an answer with proofs
+// with its Verify, which recomputes the grade.
+func (c *Client) CreditGrade(ctx context.Context, ref string, rulesVersion int64, at At) (*CreditGradeResult, error) {
+	q := at.set(url.Values{})
+	if rulesVersion > 0 {
+		q.Set("rules_version", strconv.FormatInt(rulesVersion, 10))
+	}
+	var r CreditGradeResult
+	return &r, c.get(ctx, "/v1/credit/subjects/"+url.PathEscape(ref)+"/grade", q, &r)
+}
+
+// CreditGrades is GET /v1/credit/grades: subjects graded at a height,
+// optionally of one class ("A".."D"); follow NextCursor for the rest.
+func (c *Client) CreditGrades(ctx context.Context, class string, at At, p Page) (*CreditGradesResult, error) {
+	q := at.set(url.Values{})
+	if class != "" {
+		q.Set("class", class)
+	}
+	var r CreditGradesResult
+	return &r, c.get(ctx, "/v1/credit/grades", p.set(q), &r)
+}
+
+// CreditRules is GET /v1/credit/rules: the scoring model in force at a
+// height (version 0) or one version.
+func (c *Client) CreditRules(ctx context.Context, version int64, at At) (*CreditRulesResult, error) {
+	q := at.set(url.Values{})
+	if version > 0 {
+		q.Set("version", strconv.FormatInt(version, 10))
+	}
+	var r CreditRulesResult
+	return &r, c.get(ctx, "/v1/credit/rules", q, &r)
+}
+
+// CreditAlerts is GET /v1/credit/alerts: risk alerts newest first, only
+// those for subjects dept watched when dept is set.
+func (c *Client) CreditAlerts(ctx context.Context, dept string, at At, p Page) (*CreditAlertsResult, error) {
+	q := at.set(url.Values{})
+	if dept != "" {
+		q.Set("dept", dept)
+	}
+	var r CreditAlertsResult
+	return &r, c.get(ctx, "/v1/credit/alerts", p.set(q), &r)
+}
+
+// CreditWatch is GET /v1/credit/departments/{dept}/watch: a department's
+// watch list.
+func (c *Client) CreditWatch(ctx context.Context, dept string, height int64) (*CreditWatchList, error) {
+	var r CreditWatchList
+	return &r, c.get(ctx, "/v1/credit/departments/"+url.PathEscape(dept)+"/watch", At{Height: height}.set(url.Values{}), &r)
+}
+
 // Recognition is GET /v1/recognition/{hash}: the recognition of a
 // partner's certificate; check an answer with proofs with its Verify.
 func (c *Client) Recognition(ctx context.Context, hash string, at At) (*RecognitionResult, error) {

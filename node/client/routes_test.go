@@ -130,6 +130,20 @@ func TestEveryRouteHasAMethod(t *testing.T) {
 			_, err := c.CreditDeptEvents(ctx, "SCJG", "penalty", 0, client.Page{Limit: 2})
 			return err
 		}, map[string]string{"dept": "SCJG"}, "kind=penalty&limit=2"},
+		{"GET /v1/credit/subjects/{ref}/grade", func() error {
+			_, err := c.CreditGrade(ctx, "91350100M000100Y43", 2, at7)
+			return err
+		}, map[string]string{"ref": "91350100M000100Y43"}, "height=7&prove=true&rules_version=2"},
+		{"GET /v1/credit/grades", func() error {
+			_, err := c.CreditGrades(ctx, "D", at7, client.Page{Limit: 5, Cursor: "91350100M000100Y43"})
+			return err
+		}, nil, "class=D&cursor=91350100M000100Y43&height=7&limit=5&prove=true"},
+		{"GET /v1/credit/rules", func() error { _, err := c.CreditRules(ctx, 1, at7); return err }, nil, "height=7&prove=true&version=1"},
+		{"GET /v1/credit/alerts", func() error {
+			_, err := c.CreditAlerts(ctx, "RSJ", latest, client.Page{Limit: 3})
+			return err
+		}, nil, "dept=RSJ&limit=3"},
+		{"GET /v1/credit/departments/{dept}/watch", func() error { _, err := c.CreditWatch(ctx, "RSJ", 7); return err }, map[string]string{"dept": "RSJ"}, "height=7"},
 		{"GET /v1/verify/bundle/{hash}", func() error {
 			_, err := c.VerifyBundle(ctx, hash, client.VerifyOptions{Height: 7, TrustedHeight: 3, Batch: hash, Compact: true})
 			return err

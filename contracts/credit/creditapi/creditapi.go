@@ -33,6 +33,11 @@ func Routes(n apikit.Node) []apikit.Route {
 		apikit.Get("/v1/credit/blacklist", a.creditList("blacklist")),
 		apikit.Get("/v1/credit/redlist", a.creditList("redlist")),
 		apikit.Get("/v1/credit/departments/{dept}/events", a.listCreditByDept),
+		apikit.Get("/v1/credit/subjects/{ref}/grade", a.getCreditGrade),
+		apikit.Get("/v1/credit/grades", a.listCreditGrades),
+		apikit.Get("/v1/credit/rules", a.getCreditRules),
+		apikit.Get("/v1/credit/alerts", a.listCreditAlerts),
+		apikit.Get("/v1/credit/departments/{dept}/watch", a.getCreditWatch),
 	}
 }
 

@@ -48,16 +48,24 @@ and for your own key. Only those keys can read them (govchain credit show ID
 --decrypt --key K).
 
 Kinds: licence 行政许可, penalty 行政处罚, redlist 守信激励, blacklist 失信联合惩戒,
-commitment 信用承诺, repair 信用修复. Recording kind K needs the grant credit:K.`,
+commitment 信用承诺, repair 信用修复. Recording kind K needs the grant credit:K.
+
+Public credit evaluation (公共信用评价): grade, grades, rules, alerts, watch.
+A subject's score and risk class (A 低, B 一般, C 较高, D 高) are computed from
+its events under the scoring rule governance set, and recomputed here.`,
 		Example: `  govchain credit record --key scjg-officer --kind penalty --subject-id 91350100MA0000001X \
       --legal-basis "《食品安全法》第一百二十四条" --decision-no "榕市监罚〔2026〕12号" --severity 3 \
       --publish-until 2029-06-30 --details "罚款人民币五万元" --readers RSJ
   govchain credit profile --subject-id 91350100MA0000001X
   govchain credit show 000000000001 --decrypt --key rsj-admin
-  govchain credit import penalties.xlsx --key scjg-officer --dry-run`,
+  govchain credit import penalties.xlsx --key scjg-officer --dry-run
+  govchain credit grade --subject-id 91350100MA0000001X    # score, class A-D, explanation, recomputed here
+  govchain credit grades --class D --export 高风险名单.xlsx
+  govchain credit alerts --dept SCJG`,
 	}
 	c.AddCommand(creditRecordCmd(env), creditRepairCmd(env), creditProfileCmd(env), creditListCmd(env), creditShowCmd(env),
 		creditImportCmd(env), creditSubjectRefCmd(env))
+	c.AddCommand(gradeCommands(env)...)
 	return c
 }
 

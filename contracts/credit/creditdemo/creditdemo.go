@@ -1,7 +1,9 @@
 // Package creditdemo is the credit module's demo data: on three demo
 // companies and one fictional person, a licence, a penalty, a black list
 // entry, a commitment, a red list entry, a penalty on the person and a
-// repair. testnet seeds Demo from its list (testnet/demo.go) after the
+// repair; then a fourth company whose grade moves A → D → A (a licence, a
+// black list entry that raises an alert for RSJ, which watches it, and the
+// repair). testnet seeds Demo from its list (testnet/demo.go) after the
 // identity demo data.
 package creditdemo
 
@@ -94,8 +96,113 @@ func demoReaders(ctx context.Context, c *client.Client, depts []string, self *sm
 // record_batch), a red list entry (RSJ), a penalty on the person, and then
 // SCJG repairs the black list entry. Details are readable by SCJG and RSJ.
 func Seed(ctx context.Context, n *demokit.Net, w io.Writer) error {
-	_, err := seed(ctx, n, w)
+	if _, err := seed(ctx, n, w); err != nil {
+		return err
+	}
+	_, err := SeedGrades(ctx, n, w)
 	return err
+}
+
+// GradeResult is what SeedGrades recorded: a fourth company graded A after
+// a licence, D after a black list entry (an alert for RSJ, which watches
+// it), and A again after the repair.
+type GradeResult struct {
+	Company string
+	Heights [3]int64          // A, D, A again
+	IDs     map[string]string // "licence", "blacklist", "repair"
+}
+
+// SeedGrades records the fourth company's licence, RSJ's watch, its black
+// list entry and its repair, each in its own block, so its grade moves
+// A → D → A (credit grade --height).
+func SeedGrades(ctx context.Context, n *demokit.Net, w io.Writer) (*GradeResult, error) {
+	si, ri := n.DeptIndex("SCJG"), n.DeptIndex("RSJ")
+	if si < 0 || ri < 0 {
+		return nil, nil
+	}
+	sc, rc := n.Client(si), n.Client(ri)
+	sk, err := n.OperatorKey(si)
+	if err != nil {
+		return nil, err
+	}
+	rk, err := n.OperatorKey(ri)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sc.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	bt, err := time.Parse(time.RFC3339, st.BlockTime)
+	if err != nil {
+		return nil, fmt.Errorf("block time %q: %w", st.BlockTime, err)
+	}
+	today := bt.In(time.FixedZone("CST", 8*3600))
+	rd, err := demoReaders(ctx, sc, []string{"RSJ", "SCJG"}, sk)
+	if err != nil {
+		return nil, err
+	}
+	res := &GradeResult{Company: demokit.USCC(4), IDs: map[string]string{}}
+	const name = "福州鼓楼食品有限公司"
+	ev := func(kind, basis, decision, text string, severity, years int) (credittypes.Event, error) {
+		pe, err := credittypes.PublishEndOfDay(today.AddDate(years, 0, 0).Format("2006-01-02"))
+		if err != nil {
+			return credittypes.Event{}, err
+		}
+		in := creditio.Input{Event: credittypes.Event{Kind: kind, SubjectKind: credittypes.SubjectOrg, SubjectRef: res.Company, LegalBasis: basis, DecisionNo: decision,
+			EffectiveDate: today.Format("2006-01-02"), PublishEnd: pe, Severity: severity},
+			Details: creditio.Details{SubjectID: res.Company, SubjectName: name, Text: text}}
+		return in.Seal(rd)
+	}
+	so, err := client.NewSigner(ctx, sc, n.ChainID, sk)
+	if err != nil {
+		return nil, err
+	}
+	ro, err := client.NewSigner(ctx, rc, n.ChainID, rk)
+	if err != nil {
+		return nil, err
+	}
+	steps := []struct {
+		name, kind, basis, decision, text string
+		severity, years                   int
+	}{
+		{"licence", credittypes.KindLicence, "《中华人民共和国食品安全法》第三十五条", "榕市监许〔2026〕401号", "食品生产许可", 1, 5},
+		{"blacklist", credittypes.KindBlacklist, "《市场监督管理严重违法失信名单管理办法》第九条", "榕市监失信〔2026〕41号", "列入严重违法失信名单：生产经营不符合食品安全标准的食品", 4, 3},
+		{"repair", credittypes.KindRepair, "《失信行为纠正后的信用信息修复管理办法（试行）》第十条", "榕市监信修〔2026〕41号", "已整改并履行处罚决定，信用修复", 1, 1},
+	}
+	for i, stp := range steps {
+		if i == 1 {
+			// RSJ watches the company before the black list entry: the
+			// alert names it
+			r, err := ro.Send(ctx, rc, credittypes.MsgWatch, credittypes.Watch{SubjectKind: credittypes.SubjectOrg, SubjectRef: res.Company, Watch: true}, "commit")
+			if err != nil {
+				return nil, fmt.Errorf("watch: %w", err)
+			}
+			fmt.Fprintf(w, "  RSJ watches %s (block %d)\n", res.Company, r.Height)
+		}
+		e, err := ev(stp.kind, stp.basis, stp.decision, stp.text, stp.severity, stp.years)
+		if err != nil {
+			return nil, err
+		}
+		if stp.kind == credittypes.KindRepair {
+			e.Repairs = res.IDs["blacklist"]
+		}
+		r, err := so.Send(ctx, sc, credittypes.MsgRecord, e, "commit")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", stp.name, err)
+		}
+		res.IDs[stp.name], res.Heights[i] = r.Data, r.Height
+	}
+	fmt.Fprintf(w, "  SCJG graded %s (%s) A at block %d (licence %s), D at block %d (black list %s: an alert for RSJ), A again at block %d (repair %s)\n",
+		res.Company, name, res.Heights[0], res.IDs["licence"], res.Heights[1], res.IDs["blacklist"], res.Heights[2], res.IDs["repair"])
+	fmt.Fprintf(w, "  try:\n")
+	for i, h := range res.Heights {
+		fmt.Fprintf(w, "    govchain credit grade --subject-id %s --height %d   # %s\n", res.Company, h, []string{"A 860", "D 460, forced by the black list", "A 860 after the repair"}[i])
+	}
+	fmt.Fprintf(w, "    govchain credit alerts --dept RSJ\n")
+	fmt.Fprintf(w, "    govchain credit grades --class D --height %d --export 高风险名单.xlsx\n", res.Heights[1])
+	fmt.Fprintf(w, "    govchain credit rules\n")
+	return res, nil
 }
 
 func seed(ctx context.Context, n *demokit.Net, w io.Writer) (*Result, error) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/cli/clikit"
+	"github.com/govchain/govchain/contracts/credit/credittypes"
 	"github.com/govchain/govchain/contracts/gov/govtypes"
 )
 
@@ -173,6 +174,30 @@ func govProposeCmd(env *clikit.Env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return send(cmd, govtypes.KindSetPolicy, govtypes.SetPolicy{Kind: args[0], Policy: args[1]})
 		}})
+	var rulesFile string
+	rules := &cobra.Command{Use: "set-credit-rules", Short: "Install a new version of the credit scoring model (JSON file; policy of set_credit_rules, 2/3 by default)", Args: cobra.NoArgs,
+		Long: `The model (weights per event kind and severity, decay by age, caps, the
+effect of publication end and of repair, black/red list overrides, class
+thresholds) is the credit module's; see docs/credit.md. The chain numbers the
+version; it applies from the height the proposal passes, and grades at earlier
+heights stay answerable under the version then in force.`,
+		Example: `  govchain credit rules --template > rules.json      # the rule in force, as a file to edit
+  govchain gov propose set-credit-rules --file rules.json --key zwfw-admin --reason "2027 model"
+  govchain gov vote <id> approve --key scjg-admin`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := clikit.ReadFileMax(rulesFile, clikit.MaxSmallFile)
+			if err != nil {
+				return err
+			}
+			// checked here with the chain's own rule (credittypes.ValidateRules)
+			r, err := credittypes.DecodeRules(b)
+			if err != nil {
+				return fmt.Errorf("%s: %w", rulesFile, err)
+			}
+			return send(cmd, govtypes.KindSetCreditRules, credittypes.SetRules{Rules: *r})
+		}}
+	add(rules)
+	rules.Flags().StringVar(&rulesFile, "file", "", "the model, JSON (the \"rules\" of govchain credit rules -o json)")
 	var execType, execBody string
 	ex := &cobra.Command{Use: "execute", Short: "Run another module's governance-only message (e.g. catalog.transfer_item)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -39,7 +39,16 @@ const (
 	KindSetParams       = "set_params"
 	KindSetPolicy       = "set_policy"
 	KindExecute         = "execute"
+	// KindSetCreditRules installs a new version of the credit scoring
+	// model: its action is the body of the credit module's
+	// governance-only message MsgSetCreditRules, executed under this
+	// kind's own policy (execute cannot run it).
+	KindSetCreditRules = "set_credit_rules"
 )
+
+// MsgSetCreditRules is the credit module's message a set_credit_rules
+// proposal executes (credittypes.MsgSetRules).
+const MsgSetCreditRules = "credit.set_rules"
 
 // Proposal is "gov/prop/<id>".
 type Proposal struct {
