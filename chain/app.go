@@ -51,7 +51,7 @@ type App struct {
 	}
 	lastBlockTime time.Time
 	// SM2 attestations (vote extensions), see attest_app.go
-	attestKey     *smcrypto.PrivateKey
+	attestKeys    []*smcrypto.PrivateKey // candidates; see pickAttester
 	veEnable      int64
 	lastBlockHash []byte
 	pendingHash   []byte
