@@ -13,7 +13,6 @@ import (
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 	cmtnode "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
-	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 
@@ -34,6 +33,7 @@ type Node struct {
 	apiLn  net.Listener
 	store  *state.Store
 	logger cmtlog.Logger
+	stop   chan struct{} // ends the key watcher
 }
 
 // Start opens state, starts CometBFT with the app in-process and serves the
@@ -76,22 +76,31 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 	}
 	app.SetSnapshots(snaps)
 	app.SetRetainBlocks(conf.RetainBlocks)
+	stop := make(chan struct{})
 	if passphrase != nil {
-		k, err := h.LoadDeptKey(passphrase)
-		if err != nil {
+		w := &attesterKeys{app: app, store: store, file: h.Path(conf.KeyFile), next: NextFile(h.Path(conf.KeyFile)),
+			pass: passphrase, logger: logger.With("module", "attest")}
+		if err := w.load(); err != nil {
 			store.Close()
 			return nil, fmt.Errorf("department key (needed to attest blocks): %w", err)
 		}
-		app.SetAttester(k)
+		go w.watch(stop)
 	} else {
 		logger.Error("no department key loaded: this validator's precommits carry no SM2 attestation and will be rejected; pass --passphrase-file or set GOVCHAIN_PASSPHRASE")
 	}
-	n, err := startComet(ctx, cfg, app, logger)
+	pv, err := newRotatingPV(cfg, conf.Dept, store, logger.With("module", "privval"))
 	if err != nil {
+		close(stop)
 		store.Close()
 		return nil, err
 	}
-	nd := &Node{Home: h, Config: conf, App: app, Comet: n, store: store, logger: logger}
+	n, err := startComet(ctx, cfg, app, pv, logger)
+	if err != nil {
+		close(stop)
+		store.Close()
+		return nil, err
+	}
+	nd := &Node{Home: h, Config: conf, App: app, Comet: n, store: store, logger: logger, stop: stop}
 	if err := nd.serveAPI(); err != nil {
 		nd.Stop()
 		return nil, err
@@ -100,12 +109,11 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 	return nd, nil
 }
 
-func startComet(ctx context.Context, cfg *cmtcfg.Config, app *chain.App, logger cmtlog.Logger) (*cmtnode.Node, error) {
+func startComet(ctx context.Context, cfg *cmtcfg.Config, app *chain.App, pv *rotatingPV, logger cmtlog.Logger) (*cmtnode.Node, error) {
 	nodeKey, err := p2p.LoadNodeKey(cfg.NodeKeyFile())
 	if err != nil {
 		return nil, fmt.Errorf("load node key: %w", err)
 	}
-	pv := privval.LoadFilePV(cfg.PrivValidatorKeyFile(), cfg.PrivValidatorStateFile())
 	n, err := cmtnode.NewNode(ctx, cfg, pv, nodeKey,
 		proxy.NewLocalClientCreator(app),
 		cmtnode.DefaultGenesisDocProviderFunc(cfg),
@@ -148,6 +156,10 @@ func (n *Node) serveAPI() error {
 // Stop shuts everything down in order: API (no new txs), CometBFT (no new
 // blocks), then the state store.
 func (n *Node) Stop() {
+	if n.stop != nil {
+		close(n.stop)
+		n.stop = nil
+	}
 	if n.api != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = n.api.Shutdown(ctx)
