@@ -112,3 +112,32 @@ func NewRotateKey(chainID, dept string, oldKey smcrypto.KeyID, k *smcrypto.Priva
 func ValidatorRotationBytes(chainID, dept string, oldAddress, newKey []byte) []byte {
 	return framed(ValidatorDomain, []byte(chainID), []byte(dept), oldAddress, newKey)
 }
+
+// Expiry warning kinds.
+const (
+	ExpiryCert  = "cert"  // an identity's certificate
+	ExpiryCA    = "ca"    // a root or intermediate CA certificate
+	ExpiryKey   = "key"   // a key retiring after a rotation
+	ExpiryAdmin = "admin" // every admin key of a department lapses: it would be locked out
+)
+
+// ExpiryWarning is one thing that expires within the horizon asked for (or
+// already has), judged at the last block's time (GET /v1/expiry).
+type ExpiryWarning struct {
+	Kind         string `json:"kind"`
+	Dept         string `json:"dept,omitempty"`
+	ID           string `json:"id"` // key id, or the CA's key id, or the department code
+	Name         string `json:"name,omitempty"`
+	NotAfter     int64  `json:"not_after,omitempty"` // unix seconds
+	RetireHeight int64  `json:"retire_height,omitempty"`
+	Expired      bool   `json:"expired"`
+	Message      string `json:"message"`
+}
+
+// ExpiryReport is the answer of GET /v1/expiry.
+type ExpiryReport struct {
+	Height         int64           `json:"height"`
+	BlockTime      string          `json:"block_time"`
+	HorizonSeconds int64           `json:"horizon_seconds"`
+	Warnings       []ExpiryWarning `json:"warnings"`
+}
