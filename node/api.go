@@ -44,7 +44,10 @@ type API struct {
 	// VerifyPeers are other departments' nodes' public API base URLs
 	// (govchain.json verify_peers), served at GET /v1/verify/peers.
 	VerifyPeers []string
-	verify      verifyState
+	// ExpiryHorizon is how far ahead GET /v1/expiry looks by default
+	// (govchain.json expiry_horizon_days; 0: DefaultExpiryHorizon).
+	ExpiryHorizon time.Duration
+	verify        verifyState
 	// bt memoises the newest block time read (a version's never changes).
 	bt atomic.Pointer[versionTime]
 }
@@ -87,6 +90,7 @@ var _ apikit.Node = (*API)(nil)
 func (a *API) routes() []apikit.Route {
 	core := []apikit.Route{
 		apikit.Get("/v1/status", a.status),
+		apikit.Get("/v1/expiry", a.getExpiry),
 		apikit.Post("/v1/txs", a.submitTx),
 		apikit.Get("/v1/txs/{hash}", a.getTx),
 		apikit.Get("/v1/state", a.getState),

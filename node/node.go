@@ -143,7 +143,9 @@ func (n *Node) serveAPI() error {
 		return fmt.Errorf("API listen %s: %w", n.Config.APIListen, err)
 	}
 	n.apiLn = ln
-	api := &API{App: n.App, RPC: rpclocal.New(n.Comet), MaxBody: n.Config.MaxBodyBytes, Dept: n.Config.Dept, VerifyPeers: n.Config.VerifyPeers, Logger: n.logger.With("module", "api")}
+	api := &API{App: n.App, RPC: rpclocal.New(n.Comet), MaxBody: n.Config.MaxBodyBytes, Dept: n.Config.Dept, VerifyPeers: n.Config.VerifyPeers, Logger: n.logger.With("module", "api"),
+		ExpiryHorizon: n.Config.ExpiryHorizon()}
+	go api.watchExpiry(n.stop, n.logger.With("module", "expiry"))
 	n.api = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
 	go func() {
 		if err := n.api.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
