@@ -179,4 +179,3 @@ func (a *API) watchExpiry(stop <-chan struct{}, logger cmtlog.Logger) {
 		}
 	}
 }
-
