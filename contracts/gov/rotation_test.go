@@ -1,6 +1,7 @@
 package gov_test
 
 import (
+	"crypto/ed25519"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -86,4 +87,34 @@ func mustKeyG(t *testing.T) *smcrypto.PrivateKey {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// TestRemoveValidatorRotatedInSameBlock: a proposal that would take SCJG's
+// validator out of the set executes in the block where SCJG rotates its
+// consensus key. CometBFT cannot remove a key it is only being given in
+// that block, so the proposal fails (nothing of it changes) and the
+// block's validator updates are exactly the rotation's.
+func TestRemoveValidatorRotatedInSameBlock(t *testing.T) {
+	c := chaintest.New(t, chaintest.Options{Depts: 5, Modules: []module.Module{gov.Module{}}})
+	id := propose(t, c, 0, gov.KindSetValidator, gov.SetValidator{Code: "SCJG", Power: 0})
+	mustVote(t, c, 2, id, gov.VoteApprove)
+	mustVote(t, c, 3, id, gov.VoteApprove)
+	_, vk, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := vk.Public().(ed25519.PublicKey)
+	rot := identity.RotateValidator{PubKey: pub, PoP: ed25519.Sign(vk, identity.ValidatorRotationBytes(chaintest.ChainID, "SCJG", c.Depts[1].Val.PubKey().Address(), pub))}
+	r := c.Block(c.Tx(c.Depts[1].Admin, identity.MsgRotateValidator, rot), c.Tx(c.Depts[4].Admin, gov.MsgVote, gov.CastVote{ID: id, Vote: gov.VoteApprove}))
+	for _, x := range r.TxResults {
+		if x.Code != 0 {
+			t.Fatalf("%s/%d %s", x.Codespace, x.Code, x.Log)
+		}
+	}
+	if p := status(t, c, id); p.Status != "failed" || !strings.Contains(p.Error, "rotated in this block") {
+		t.Fatalf("proposal %+v", p)
+	}
+	if u := r.ValidatorUpdates; len(u) != 2 || u[0].Power != 0 || string(u[1].PubKeyBytes) != string(pub) || u[1].Power != 10 {
+		t.Fatalf("validator updates %+v", u)
+	}
 }
