@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -304,6 +306,30 @@ func TestRotationUnderLoad(t *testing.T) {
 	if out := ok(wjw, "status"); bytes.Contains(out, []byte(`"kind"`)) {
 		t.Fatalf("warnings within the default 30 days: %s", out)
 	}
+	// and exports the gauges (refreshed once the height moves)
+	for {
+		b, err := httpGet(ctx, "http://"+net.Nodes[wjw].Prom+"/metrics")
+		if err == nil && bytes.Contains(b, []byte(`govchain_expiring{kind="admin"} 0`)) && bytes.Contains(b, []byte(`govchain_expired{kind="cert"} 0`)) {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("no expiry gauges at %s: %v", net.Nodes[wjw].Prom, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func httpGet(ctx context.Context, url string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	return io.ReadAll(res.Body)
 }
 
 // stream sends msg(x) for x = 0, 1, ... signed by k to node i until stop
