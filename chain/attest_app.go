@@ -43,14 +43,6 @@ func (a *App) SetAttesters(keys ...*smcrypto.PrivateKey) {
 	a.attestKeys = slices.DeleteFunc(slices.Clone(keys), func(k *smcrypto.PrivateKey) bool { return k == nil })
 }
 
-// AttesterKey is the key the next precommit will be signed with (nil:
-// none), for the node's status.
-func (a *App) AttesterKey() *smcrypto.PrivateKey {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.pickAttester()
-}
-
 // pickAttester chooses among the candidate keys one that is an active
 // admin key in the last committed state at the last block time (what
 // VerifyVoteExtension of the other nodes judges by), preferring a key that
