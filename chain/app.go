@@ -51,7 +51,7 @@ type App struct {
 	}
 	lastBlockTime time.Time
 	// SM2 attestations (vote extensions), see attest_app.go
-	attestKey     *smcrypto.PrivateKey
+	attestKeys    []*smcrypto.PrivateKey // candidates; see pickAttester
 	veEnable      int64
 	lastBlockHash []byte
 	pendingHash   []byte
@@ -536,10 +536,21 @@ func toABCIEvents(evs []module.Event) []abci.Event {
 	return out
 }
 
+// toABCIValidatorUpdates keeps one update per key, the last one: CometBFT
+// refuses a block's updates that name a key twice (and would halt), while
+// two changes of one key in a block (a rotation, then a governance
+// re-weighting of the new key) mean its final power.
 func toABCIValidatorUpdates(us []module.ValidatorUpdate) []abci.ValidatorUpdate {
 	out := make([]abci.ValidatorUpdate, 0, len(us))
+	at := map[string]int{}
 	for _, u := range us {
-		out = append(out, abci.ValidatorUpdate{PubKeyType: u.PubKeyType, PubKeyBytes: u.PubKey, Power: u.Power})
+		v := abci.ValidatorUpdate{PubKeyType: u.PubKeyType, PubKeyBytes: u.PubKey, Power: u.Power}
+		if i, ok := at[string(u.PubKey)]; ok {
+			out[i] = v
+			continue
+		}
+		at[string(u.PubKey)] = len(out)
+		out = append(out, v)
 	}
 	return out
 }

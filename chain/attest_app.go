@@ -30,10 +30,52 @@ func AttestKey(h int64) []byte { return module.Key("attest", "qc", fmt.Sprintf("
 // SetAttester gives the app its department's SM2 key, used to sign every
 // block this validator precommits. Without it the node's precommits carry
 // no attestation and the other validators reject them.
-func (a *App) SetAttester(k *smcrypto.PrivateKey) {
+func (a *App) SetAttester(k *smcrypto.PrivateKey) { a.SetAttesters(k) }
+
+// SetAttesters gives the app the department keys it may attest with: the
+// current key and, during a key rotation, its successor. Each precommit is
+// signed by the one the chain accepts (pickAttester), so the node moves to
+// the new key in the block the rotation commits and never signs with a key
+// the others would refuse.
+func (a *App) SetAttesters(keys ...*smcrypto.PrivateKey) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.attestKey = k
+	a.attestKeys = slices.DeleteFunc(slices.Clone(keys), func(k *smcrypto.PrivateKey) bool { return k == nil })
+}
+
+// pickAttester chooses among the candidate keys one that is an active
+// admin key in the last committed state at the last block time (what
+// VerifyVoteExtension of the other nodes judges by), preferring a key that
+// is not being rotated away; with none accepted, the first candidate.
+// Callers hold a.mu.
+func (a *App) pickAttester() *smcrypto.PrivateKey {
+	if len(a.attestKeys) <= 1 {
+		if len(a.attestKeys) == 0 {
+			return nil
+		}
+		return a.attestKeys[0]
+	}
+	view, err := a.readState()
+	if err != nil {
+		return a.attestKeys[0]
+	}
+	var fallback *smcrypto.PrivateKey
+	for _, k := range a.attestKeys {
+		acct, _, signer, err := identity.Authenticate(view, k.PublicKey().ID(), a.lastBlockTime)
+		if err != nil || !signer.HasRole(identity.RoleAdmin) {
+			continue
+		}
+		if acct.RetireHeight == 0 {
+			return k
+		}
+		if fallback == nil {
+			fallback = k
+		}
+	}
+	if fallback != nil {
+		return fallback
+	}
+	return a.attestKeys[0]
 }
 
 // attestRequired: block h must open with the QC of h-1.
@@ -57,14 +99,15 @@ func int64Bytes(v int64) []byte {
 func (a *App) ExtendVote(_ context.Context, req *abci.ExtendVoteRequest) (*abci.ExtendVoteResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.attestKey == nil {
+	k := a.pickAttester()
+	if k == nil {
 		return &abci.ExtendVoteResponse{}, nil
 	}
-	sig, err := a.attestKey.Sign(attest.SignBytes(a.chainID, req.Height, req.Hash))
+	sig, err := k.Sign(attest.SignBytes(a.chainID, req.Height, req.Hash))
 	if err != nil {
 		return nil, err
 	}
-	return &abci.ExtendVoteResponse{VoteExtension: attest.Extension{KeyID: a.attestKey.PublicKey().ID(), Sig: sig}.Encode()}, nil
+	return &abci.ExtendVoteResponse{VoteExtension: attest.Extension{KeyID: k.PublicKey().ID(), Sig: sig}.Encode()}, nil
 }
 
 // VerifyVoteExtension accepts a precommit's attestation only if an active

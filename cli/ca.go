@@ -59,7 +59,7 @@ officers and nodes. The district root CA's certificate goes into the genesis
 				return err
 			}
 			return g.Emit(cmd.OutOrStdout(), map[string]any{"dir": dir, "certificate": filepath.Join(dir, "ca.pem"), "key_id": ca.KeyIDOf(a.Cert)}, func(w io.Writer) {
-				fmt.Fprintf(w, "created CA in %s\n  %s\n  certificate %s\n", dir, ca.Describe(a.Cert), filepath.Join(dir, "ca.pem"))
+				fmt.Fprintf(w, "created CA in %s\n  %s\n  certificate %s\n  key id %s\n", dir, ca.Describe(a.Cert), filepath.Join(dir, "ca.pem"), ca.KeyIDOf(a.Cert))
 			})
 		},
 	}

@@ -109,7 +109,7 @@ func nodeCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	c.AddCommand(initCmd, startCmd, setPeers, stateSyncCmd(g), backupCmd(g), restoreCmd(g))
+	c.AddCommand(initCmd, startCmd, setPeers, stateSyncCmd(g), backupCmd(g), restoreCmd(g), rotateValidatorCmd(g))
 	return c
 }
 

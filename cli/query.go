@@ -15,10 +15,23 @@ import (
 	"github.com/govchain/govchain/node/client"
 )
 
+// StatusReport is `govchain status -o json`: the node's status and what
+// expires within the horizon (GET /v1/expiry).
+type StatusReport struct {
+	*client.Status
+	Expiry *client.ExpiryReport `json:"expiry,omitempty"`
+}
+
 func statusCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use: "status", Short: "Show the node's chain, height and app hash", Args: cobra.NoArgs,
-		Example: "  govchain status --node 127.0.0.1:26602 -o json",
+	var horizon string
+	c := &cobra.Command{
+		Use: "status", Short: "Show the node's chain, height and app hash, and what expires soon", Args: cobra.NoArgs,
+		Long: `Show the node's chain, height and app hash, then every warning of GET
+/v1/expiry: certificates, CAs and keys that expire within the horizon (the
+node's expiry_horizon_days, 30 by default, or --horizon), keys retiring after
+a rotation, and departments whose every admin key lapses within it (after
+that only governance restores them).`,
+		Example: "  govchain status --node 127.0.0.1:26602 -o json\n  govchain status --horizon 90d",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
 			defer cancel()
@@ -26,12 +39,32 @@ func statusCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.Emit(cmd.OutOrStdout(), s, func(w io.Writer) {
+			rep := StatusReport{Status: s}
+			exp, expErr := g.Client().Expiry(ctx, horizon)
+			if expErr == nil {
+				rep.Expiry = exp
+			} else if horizon != "" {
+				return expErr
+			}
+			return g.Emit(cmd.OutOrStdout(), rep, func(w io.Writer) {
 				fmt.Fprintf(w, "chain      %s\ndepartment %s\nheight     %d (%s)\napp hash   %s\nvalidators %d\ncatching up %v\n",
 					s.ChainID, s.Dept, s.Height, s.BlockTime, s.AppHash, s.Validators, s.CatchingUp)
+				switch {
+				case expErr != nil:
+					fmt.Fprintf(w, "expiry     unknown (%v)\n", expErr)
+				case len(exp.Warnings) == 0:
+					fmt.Fprintf(w, "expiry     nothing expires within %s\n", time.Duration(exp.HorizonSeconds)*time.Second)
+				default:
+					fmt.Fprintf(w, "\nWARNING: %d item(s) expire within %s (judged at block time %s):\n", len(exp.Warnings), time.Duration(exp.HorizonSeconds)*time.Second, exp.BlockTime)
+					for _, x := range exp.Warnings {
+						fmt.Fprintf(w, "  [%s] %s\n", x.Kind, x.Message)
+					}
+				}
 			})
 		},
 	}
+	c.Flags().StringVar(&horizon, "horizon", "", "how far ahead to warn: days (90d) or a duration (72h); default the node's expiry_horizon_days")
+	return c
 }
 
 func queryCmd(g *globals) *cobra.Command {

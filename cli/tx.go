@@ -204,5 +204,6 @@ govchain keys pop and passed as --pop.`,
 	f6.Register(revoke)
 	revoke.Flags().StringVar(&crlFile, "crl", "", "CRL file (PEM or DER)")
 	c.AddCommand(reg, setStatus, raw, admit, regCA, revoke)
+	c.AddCommand(rotationTxCmds(g)...)
 	return c
 }

@@ -49,7 +49,10 @@ type API struct {
 	// RetainBlocks is the node's retain_blocks (0: it keeps every block);
 	// a tx lookup that finds nothing says what a pruning node cannot know.
 	RetainBlocks int64
-	verify       verifyState
+	// ExpiryHorizon is how far ahead GET /v1/expiry looks by default
+	// (govchain.json expiry_horizon_days; 0: DefaultExpiryHorizon).
+	ExpiryHorizon time.Duration
+	verify        verifyState
 	// bt memoises the newest block time read (a version's never changes).
 	bt atomic.Pointer[versionTime]
 	// events caches recent blocks' events; stop ends the event streams.
@@ -96,6 +99,7 @@ var _ apikit.Node = (*API)(nil)
 func (a *API) routes() []apikit.Route {
 	core := []apikit.Route{
 		apikit.Get("/v1/status", a.status),
+		apikit.Get("/v1/expiry", a.getExpiry),
 		apikit.Post("/v1/txs", a.submitTx),
 		apikit.Get("/v1/txs/{hash}", a.getTx),
 		apikit.Get("/v1/txs/{hash}/raw", a.getTxRaw),

@@ -41,6 +41,8 @@ type BackupInfo struct {
 var backupFiles = []string{
 	"config/govchain.json", "config/config.toml", "config/genesis.json", "config/dept.json",
 	"config/node_key.json", "config/priv_validator_key.json", "keys/dept.pem",
+	// a key rotation under way (docs/operator.md, "Key rotation")
+	"config/priv_validator_key.next.json", "keys/dept.next.pem",
 }
 
 // Backup copies a node's newest complete state snapshot and its

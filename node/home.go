@@ -60,6 +60,10 @@ type Config struct {
 	// at GET /v1/verify/peers: the page asks them for the chain's latest
 	// height, so one node answering with an older state is STALE there.
 	VerifyPeers []string `json:"verify_peers,omitempty"`
+	// ExpiryHorizonDays is how many days ahead the node warns of
+	// certificates, CAs and keys that expire (GET /v1/expiry, `govchain
+	// status`, the govchain_expiring metrics; 0: 30).
+	ExpiryHorizonDays int `json:"expiry_horizon_days,omitempty"`
 }
 
 // CheckVerifyPeers refuses a verify_peers entry the page could not fetch:

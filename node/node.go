@@ -13,7 +13,6 @@ import (
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 	cmtnode "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
-	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 
@@ -36,6 +35,7 @@ type Node struct {
 	logger cmtlog.Logger
 	// stopPruning ends the pruning companion (prune.go), if any.
 	stopPruning context.CancelFunc
+	stop        chan struct{} // ends the key watcher
 }
 
 // Start opens state, starts CometBFT with the app in-process and serves the
@@ -79,22 +79,31 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 	}
 	app.SetSnapshots(snaps)
 	app.SetRetainBlocks(conf.RetainBlocks)
+	stop := make(chan struct{})
 	if passphrase != nil {
-		k, err := h.LoadDeptKey(passphrase)
-		if err != nil {
+		w := &attesterKeys{app: app, store: store, file: h.Path(conf.KeyFile), next: NextFile(h.Path(conf.KeyFile)),
+			pass: passphrase, logger: logger.With("module", "attest")}
+		if err := w.load(); err != nil {
 			store.Close()
 			return nil, fmt.Errorf("department key (needed to attest blocks): %w", err)
 		}
-		app.SetAttester(k)
+		go w.watch(stop)
 	} else {
 		logger.Error("no department key loaded: this validator's precommits carry no SM2 attestation and will be rejected; pass --passphrase-file or set GOVCHAIN_PASSPHRASE")
 	}
-	n, err := startComet(ctx, cfg, app, logger)
+	pv, err := newRotatingPV(cfg, conf.Dept, store, logger.With("module", "privval"))
 	if err != nil {
+		close(stop)
 		store.Close()
 		return nil, err
 	}
-	nd := &Node{Home: h, Config: conf, App: app, Comet: n, store: store, logger: logger}
+	n, err := startComet(ctx, cfg, app, pv, logger)
+	if err != nil {
+		close(stop)
+		store.Close()
+		return nil, err
+	}
+	nd := &Node{Home: h, Config: conf, App: app, Comet: n, store: store, logger: logger, stop: stop}
 	if conf.RetainBlocks > 0 {
 		pctx, cancel := context.WithCancel(context.Background())
 		nd.stopPruning = cancel
@@ -111,12 +120,11 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 	return nd, nil
 }
 
-func startComet(ctx context.Context, cfg *cmtcfg.Config, app *chain.App, logger cmtlog.Logger) (*cmtnode.Node, error) {
+func startComet(ctx context.Context, cfg *cmtcfg.Config, app *chain.App, pv *rotatingPV, logger cmtlog.Logger) (*cmtnode.Node, error) {
 	nodeKey, err := p2p.LoadNodeKey(cfg.NodeKeyFile())
 	if err != nil {
 		return nil, fmt.Errorf("load node key: %w", err)
 	}
-	pv := privval.LoadFilePV(cfg.PrivValidatorKeyFile(), cfg.PrivValidatorStateFile())
 	n, err := cmtnode.NewNode(ctx, cfg, pv, nodeKey,
 		proxy.NewLocalClientCreator(app),
 		cmtnode.DefaultGenesisDocProviderFunc(cfg),
@@ -146,7 +154,9 @@ func (n *Node) serveAPI() error {
 		return fmt.Errorf("API listen %s: %w", n.Config.APIListen, err)
 	}
 	n.apiLn = ln
-	api := &API{App: n.App, RPC: rpclocal.New(n.Comet), MaxBody: n.Config.MaxBodyBytes, Dept: n.Config.Dept, VerifyPeers: n.Config.VerifyPeers, RetainBlocks: n.Config.RetainBlocks, Logger: n.logger.With("module", "api")}
+	api := &API{App: n.App, RPC: rpclocal.New(n.Comet), MaxBody: n.Config.MaxBodyBytes, Dept: n.Config.Dept, VerifyPeers: n.Config.VerifyPeers, RetainBlocks: n.Config.RetainBlocks, Logger: n.logger.With("module", "api"),
+		ExpiryHorizon: n.Config.ExpiryHorizon()}
+	go api.watchExpiry(n.stop, n.logger.With("module", "expiry"))
 	n.api = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
 	n.api.RegisterOnShutdown(api.CloseStreams)
 	go func() {
@@ -162,6 +172,10 @@ func (n *Node) serveAPI() error {
 func (n *Node) Stop() {
 	if n.stopPruning != nil {
 		n.stopPruning()
+	}
+	if n.stop != nil {
+		close(n.stop)
+		n.stop = nil
 	}
 	if n.api != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -22,6 +22,8 @@ type CA struct {
 	Kind   string `json:"kind"` // root | intermediate
 	Dept   string `json:"dept"`
 	Height int64  `json:"height"`
+	// Retired is the height identity.retire_ca retired it (0: trusted).
+	Retired int64 `json:"retired,omitempty"`
 }
 
 // RevokedCert is a serial listed in a CA's CRL, as recorded on chain.
@@ -52,7 +54,7 @@ func TrustedCAs(kv state.KV) (roots, inter []*smx509.Certificate, err error) {
 		}
 		if r.Kind == "root" {
 			roots = append(roots, c)
-		} else {
+		} else if r.Retired == 0 {
 			inter = append(inter, c)
 		}
 		return true, nil
@@ -210,7 +212,7 @@ func revokeCerts(ctx *module.Context, m *RevokeCerts) error {
 			var a Account
 			if ok, err := module.GetJSON(ctx.Store, AccountKey(mustKeyID(r.KeyID)), &a); err != nil {
 				return err
-			} else if ok && a.Status != StatusRevoked {
+			} else if ok && a.Status != StatusRevoked && a.CertCA == caID && a.CertSerial == e.Serial {
 				a.Status, a.StatusHeight = StatusRevoked, ctx.Height
 				a.StatusReason = fmt.Sprintf("certificate %s revoked by CA %s (RFC 5280 reason %d)", e.Serial, caID, e.Reason)
 				if err := PutAccount(ctx.Store, &a); err != nil {

@@ -191,7 +191,7 @@ type Module struct{}
 func (Module) Name() string { return "identity" }
 
 func (Module) Routes() []module.Route {
-	return append(certRoutes(), []module.Route{
+	return append(append(certRoutes(), rotationRoutes()...), []module.Route{
 		{Type: MsgRegisterAccount, AnyRole: []string{RoleAdmin}, Handle: module.Handler(registerAccount),
 			Summary: "Register an officer's SM2 key for the signer's department (role operator only), with the key's proof of possession."},
 		{Type: MsgSetAccountStatus, AnyRole: []string{RoleAdmin}, Handle: module.Handler(setAccountStatus),
@@ -258,8 +258,8 @@ func setAccountStatus(ctx *module.Context, m *SetAccountStatus) error {
 		return ErrOtherDept.Wrapf("key %s belongs to %s, signer is %s", m.KeyID, a.Dept, ctx.Signer.Dept)
 	}
 	switch {
-	case a.Status == StatusRevoked:
-		return ErrBadStatus.Wrapf("key %s was revoked at height %d; revocation is final", m.KeyID, a.StatusHeight)
+	case a.Status == StatusRevoked || a.Status == StatusRetired:
+		return ErrBadStatus.Wrapf("key %s was %s at height %d; that is final", m.KeyID, a.Status, a.StatusHeight)
 	case m.Status != StatusActive && m.Status != StatusSuspended && m.Status != StatusRevoked:
 		return ErrBadStatus.Wrapf("unknown status %q (active, suspended, revoked)", m.Status)
 	case m.Status == a.Status:

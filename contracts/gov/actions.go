@@ -155,6 +155,9 @@ func applyDeptStatus(to string) func(*module.Context, *Proposal) error {
 		}
 		d.Status = to
 		if to == identity.StatusRemoved && d.Validator != nil && d.Validator.Power > 0 {
+			if err := rotatedThisBlock(ctx, d); err != nil {
+				return err
+			}
 			d.Validator.Power = 0
 			ctx.UpdateValidator(module.ValidatorUpdate{PubKeyType: "ed25519", PubKey: d.Validator.PubKey, Power: 0})
 		}
@@ -190,6 +193,11 @@ func checkSetValidator(ctx *module.Context, raw json.RawMessage) (string, error)
 func applySetValidator(ctx *module.Context, p *Proposal) error {
 	m, _ := decode[SetValidator](p.Action)
 	d, _ := identity.GetDept(ctx.Store, m.Code)
+	if m.Power == 0 {
+		if err := rotatedThisBlock(ctx, d); err != nil {
+			return err
+		}
+	}
 	d.Validator.Power = m.Power
 	ctx.UpdateValidator(module.ValidatorUpdate{PubKeyType: "ed25519", PubKey: d.Validator.PubKey, Power: m.Power})
 	return identity.PutDept(ctx.Store, d)
@@ -434,4 +442,15 @@ func checkCreditRules(ctx *module.Context, raw json.RawMessage) (string, error) 
 func applyCreditRules(ctx *module.Context, p *Proposal) error {
 	r, _ := ctx.Route(govtypes.MsgSetCreditRules)
 	return r.Handle(ctx, p.Action)
+}
+
+// rotatedThisBlock refuses to take out of the set a validator key that
+// identity.rotate_validator added in this very block: CometBFT would be
+// asked to remove a key it does not hold yet and would halt. The proposal
+// fails (nothing changes) and can be made again.
+func rotatedThisBlock(ctx *module.Context, d *identity.Department) error {
+	if d.Validator.ActiveFrom == ctx.Height+2 {
+		return ErrBadAction.Wrapf("the validator key of %s was rotated in this block; propose again", d.Code)
+	}
+	return nil
 }

@@ -76,6 +76,18 @@ func (c *Client) Status(ctx context.Context) (*Status, error) {
 	return &s, c.get(ctx, "/v1/status", nil, &s)
 }
 
+// Expiry is GET /v1/expiry: certificates, CAs and keys that expire within
+// horizon ("30d", "72h"; "" for the node's configured horizon), and
+// departments about to lose every admin key.
+func (c *Client) Expiry(ctx context.Context, horizon string) (*ExpiryReport, error) {
+	var q url.Values
+	if horizon != "" {
+		q = url.Values{"horizon": {horizon}}
+	}
+	var r ExpiryReport
+	return &r, c.get(ctx, "/v1/expiry", q, &r)
+}
+
 // Submit is POST /v1/txs: it sends raw tx bytes; wait is "sync" or
 // "commit". A rejected tx is an answer (its Code), not an error.
 func (c *Client) Submit(ctx context.Context, raw []byte, wait string) (*SubmitResult, error) {

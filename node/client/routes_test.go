@@ -102,6 +102,7 @@ func TestEveryRouteHasAMethod(t *testing.T) {
 		query string            // want r.URL.RawQuery
 	}{
 		{"GET /v1/status", func() error { _, err := c.Status(ctx); return err }, nil, ""},
+		{"GET /v1/expiry", func() error { _, err := c.Expiry(ctx, "60d"); return err }, nil, "horizon=60d"},
 		{"POST /v1/txs", func() error { _, err := c.Submit(ctx, []byte{1}, "commit"); return err }, nil, "wait=commit"},
 		{"GET /v1/txs/{hash}", func() error { _, err := c.Tx(ctx, hash); return err }, map[string]string{"hash": hash}, ""},
 		{"GET /v1/txs/{hash}/raw", func() error { _, err := c.TxRaw(ctx, hash); return err }, map[string]string{"hash": hash}, ""},

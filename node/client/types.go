@@ -41,6 +41,13 @@ type Status struct {
 	StateKeys int64 `json:"state_keys"`
 }
 
+// ExpiryReport is GET /v1/expiry: what expires within the horizon (or
+// has), judged at the newest block's time.
+type (
+	ExpiryReport  = idtypes.ExpiryReport
+	ExpiryWarning = idtypes.ExpiryWarning
+)
+
 // SubmitRequest is the body of POST /v1/txs.
 type SubmitRequest struct {
 	Tx []byte `json:"tx"` // canonical tx bytes, base64

@@ -46,6 +46,12 @@ type Validator struct {
 	Type   string `json:"type"` // "ed25519"
 	PubKey []byte `json:"pub_key"`
 	Power  int64  `json:"power"`
+	// After a rotation (identity.rotate_validator): the key it replaced and
+	// the first height this key signs (the rotation's height + 2, when
+	// CometBFT's validator update takes effect). Heights before ActiveFrom
+	// are signed by PrevPubKey.
+	PrevPubKey []byte `json:"prev_pub_key,omitempty"`
+	ActiveFrom int64  `json:"active_from,omitempty"`
 }
 
 // Account is one SM2 signing identity.
@@ -64,6 +70,11 @@ type Account struct {
 	Created      int64          `json:"created"`
 	StatusHeight int64          `json:"status_height,omitempty"`
 	StatusReason string         `json:"status_reason,omitempty"`
+	// Rotation (identity.rotate_key): the key this one replaced; on the
+	// old key, its successor and the height at whose end it retires.
+	RotatedFrom  string `json:"rotated_from,omitempty"`
+	RotatedTo    string `json:"rotated_to,omitempty"`
+	RetireHeight int64  `json:"retire_height,omitempty"`
 }
 
 // key joins parts with '/', as module.Key does for every module.
