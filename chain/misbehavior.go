@@ -44,7 +44,15 @@ func punish(kv state.KV, height int64, mis []abci.Misbehavior, updates []module.
 		}
 		if d != nil && d.Validator != nil {
 			ev.PowerBefore, ev.PowerAfter = d.Validator.Power, d.Validator.Power
-			if d.Validator.Power > 0 {
+			// Evidence can trail the incident by blocks: what is dated
+			// before the validator left the set for an earlier record
+			// belongs to that incident, which governance may have judged
+			// (and reinstated) since. Only a new offence takes the power.
+			since, err := punishedUntil(kv, addr)
+			if err != nil {
+				return nil, nil, err
+			}
+			if d.Validator.Power > 0 && m.Height >= since {
 				alone, err := onlyValidator(kv, d.Code)
 				if err != nil {
 					return nil, nil, err
@@ -72,6 +80,25 @@ func punish(kv state.KV, height int64, mis []abci.Misbehavior, updates []module.
 		}})
 	}
 	return updates, events, nil
+}
+
+// punishedUntil is the first height at which the validator at addr was
+// out of the set after its latest punishment (CometBFT applies an update
+// from block J at J+2), or 0 if it was never punished.
+func punishedUntil(kv state.KV, addr string) (int64, error) {
+	var until int64
+	err := state.IteratePrefix(kv, identity.EvidencePrefix(addr), false, func(_, v []byte) (bool, error) {
+		var ev identity.Evidence
+		if _, err := module.GetJSONBytes(v, &ev); err != nil {
+			return false, err
+		}
+		if ev.PowerBefore > 0 && ev.PowerAfter == 0 {
+			until = ev.Committed + 2
+			return false, nil
+		}
+		return true, nil
+	})
+	return until, err
 }
 
 func evidenceKind(t abci.MisbehaviorType) string {

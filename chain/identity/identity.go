@@ -63,6 +63,7 @@ func SequenceKey(id smcrypto.KeyID) []byte { return idtypes.SequenceKey(id) }
 func ValidatorKey(addressHex string) []byte {
 	return idtypes.ValidatorKey(addressHex)
 }
+func EvidencePrefix(addrHex string) []byte { return idtypes.EvidencePrefix(addrHex) }
 func EvidenceKey(addrHex string, committed int64, index int) []byte {
 	return idtypes.EvidenceKey(addrHex, committed, index)
 }

@@ -78,6 +78,19 @@ func TestEvidenceZeroesPowerUntilGovernance(t *testing.T) {
 	if d.Validator.Power != 10 {
 		t.Fatalf("power after governance %d, want 10", d.Validator.Power)
 	}
+	// evidence of the judged incident arriving late is recorded only
+	c.Misbehavior = []abci.Misbehavior{doubleSign(c, 4, at+1)}
+	if res := c.Block(); len(res.ValidatorUpdates) != 0 {
+		t.Fatalf("late evidence of the old incident changed the set: %+v", res.ValidatorUpdates)
+	}
+	if b, _ := c.View().Get(identity.EvidenceKey(addr, c.Height, 0)); b == nil {
+		t.Fatal("late evidence not recorded")
+	}
+	// a new offence takes the power again
+	c.Misbehavior = []abci.Misbehavior{doubleSign(c, 4, c.Height)}
+	if res := c.Block(); len(res.ValidatorUpdates) != 1 || res.ValidatorUpdates[0].Power != 0 {
+		t.Fatalf("new offence: updates %+v", res.ValidatorUpdates)
+	}
 }
 
 // Evidence never empties the validator set (CometBFT would halt for
