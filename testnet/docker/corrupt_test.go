@@ -159,7 +159,7 @@ func TestCorruptStore(t *testing.T) {
 	// CometBFT's BootstrapState logs every light block it verifies to the
 	// process's stdout (Restore turns it to stderr): keep the test's
 	// output readable
-	quiet, _ := os.Open(os.DevNull)
+	quiet, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	stderr := os.Stderr
 	os.Stderr = quiet
 	_, err = node.Restore(ctx, home, backup, node.RestoreOptions{StateSyncOptions: node.StateSyncOptions{
