@@ -17,7 +17,7 @@ func TestSevenValidators(t *testing.T) {
 	record(t, r3)
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, loadLimit)
-	ld.waitAcks(t, 14, progressLimit)
+	ld.waitAcks(t, 7, progressLimit)
 	ctx := bg(t)
 
 	// 2 of 7 down: progress
