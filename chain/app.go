@@ -410,6 +410,12 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		events = append(events, toABCIEvents(ctx.Events())...)
 		updates = append(updates, ctx.ValidatorUpdates()...)
 	}
+	// Misbehaviour CometBFT proved (misbehavior.go): recorded, power to 0.
+	updates, evEvents, err := punish(working, req.Height, req.Misbehavior, updates)
+	if err != nil {
+		return nil, fmt.Errorf("chain: evidence at %d: %w", req.Height, err)
+	}
+	events = append(events, evEvents...)
 	if err := working.Set(blockTimeKey, []byte(req.Time.UTC().Format(time.RFC3339Nano))); err != nil {
 		return nil, err
 	}

@@ -352,6 +352,14 @@ certificate it holds. Rejected transactions emit no events and are not found.`,
 						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\n", i.KeyID, i.Name, strings.Join(i.Roles, ","), i.Status, i.Cert)
 					}
 				})
+				if len(d.Evidence) > 0 {
+					fmt.Fprintln(w)
+					table(w, "EVIDENCE\tAT HEIGHT\tCOMMITTED\tPOWER\tRECORD", func(tw io.Writer) {
+						for _, e := range d.Evidence {
+							fmt.Fprintf(tw, "%s\t%d\t%d\t%d → %d\t%s\n", e.Kind, e.Height, e.Committed, e.PowerBefore, e.PowerAfter, e.Key)
+						}
+					})
+				}
 				fmt.Fprintln(w)
 				table(w, "TX TYPE\tCOUNT", func(tw io.Writer) {
 					for _, t := range d.ByType {

@@ -72,6 +72,10 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 		store.Close()
 		return nil, err
 	}
+	if err := checkAppHash(cfg, store); err != nil {
+		store.Close()
+		return nil, err
+	}
 	snaps, err := snapshot.New(h.SnapshotDir(), store, snapshot.Options{Interval: conf.SnapshotInterval, Keep: conf.SnapshotKeep}, logger.With("module", "snapshot"))
 	if err != nil {
 		store.Close()

@@ -50,6 +50,9 @@ type Chain struct {
 	AttestBy []int
 	// AttestKeys overrides the key department i attests with.
 	AttestKeys map[int]*smcrypto.PrivateKey
+	// Misbehavior goes into the next block's FinalizeBlock (as CometBFT
+	// passes committed evidence), then is cleared.
+	Misbehavior []abci.Misbehavior
 }
 
 // Options customise New.
@@ -176,7 +179,8 @@ func (c *Chain) Block(txs ...[]byte) *abci.FinalizeBlockResponse {
 func (c *Chain) BlockAt(t time.Time, txs ...[]byte) *abci.FinalizeBlockResponse {
 	c.T.Helper()
 	c.Height++
-	req := &abci.FinalizeBlockRequest{Txs: txs, Height: c.Height, Time: t, Hash: BlockHash(c.Height)}
+	req := &abci.FinalizeBlockRequest{Txs: txs, Height: c.Height, Time: t, Hash: BlockHash(c.Height), Misbehavior: c.Misbehavior}
+	c.Misbehavior = nil
 	if c.attest && c.Height >= 2 {
 		req.DecidedLastCommit = c.LastCommit()
 		req.Txs = append([][]byte{attest.EncodeTx(c.QC(c.Height - 1))}, txs...)

@@ -40,6 +40,9 @@ const (
 	MsgRevokeCerts      = idtypes.MsgRevokeCerts
 
 	PoPDomain = idtypes.PoPDomain
+
+	EvidenceDuplicateVote     = idtypes.EvidenceDuplicateVote
+	EvidenceLightClientAttack = idtypes.EvidenceLightClientAttack
 )
 
 type (
@@ -51,6 +54,7 @@ type (
 	RegisterCA       = idtypes.RegisterCA
 	AdmitCert        = idtypes.AdmitCert
 	RevokeCerts      = idtypes.RevokeCerts
+	Evidence         = idtypes.Evidence
 )
 
 func DeptKey(code string) []byte           { return idtypes.DeptKey(code) }
@@ -58,6 +62,10 @@ func AccountKey(id smcrypto.KeyID) []byte  { return idtypes.AccountKey(id) }
 func SequenceKey(id smcrypto.KeyID) []byte { return idtypes.SequenceKey(id) }
 func ValidatorKey(addressHex string) []byte {
 	return idtypes.ValidatorKey(addressHex)
+}
+func EvidencePrefix(addrHex string) []byte { return idtypes.EvidencePrefix(addrHex) }
+func EvidenceKey(addrHex string, committed int64, index int) []byte {
+	return idtypes.EvidenceKey(addrHex, committed, index)
 }
 
 // ValidDeptCode reports whether s is usable as a department code.

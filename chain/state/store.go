@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	corestore "cosmossdk.io/core/store"
@@ -70,17 +71,49 @@ var metaCommitted = []byte("committed")
 func Open(dir string, opts Options) (*Store, error) {
 	bo := badgerdb.DefaultOptions()
 	bo.SyncWrites = opts.SyncWrites
+	if err := badgerdb.VerifyTables(dir); err != nil {
+		return nil, &DamagedError{Dir: dir, Err: err}
+	}
 	root, err := badgerdb.Open(dir, bo)
 	if err != nil {
-		return nil, err
+		return nil, damaged(dir, err)
 	}
 	s, err := newStore(badgerdb.NewPrefixed(root, []byte("i/")), badgerdb.NewPrefixed(root, []byte("m/")), opts)
 	if err != nil {
 		root.Close()
-		return nil, err
+		return nil, damaged(dir, err)
 	}
 	s.closers = append(s.closers, root.Close)
 	return s, nil
+}
+
+// DamagedError is a store whose files fail their own checks: a badger
+// table or manifest whose checksum does not match, or a committed version
+// the tree cannot load. A node must not start on it (it would serve
+// wrong values or compute a wrong app hash); docs/operator.md, "A damaged
+// store", restores it from a backup or by state sync.
+type DamagedError struct {
+	Dir string
+	Err error
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("state: the application store in %s is damaged: %v; do not start on it: restore it from a backup (govchain node restore) or by state sync (docs/operator.md, \"A damaged store\")", e.Dir, e.Err)
+}
+
+func (e *DamagedError) Unwrap() error { return e.Err }
+
+// damaged tells damage (checksums, a committed version that does not
+// load) from other failures to open (permissions, a lock held by a
+// running node), which it returns as they are.
+func damaged(dir string, err error) error {
+	msg := err.Error()
+	for _, sign := range []string{"checksum mismatch", "failed to verify checksum", "bad checksum", "corrupt", "state: load version"} {
+		if strings.Contains(strings.ToLower(msg), sign) {
+			return &DamagedError{Dir: dir, Err: err}
+		}
+	}
+	return err
 }
 
 // OpenMemory returns a store held in memory (audit replay, unit tests).

@@ -48,8 +48,20 @@ func (e *Explorer) Dept(ctx context.Context, code string, scan, recent int) (*De
 	d := &DeptActivity{Code: code, Department: json.RawMessage(r.Value), Height: r.Height, Grants: []string{}, Identities: []DeptIdentity{},
 		ByType: []TypeCount{}, Recent: []TxRow{}, Counts: map[string]int{}}
 	var dept identity.Department
+	d.Evidence = []DeptEvidence{}
 	if json.Unmarshal(r.Value, &dept) == nil && dept.Validator != nil && len(dept.Validator.PubKey) == ed25519.PubKeySize {
-		d.Validator = fmt.Sprintf("%s power %d", ed25519.PubKey(dept.Validator.PubKey).Address(), dept.Validator.Power)
+		addr := ed25519.PubKey(dept.Validator.PubKey).Address().String()
+		d.Validator = fmt.Sprintf("%s power %d", addr, dept.Validator.Power)
+		evs, err := e.API.ListAll(ctx, string(identity.EvidencePrefix(addr)))
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range evs {
+			de := DeptEvidence{Key: ev.Key}
+			if json.Unmarshal(ev.Value, &de.Evidence) == nil {
+				d.Evidence = append(d.Evidence, de)
+			}
+		}
 	}
 	grants, err := e.API.ListAll(ctx, "id/grant/"+code+"/")
 	if err != nil {

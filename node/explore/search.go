@@ -13,6 +13,7 @@ import (
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 
 	"github.com/govchain/govchain/catalog-chain/catalogtypes"
+	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/credit/credittypes"
 	"github.com/govchain/govchain/contracts/gov/govtypes"
@@ -381,7 +382,16 @@ type DeptActivity struct {
 	Recent     []TxRow         `json:"recent"`
 	Counts     map[string]int  `json:"event_counts"`
 	Validator  string          `json:"validator,omitempty"`
-	Note       string          `json:"note,omitempty"`
+	// Evidence lists the misbehaviour of its validator the chain recorded
+	// (each a record under id/evidence/, provable with explore record).
+	Evidence []DeptEvidence `json:"evidence"`
+	Note     string         `json:"note,omitempty"`
+}
+
+// DeptEvidence is one evidence record of the department's validator.
+type DeptEvidence struct {
+	Key string `json:"key"`
+	identity.Evidence
 }
 
 // DeptIdentity is one SM2 identity of the department.

@@ -460,8 +460,13 @@ func rpcGet(ctx context.Context, net *Network, i int, path string, out any) erro
 
 // blockMetas returns node i's block id and header app hash for heights 1..h.
 func blockMetas(ctx context.Context, net *Network, i int, h int64) (map[int64]blockMeta, error) {
+	return blockMetasFrom(ctx, net, i, 1, h)
+}
+
+// blockMetasFrom is blockMetas for heights base..h.
+func blockMetasFrom(ctx context.Context, net *Network, i int, base, h int64) (map[int64]blockMeta, error) {
 	out := map[int64]blockMeta{}
-	for lo := int64(1); lo <= h; lo += 20 {
+	for lo := base; lo <= h; lo += 20 {
 		hi := min(lo+19, h)
 		var r struct {
 			BlockMetas []blockMeta `json:"block_metas"`
@@ -474,8 +479,8 @@ func blockMetas(ctx context.Context, net *Network, i int, h int64) (map[int64]bl
 			out[ht] = m
 		}
 	}
-	if int64(len(out)) != h {
-		return nil, fmt.Errorf("node %d returned %d block metas for heights 1..%d", i, len(out), h)
+	if int64(len(out)) != h-base+1 {
+		return nil, fmt.Errorf("node %d returned %d block metas for heights %d..%d", i, len(out), base, h)
 	}
 	return out, nil
 }
@@ -488,6 +493,14 @@ func blockMetas(ctx context.Context, net *Network, i int, h int64) (map[int64]bl
 // block it was acknowledged at and its account is registered on every
 // node. It returns H and the number of acknowledged txs missing anywhere.
 func verify(t *testing.T, net *Network, acks []ack) (int64, int) {
+	t.Helper()
+	return verifyFrom(t, net, acks, nil)
+}
+
+// verifyFrom is verify where node i holds blocks only from base[i] on (it
+// was restored from a snapshot or a backup at base[i]-1): its blocks are
+// compared from there.
+func verifyFrom(t *testing.T, net *Network, acks []ack, base map[int]int64) (int64, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -502,11 +515,12 @@ func verify(t *testing.T, net *Network, acks []ack) (int64, int) {
 		t.Fatal(err)
 	}
 	for i := 1; i < len(net.Nodes); i++ {
-		got, err := blockMetas(ctx, net, i, h+1)
+		lo := max(base[i], 1)
+		got, err := blockMetasFrom(ctx, net, i, lo, h+1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for ht := int64(1); ht <= h+1; ht++ {
+		for ht := lo; ht <= h+1; ht++ {
 			if got[ht].BlockID.Hash != ref[ht].BlockID.Hash || got[ht].Header.AppHash != ref[ht].Header.AppHash {
 				t.Fatalf("FORK at height %d: node %d has block %s app hash %s, node 0 has %s / %s",
 					ht, i, got[ht].BlockID.Hash, got[ht].Header.AppHash, ref[ht].BlockID.Hash, ref[ht].Header.AppHash)
