@@ -60,6 +60,11 @@ type Config struct {
 	// at GET /v1/verify/peers: the page asks them for the chain's latest
 	// height, so one node answering with an older state is STALE there.
 	VerifyPeers []string `json:"verify_peers,omitempty"`
+	// MinFreeDiskMB is the free space, in MiB, the node keeps on the volume
+	// of its data directory (0: 128; negative: no check). Below it the node
+	// stops before a write can fail and starts again by itself once half as
+	// much again is free (diskguard.go, docs/operator.md "Full disk").
+	MinFreeDiskMB int64 `json:"min_free_disk_mb,omitempty"`
 }
 
 // CheckVerifyPeers refuses a verify_peers entry the page could not fetch:
