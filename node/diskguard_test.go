@@ -7,7 +7,7 @@ import (
 	"time"
 
 	cmtlog "github.com/cometbft/cometbft/libs/log"
-	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestDiskReserveConfig(t *testing.T) {
@@ -38,7 +38,7 @@ func TestWaitForDiskBelowReserve(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- waitForDisk(ctx, h, conf, cmtlog.NewNopLogger()) }()
-	for testutil.ToFloat64(diskFull) != 1 {
+	for gauge(t, "govchain_disk_full") != 1 {
 		select {
 		case err := <-done:
 			t.Fatalf("waitForDisk returned %v with the volume below its reserve", err)
@@ -53,7 +53,22 @@ func TestWaitForDiskBelowReserve(t *testing.T) {
 	if err := waitForDisk(context.Background(), h, &Config{MinFreeDiskMB: 1}, cmtlog.NewNopLogger()); err != nil {
 		t.Fatal(err)
 	}
-	if v := testutil.ToFloat64(diskFull); v != 0 {
+	if v := gauge(t, "govchain_disk_full"); v != 0 {
 		t.Fatalf("disk_full %v after space was found", v)
 	}
+}
+
+// gauge reads a gauge from the registry the Prometheus endpoint serves.
+func gauge(t *testing.T, name string) float64 {
+	t.Helper()
+	mfs, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) == 1 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return -1
 }
