@@ -99,6 +99,9 @@ func waitForDisk(ctx context.Context, h Home, conf *Config, logger cmtlog.Logger
 	}
 	diskMetrics()
 	dir := h.Path("data")
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		dir = string(h) // before the first start: data/ is made on the same volume
+	}
 	free, err := freeDisk(dir)
 	if err != nil {
 		if errors.Is(err, errNoStatfs) {
