@@ -204,8 +204,11 @@ func latencyToxic() Toxic {
 // stream never loses bytes: a lost segment holds everything behind it until
 // its retransmission, at least Linux's 200 ms minimum retransmission
 // timeout later. So "pct % loss" is: each direction of every link is held
-// for pct % of the time, in holds of 200–400 ms (uniform) starting at random
-// moments (exponential gaps). A hold is a toxiproxy latency toxic of 60 s
+// for pct % of the time, in holds of 200–400 ms (uniform). Each direction
+// has one hold per cycle of 300 ms × 100/pct (6 s at 5 %), at a random
+// moment of the cycle, so over whole cycles the held fraction is pct % and
+// the holds of different links are not aligned. A hold is a toxiproxy
+// latency toxic of 60 s
 // added and then removed: removing it releases the held bytes at once and in
 // order, so nothing is dropped, as with TCP.
 type lossDriver struct {
@@ -217,14 +220,14 @@ type lossDriver struct {
 	wg     sync.WaitGroup
 	start  time.Time
 	dirs   int
+	cycle  time.Duration
 }
 
 func startLoss(api *ProxyAPI, net *Network, pct float64) *lossDriver {
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &lossDriver{pct: pct, cancel: cancel, start: time.Now()}
 	const minHold, maxHold = 200 * time.Millisecond, 400 * time.Millisecond
 	meanHold := (minHold + maxHold) / 2
-	meanGap := time.Duration(float64(meanHold) * (100 - pct) / pct)
+	d := &lossDriver{pct: pct, cancel: cancel, start: time.Now(), cycle: time.Duration(float64(meanHold) * 100 / pct)}
 	for a := range net.Nodes {
 		for b := range net.Nodes {
 			if a == b {
@@ -236,14 +239,14 @@ func startLoss(api *ProxyAPI, net *Network, pct float64) *lossDriver {
 				go func(proxy, stream string) {
 					defer d.wg.Done()
 					name := "hold_" + stream
-					for {
-						gap := time.Duration(rand.ExpFloat64() * float64(meanGap))
+					for c := d.start; ; c = c.Add(d.cycle) {
+						hold := minHold + time.Duration(rand.Int64N(int64(maxHold-minHold)))
+						at := c.Add(time.Duration(rand.Int64N(int64(d.cycle - hold))))
 						select {
 						case <-ctx.Done():
 							return
-						case <-time.After(gap):
+						case <-time.After(time.Until(at)):
 						}
-						hold := minHold + time.Duration(rand.Int64N(int64(maxHold-minHold)))
 						actx, acancel := context.WithTimeout(context.Background(), 10*time.Second)
 						err := api.AddToxic(actx, proxy, Toxic{Name: name, Type: "latency", Stream: stream, Attributes: map[string]any{"latency": 60000}})
 						acancel()
@@ -271,6 +274,9 @@ func startLoss(api *ProxyAPI, net *Network, pct float64) *lossDriver {
 	return d
 }
 
+// cycles is how many whole cycles have passed.
+func (d *lossDriver) cycles() int { return int(time.Since(d.start) / d.cycle) }
+
 // stop ends the holds and returns the fraction of time the links were held
 // (over every direction of every link).
 func (d *lossDriver) stop() float64 {
@@ -282,7 +288,8 @@ func (d *lossDriver) stop() float64 {
 
 // phase measures one degraded stretch: from the toxics' start until the
 // nodes gained blocks and acknowledged minAcks more txs.
-func degradedPhase(t *testing.T, net *Network, mon *monitor, ld *load, r *result, blocks int64, minAcks int) (from, to time.Time) {
+// until also holds, when not nil, e.g. for enough loss cycles.
+func degradedPhase(t *testing.T, net *Network, mon *monitor, ld *load, r *result, blocks int64, minAcks int, until func() bool) (from, to time.Time) {
 	t.Helper()
 	from = time.Now()
 	before := ld.acked()
@@ -291,6 +298,9 @@ func degradedPhase(t *testing.T, net *Network, mon *monitor, ld *load, r *result
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: only %d txs acknowledged in %s", r.Scenario, ld.acked()-before, progressLimit)
 		}
+	}
+	for until != nil && !until() {
+		time.Sleep(100 * time.Millisecond)
 	}
 	to = time.Now()
 	r.Interval = mon.interval(from, to)
@@ -320,7 +330,7 @@ func TestDegradedLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	from, _ := degradedPhase(t, net, mon, ld, rLat, 6, 8)
+	from, _ := degradedPhase(t, net, mon, ld, rLat, 6, 8, nil)
 	_, p95 := ld.commitLatency(from, time.Now())
 	t.Logf("latency: block interval %s, commit latency median %s p95 %s", rLat.Interval, rLat.Latency, p95)
 	// the toxics really delay the links: a commit needs at least three
@@ -339,9 +349,13 @@ func TestDegradedLinks(t *testing.T) {
 	blocksContinue(t, net, all(net), 2, progressLimit)
 	rLoss.Baseline = mon.interval(healed, time.Now())
 	loss := startLoss(api, net, 5)
-	degradedPhase(t, net, mon, ld, rLoss, 6, 8)
+	// whole cycles, so that the links were held 5 % of the phase
+	degradedPhase(t, net, mon, ld, rLoss, 6, 8, func() bool { return loss.cycles() >= 2 })
 	healed = time.Now()
 	heldFrac := loss.stop()
+	if heldFrac < 0.025 {
+		t.Fatalf("the links were held %.1f %% of the time, want about 5 %%", 100*heldFrac)
+	}
 	if loss.errs.Load() > 0 {
 		t.Fatalf("%d toxiproxy API calls failed", loss.errs.Load())
 	}

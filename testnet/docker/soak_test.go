@@ -111,6 +111,9 @@ func TestSoak(t *testing.T) {
 		case 3:
 			loss := startLoss(api, net, 5)
 			blocksContinue(t, net, all(net), 4, progressLimit)
+			for loss.cycles() < 2 {
+				time.Sleep(100 * time.Millisecond)
+			}
 			healed := time.Now()
 			loss.stop()
 			if n := loss.errs.Load(); n > 0 {
