@@ -130,8 +130,12 @@ func TestSoak(t *testing.T) {
 		k.r.Recovery = max(k.r.Recovery, recovery)
 		// the whole network commits again before the next fault
 		blocksContinue(t, net, all(net), 2, progressLimit)
-		t.Logf("round %d: %s on node %d, %s, recovery %s, %d txs acknowledged so far",
-			round, k.r.Scenario, v, to.Sub(from).Round(100*time.Millisecond), recovery.Round(100*time.Millisecond), ld.acked())
+		on := "every link"
+		if round%len(kinds) < 2 {
+			on = fmt.Sprintf("node %d", v)
+		}
+		t.Logf("round %d: %s (%s), %s, recovery %s, %d txs acknowledged so far",
+			round, k.r.Scenario, on, to.Sub(from).Round(100*time.Millisecond), recovery.Round(100*time.Millisecond), ld.acked())
 	}
 	time.Sleep(2 * time.Second)
 	acks := ld.stop()
