@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"sort"
@@ -64,7 +65,9 @@ func TestSoak(t *testing.T) {
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, *soakFor+20*time.Minute)
 	ld.waitAcks(t, 12, progressLimit)
-	ctx := bg(t)
+	// bg's 5 minutes would end the docker commands of a longer soak
+	ctx, cancel := context.WithTimeout(context.Background(), *soakFor+20*time.Minute)
+	defer cancel()
 	baseline := mon.interval(time.Time{}, time.Now())
 	end := time.Now().Add(*soakFor)
 	for round := 0; time.Now().Before(end); round++ {
