@@ -133,11 +133,11 @@ func TestSoak(t *testing.T) {
 		k.r.Recovery = max(k.r.Recovery, recovery)
 		// the whole network commits again before the next fault
 		blocksContinue(t, net, all(net), 2, progressLimit)
-		on := "every link"
+		on := ""
 		if round%len(kinds) < 2 {
-			on = fmt.Sprintf("node %d", v)
+			on = fmt.Sprintf(" (node %d)", v)
 		}
-		t.Logf("round %d: %s (%s), %s, recovery %s, %d txs acknowledged so far",
+		t.Logf("round %d: %s%s, %s, recovery %s, %d txs acknowledged so far",
 			round, k.r.Scenario, on, to.Sub(from).Round(100*time.Millisecond), recovery.Round(100*time.Millisecond), ld.acked())
 	}
 	time.Sleep(2 * time.Second)
