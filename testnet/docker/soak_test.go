@@ -12,7 +12,7 @@ import (
 // soakFor enables TestSoak: it is outside CI (go test ./... leaves it at 0).
 var soakFor = flag.Duration("soak", 0, "run TestSoak's kill/partition/latency/loss cycle for this long, e.g. 1h (0: skip it)")
 
-// SoakCommand is how to run it (docs/reliability.md).
+// soakCommand is how to run it (docs/reliability.md).
 const soakCommand = "go test ./testnet/docker -run TestSoak -soak=1h -timeout 0 -v"
 
 // soakKind aggregates one kind of fault over the soak's rounds.
@@ -156,5 +156,5 @@ func TestSoak(t *testing.T) {
 		k.r.Note = fmt.Sprintf("%d rounds; stall and recovery: worst round; interval and latency: median of the rounds' medians; txs: acknowledged during these faults (%d in all)", k.rounds, len(acks))
 	}
 	kinds[len(kinds)-1].r.Lost = lost // every tx of the run is checked; reported once
-	kinds[len(kinds)-1].r.Note += fmt.Sprintf("; txs lost: the whole run (`%s`)", soakCommand)
+	kinds[len(kinds)-1].r.Note += fmt.Sprintf("; txs lost: the whole run (`go test ./testnet/docker -run TestSoak -soak=%s -timeout 0 -v`)", *soakFor)
 }
