@@ -311,15 +311,17 @@ func degradedPhase(t *testing.T, net *Network, mon *monitor, ld *load, r *result
 
 // TestDegradedLinks runs 4 validators whose every link goes through
 // toxiproxy: first 200 ± 50 ms latency on every link, then 5 % loss (see
-// lossDriver). The chain must keep committing and acknowledging txs in each,
+// lossDriver), then a bandwidth limit of 32 KB/s each way. The chain must keep committing and acknowledging txs in each,
 // and recover its pace when the toxics go.
 func TestDegradedLinks(t *testing.T) {
 	net, api := upProxied(t, 4)
 	rLat := &result{Scenario: "latency 200 ± 50 ms each way on every link (toxiproxy)",
 		Note: "block interval, commit latency (median, submit → wait=commit answer) and stall: while degraded; recovery: toxics removed → first block"}
 	rLoss := &result{Scenario: "5 % loss on every link (toxiproxy, as TCP retransmission holds)"}
+	rBW := &result{Scenario: "bandwidth 32 KB/s each way on every link (toxiproxy)", Note: "columns as above"}
 	record(t, rLat)
 	record(t, rLoss)
+	record(t, rBW)
 	mon := startMonitor(t, net)
 	ld := startLoad(t, net, loadLimit)
 	ld.waitAcks(t, 12, progressLimit)
@@ -366,10 +368,27 @@ func TestDegradedLinks(t *testing.T) {
 	rLoss.Note = fmt.Sprintf("each direction of each link held %.1f %% of the time (%d holds of 200–400 ms); columns as above", 100*heldFrac, loss.holds.Load())
 	t.Logf("loss: block interval %s, commit latency %s, %d holds, held %.1f%%", rLoss.Interval, rLoss.Latency, loss.holds.Load(), 100*heldFrac)
 
+	rLoss.Acked = ld.acked() - rLat.Acked
+
+	// a thin pipe: toxiproxy's bandwidth toxic on both directions of
+	// every link (a block of a few txs is a few KB)
+	blocksContinue(t, net, all(net), 2, progressLimit)
+	rBW.Baseline = mon.interval(healed, time.Now())
+	undo, err = degradeAll(ctx, api, net, Toxic{Name: "bandwidth", Type: "bandwidth", Attributes: map[string]any{"rate": 32}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	degradedPhase(t, net, mon, ld, rBW, 6, 8, nil)
+	healed = time.Now()
+	if err := undo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rBW.Recovery = mon.firstBlockAfter(t, healed, 90*time.Second)
+
 	time.Sleep(2 * time.Second)
 	acks := ld.stop()
-	rLoss.Acked = len(acks) - rLat.Acked
+	rBW.Acked = len(acks) - rLat.Acked - rLoss.Acked
 	h, lost := verify(t, net, acks)
-	rLat.Height, rLoss.Height = h, h
-	rLoss.Lost = lost // the check covers both phases' txs; reported once
+	rLat.Height, rLoss.Height, rBW.Height = h, h, h
+	rBW.Lost = lost // the check covers every phase's txs; reported once
 }
