@@ -79,10 +79,25 @@ func nodeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			<-ctx.Done()
-			fmt.Fprintln(cmd.ErrOrStderr(), "shutting down: stopping API, consensus, then state store")
-			n.Stop()
-			return nil
+			select {
+			case <-ctx.Done():
+				fmt.Fprintln(cmd.ErrOrStderr(), "shutting down: stopping API, consensus, then state store")
+				n.Stop()
+				return nil
+			case <-n.DiskLow():
+				// stopped in order while the volume still has room; back
+				// once space is freed, block-syncing what it missed
+				fmt.Fprintln(cmd.ErrOrStderr(), "data volume nearly full: stopping API, consensus, then state store; waiting for space")
+				n.Stop()
+				if err := node.WaitForDisk(ctx, node.Home(g.Home), cmd.ErrOrStderr()); err != nil {
+					if ctx.Err() != nil {
+						return nil
+					}
+					return err
+				}
+				fmt.Fprintln(cmd.ErrOrStderr(), "space freed: starting the node again")
+				return node.Reexec()
+			}
 		},
 	}
 	startCmd.Flags().StringVar(&startPass, "passphrase-file", "", "passphrase of the department's SM2 key (else env GOVCHAIN_PASSPHRASE)")

@@ -251,7 +251,7 @@ func TestMetricsExposeAppCounters(t *testing.T) {
 	}
 	b, _ := io.ReadAll(r.Body)
 	r.Body.Close()
-	for _, want := range []string{`govchain_txs_total{code="0",codespace="ok",phase="deliver",type="identity.register_account"}`, "cometbft_consensus_height"} {
+	for _, want := range []string{`govchain_txs_total{code="0",codespace="ok",phase="deliver",type="identity.register_account"}`, "cometbft_consensus_height", "govchain_disk_free_bytes", "govchain_disk_full 0"} {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("metrics lack %s", want)
 		}

@@ -64,6 +64,11 @@ type Config struct {
 	// certificates, CAs and keys that expire (GET /v1/expiry, `govchain
 	// status`, the govchain_expiring metrics; 0: 30).
 	ExpiryHorizonDays int `json:"expiry_horizon_days,omitempty"`
+	// MinFreeDiskMB is the free space, in MiB, the node keeps on the volume
+	// of its data directory (0: 128; negative: no check). Below it the node
+	// stops before a write can fail and starts again by itself once half as
+	// much again is free (diskguard.go, docs/operator.md "Full disk").
+	MinFreeDiskMB int64 `json:"min_free_disk_mb,omitempty"`
 }
 
 // CheckVerifyPeers refuses a verify_peers entry the page could not fetch:

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -36,6 +37,10 @@ type Node struct {
 	// stopPruning ends the pruning companion (prune.go), if any.
 	stopPruning context.CancelFunc
 	stop        chan struct{} // ends the key watcher
+
+	diskLow  chan struct{} // closed when the data volume falls below its reserve
+	quit     chan struct{} // closed by Stop
+	stopOnce sync.Once
 }
 
 // Start opens state, starts CometBFT with the app in-process and serves the
@@ -62,6 +67,10 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 		logger = cmtlog.NewFilter(logger, opt)
 	} else {
 		logger = cmtlog.NewFilter(logger, cmtlog.AllowInfo())
+	}
+	// a volume below its reserve: wait for space before writing anything
+	if err := waitForDisk(ctx, h, conf, logger.With("module", "disk")); err != nil {
+		return nil, err
 	}
 	store, err := state.Open(h.StateDir(), conf.StateOptions())
 	if err != nil {
@@ -107,7 +116,8 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 		store.Close()
 		return nil, err
 	}
-	nd := &Node{Home: h, Config: conf, App: app, Comet: n, store: store, logger: logger, stop: stop}
+	nd := &Node{Home: h, Config: conf, App: app, Comet: n, store: store, logger: logger, stop: stop,
+		diskLow: make(chan struct{}), quit: make(chan struct{})}
 	if conf.RetainBlocks > 0 {
 		pctx, cancel := context.WithCancel(context.Background())
 		nd.stopPruning = cancel
@@ -119,6 +129,9 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 	if err := nd.serveAPI(); err != nil {
 		nd.Stop()
 		return nil, err
+	}
+	if reserve, on := conf.diskReserveBytes(); on {
+		go nd.watchDisk(reserve)
 	}
 	logger.Info("govchain node started", "dept", conf.Dept, "api", nd.APIAddr(), "height", n.BlockStore().Height())
 	return nd, nil
@@ -181,6 +194,11 @@ func (n *Node) Stop() {
 		close(n.stop)
 		n.stop = nil
 	}
+	n.stopOnce.Do(func() {
+		if n.quit != nil {
+			close(n.quit)
+		}
+	})
 	if n.api != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = n.api.Shutdown(ctx)

@@ -96,6 +96,7 @@ type Manifest struct {
 	User          string `json:"user"` // uid:gid the containers run as
 	Nodes         []Node `json:"nodes"`
 	Links         []Link `json:"links"`
+	Proxy         *Proxy `json:"proxy,omitempty"` // p2p through toxiproxy (UseProxy)
 }
 
 // Network is a generated network directory.
@@ -308,13 +309,22 @@ func (n *Network) WriteCompose() error {
 			if peer == nd.Index {
 				peer = l.B
 			}
-			hosts = append(hosts, fmt.Sprintf("%s:%s", n.Nodes[peer].Service, l.IP(peer)))
+			to := l.IP(peer)
+			if n.Proxy != nil {
+				to = l.ProxyIP()
+			}
+			hosts = append(hosts, fmt.Sprintf("%s:%s", n.Nodes[peer].Service, to))
 		}
 		if len(hosts) > 0 {
 			b.WriteString("    extra_hosts:\n")
 			for _, h := range hosts {
 				fmt.Fprintf(&b, "      - %q\n", h)
 			}
+		}
+	}
+	if n.Proxy != nil {
+		if err := n.writeProxy(&b); err != nil {
+			return err
 		}
 	}
 	b.WriteString("\nnetworks:\n  api:\n    driver: bridge\n")

@@ -59,6 +59,8 @@ type ack struct {
 	raw    []byte
 	height int64
 	id     smcrypto.KeyID
+	sent   time.Time // submitted
+	done   time.Time // acknowledged: sent..done is the commit latency
 }
 
 // load keeps one goroutine per signer (each department's admin key) sending
@@ -161,11 +163,12 @@ func (l *load) signer(ctx context.Context, i int, key *smcrypto.PrivateKey) {
 			panic(err)
 		}
 		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		sent := time.Now()
 		r, err := c.Submit(rctx, raw, "commit")
 		cancel()
 		if err == nil && r.Code == 0 && r.Height > 0 {
 			l.mu.Lock()
-			l.acks = append(l.acks, ack{signer: i, node: nd, raw: raw, height: r.Height, id: officer.PublicKey().ID()})
+			l.acks = append(l.acks, ack{signer: i, node: nd, raw: raw, height: r.Height, id: officer.PublicKey().ID(), sent: sent, done: time.Now()})
 			l.mu.Unlock()
 			continue
 		}
@@ -600,6 +603,8 @@ type result struct {
 	Acked    int
 	Lost     int
 	Height   int64
+	Interval time.Duration // median block interval in the fault window (0: not measured)
+	Latency  time.Duration // median commit latency of the txs acknowledged in it (0: not measured)
 	Verdict  string
 	Note     string
 }
@@ -648,15 +653,42 @@ func summaryTable() string {
 		hi = max(hi, r.Baseline)
 	}
 	fmt.Fprintf(&b, "Median block interval under load before each fault: %.2f–%.2f s.\n\n", lo.Seconds(), hi.Seconds())
-	b.WriteString("| scenario | stall s | recovery s | txs acknowledged | txs lost | final height | verdict | measured as |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---|---|\n")
+	b.WriteString("| scenario | stall s | recovery s | block interval s | commit latency s | txs acknowledged | txs lost | final height | verdict | measured as |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
 	for _, r := range rs {
 		v := r.Verdict
 		if v == "" {
 			v = "INCOMPLETE"
 		}
 		esc := strings.NewReplacer("|", `\|`).Replace
-		fmt.Fprintf(&b, "| %s | %.1f | %.1f | %d | %d | %d | %s | %s |\n", esc(r.Scenario), r.Stall.Seconds(), r.Recovery.Seconds(), r.Acked, r.Lost, r.Height, v, esc(r.Note))
+		fmt.Fprintf(&b, "| %s | %.1f | %.1f | %s | %s | %d | %d | %d | %s | %s |\n", esc(r.Scenario), r.Stall.Seconds(), r.Recovery.Seconds(),
+			secs(r.Interval), secs(r.Latency), r.Acked, r.Lost, r.Height, v, esc(r.Note))
 	}
 	return b.String()
+}
+
+// secs is d in seconds for the table, or – when it was not measured.
+func secs(d time.Duration) string {
+	if d == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", d.Seconds())
+}
+
+// commitLatency is the median and 95th percentile of sent..done of the
+// txs acknowledged within [from, to].
+func (l *load) commitLatency(from, to time.Time) (median, p95 time.Duration) {
+	l.mu.Lock()
+	var ds []time.Duration
+	for _, a := range l.acks {
+		if !a.done.Before(from) && !a.done.After(to) {
+			ds = append(ds, a.done.Sub(a.sent))
+		}
+	}
+	l.mu.Unlock()
+	if len(ds) == 0 {
+		return 0, 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[len(ds)/2], ds[(len(ds)*95)/100]
 }
