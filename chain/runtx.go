@@ -342,8 +342,8 @@ type authEntry struct {
 	// the account certificate's window, as identity.Authenticate checks
 	// it (notAfter 0: no certificate, any time)
 	notBefore, notAfter int64
-	pub        *smcrypto.PublicKey
-	signer     module.Signer
+	pub                 *smcrypto.PublicKey
+	signer              module.Signer
 }
 
 const authCacheMax = 50_000
