@@ -136,3 +136,19 @@ func (e *Effects) Size() int {
 	}
 	return n
 }
+
+func (r *Recorder) setOwned(e entry) error {
+	var err error
+	switch ow, ok := r.parent.(ownedWriter); {
+	case ok:
+		err = ow.setOwned(e)
+	case e.deleted:
+		err = r.parent.Delete(e.key)
+	default:
+		err = r.parent.Set(e.key, e.value)
+	}
+	if err == nil {
+		r.wrote(e)
+	}
+	return err
+}
