@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -184,6 +185,17 @@ func DecodeCanonical(body []byte, v any) error {
 			at += n
 		}
 		return tx.ErrBadBody.Wrapf("body is not valid UTF-8 (byte %d of %d): every name and text must be UTF-8", at, len(body))
+	}
+	// A canonical body decodes and encodes back to itself: that needs no
+	// streaming decoder (and its buffer). Anything else is decoded again
+	// strictly, from a zero value, to say what is wrong.
+	if json.Unmarshal(body, v) == nil {
+		if again, err := json.Marshal(v); err == nil && bytes.Equal(again, body) {
+			return nil
+		}
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv.Elem().SetZero()
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
