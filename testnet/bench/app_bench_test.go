@@ -37,7 +37,6 @@ func BenchmarkNodeAppPerTx(b *testing.B) {
 	}
 	holder, _ := benchUSCC()
 	seq := make([]uint64, signers)
-	ctx := context.Background()
 	n := 0
 	var check, recheck, deliver time.Duration
 	var checkCPU, recheckCPU, deliverCPU time.Duration
@@ -54,27 +53,15 @@ func BenchmarkNodeAppPerTx(b *testing.B) {
 		}
 		b.StartTimer()
 		t0, c0 := time.Now(), processCPU()
-		for _, t := range txs {
-			if r, _ := c.App.CheckTx(ctx, &abci.CheckTxRequest{Tx: t, Type: abci.CHECK_TX_TYPE_CHECK}); r.Code != 0 {
-				b.Fatal(r.Log)
-			}
-		}
+		checkAll(b, c, txs, abci.CHECK_TX_TYPE_CHECK)
 		t1, c1 := time.Now(), processCPU()
 		// A recheck runs against a check state rebuilt from the committed
 		// state, as after a commit that did not include these txs.
 		c.Block()
 		t2, c2 := time.Now(), processCPU()
-		for _, t := range txs {
-			if r, _ := c.App.CheckTx(ctx, &abci.CheckTxRequest{Tx: t, Type: abci.CHECK_TX_TYPE_RECHECK}); r.Code != 0 {
-				b.Fatal(r.Log)
-			}
-		}
+		checkAll(b, c, txs, abci.CHECK_TX_TYPE_RECHECK)
 		t3, c3 := time.Now(), processCPU()
-		for _, r := range c.Block(txs...).TxResults {
-			if r.Code != 0 {
-				b.Fatal(r.Log)
-			}
-		}
+		finalizeAll(b, c, txs)
 		t4, c4 := time.Now(), processCPU()
 		check += t1.Sub(t0)
 		recheck += t3.Sub(t2)
@@ -91,6 +78,44 @@ func BenchmarkNodeAppPerTx(b *testing.B) {
 	b.ReportMetric(float64(recheckCPU.Microseconds())/total, "recheck-cpu-µs/tx")
 	b.ReportMetric(float64(deliverCPU.Microseconds())/total, "finalize+commit-cpu-µs/tx")
 	b.ReportMetric(0, "ns/op")
+}
+
+// checkAll, recheckAll and finalizeAll are functions of their own so that
+// instruction counts (valgrind --tool=callgrind, inclusive cost) split by
+// phase, whatever the machine's load:
+//
+//	valgrind --tool=callgrind --callgrind-out-file=cg.out ./bench.test -test.run XXX -test.bench NodeAppPerTx -test.benchtime 1x
+//	callgrind_annotate --inclusive=yes cg.out | grep -E 'checkAll|finalizeAll'
+//
+//go:noinline
+func checkAll(b *testing.B, c *chaintest.Chain, txs [][]byte, typ abci.CheckTxType) {
+	if typ == abci.CHECK_TX_TYPE_RECHECK {
+		recheckAll(b, c, txs)
+		return
+	}
+	for _, t := range txs {
+		if r, _ := c.App.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: t, Type: typ}); r.Code != 0 {
+			b.Fatal(r.Log)
+		}
+	}
+}
+
+//go:noinline
+func recheckAll(b *testing.B, c *chaintest.Chain, txs [][]byte) {
+	for _, t := range txs {
+		if r, _ := c.App.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: t, Type: abci.CHECK_TX_TYPE_RECHECK}); r.Code != 0 {
+			b.Fatal(r.Log)
+		}
+	}
+}
+
+//go:noinline
+func finalizeAll(b *testing.B, c *chaintest.Chain, txs [][]byte) {
+	for _, r := range c.Block(txs...).TxResults {
+		if r.Code != 0 {
+			b.Fatal(r.Log)
+		}
+	}
 }
 
 // processCPU is the CPU time the process has used (user + system).
