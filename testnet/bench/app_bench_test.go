@@ -53,13 +53,13 @@ func BenchmarkNodeAppPerTx(b *testing.B) {
 		}
 		b.StartTimer()
 		t0, c0 := time.Now(), processCPU()
-		checkAll(b, c, txs, abci.CHECK_TX_TYPE_CHECK)
+		checkAll(b, c, txs)
 		t1, c1 := time.Now(), processCPU()
 		// A recheck runs against a check state rebuilt from the committed
 		// state, as after a commit that did not include these txs.
 		c.Block()
 		t2, c2 := time.Now(), processCPU()
-		checkAll(b, c, txs, abci.CHECK_TX_TYPE_RECHECK)
+		recheckAll(b, c, txs)
 		t3, c3 := time.Now(), processCPU()
 		finalizeAll(b, c, txs)
 		t4, c4 := time.Now(), processCPU()
@@ -85,16 +85,12 @@ func BenchmarkNodeAppPerTx(b *testing.B) {
 // phase, whatever the machine's load:
 //
 //	valgrind --tool=callgrind --callgrind-out-file=cg.out ./bench.test -test.run XXX -test.bench NodeAppPerTx -test.benchtime 1x
-//	callgrind_annotate --inclusive=yes cg.out | grep -E 'checkAll|finalizeAll'
+//	callgrind_annotate --inclusive=yes cg.out | grep -E 'checkAll|recheckAll|finalizeAll'
 //
 //go:noinline
-func checkAll(b *testing.B, c *chaintest.Chain, txs [][]byte, typ abci.CheckTxType) {
-	if typ == abci.CHECK_TX_TYPE_RECHECK {
-		recheckAll(b, c, txs)
-		return
-	}
+func checkAll(b *testing.B, c *chaintest.Chain, txs [][]byte) {
 	for _, t := range txs {
-		if r, _ := c.App.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: t, Type: typ}); r.Code != 0 {
+		if r, _ := c.App.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: t, Type: abci.CHECK_TX_TYPE_CHECK}); r.Code != 0 {
 			b.Fatal(r.Log)
 		}
 	}
