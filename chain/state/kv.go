@@ -96,6 +96,9 @@ func (c *Cache) put(e entry) {
 		c.big.ReplaceOrInsert(e)
 		return
 	}
+	if c.small == nil {
+		c.small = make([]entry, 0, 8) // a tx writes a handful of keys
+	}
 	c.small = slices.Insert(c.small, i, e)
 }
 

@@ -27,7 +27,9 @@ type Recorder struct {
 	ranged bool
 }
 
-func NewRecorder(parent KV) *Recorder { return &Recorder{parent: parent} }
+func NewRecorder(parent KV) *Recorder {
+	return &Recorder{parent: parent, reads: make([]Read, 0, 8), writes: make([]entry, 0, 8)}
+}
 
 func (r *Recorder) seen(key []byte) bool {
 	for i := range r.writes {
