@@ -70,6 +70,8 @@ type App struct {
 	retainBlocks int64
 	// rechecks holds the txs the mempool's recheck evicted (recheck.go).
 	rechecks recheckLog
+	// checked holds what CheckTx learnt of the txs it passed (checktx.go).
+	checked checkedCache
 }
 
 // SetRetainBlocks makes Commit ask CometBFT to keep only the newest n
@@ -144,6 +146,7 @@ func (a *App) load() error {
 		a.lastBlockHash, _ = view.Get(blockHashKey)
 	}
 	a.auth = authCache{}
+	a.checked = checkedCache{}
 	a.checkState = a.newCheckState()
 	return nil
 }
@@ -295,10 +298,12 @@ func equalFoldHex(a, b string) bool {
 
 // CheckTx runs the full transaction against the mempool's state: the same
 // code path as FinalizeBlock, so a client learns of any rejection at once.
+// A recheck skips the handler when nothing the tx read has changed
+// (checktx.go).
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	res := a.runTx(a.checkState, req.Tx, 0, true)
+	res := a.checkTx(req.Tx, req.Type == abci.CHECK_TX_TYPE_RECHECK)
 	if res.Code != 0 && req.Type == abci.CHECK_TX_TYPE_RECHECK {
 		a.noteRecheck(req.Tx, res) // evicted: tell whoever waits for it
 	}

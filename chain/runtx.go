@@ -33,6 +33,7 @@ type txResult struct {
 	Data       []byte
 	events     []abci.Event
 	valUpdates []module.ValidatorUpdate
+	tx         *tx.Tx // the decoded tx, when it succeeded
 }
 
 func (r *txResult) exec() *abci.ExecTxResult {
@@ -44,22 +45,41 @@ func failed(err error) txResult {
 	return txResult{Code: e.Code, Codespace: e.Codespace, Log: e.Error()}
 }
 
-// runTx in CheckTx: the block context is the next block's height with the
-// last block's time, the best available estimate.
-func (a *App) runTx(base state.KV, raw []byte, _ int64, check bool) txResult {
+// checkCtx is the block context of CheckTx: the next block's height with
+// the last block's time, the best available estimate.
+func (a *App) checkCtx() blockCtx {
 	v, _ := a.store.LastCommit()
-	return a.runTxAt(base, raw, blockCtx{chainID: a.chainID, height: v + 1, time: a.lastBlockTime}, check)
+	return blockCtx{chainID: a.chainID, height: v + 1, time: a.lastBlockTime}
 }
 
 // runTxAt authenticates raw and applies it to base atomically: either all of
 // the message's writes (and the signer's sequence bump) land or none do.
-func (a *App) runTxAt(base state.KV, raw []byte, b blockCtx, check bool) (res txResult) {
+// In FinalizeBlock (!check) it reuses what CheckTx decoded and then forgets
+// the tx: once in a block it is out of the mempool.
+func (a *App) runTxAt(base state.KV, raw []byte, b blockCtx, check bool) txResult {
+	hash := tx.Hash(raw)
+	e := a.checked.get(hash)
+	if !check && e != nil {
+		a.checked.remove(hash)
+	}
+	return a.execTx(base, raw, hash, e, b, check)
+}
+
+// execTx is runTxAt with the tx's hash and what this node's CheckTx kept of
+// it (nil: nothing): the decoded envelope, and that the body is canonical.
+func (a *App) execTx(base state.KV, raw []byte, hash [32]byte, e *checkedTx, b blockCtx, check bool) (res txResult) {
 	typ := "undecodable"
 	defer func() { a.metrics.observe(typ, res.Codespace, res.Code, check) }()
 
-	t, err := tx.Decode(raw, a.params.MaxTxBytes)
-	if err != nil {
-		return failed(err)
+	var t *tx.Tx
+	if e != nil && a.fits(len(raw)) {
+		t = e.t
+	} else {
+		var err error
+		if t, err = tx.Decode(raw, a.params.MaxTxBytes); err != nil {
+			return failed(err)
+		}
+		e = nil
 	}
 	typ = t.Type
 	if t.ChainID != b.chainID {
@@ -81,7 +101,6 @@ func (a *App) runTxAt(base state.KV, raw []byte, b blockCtx, check bool) (res tx
 	if t.Sequence != last+1 {
 		return failed(tx.ErrSequence.Wrapf("signer %s: expected sequence %d, got %d", t.Signer, last+1, t.Sequence))
 	}
-	hash := tx.Hash(raw)
 	if !a.verified.has(hash) {
 		// A signature verified before execution (preverify) counts only
 		// if it was checked against the key that signs now.
@@ -107,6 +126,9 @@ func (a *App) runTxAt(base state.KV, raw []byte, b blockCtx, check bool) (res tx
 		return failed(err)
 	}
 	ctx := &module.Context{ChainID: b.chainID, Height: b.height, Time: b.time, TxHash: hash[:], Signer: signer, Store: cache, CheckOnly: check, Route: a.route}
+	if e != nil {
+		ctx.CanonicalBody = t.Body // its handler accepted these bytes before
+	}
 	if err := safeHandle(route, ctx, t.Body); err != nil {
 		return failed(err)
 	}
@@ -118,7 +140,7 @@ func (a *App) runTxAt(base state.KV, raw []byte, b blockCtx, check bool) (res tx
 		{Key: "signer", Value: t.Signer.String(), Index: true},
 		{Key: "dept", Value: signer.Dept, Index: true},
 	}}}, toABCIEvents(ctx.Events())...)
-	return txResult{Data: ctx.Data(), events: evs, valUpdates: ctx.ValidatorUpdates()}
+	return txResult{Data: ctx.Data(), events: evs, valUpdates: ctx.ValidatorUpdates(), tx: t}
 }
 
 // safeHandle turns a panicking handler into an internal error for this tx
@@ -305,9 +327,10 @@ func (a *App) preverifiedKey(h [32]byte) *smcrypto.PublicKey {
 // authCache remembers identity.Authenticate's answers. Authenticate is a
 // function of the signer's account record, its department's record and the
 // block time only (status, certificate window, department status, the
-// parsed key); an answer is reused only when both records hold the very
-// same bytes and the time is the same, so it cannot differ from calling
-// Authenticate again. It saves the JSON decoding of both records and the
+// parsed key), and of the time only through the account certificate's
+// window; an answer is reused only when both records hold the very same
+// bytes and the time is within that window, so it cannot differ from
+// calling Authenticate again. It saves the JSON decoding of both records and the
 // SM2 point parsing (a field inversion) that every CheckTx, recheck and
 // FinalizeBlock of a tx would otherwise repeat. Callers hold App.mu.
 type authCache struct {
@@ -316,15 +339,17 @@ type authCache struct {
 
 type authEntry struct {
 	acct, dept []byte // the records' bytes the answer was computed from
-	t          time.Time
-	pub        *smcrypto.PublicKey
-	signer     module.Signer
+	// the account certificate's window, as identity.Authenticate checks
+	// it (notAfter 0: no certificate, any time)
+	notBefore, notAfter int64
+	pub                 *smcrypto.PublicKey
+	signer              module.Signer
 }
 
 const authCacheMax = 50_000
 
 func (c *authCache) authenticate(kv state.KV, id smcrypto.KeyID, t time.Time) (*smcrypto.PublicKey, *module.Signer, error) {
-	if e := c.entries[id]; e != nil && e.t.Equal(t) {
+	if e := c.entries[id]; e != nil && e.validAt(t) {
 		acct, err1 := kv.Get(identity.AccountKey(id))
 		dept, err2 := kv.Get(identity.DeptKey(e.signer.Dept))
 		if err1 == nil && err2 == nil && bytes.Equal(acct, e.acct) && bytes.Equal(dept, e.dept) {
@@ -343,9 +368,13 @@ func (c *authCache) authenticate(kv state.KV, id smcrypto.KeyID, t time.Time) (*
 		if c.entries == nil || len(c.entries) >= authCacheMax {
 			c.entries = make(map[smcrypto.KeyID]*authEntry)
 		}
-		e := &authEntry{acct: bytes.Clone(acctRaw), dept: bytes.Clone(deptRaw), t: t, pub: pub, signer: *signer}
+		e := &authEntry{acct: bytes.Clone(acctRaw), dept: bytes.Clone(deptRaw), notBefore: acct.NotBefore, notAfter: acct.NotAfter, pub: pub, signer: *signer}
 		e.signer.Roles = slices.Clone(signer.Roles)
 		c.entries[id] = e
 	}
 	return pub, signer, nil
+}
+
+func (e *authEntry) validAt(t time.Time) bool {
+	return e.notAfter == 0 || t.Unix() >= e.notBefore && t.Unix() <= e.notAfter
 }

@@ -70,6 +70,11 @@ type Context struct {
 	// Route looks up another module's message route (governance executes
 	// messages of other modules through it). Nil outside the app.
 	Route func(msgType string) (Route, bool)
+	// CanonicalBody, set by the app, is a tx body already found to be in
+	// canonical form for this route (when the tx was first checked):
+	// Handler then decodes an identical body without encoding it again.
+	// Sub contexts never inherit it.
+	CanonicalBody []byte
 
 	events     []Event
 	data       []byte
@@ -126,6 +131,13 @@ type Route struct {
 	Handle func(ctx *Context, body []byte) error
 	// Summary for help text and the OpenAPI document.
 	Summary string
+	// StableOverTime: the handler's verdict depends on Context.Height and
+	// Time only through rules that, once met, stay met as the height and
+	// time grow (or not at all). The mempool's recheck may then keep a tx's
+	// first verdict, without running the handler again, while nothing the
+	// tx read has changed (chain/checktx.go). Records may still carry the
+	// height and time: in the mempool's state they keep the first check's.
+	StableOverTime bool
 }
 
 // Module is a deterministic contract.
@@ -151,6 +163,14 @@ func Handler[M any](fn func(ctx *Context, m *M) error) func(*Context, []byte) er
 			return nil
 		}
 		var m M
+		if ctx.CanonicalBody != nil && bytes.Equal(ctx.CanonicalBody, body) {
+			// The same bytes passed DecodeCanonical into the same M
+			// before; a plain decode gives the same message.
+			if err := json.Unmarshal(body, &m); err != nil {
+				return tx.ErrBadBody.Wrapf("%v", err)
+			}
+			return fn(ctx, &m)
+		}
 		if err := DecodeCanonical(body, &m); err != nil {
 			return err
 		}
@@ -193,6 +213,17 @@ func DecodeCanonical(body []byte, v any) error {
 			at += n
 		}
 		return tx.ErrBadBody.Wrapf("body is not valid UTF-8 (byte %d of %d): every name and text must be UTF-8", at, len(body))
+	}
+	// A canonical body decodes and encodes back to itself: that needs no
+	// streaming decoder (and its buffer). Anything else is decoded again
+	// strictly, from a zero value, to say what is wrong.
+	if json.Unmarshal(body, v) == nil {
+		if again, err := json.Marshal(v); err == nil && bytes.Equal(again, body) {
+			return nil
+		}
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv.Elem().SetZero()
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -6,6 +6,7 @@ package state
 import (
 	"bytes"
 	"errors"
+	"slices"
 
 	corestore "cosmossdk.io/core/store"
 	"github.com/google/btree"
@@ -36,20 +37,76 @@ func lessEntry(a, b entry) bool { return bytes.Compare(a.key, b.key) < 0 }
 // Cache buffers writes over a parent KV. Write flushes them to the parent in
 // key order: IAVL's shape (and so the app hash) depends on insertion order,
 // so the order must not depend on what order a contract happened to write in.
+//
+// A transaction's cache holds a handful of writes: they stay in a sorted
+// slice; a cache that grows (the mempool's state, a block's end) moves them
+// to a btree.
 type Cache struct {
 	parent KV
-	writes *btree.BTreeG[entry]
+	small  []entry // sorted by key, while big is nil
+	big    *btree.BTreeG[entry]
 }
 
-func NewCache(parent KV) *Cache {
-	return &Cache{parent: parent, writes: btree.NewG[entry](16, lessEntry)}
+// smallMax is the size at which a Cache moves its writes to a btree.
+const smallMax = 32
+
+func NewCache(parent KV) *Cache { return &Cache{parent: parent} }
+
+// find returns the position of key in c.small and whether it is there.
+func (c *Cache) find(key []byte) (int, bool) {
+	lo, hi := 0, len(c.small)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if bytes.Compare(c.small[m].key, key) < 0 {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(c.small) && bytes.Equal(c.small[lo].key, key)
+}
+
+func (c *Cache) lookup(key []byte) (entry, bool) {
+	if c.big != nil {
+		return c.big.Get(entry{key: key})
+	}
+	if i, ok := c.find(key); ok {
+		return c.small[i], true
+	}
+	return entry{}, false
+}
+
+// put stores e, which the cache owns from now on.
+func (c *Cache) put(e entry) {
+	if c.big != nil {
+		c.big.ReplaceOrInsert(e)
+		return
+	}
+	i, ok := c.find(e.key)
+	if ok {
+		c.small[i] = e
+		return
+	}
+	if len(c.small) >= smallMax {
+		c.big = btree.NewG[entry](16, lessEntry)
+		for _, x := range c.small {
+			c.big.ReplaceOrInsert(x)
+		}
+		c.small = nil
+		c.big.ReplaceOrInsert(e)
+		return
+	}
+	if c.small == nil {
+		c.small = make([]entry, 0, 8) // a tx writes a handful of keys
+	}
+	c.small = slices.Insert(c.small, i, e)
 }
 
 func (c *Cache) Get(key []byte) ([]byte, error) {
 	if len(key) == 0 {
 		return nil, errors.New("state: empty key")
 	}
-	if e, ok := c.writes.Get(entry{key: key}); ok {
+	if e, ok := c.lookup(key); ok {
 		if e.deleted {
 			return nil, nil
 		}
@@ -64,6 +121,14 @@ func (c *Cache) Has(key []byte) (bool, error) {
 }
 
 func (c *Cache) Set(key, value []byte) error {
+	if err := checkSet(key, value); err != nil {
+		return err
+	}
+	c.put(entry{key: bytes.Clone(key), value: bytes.Clone(value)})
+	return nil
+}
+
+func checkSet(key, value []byte) error {
 	if len(key) == 0 {
 		return errors.New("state: empty key")
 	}
@@ -71,7 +136,6 @@ func (c *Cache) Set(key, value []byte) error {
 	if len(value) == 0 {
 		return errors.New("state: empty values are not allowed (they cannot be proven)")
 	}
-	c.writes.ReplaceOrInsert(entry{key: bytes.Clone(key), value: bytes.Clone(value)})
 	return nil
 }
 
@@ -79,21 +143,76 @@ func (c *Cache) Delete(key []byte) error {
 	if len(key) == 0 {
 		return errors.New("state: empty key")
 	}
-	c.writes.ReplaceOrInsert(entry{key: bytes.Clone(key), deleted: true})
+	c.put(entry{key: bytes.Clone(key), deleted: true})
 	return nil
 }
 
 // Len is the number of buffered writes (sets and deletes).
-func (c *Cache) Len() int { return c.writes.Len() }
+func (c *Cache) Len() int {
+	if c.big != nil {
+		return c.big.Len()
+	}
+	return len(c.small)
+}
+
+// ascend visits the buffered writes in [start, end) (nil: open) in order.
+func (c *Cache) ascend(start, end []byte, fn func(entry) bool) {
+	if c.big != nil {
+		switch {
+		case start == nil && end == nil:
+			c.big.Ascend(fn)
+		case start == nil:
+			c.big.AscendLessThan(entry{key: end}, fn)
+		case end == nil:
+			c.big.AscendGreaterOrEqual(entry{key: start}, fn)
+		default:
+			c.big.AscendRange(entry{key: start}, entry{key: end}, fn)
+		}
+		return
+	}
+	i := 0
+	if start != nil {
+		i, _ = c.find(start)
+	}
+	for ; i < len(c.small); i++ {
+		if end != nil && bytes.Compare(c.small[i].key, end) >= 0 {
+			return
+		}
+		if !fn(c.small[i]) {
+			return
+		}
+	}
+}
+
+// ownedWriter is a KV that can take over a write's slices without copying
+// them (a Cache, or a Recorder over one).
+type ownedWriter interface {
+	setOwned(e entry) error
+}
+
+func (c *Cache) setOwned(e entry) error {
+	if !e.deleted {
+		if err := checkSet(e.key, e.value); err != nil {
+			return err
+		}
+	}
+	c.put(e)
+	return nil
+}
 
 // Write flushes buffered writes to the parent in ascending key order and
-// empties the cache.
+// empties the cache. The parent takes the written slices over when it can
+// (the cache no longer holds them).
 func (c *Cache) Write() error {
 	var err error
-	c.writes.Ascend(func(e entry) bool {
-		if e.deleted {
+	ow, owned := c.parent.(ownedWriter)
+	c.ascend(nil, nil, func(e entry) bool {
+		switch {
+		case owned:
+			err = ow.setOwned(e)
+		case e.deleted:
 			err = c.parent.Delete(e.key)
-		} else {
+		default:
 			err = c.parent.Set(e.key, e.value)
 		}
 		return err == nil
@@ -101,12 +220,12 @@ func (c *Cache) Write() error {
 	if err != nil {
 		return err
 	}
-	c.writes.Clear(false)
+	c.Discard()
 	return nil
 }
 
 // Discard drops all buffered writes.
-func (c *Cache) Discard() { c.writes.Clear(false) }
+func (c *Cache) Discard() { c.small, c.big = nil, nil }
 
 func (c *Cache) Iterator(start, end []byte, ascending bool) (corestore.Iterator, error) {
 	if start != nil && end != nil && bytes.Compare(start, end) >= 0 {
@@ -117,21 +236,10 @@ func (c *Cache) Iterator(start, end []byte, ascending bool) (corestore.Iterator,
 		return nil, err
 	}
 	var snap []entry
-	visit := func(e entry) bool {
+	c.ascend(start, end, func(e entry) bool {
 		snap = append(snap, e)
 		return true
-	}
-	lo := entry{key: start}
-	switch {
-	case start == nil && end == nil:
-		c.writes.Ascend(visit)
-	case start == nil:
-		c.writes.AscendLessThan(entry{key: end}, visit)
-	case end == nil:
-		c.writes.AscendGreaterOrEqual(lo, visit)
-	default:
-		c.writes.AscendRange(lo, entry{key: end}, visit)
-	}
+	})
 	if !ascending {
 		for i, j := 0, len(snap)-1; i < j; i, j = i+1, j-1 {
 			snap[i], snap[j] = snap[j], snap[i]

@@ -44,9 +44,10 @@ func (Module) Name() string { return Name }
 
 func (Module) Routes() []module.Route {
 	return []module.Route{
-		{Type: MsgRecord, AnyRole: []string{identity.RoleOperator}, Handle: module.Handler(record),
+		// Recording reads the block height and time only into the records.
+		{Type: MsgRecord, AnyRole: []string{identity.RoleOperator}, Handle: module.Handler(record), StableOverTime: true,
 			Summary: "Record a credit event (licence, penalty, redlist, blacklist, commitment, repair) on a subject; the department needs credit:<kind>; details SM4-encrypted with SM2-wrapped keys."},
-		{Type: MsgRecordBatch, AnyRole: []string{identity.RoleOperator}, Handle: module.Handler(recordBatch),
+		{Type: MsgRecordBatch, AnyRole: []string{identity.RoleOperator}, Handle: module.Handler(recordBatch), StableOverTime: true,
 			Summary: "Record many credit events in one transaction, all or none."},
 		{Type: MsgSetRules, AnyRole: []string{identity.RoleAdmin}, Handle: module.Handler(setRules),
 			Summary: "Install a new version of the credit scoring model (weights, decay, caps, overrides, class thresholds); only a passed governance proposal (set_credit_rules) executes it."},
