@@ -70,6 +70,8 @@ type App struct {
 	retainBlocks int64
 	// rechecks holds the txs the mempool's recheck evicted (recheck.go).
 	rechecks recheckLog
+	// upg: governed software upgrades (upgrade_app.go).
+	upg upgrades
 }
 
 // SetRetainBlocks makes Commit ask CometBFT to keep only the newest n
@@ -142,6 +144,9 @@ func (a *App) load() error {
 		a.lastBlockTime = loadBlockTime(view)
 		a.veEnable = loadInt64(view, attestEnableKey)
 		a.lastBlockHash, _ = view.Get(blockHashKey)
+		if err := a.loadUpgrade(view); err != nil {
+			return err
+		}
 	}
 	a.auth = authCache{}
 	a.checkState = a.newCheckState()
@@ -363,7 +368,7 @@ func inSequenceOrder(txs [][]byte) [][]byte {
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.processQC(req); err != nil {
+	if err := a.processQC(req); err != nil || a.upgradeBlocks(req.Height) != nil {
 		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
 	}
 	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
@@ -374,6 +379,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	defer a.mu.Unlock()
 	defer func() { a.given = nil }() // GivePreverified is for this block only
 	working := a.store.Working()
+	upgraded, err := a.upgradeAt(working, req.Height, req.Time) // a plan's migration, first
+	if err != nil {
+		return nil, err
+	}
 	bctx := blockCtx{chainID: a.chainID, height: req.Height, time: req.Time}
 	results := make([]*abci.ExecTxResult, 0, len(req.Txs))
 	qcRes, txs, err := a.finalizeQC(working, req)
@@ -391,7 +400,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		results = append(results, r.exec())
 		updates = append(updates, r.valUpdates...)
 	}
-	var events []abci.Event
+	events := upgraded
 	for _, m := range a.modules {
 		eb, ok := m.(module.EndBlocker)
 		if !ok {
@@ -441,6 +450,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	a.lastBlockTime = a.pending.time
 	a.lastBlockHash = a.pendingHash
 	a.checkState = a.newCheckState()
+	a.upgradeAfterCommit(a.pending.height)
 	if a.snaps != nil {
 		a.snaps.Committed(a.pending.height)
 	}

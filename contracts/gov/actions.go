@@ -39,6 +39,8 @@ func init() {
 		KindSetParams:       {checkParams, applyParams},
 		KindSetPolicy:       {checkPolicy, applyPolicy},
 		KindExecute:         {checkExecute, applyExecute},
+		KindUpgrade:         {checkUpgrade, applyUpgrade},
+		KindCancelUpgrade:   {checkCancelUpgrade, applyCancelUpgrade},
 	}
 }
 

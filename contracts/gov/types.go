@@ -29,6 +29,8 @@ const (
 	KindSetParams       = govtypes.KindSetParams
 	KindSetPolicy       = govtypes.KindSetPolicy
 	KindExecute         = govtypes.KindExecute
+	KindUpgrade         = govtypes.KindUpgrade
+	KindCancelUpgrade   = govtypes.KindCancelUpgrade
 
 	RuleAll      = govtypes.RuleAll
 	RuleAny      = govtypes.RuleAny
@@ -46,19 +48,21 @@ const (
 )
 
 type (
-	Proposal     = govtypes.Proposal
-	Vote         = govtypes.Vote
-	Propose      = govtypes.Propose
-	CastVote     = govtypes.CastVote
-	Policy       = govtypes.Policy
-	AdmitDept    = govtypes.AdmitDept
-	DeptRef      = govtypes.DeptRef
-	SetValidator = govtypes.SetValidator
-	GrantRef     = govtypes.GrantRef
-	RoleRef      = govtypes.RoleRef
-	Partner      = govtypes.Partner
-	SetPolicy    = govtypes.SetPolicy
-	Execute      = govtypes.Execute
+	Proposal      = govtypes.Proposal
+	Vote          = govtypes.Vote
+	Propose       = govtypes.Propose
+	CastVote      = govtypes.CastVote
+	Policy        = govtypes.Policy
+	AdmitDept     = govtypes.AdmitDept
+	DeptRef       = govtypes.DeptRef
+	SetValidator  = govtypes.SetValidator
+	GrantRef      = govtypes.GrantRef
+	RoleRef       = govtypes.RoleRef
+	Partner       = govtypes.Partner
+	SetPolicy     = govtypes.SetPolicy
+	Execute       = govtypes.Execute
+	Upgrade       = govtypes.Upgrade
+	CancelUpgrade = govtypes.CancelUpgrade
 )
 
 // ParsePolicy reads "ALL", "ANY", "MAJORITY", "3" or "2/3".

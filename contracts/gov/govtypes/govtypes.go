@@ -39,6 +39,8 @@ const (
 	KindSetParams       = "set_params"
 	KindSetPolicy       = "set_policy"
 	KindExecute         = "execute"
+	KindUpgrade         = "upgrade"
+	KindCancelUpgrade   = "cancel_upgrade"
 )
 
 // Proposal is "gov/prop/<id>".
@@ -186,4 +188,20 @@ type SetPolicy struct {
 type Execute struct {
 	Type string          `json:"type"`
 	Body json.RawMessage `json:"body"`
+}
+
+// Upgrade schedules a software upgrade: at Height every node halts before
+// executing the block unless its binary knows the plan Name (and then
+// runs the plan's state migration); SHA256 names the release to install
+// (chain/upgrade).
+type Upgrade struct {
+	Name   string `json:"name"`
+	Height int64  `json:"height"`
+	SHA256 string `json:"sha256"`
+	Notes  string `json:"notes"`
+}
+
+// CancelUpgrade removes the pending plan Name before its height.
+type CancelUpgrade struct {
+	Name string `json:"name"`
 }
