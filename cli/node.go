@@ -79,7 +79,13 @@ func nodeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			<-ctx.Done()
+			select {
+			case <-ctx.Done():
+			case err := <-n.Halted():
+				fmt.Fprintln(cmd.ErrOrStderr(), "halting: stopping API, consensus, then state store")
+				n.Stop()
+				return err
+			}
 			fmt.Fprintln(cmd.ErrOrStderr(), "shutting down: stopping API, consensus, then state store")
 			n.Stop()
 			return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/contracts/gov/govcli"
 	"github.com/govchain/govchain/node/client"
 )
 
@@ -146,6 +147,7 @@ func queryCmd(g *globals) *cobra.Command {
 		},
 	}
 	c.AddCommand(st, acct, depts, msgs, txq)
+	c.AddCommand(govcli.UpgradeQueryCmd(g.Env))
 	return c
 }
 

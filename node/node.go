@@ -34,7 +34,13 @@ type Node struct {
 	apiLn  net.Listener
 	store  *state.Store
 	logger cmtlog.Logger
+	halted chan error
 }
+
+// Halted delivers the error with which the app stopped this node's part in
+// the chain (an upgrade plan this binary does not know, a failed
+// migration): the caller should Stop the node and exit with it.
+func (n *Node) Halted() <-chan error { return n.halted }
 
 // Start opens state, starts CometBFT with the app in-process and serves the
 // HTTP API. Stop it with Stop.
@@ -69,6 +75,32 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 		store.Close()
 		return nil, err
 	}
+	// Governed upgrades: refuse to run a state this binary is too old for,
+	// and stop (Halted) at the height of a plan it does not know.
+	halted := make(chan error, 1)
+	if err := app.SetUpgrades(Upgrades()...); err != nil {
+		store.Close()
+		return nil, err
+	}
+	if err := app.CheckUpgrade(); err != nil {
+		store.Close()
+		logger.Error(err.Error())
+		return nil, err
+	}
+	app.OnHalt(func(err error) {
+		logger.Error(err.Error())
+		select {
+		case halted <- err:
+		default:
+		}
+	})
+	if p, known := app.PendingUpgrade(); p != nil {
+		if known {
+			logger.Info("upgrade plan pending: this binary knows it and will migrate the state at its height", "plan", p.Name, "height", p.Height)
+		} else {
+			logger.Error("upgrade plan pending: this binary does not know it and will halt before its height; install the release before then", "plan", p.Name, "height", p.Height, "sha256", p.SHA256)
+		}
+	}
 	snaps, err := snapshot.New(h.SnapshotDir(), store, snapshot.Options{Interval: conf.SnapshotInterval, Keep: conf.SnapshotKeep}, logger.With("module", "snapshot"))
 	if err != nil {
 		store.Close()
@@ -91,7 +123,7 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 		store.Close()
 		return nil, err
 	}
-	nd := &Node{Home: h, Config: conf, App: app, Comet: n, store: store, logger: logger}
+	nd := &Node{Home: h, Config: conf, App: app, Comet: n, store: store, logger: logger, halted: halted}
 	if err := nd.serveAPI(); err != nil {
 		nd.Stop()
 		return nil, err

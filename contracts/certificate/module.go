@@ -27,8 +27,8 @@ import (
 
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
-	"github.com/govchain/govchain/chain/upgrade"
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/upgrade"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/certificate/merkle"
 	"github.com/govchain/govchain/contracts/identifier"
