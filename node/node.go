@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -97,6 +99,11 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 	if p, known := app.PendingUpgrade(); p != nil {
 		if known {
 			logger.Info("upgrade plan pending: this binary knows it and will migrate the state at its height", "plan", p.Name, "height", p.Height)
+			if sum, err := executableSHA256(); err == nil && sum != p.SHA256 {
+				// a fixed release of a plan whose migration failed differs
+				// from the one voted on; say so, do not refuse
+				logger.Error("this binary is not the release the upgrade plan names", "plan", p.Name, "plan_sha256", p.SHA256, "binary_sha256", sum)
+			}
 		} else {
 			logger.Error("upgrade plan pending: this binary does not know it and will halt before its height; install the release before then", "plan", p.Name, "height", p.Height, "sha256", p.SHA256)
 		}
@@ -196,4 +203,22 @@ func (n *Node) Stop() {
 			n.logger.Error("close state", "err", err)
 		}
 	}
+}
+
+// executableSHA256 is the hex SHA-256 of the running binary.
+func executableSHA256() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
