@@ -212,7 +212,7 @@ func (a *App) newCheckState() *state.Cache {
 // committed by CometBFT but not by the app (e.g. after kill -9).
 func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
 	v, h := a.store.LastCommit()
-	return &abci.InfoResponse{Data: "govchain", Version: "1", AppVersion: AppVersion, LastBlockHeight: v, LastBlockAppHash: h}, nil
+	return &abci.InfoResponse{Data: "govchain", Version: "1", AppVersion: a.appVersion(), LastBlockHeight: v, LastBlockAppHash: h}, nil
 }
 
 func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
@@ -400,7 +400,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		results = append(results, r.exec())
 		updates = append(updates, r.valUpdates...)
 	}
-	events := upgraded
+	events := upgraded.events
 	for _, m := range a.modules {
 		eb, ok := m.(module.EndBlocker)
 		if !ok {
@@ -434,10 +434,11 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	}
 	a.pending.height, a.pending.time = req.Height, req.Time
 	return &abci.FinalizeBlockResponse{
-		TxResults:        results,
-		Events:           events,
-		ValidatorUpdates: toABCIValidatorUpdates(updates),
-		AppHash:          a.store.WorkingHash(),
+		TxResults:             results,
+		Events:                events,
+		ValidatorUpdates:      toABCIValidatorUpdates(updates),
+		ConsensusParamUpdates: upgraded.params,
+		AppHash:               a.store.WorkingHash(),
 	}, nil
 }
 

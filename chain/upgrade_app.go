@@ -10,6 +10,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/govchain/govchain/chain/module"
@@ -240,32 +241,56 @@ func (a *App) upgradeAfterCommit(h int64) {
 // versions, the applied record and the history entry) or, when this
 // binary does not know the plan or the migration fails, halts the node
 // with nothing written. Other heights: nothing.
-func (a *App) upgradeAt(working state.KV, h int64, t time.Time) ([]abci.Event, error) {
+//
+// A migration's events open the block's events, and its new app version
+// goes to CometBFT as a consensus parameter update, so headers from h+1 on
+// carry it (Header.Version.App).
+func (a *App) upgradeAt(working state.KV, h int64, t time.Time) (upgradeResult, error) {
+	var none upgradeResult
 	p, err := upgrade.Pending(working)
 	if err != nil || p == nil {
-		return nil, err
+		return none, err
 	}
 	if p.Height > h {
-		return nil, nil
+		return none, nil
 	}
 	if p.Height < h {
 		err := fmt.Errorf("chain: upgrade %q of height %d is still pending at height %d", p.Name, p.Height, h)
 		a.halt(err)
-		return nil, err
+		return none, err
 	}
 	m, ok := a.upg.known[p.Name]
 	if !ok {
 		err := errors.New(p.Halt())
 		a.halt(err)
-		return nil, err
+		return none, err
 	}
 	events, err := a.migrate(working, p, m, h, t)
 	if err != nil {
 		err = fmt.Errorf("UPGRADE FAILED: plan %q at height %d: %w; nothing of it was written (the state is still that of height %d): fix the release and start the node again", p.Name, h, err, h-1)
 		a.halt(err)
-		return nil, err
+		return none, err
 	}
-	return events, nil
+	return upgradeResult{events: events, params: &cmtproto.ConsensusParams{Version: &cmtproto.VersionParams{App: m.Versions[upgrade.App]}}}, nil
+}
+
+// upgradeResult is what a plan's migration adds to FinalizeBlock's answer.
+type upgradeResult struct {
+	events []abci.Event
+	params *cmtproto.ConsensusParams // nil: no change
+}
+
+// appVersion is the app version in the last committed state.
+func (a *App) appVersion() uint64 {
+	view, err := a.store.At(0)
+	if err != nil {
+		return AppVersion
+	}
+	v, err := upgrade.Version(view, upgrade.App)
+	if err != nil {
+		return AppVersion
+	}
+	return v
 }
 
 func (a *App) migrate(working state.KV, p *upgrade.Plan, m Migration, h int64, t time.Time) ([]abci.Event, error) {

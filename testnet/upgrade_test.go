@@ -150,6 +150,17 @@ func TestUpgradeAtHeight(t *testing.T) {
 			t.Fatalf("node %d: BL type after the migration: %s %v", i, ty.Value, err)
 		}
 	}
+	// the signed headers carry the app version from h+1 on
+	rpc := rpcClient(t, net, 0)
+	for _, hh := range []int64{h, h + 1} {
+		b, err := rpc.Block(ctx, &hh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[int64]uint64{h: 1, h + 1: 2}[hh]; b.Block.Header.Version.App != want {
+			t.Fatalf("header %d: app version %d, want %d", hh, b.Block.Header.Version.App, want)
+		}
+	}
 	if err := json.Unmarshal(cli(binB, 0, "query", "upgrade"), &st); err != nil {
 		t.Fatal(err)
 	}

@@ -95,6 +95,9 @@ func TestUpgradeMigratesOnceAtItsHeight(t *testing.T) {
 	if !applied {
 		t.Fatalf("no %s event at height %d: %+v", upgrade.EvApplied, h, res.Events)
 	}
+	if cp := res.ConsensusParamUpdates; cp == nil || cp.Version == nil || cp.Version.App != 2 {
+		t.Fatalf("headers after the upgrade must carry app version 2: %+v", cp)
+	}
 	for _, code := range []string{"BL", "FL"} {
 		if ty := certType(t, c, code); ty.RenewalNoticeDays != certificate.DefaultRenewalNoticeDays {
 			t.Fatalf("type %s after the migration: %+v", code, ty)
