@@ -198,6 +198,19 @@ func TestUpgradeAtHeight(t *testing.T) {
 			}
 		}
 	}
+	// an auditor replays the chain from genesis with B (through the
+	// migration, every app hash checked); with A it stops at the plan
+	audit := func(bin string) (string, error) {
+		cmd := exec.Command(bin, "audit", "--node", net.Nodes[0].API, "--to", strconv.FormatInt(h+5, 10), "--no-progress")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := audit(binB); err != nil {
+		t.Fatalf("audit with version B: %v\n%s", err, tail(out))
+	}
+	if out, err := audit(binA); err == nil || !strings.Contains(out, `UPGRADE NEEDED: plan "example-v2"`) {
+		t.Fatalf("audit with version A past the plan: %v\n%s", err, tail(out))
+	}
 	t.Logf("plan at height %d; %d acknowledged certificates on all 4 nodes up to height %d", h, len(got), top.Height)
 }
 
