@@ -19,9 +19,12 @@ import (
 	"time"
 
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/state"
 	"github.com/govchain/govchain/chain/upgrade"
 	"github.com/govchain/govchain/contracts/certificate"
+	"github.com/govchain/govchain/contracts/gov"
 	"github.com/govchain/govchain/contracts/identifier"
+	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/client"
 	"github.com/govchain/govchain/testnet"
 )
@@ -38,11 +41,7 @@ import (
 func TestUpgradeAtHeight(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	binB := filepath.Join(t.TempDir(), "govchain-b")
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if out, err := exec.Command(goBin, "build", "-tags", "upgradetest", "-o", binB, "../cmd/govchain").CombinedOutput(); err != nil {
-		t.Fatalf("build version B: %v\n%s", err, out)
-	}
+	binB := buildB(t)
 	sum := fileSHA256(t, binB)
 	net := startAnchorNet(ctx, t, 0)
 	binA := net.Binary
@@ -212,6 +211,108 @@ func TestUpgradeAtHeight(t *testing.T) {
 		t.Fatalf("audit with version A past the plan: %v\n%s", err, tail(out))
 	}
 	t.Logf("plan at height %d; %d acknowledged certificates on all 4 nodes up to height %d", h, len(got), top.Height)
+}
+
+var (
+	buildBOnce sync.Once
+	binBPath   string
+	binBErr    error
+)
+
+// buildB builds version B: the same source with -tags upgradetest, which
+// registers the example plans (node/upgrades_example.go). Once per run,
+// beside version A (binary, a release build).
+func buildB(t *testing.T) string {
+	t.Helper()
+	buildBOnce.Do(func() {
+		binBPath = filepath.Join(filepath.Dir(binary), "govchain-b") // removed with TestMain's build directory
+		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if out, err := exec.Command(goBin, "build", "-tags", "upgradetest", "-o", binBPath, "../cmd/govchain").CombinedOutput(); err != nil {
+			binBErr = fmt.Errorf("build version B: %v\n%s", err, out)
+		}
+	})
+	if binBErr != nil {
+		t.Fatal(binBErr)
+	}
+	return binBPath
+}
+
+// TestUpgradeMigrationFailsHalts: a plan whose migration fails (the test
+// build's example-fails, which writes a key and then errs) halts the node
+// at its height with the error; the state stays that of the height
+// before, without the key; started again, the node halts the same way.
+func TestUpgradeMigrationFailsHalts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	binB := buildB(t)
+	base, err := testnet.FreeBasePort(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := testnet.Create(t.TempDir(), testnet.Options{Validators: 1, BasePort: base, Binary: binB, TimeoutCommit: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = net.Stop() })
+	if err := net.Start(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := net.DeptKey(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := client.NewSigner(ctx, net.Client(0), net.ChainID, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := net.Client(0).Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := st.Height + 8
+	// one department: its own approval meets ALL
+	if _, err := s.Send(ctx, net.Client(0), gov.MsgPropose, gov.Propose{Kind: gov.KindUpgrade, Reason: "test",
+		Action: mustRaw(gov.Upgrade{Name: "example-fails", Height: h, SHA256: fileSHA256(t, binB)})}, "commit"); err != nil {
+		t.Fatal(err)
+	}
+	waitExit(ctx, t, net, 0)
+	want := `UPGRADE FAILED: plan "example-fails" at height ` + strconv.FormatInt(h, 10) + ": example-fails: this migration always fails (test build)"
+	if log := nodeLog(t, net, 0); !strings.Contains(log, want) {
+		t.Fatalf("the node's log lacks %q:\n%s", want, tail(log))
+	}
+	untouched := func() {
+		t.Helper()
+		home := node.Home(net.Nodes[0].Home)
+		conf, err := home.LoadConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		store, err := state.Open(home.StateDir(), conf.StateOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		v, _ := store.LastCommit()
+		view, err := store.At(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		written, _ := view.Get([]byte("upgrade/example-fails"))
+		plan, _ := upgrade.Pending(view)
+		if v != h-1 || written != nil || plan == nil || plan.Name != "example-fails" {
+			t.Fatalf("state after the failed migration: height %d (want %d), written %q, plan %+v", v, h-1, written, plan)
+		}
+	}
+	untouched()
+	before := len(nodeLog(t, net, 0))
+	if err := net.StartNode(0); err != nil {
+		t.Fatal(err)
+	}
+	waitExit(ctx, t, net, 0)
+	if log := nodeLog(t, net, 0)[before:]; !strings.Contains(log, want) {
+		t.Fatalf("restarted, the node did not halt the same way:\n%s", tail(log))
+	}
+	untouched()
 }
 
 // registerOfficer registers an operator key of department d (committed).
