@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -79,7 +82,7 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 	}
 	// Governed upgrades: refuse to run a state this binary is too old for,
 	// and stop (Halted) at the height of a plan it does not know.
-	halted := make(chan error, 1)
+	haltReq := make(chan error, 1)
 	if err := app.SetUpgrades(Upgrades()...); err != nil {
 		store.Close()
 		return nil, err
@@ -92,7 +95,7 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 	app.OnHalt(func(err error) {
 		logger.Error(err.Error())
 		select {
-		case halted <- err:
+		case haltReq <- err:
 		default:
 		}
 	})
@@ -130,7 +133,8 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 		store.Close()
 		return nil, err
 	}
-	nd := &Node{Home: h, Config: conf, App: app, Comet: n, store: store, logger: logger, halted: halted}
+	nd := &Node{Home: h, Config: conf, App: app, Comet: n, store: store, logger: logger, halted: make(chan error, 1)}
+	go nd.watchHalt(haltReq)
 	if err := nd.serveAPI(); err != nil {
 		nd.Stop()
 		return nil, err
@@ -221,4 +225,59 @@ func executableSHA256() (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// watchHalt passes the app's halt on to Halted once the peers this node
+// is connected to have the last block it committed: a node that stops
+// right after committing the block before an upgrade plan's height would
+// otherwise strand a peer still waiting for that block's precommits
+// (every node of the old release halts there). It waits at most
+// haltPeerWait for a peer that does not catch up.
+func (n *Node) watchHalt(req <-chan error) {
+	err := <-req
+	v, _ := n.store.LastCommit()
+	rpc := rpclocal.New(n.Comet)
+	deadline := time.Now().Add(haltPeerWait)
+	logged := false
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		d, derr := rpc.DumpConsensusState(ctx)
+		cancel()
+		if derr != nil {
+			break
+		}
+		behind := 0
+		for _, p := range d.Peers {
+			if peerHeight(p.PeerState) <= v {
+				behind++
+			}
+		}
+		if behind == 0 {
+			break
+		}
+		if !logged {
+			n.logger.Info("halting: waiting for peers to have the last block this node committed", "height", v, "peers_behind", behind)
+			logged = true
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	n.halted <- err
+}
+
+// haltPeerWait bounds how long a halting node serves peers that lag.
+const haltPeerWait = 30 * time.Second
+
+// peerHeight reads the height a peer is at from CometBFT's peer state
+// dump ({"round_state":{"height":"37",...}}; 0 when unknown).
+func peerHeight(raw json.RawMessage) int64 {
+	var ps struct {
+		RoundState struct {
+			Height json.RawMessage `json:"height"`
+		} `json:"round_state"`
+	}
+	if json.Unmarshal(raw, &ps) != nil {
+		return 0
+	}
+	h, _ := strconv.ParseInt(strings.Trim(string(ps.RoundState.Height), `"`), 10, 64)
+	return h
 }
