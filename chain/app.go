@@ -72,6 +72,8 @@ type App struct {
 	rechecks recheckLog
 	// checked holds what CheckTx learnt of the txs it passed (checktx.go).
 	checked checkedCache
+	// upg: governed software upgrades (upgrade_app.go).
+	upg upgrades
 }
 
 // SetRetainBlocks makes Commit ask CometBFT to keep only the newest n
@@ -144,6 +146,9 @@ func (a *App) load() error {
 		a.lastBlockTime = loadBlockTime(view)
 		a.veEnable = loadInt64(view, attestEnableKey)
 		a.lastBlockHash, _ = view.Get(blockHashKey)
+		if err := a.loadUpgrade(view); err != nil {
+			return err
+		}
 	}
 	a.auth = authCache{}
 	a.checked = checkedCache{}
@@ -210,7 +215,7 @@ func (a *App) newCheckState() *state.Cache {
 // committed by CometBFT but not by the app (e.g. after kill -9).
 func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
 	v, h := a.store.LastCommit()
-	return &abci.InfoResponse{Data: "govchain", Version: "1", AppVersion: AppVersion, LastBlockHeight: v, LastBlockAppHash: h}, nil
+	return &abci.InfoResponse{Data: "govchain", Version: "1", AppVersion: a.appVersion(), LastBlockHeight: v, LastBlockAppHash: h}, nil
 }
 
 func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
@@ -368,7 +373,7 @@ func inSequenceOrder(txs [][]byte) [][]byte {
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.processQC(req); err != nil {
+	if err := a.processQC(req); err != nil || a.upgradeBlocks(req.Height) != nil {
 		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
 	}
 	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
@@ -379,6 +384,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	defer a.mu.Unlock()
 	defer func() { a.given = nil }() // GivePreverified is for this block only
 	working := a.store.Working()
+	upgraded, err := a.upgradeAt(working, req.Height, req.Time) // a plan's migration, first
+	if err != nil {
+		return nil, err
+	}
 	bctx := blockCtx{chainID: a.chainID, height: req.Height, time: req.Time}
 	results := make([]*abci.ExecTxResult, 0, len(req.Txs))
 	qcRes, txs, err := a.finalizeQC(working, req)
@@ -396,7 +405,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		results = append(results, r.exec())
 		updates = append(updates, r.valUpdates...)
 	}
-	var events []abci.Event
+	events := upgraded.events
 	for _, m := range a.modules {
 		eb, ok := m.(module.EndBlocker)
 		if !ok {
@@ -436,10 +445,11 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	}
 	a.pending.height, a.pending.time = req.Height, req.Time
 	return &abci.FinalizeBlockResponse{
-		TxResults:        results,
-		Events:           events,
-		ValidatorUpdates: toABCIValidatorUpdates(updates),
-		AppHash:          a.store.WorkingHash(),
+		TxResults:             results,
+		Events:                events,
+		ValidatorUpdates:      toABCIValidatorUpdates(updates),
+		ConsensusParamUpdates: upgraded.params,
+		AppHash:               a.store.WorkingHash(),
 	}, nil
 }
 
@@ -452,6 +462,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	a.lastBlockTime = a.pending.time
 	a.lastBlockHash = a.pendingHash
 	a.checkState = a.newCheckState()
+	a.upgradeAfterCommit(a.pending.height)
 	if a.snaps != nil {
 		a.snaps.Committed(a.pending.height)
 	}

@@ -97,6 +97,10 @@ func nodeCmd(g *globals) *cobra.Command {
 				}
 				fmt.Fprintln(cmd.ErrOrStderr(), "space freed: starting the node again")
 				return node.Reexec()
+			case err := <-n.Halted():
+				fmt.Fprintln(cmd.ErrOrStderr(), "halting: stopping API, consensus, then state store")
+				n.Stop()
+				return err
 			}
 		},
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/contracts/gov/govcli"
 	"github.com/govchain/govchain/node/client"
 )
 
@@ -219,6 +220,7 @@ parts: unsigned bytes, sign bytes and signature (docs/protocol.md).`,
 	}
 	txq.Flags().StringVar(&rawOut, "raw", "", "write the tx's bytes to this file")
 	c.AddCommand(st, acct, depts, msgs, txq)
+	c.AddCommand(govcli.UpgradeQueryCmd(g.Env))
 	return c
 }
 

@@ -2,12 +2,17 @@ package node
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,7 +46,13 @@ type Node struct {
 	diskLow  chan struct{} // closed when the data volume falls below its reserve
 	quit     chan struct{} // closed by Stop
 	stopOnce sync.Once
+	halted   chan error
 }
+
+// Halted delivers the error with which the app stopped this node's part in
+// the chain (an upgrade plan this binary does not know, a failed
+// migration): the caller should Stop the node and exit with it.
+func (n *Node) Halted() <-chan error { return n.halted }
 
 // Start opens state, starts CometBFT with the app in-process and serves the
 // HTTP API. Stop it with Stop.
@@ -85,6 +96,37 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 		store.Close()
 		return nil, err
 	}
+	// Governed upgrades: refuse to run a state this binary is too old for,
+	// and stop (Halted) at the height of a plan it does not know.
+	haltReq := make(chan error, 1)
+	if err := app.SetUpgrades(Upgrades()...); err != nil {
+		store.Close()
+		return nil, err
+	}
+	if err := app.CheckUpgrade(); err != nil {
+		store.Close()
+		logger.Error(err.Error())
+		return nil, err
+	}
+	app.OnHalt(func(err error) {
+		logger.Error(err.Error())
+		select {
+		case haltReq <- err:
+		default:
+		}
+	})
+	if p, known := app.PendingUpgrade(); p != nil {
+		if known {
+			logger.Info("upgrade plan pending: this binary knows it and will migrate the state at its height", "plan", p.Name, "height", p.Height)
+			if sum, err := executableSHA256(); err == nil && sum != p.SHA256 {
+				// a fixed release of a plan whose migration failed differs
+				// from the one voted on; say so, do not refuse
+				logger.Error("this binary is not the release the upgrade plan names", "plan", p.Name, "plan_sha256", p.SHA256, "binary_sha256", sum)
+			}
+		} else {
+			logger.Error("upgrade plan pending: this binary does not know it and will halt before its height; install the release before then", "plan", p.Name, "height", p.Height, "sha256", p.SHA256)
+		}
+	}
 	snaps, err := snapshot.New(h.SnapshotDir(), store, snapshot.Options{Interval: conf.SnapshotInterval, Keep: conf.SnapshotKeep}, logger.With("module", "snapshot"))
 	if err != nil {
 		store.Close()
@@ -117,7 +159,8 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 		return nil, err
 	}
 	nd := &Node{Home: h, Config: conf, App: app, Comet: n, store: store, logger: logger, stop: stop,
-		diskLow: make(chan struct{}), quit: make(chan struct{})}
+		diskLow: make(chan struct{}), quit: make(chan struct{}), halted: make(chan error, 1)}
+	go nd.watchHalt(haltReq)
 	if conf.RetainBlocks > 0 {
 		pctx, cancel := context.WithCancel(context.Background())
 		nd.stopPruning = cancel
@@ -215,4 +258,77 @@ func (n *Node) Stop() {
 			n.logger.Error("close state", "err", err)
 		}
 	}
+}
+
+// executableSHA256 is the hex SHA-256 of the running binary.
+func executableSHA256() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// watchHalt passes the app's halt on to Halted once the peers this node
+// is connected to have the last block it committed: a node that stops
+// right after committing the block before an upgrade plan's height would
+// otherwise strand a peer still waiting for that block's precommits
+// (every node of the old release halts there). It waits at most
+// haltPeerWait for a peer that does not catch up.
+func (n *Node) watchHalt(req <-chan error) {
+	err := <-req
+	v, _ := n.store.LastCommit()
+	rpc := rpclocal.New(n.Comet)
+	deadline := time.Now().Add(haltPeerWait)
+	logged := false
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		d, derr := rpc.DumpConsensusState(ctx)
+		cancel()
+		if derr != nil {
+			break
+		}
+		behind := 0
+		for _, p := range d.Peers {
+			if peerHeight(p.PeerState) <= v {
+				behind++
+			}
+		}
+		if behind == 0 {
+			break
+		}
+		if !logged {
+			n.logger.Info("halting: waiting for peers to have the last block this node committed", "height", v, "peers_behind", behind)
+			logged = true
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	n.halted <- err
+}
+
+// haltPeerWait bounds how long a halting node serves peers that lag.
+const haltPeerWait = 30 * time.Second
+
+// peerHeight reads the height a peer is at from CometBFT's peer state
+// dump ({"round_state":{"height":"37",...}}; 0 when unknown).
+func peerHeight(raw json.RawMessage) int64 {
+	var ps struct {
+		RoundState struct {
+			Height json.RawMessage `json:"height"`
+		} `json:"round_state"`
+	}
+	if json.Unmarshal(raw, &ps) != nil {
+		return 0
+	}
+	h, _ := strconv.ParseInt(strings.Trim(string(ps.RoundState.Height), `"`), 10, 64)
+	return h
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/module"
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/upgrade"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/certificate/merkle"
 	"github.com/govchain/govchain/contracts/identifier"
@@ -112,6 +113,13 @@ func defineType(ctx *module.Context, m *DefineType) error {
 	}
 	t := &CertType{Code: m.Code, Name: m.Name, MaxValidityDays: m.MaxValidityDays, Owner: ctx.Signer.Dept,
 		DefinedBy: ctx.Signer.KeyID.String(), Height: ctx.Height}
+	// Version 2 of the state gives every type a renewal notice; a binary
+	// that knows version 2 runs this rule only once the state is at 2.
+	if v, err := upgrade.Version(ctx.Store, Name); err != nil {
+		return err
+	} else if v >= 2 {
+		t.RenewalNoticeDays = DefaultRenewalNoticeDays
+	}
 	if err := ctx.Store.Set(TypeKey(t.Code), module.MustJSON(t)); err != nil {
 		return err
 	}

@@ -40,6 +40,8 @@ func init() {
 		KindSetPolicy:       {checkPolicy, applyPolicy},
 		KindExecute:         {checkExecute, applyExecute},
 		KindSetCreditRules:  {checkCreditRules, applyCreditRules},
+		KindUpgrade:         {checkUpgrade, applyUpgrade},
+		KindCancelUpgrade:   {checkCancelUpgrade, applyCancelUpgrade},
 	}
 }
 

@@ -2,6 +2,7 @@ package gov_test
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -49,6 +50,9 @@ func TestEventsAsDeclared(t *testing.T) {
 		return id
 	}
 
+	// upgrade_scheduled (ALL of 5), then upgrade_cancelled (2/3 of 5).
+	voteBy(open(gov.KindUpgrade, gov.Upgrade{Name: "v2", Height: c.Height + 100, SHA256: strings.Repeat("ab", 32)}, 0), gov.VoteApprove, 1, 2, 3, 4)
+	voteBy(open(gov.KindCancelUpgrade, gov.CancelUpgrade{Name: "v2"}, 0), gov.VoteApprove, 1, 2, 3)
 	// executed, dept_status: suspend ZJW (2/3 of 5: four approvals).
 	voteBy(open(gov.KindSuspendDept, gov.DeptRef{Code: "ZJW"}, 0), gov.VoteApprove, 1, 2, 3)
 	// executed, dept_admitted: admit MZJ.

@@ -71,8 +71,9 @@ type Genesis struct {
 }
 
 // DefaultPolicies: membership, validators, parameters and the credit
-// scoring model need 2/3 of the departments; grants, partners and executed messages a majority; changing
-// a policy needs everyone.
+// scoring model need 2/3 of the departments; grants, partners and executed
+// messages a majority; changing a policy and scheduling a software upgrade
+// need everyone.
 func DefaultPolicies() map[string]string {
 	return map[string]string{
 		KindAdmitDept: "2/3", KindRemoveDept: "2/3", KindSuspendDept: "2/3", KindReinstateDept: "2/3",
@@ -80,6 +81,10 @@ func DefaultPolicies() map[string]string {
 		KindGrant: "MAJORITY", KindRevokeGrant: "MAJORITY", KindGrantRole: "MAJORITY", KindRevokeRole: "MAJORITY",
 		KindRegisterPartner: "MAJORITY", KindExecute: "MAJORITY", KindSetCreditRules: "2/3",
 		KindSetPolicy: "ALL",
+		// a software upgrade halts every node that has not installed the
+		// release: everyone agrees to it; calling it off keeps the running
+		// software, so 2/3 may
+		KindUpgrade: "ALL", KindCancelUpgrade: "2/3",
 	}
 }
 

@@ -30,6 +30,8 @@ const (
 	KindSetPolicy       = govtypes.KindSetPolicy
 	KindExecute         = govtypes.KindExecute
 	KindSetCreditRules  = govtypes.KindSetCreditRules
+	KindUpgrade         = govtypes.KindUpgrade
+	KindCancelUpgrade   = govtypes.KindCancelUpgrade
 
 	RuleAll      = govtypes.RuleAll
 	RuleAny      = govtypes.RuleAny
@@ -47,19 +49,21 @@ const (
 )
 
 type (
-	Proposal     = govtypes.Proposal
-	Vote         = govtypes.Vote
-	Propose      = govtypes.Propose
-	CastVote     = govtypes.CastVote
-	Policy       = govtypes.Policy
-	AdmitDept    = govtypes.AdmitDept
-	DeptRef      = govtypes.DeptRef
-	SetValidator = govtypes.SetValidator
-	GrantRef     = govtypes.GrantRef
-	RoleRef      = govtypes.RoleRef
-	Partner      = govtypes.Partner
-	SetPolicy    = govtypes.SetPolicy
-	Execute      = govtypes.Execute
+	Proposal      = govtypes.Proposal
+	Vote          = govtypes.Vote
+	Propose       = govtypes.Propose
+	CastVote      = govtypes.CastVote
+	Policy        = govtypes.Policy
+	AdmitDept     = govtypes.AdmitDept
+	DeptRef       = govtypes.DeptRef
+	SetValidator  = govtypes.SetValidator
+	GrantRef      = govtypes.GrantRef
+	RoleRef       = govtypes.RoleRef
+	Partner       = govtypes.Partner
+	SetPolicy     = govtypes.SetPolicy
+	Execute       = govtypes.Execute
+	Upgrade       = govtypes.Upgrade
+	CancelUpgrade = govtypes.CancelUpgrade
 )
 
 // ParsePolicy reads "ALL", "ANY", "MAJORITY", "3" or "2/3".

@@ -56,6 +56,10 @@ type Options struct {
 	// Modules replayed after identity (default node.Modules(): exactly what
 	// every node runs).
 	Modules []module.Module
+	// Upgrades are the migrations of governed upgrade plans the replay
+	// runs at their heights (default node.Upgrades(), as a node of this
+	// binary would); without a plan's migration the replay stops there.
+	Upgrades []chain.Migration
 	// MaxFindings caps the failures and anomalies listed (the counts are
 	// always complete); default 1000.
 	MaxFindings int
@@ -126,6 +130,9 @@ func newAuditor(ctx context.Context, o Options) (*auditor, error) {
 	}
 	if o.Modules == nil {
 		o.Modules = node.Modules()
+	}
+	if o.Upgrades == nil {
+		o.Upgrades = node.Upgrades()
 	}
 	if o.MaxFindings <= 0 {
 		o.MaxFindings = 1000
@@ -266,6 +273,9 @@ func (a *auditor) run(ctx context.Context) (*Report, error) {
 	}
 	defer a.store.Close()
 	if a.app, err = chain.NewApp(a.store, o.Modules...); err != nil {
+		return nil, err
+	}
+	if err := a.app.SetUpgrades(o.Upgrades...); err != nil {
 		return nil, err
 	}
 	appHash, err := a.initChain(ctx)

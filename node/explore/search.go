@@ -14,6 +14,7 @@ import (
 
 	"github.com/govchain/govchain/catalog-chain/catalogtypes"
 	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/chain/upgrade"
 	"github.com/govchain/govchain/contracts/certificate/certtypes"
 	"github.com/govchain/govchain/contracts/credit/credittypes"
 	"github.com/govchain/govchain/contracts/gov/govtypes"
@@ -40,6 +41,7 @@ var Indexed = withModules(map[string][]string{
 	credittypes.EventAttrs,
 	rectypes.EventAttrs,
 	govtypes.EventAttrs,
+	upgrade.EventAttrs, // the app's block event at an upgrade plan's height
 )
 
 // withModules adds the modules' declared events to the others.

@@ -98,6 +98,10 @@ type CertType struct {
 	Owner           string `json:"owner"`
 	DefinedBy       string `json:"defined_by"` // key id
 	Height          int64  `json:"height"`
+	// RenewalNoticeDays: how many days before valid_until holders are told
+	// to renew. It exists from version 2 of the module's state (the worked
+	// example of a migration, MigrateRenewalNotice): absent before.
+	RenewalNoticeDays int64 `json:"renewal_notice_days,omitempty"`
 }
 
 // Change is one entry of a record's status history.

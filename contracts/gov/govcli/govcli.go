@@ -7,10 +7,13 @@ package govcli
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/govchain/govchain/chain/smcrypto"
+	"github.com/govchain/govchain/chain/upgrade"
 	"github.com/govchain/govchain/cli/clikit"
 	"github.com/govchain/govchain/contracts/credit/credittypes"
 	"github.com/govchain/govchain/contracts/gov/govtypes"
@@ -210,7 +214,138 @@ heights stay answerable under the version then in force.`,
 	add(ex)
 	ex.Flags().StringVar(&execType, "type", "", "message type")
 	ex.Flags().StringVar(&execBody, "body", "", "message body, canonical JSON")
+	var upHeight int64
+	var upSHA, upBinary, upNotes string
+	up := &cobra.Command{Use: "upgrade NAME", Short: "Schedule a software upgrade at a height (policy ALL): nodes without the release halt before that block", Args: cobra.ExactArgs(1),
+		Long: `At --height every node halts before executing the block unless its binary
+knows the plan NAME; such a binary migrates the state first thing in that
+block and carries on. --sha256 (or --binary, hashed here) names the release
+every department installs. One plan may be pending at a time; cancel it with
+cancel-upgrade before its height. See docs/operator.md, "Upgrade the software".`,
+		Example: `  govchain gov propose upgrade v1.3.0 --height 120000 --binary ./govchain-v1.3.0 --notes "renewal notices" --key zwfw-admin
+  govchain gov propose upgrade v1.3.0 --height 120000 --sha256 9f2c…e1 --key zwfw-admin
+  govchain query upgrade`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sum := strings.ToLower(upSHA)
+			if upBinary != "" {
+				if sum != "" {
+					return fmt.Errorf("give --sha256 or --binary, not both")
+				}
+				f, err := os.Open(upBinary)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				h := sha256.New()
+				if _, err := io.Copy(h, f); err != nil {
+					return fmt.Errorf("--binary: %w", err)
+				}
+				sum = hex.EncodeToString(h.Sum(nil))
+			}
+			if sum == "" || upHeight <= 0 {
+				return fmt.Errorf("--height and one of --sha256, --binary are required")
+			}
+			return send(cmd, govtypes.KindUpgrade, govtypes.Upgrade{Name: args[0], Height: upHeight, SHA256: sum, Notes: upNotes})
+		}}
+	add(up)
+	up.Flags().Int64Var(&upHeight, "height", 0, "first block the new release executes (must be after the block the proposal passes in)")
+	up.Flags().StringVar(&upSHA, "sha256", "", "SHA-256 of the release binary (sha256sum), 64 hex digits")
+	up.Flags().StringVar(&upBinary, "binary", "", "the release binary: its SHA-256 is computed here")
+	up.Flags().StringVar(&upNotes, "notes", "", "what the release changes, where to get it")
+	add(&cobra.Command{Use: "cancel-upgrade NAME", Short: "Call off the pending upgrade plan NAME before its height (policy 2/3)", Args: cobra.ExactArgs(1),
+		Example: "  govchain gov propose cancel-upgrade v1.3.0 --key zwfw-admin --reason \"found a bug in the release\"",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return send(cmd, govtypes.KindCancelUpgrade, govtypes.CancelUpgrade{Name: args[0]})
+		}})
 	return c
+}
+
+// UpgradeQueryCmd is `govchain query upgrade` (package cli mounts it
+// under query): the pending plan, the applied ones, the history and the
+// versions in state.
+func UpgradeQueryCmd(env *clikit.Env) *cobra.Command {
+	return &cobra.Command{Use: "upgrade", Short: "Show the pending upgrade plan, the applied ones, their history and the state's versions", Args: cobra.NoArgs,
+		Example: `  govchain query upgrade
+  govchain query upgrade -o json
+  govchain query state upgrade/plan --prove      # the pending plan, proved
+  govchain query state version/certificate --prove`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := context.WithTimeout(cmd.Context(), 20*time.Second)
+			defer cancel()
+			st, err := loadUpgrade(ctx, env)
+			if err != nil {
+				return err
+			}
+			return env.Emit(cmd.OutOrStdout(), st, func(w io.Writer) {
+				fmt.Fprintf(w, "at height %d\n", st.Height)
+				if p := st.Pending; p != nil {
+					fmt.Fprintf(w, "pending: %s at height %d (%d blocks from now), release SHA-256 %s, proposal %d\n", p.Name, p.Height, p.Height-st.Height, p.SHA256, p.Proposal)
+					if p.Notes != "" {
+						fmt.Fprintf(w, "  notes: %s\n", p.Notes)
+					}
+				} else {
+					fmt.Fprintln(w, "pending: none")
+				}
+				for _, a := range st.Applied {
+					fmt.Fprintf(w, "applied: %s at height %d, release SHA-256 %s, versions %v\n", a.Name, a.Height, a.SHA256, a.Versions)
+				}
+				for _, e := range st.History {
+					by := ""
+					if e.CancelledBy > 0 {
+						by = fmt.Sprintf(" by proposal %d", e.CancelledBy)
+					}
+					fmt.Fprintf(w, "  %4d  height %-8d %-9s %s (plan height %d)%s\n", e.Seq, e.Height, e.Event, e.Plan.Name, e.Plan.Height, by)
+				}
+				fmt.Fprintf(w, "versions: %v (the app and any module not listed: 1)\n", st.Versions)
+			})
+		}}
+}
+
+func loadUpgrade(ctx context.Context, env *clikit.Env) (*upgrade.Status, error) {
+	c := env.Client()
+	r, err := c.State(ctx, string(upgrade.PlanKey), 0, false)
+	if err != nil {
+		return nil, err
+	}
+	st := &upgrade.Status{Height: r.Height, Applied: []upgrade.Applied{}, History: []upgrade.Entry{}, Versions: map[string]uint64{}}
+	if r.Found {
+		st.Pending = new(upgrade.Plan)
+		if err := json.Unmarshal(r.Value, st.Pending); err != nil {
+			return nil, err
+		}
+	}
+	lists := []struct {
+		prefix string
+		each   func(k string, v []byte) error
+	}{
+		{upgrade.DonePrefix, func(_ string, v []byte) error {
+			var a upgrade.Applied
+			st.Applied = append(st.Applied, a)
+			return json.Unmarshal(v, &st.Applied[len(st.Applied)-1])
+		}},
+		{upgrade.LogPrefix, func(_ string, v []byte) error {
+			var e upgrade.Entry
+			st.History = append(st.History, e)
+			return json.Unmarshal(v, &st.History[len(st.History)-1])
+		}},
+		{upgrade.VersionPrefix, func(k string, v []byte) error {
+			n, err := upgrade.ParseVersion(v)
+			st.Versions[strings.TrimPrefix(k, upgrade.VersionPrefix)] = n
+			return err
+		}},
+	}
+	for _, l := range lists {
+		entries, err := c.ListAll(ctx, l.prefix)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if err := l.each(e.Key, e.Value); err != nil {
+				return nil, fmt.Errorf("%s: %w", e.Key, err)
+			}
+		}
+	}
+	return st, nil
 }
 
 func govVoteCmd(env *clikit.Env) *cobra.Command {

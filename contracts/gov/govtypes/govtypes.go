@@ -44,6 +44,8 @@ const (
 	// governance-only message MsgSetCreditRules, executed under this
 	// kind's own policy (execute cannot run it).
 	KindSetCreditRules = "set_credit_rules"
+	KindUpgrade        = "upgrade"
+	KindCancelUpgrade  = "cancel_upgrade"
 )
 
 // MsgSetCreditRules is the credit module's message a set_credit_rules
@@ -195,4 +197,20 @@ type SetPolicy struct {
 type Execute struct {
 	Type string          `json:"type"`
 	Body json.RawMessage `json:"body"`
+}
+
+// Upgrade schedules a software upgrade: at Height every node halts before
+// executing the block unless its binary knows the plan Name (and then
+// runs the plan's state migration); SHA256 names the release to install
+// (chain/upgrade).
+type Upgrade struct {
+	Name   string `json:"name"`
+	Height int64  `json:"height"`
+	SHA256 string `json:"sha256"`
+	Notes  string `json:"notes"`
+}
+
+// CancelUpgrade removes the pending plan Name before its height.
+type CancelUpgrade struct {
+	Name string `json:"name"`
 }
