@@ -41,7 +41,9 @@ type Net struct {
 	App  string
 	Base int
 	cmds []*exec.Cmd
-	rpcs []*rpchttp.HTTP
+	// exited[i] is closed when node i's process has ended.
+	exited []chan struct{}
+	rpcs   []*rpchttp.HTTP
 }
 
 // StartNet creates a network in dir and starts its processes; it returns
@@ -119,13 +121,18 @@ func (n *Net) startNode(i int) error {
 		return err
 	}
 	n.cmds = append(n.cmds, cmd)
+	done := make(chan struct{})
+	n.exited = append(n.exited, done)
+	go func() { _ = cmd.Wait(); close(done) }()
 	// The same pid file as `govchain testnet`, so `testnet stop --dir`
 	// cleans up after a bench that died.
 	return os.WriteFile(filepath.Join(ni.Home, "node.pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644)
 }
 
 func (n *Net) waitReady(ctx context.Context, h int64) error {
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	// No deadline for a slow machine: a node is waited for while its
+	// process lives; the bound only keeps a hung node from hanging the run.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	for i := range n.Nodes {
 		for {
@@ -133,17 +140,34 @@ func (n *Net) waitReady(ctx context.Context, h int64) error {
 			if err == nil && s.SyncInfo.LatestBlockHeight >= h && !s.SyncInfo.CatchingUp {
 				break
 			}
-			if i < len(n.cmds) && n.cmds[i].ProcessState != nil {
-				return fmt.Errorf("node %d exited; see %s", i, filepath.Join(n.Nodes[i].Home, "node.log"))
+			var exited <-chan struct{}
+			if i < len(n.exited) {
+				exited = n.exited[i]
 			}
 			select {
+			case <-exited:
+				return fmt.Errorf("node %d exited (%s); %s", i, n.cmds[i].ProcessState, n.logTail(i))
 			case <-ctx.Done():
-				return fmt.Errorf("node %d not ready (%v); see %s", i, err, filepath.Join(n.Nodes[i].Home, "node.log"))
+				return fmt.Errorf("node %d not ready at height %d (%v); %s", i, h, err, n.logTail(i))
 			case <-time.After(200 * time.Millisecond):
 			}
 		}
 	}
 	return nil
+}
+
+// logTail is the end of node i's log, for an error message (the log
+// itself goes with the test's temporary directory).
+func (n *Net) logTail(i int) string {
+	p := filepath.Join(n.Nodes[i].Home, "node.log")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "no log: " + err.Error()
+	}
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return "tail of " + p + ":\n" + string(b)
 }
 
 // Height is node i's latest block height.
@@ -168,17 +192,15 @@ func (n *Net) Stop() {
 		_ = c.Process.Signal(syscall.SIGTERM)
 	}
 	for i, c := range n.cmds {
-		done := make(chan struct{})
-		go func() { _, _ = c.Process.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-n.exited[i]:
 		case <-time.After(20 * time.Second):
 			_ = c.Process.Kill()
-			<-done
+			<-n.exited[i]
 		}
 		_ = os.Remove(filepath.Join(n.Nodes[i].Home, "node.pid"))
 	}
-	n.cmds = nil
+	n.cmds, n.exited = nil, nil
 }
 
 // DiskBytes is the size on disk of node i's data directory (CometBFT block
