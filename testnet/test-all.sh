@@ -36,6 +36,10 @@ if command -v gcc >/dev/null; then
 else
 	say "no gcc: the Fabric binaries cannot be built; the Fabric tests will skip"
 fi
+# OpenSSL 3 and curl for the client kit's recipe tests (docs/protocol.md).
+if ! { command -v openssl >/dev/null && openssl version | grep -q '^OpenSSL 3' && command -v curl >/dev/null; }; then
+	apt_install openssl curl || say "could not install openssl/curl; the OpenSSL recipe tests will skip"
+fi
 # Headless Chromium for the /verify page's browser test.
 command -v chromium >/dev/null || apt_install chromium || say "could not install chromium; the browser test of /verify will skip"
 
