@@ -71,6 +71,79 @@ func readKey(v *state.View, key []byte, prove bool) ([]byte, *proof.Proof, error
 	return res.Value, res.Proof, nil
 }
 
+// readBlockTime reads the block time of v's height, with its proof when
+// prove is set.
+func readBlockTime(v *state.View, prove bool) (string, *proof.Proof, time.Time, error) {
+	raw, p, err := readKey(v, credit.BlockTimeKey, prove)
+	if err != nil {
+		return "", nil, time.Time{}, err
+	}
+	bt, _ := time.Parse(time.RFC3339Nano, string(raw))
+	return string(raw), p, bt, nil
+}
+
+// readSubject reads ref's summary, with its proof when prove is set; the
+// summary is nil when ref has none.
+func readSubject(v *state.View, ref string, prove bool) (*credit.Subject, *proof.Proof, error) {
+	raw, p, err := readKey(v, credit.SubjectKey(ref), prove)
+	if err != nil || raw == nil {
+		return nil, p, err
+	}
+	var s credit.Subject
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, nil, fmt.Errorf("decode %s: %w", credit.SubjectKey(ref), err)
+	}
+	return &s, p, nil
+}
+
+// readRecords reads the records of the events ref's summary lists, with
+// their proofs when prove is set.
+func readRecords(v *state.View, ref string, ids []string, prove bool) ([]*credit.Record, []*proof.Proof, error) {
+	recs := make([]*credit.Record, len(ids))
+	var ps []*proof.Proof
+	for i, id := range ids {
+		raw, p, err := readKey(v, credit.EventKey(id), prove)
+		if err != nil {
+			return nil, nil, err
+		}
+		if raw == nil {
+			return nil, nil, fmt.Errorf("subject %s lists event %s, which is missing", ref, id)
+		}
+		recs[i] = &credit.Record{}
+		if err := json.Unmarshal(raw, recs[i]); err != nil {
+			return nil, nil, fmt.Errorf("decode event %s: %w", id, err)
+		}
+		if prove {
+			ps = append(ps, p)
+		}
+	}
+	return recs, ps, nil
+}
+
+// listWindow is where a list page starts and how long it is: with
+// ?cursor=/limit= (apikit.CursorMode) after the cursor, as page 0;
+// otherwise page's offset in pages of credit.PageSize.
+func listWindow(w http.ResponseWriter, r *http.Request, page int) (after string, skip, limit, outPage int, ok bool) {
+	if !apikit.CursorMode(r) {
+		return "", (page - 1) * credit.PageSize, credit.PageSize, page, true
+	}
+	p, ok := apikit.PageParams(w, r)
+	if !ok {
+		return "", 0, 0, 0, false
+	}
+	return p.Cursor, 0, p.Limit, 0, true
+}
+
+// deptPathParam is the {dept} of the path, checked.
+func deptPathParam(w http.ResponseWriter, r *http.Request) (string, bool) {
+	dept := r.PathValue("dept")
+	if !identity.ValidDeptCode(dept) {
+		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "department code must be 2-32 of A-Z 0-9 _ -")
+		return "", false
+	}
+	return dept, true
+}
+
 func creditErr(w http.ResponseWriter, err error) { apikit.ModuleErr(w, err, credit.Name) }
 
 // validRefParam checks a subject reference given to the API.
@@ -129,43 +202,28 @@ func creditProfilePage(v *state.View, ref string, prove bool, from, limit, maxBy
 	if prove {
 		out.AppHash = v.Hash()
 	}
-	btRaw, btProof, err := readKey(v, credit.BlockTimeKey, prove)
-	if err != nil {
+	var bt time.Time
+	var err error
+	if out.BlockTime, out.BlockTimeProof, bt, err = readBlockTime(v, prove); err != nil {
 		return nil, err
 	}
-	out.BlockTime, out.BlockTimeProof = string(btRaw), btProof
-	bt, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
-	sRaw, sProof, err := readKey(v, credit.SubjectKey(ref), prove)
+	s, sProof, err := readSubject(v, ref, prove)
 	if err != nil {
 		return nil, err
 	}
 	out.SubjectProof = sProof
-	if sRaw == nil {
+	if s == nil {
 		return out, nil
 	}
 	out.Found = true
-	var s credit.Subject
-	if err := json.Unmarshal(sRaw, &s); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", out.SubjectKey, err)
-	}
 	if from > len(s.Events) {
 		return nil, credit.ErrBadInput.Wrapf("cursor %d is past the subject's %d events", from, len(s.Events))
 	}
-	recs := make([]*credit.Record, len(s.Events))
-	for i, id := range s.Events {
-		raw, err := v.Get(credit.EventKey(id))
-		if err != nil {
-			return nil, err
-		}
-		if raw == nil {
-			return nil, fmt.Errorf("subject %s lists event %s, which is missing", ref, id)
-		}
-		recs[i] = &credit.Record{}
-		if err := json.Unmarshal(raw, recs[i]); err != nil {
-			return nil, fmt.Errorf("decode event %s: %w", id, err)
-		}
+	recs, _, err := readRecords(v, ref, s.Events, false)
+	if err != nil {
+		return nil, err
 	}
-	if out.Profile, err = credit.BuildProfile(&s, recs, bt); err != nil {
+	if out.Profile, err = credit.BuildProfile(s, recs, bt); err != nil {
 		return nil, err
 	}
 	to, size := from, 0
@@ -207,12 +265,12 @@ func (a *api) getCreditEvent(w http.ResponseWriter, r *http.Request) {
 	if prove {
 		out.AppHash = v.Hash()
 	}
-	btRaw, btProof, err := readKey(v, credit.BlockTimeKey, prove)
-	if err != nil {
+	var bt time.Time
+	var err error
+	if out.BlockTime, out.BlockTimeProof, bt, err = readBlockTime(v, prove); err != nil {
 		creditErr(w, err)
 		return
 	}
-	out.BlockTime, out.BlockTimeProof = string(btRaw), btProof
 	raw, p, err := readKey(v, credit.EventKey(id), prove)
 	if err != nil {
 		creditErr(w, err)
@@ -226,7 +284,6 @@ func (a *api) getCreditEvent(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	bt, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
 	out.Status = credittypes.CreditEventStatus(out.Record, bt)
 	apikit.WriteJSON(w, out)
 }
@@ -245,22 +302,17 @@ func (a *api) creditList(list string) http.HandlerFunc {
 		if prove {
 			out.AppHash = v.Hash()
 		}
-		btRaw, btProof, err := readKey(v, credit.BlockTimeKey, prove)
-		if err != nil {
+		var bt time.Time
+		var err error
+		if out.BlockTime, out.BlockTimeProof, bt, err = readBlockTime(v, prove); err != nil {
 			creditErr(w, err)
 			return
 		}
-		out.BlockTime, out.BlockTimeProof = string(btRaw), btProof
-		bt, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
-		after, skip, limit := "", (page-1)*credit.PageSize, credit.PageSize
-		if apikit.CursorMode(r) {
-			p, ok := apikit.PageParams(w, r)
-			if !ok {
-				return
-			}
-			after, skip, limit = p.Cursor, 0, p.Limit
-			out.Page, out.PageSize = 0, limit
+		after, skip, limit, page, ok := listWindow(w, r, page)
+		if !ok {
+			return
 		}
+		out.Page, out.PageSize = page, limit
 		items, more, err := credit.ActiveListAfter(v, list, bt, after, skip, limit)
 		if err != nil {
 			creditErr(w, err)
@@ -290,9 +342,8 @@ func (a *api) creditList(list string) http.HandlerFunc {
 }
 
 func (a *api) listCreditByDept(w http.ResponseWriter, r *http.Request) {
-	dept := r.PathValue("dept")
-	if !identity.ValidDeptCode(dept) {
-		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "department code must be 2-32 of A-Z 0-9 _ -")
+	dept, ok := deptPathParam(w, r)
+	if !ok {
 		return
 	}
 	kind := strings.ToLower(r.URL.Query().Get("kind"))
@@ -304,13 +355,9 @@ func (a *api) listCreditByDept(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	after, skip, limit := "", (page-1)*credit.PageSize, credit.PageSize
-	if apikit.CursorMode(r) {
-		p, ok := apikit.PageParams(w, r)
-		if !ok {
-			return
-		}
-		after, skip, limit, page = p.Cursor, 0, p.Limit, 0
+	after, skip, limit, page, ok := listWindow(w, r, page)
+	if !ok {
+		return
 	}
 	items, more, err := credit.ListByDeptAfter(v, dept, kind, after, skip, limit)
 	if err != nil {

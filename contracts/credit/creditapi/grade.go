@@ -2,7 +2,6 @@ package creditapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -72,12 +71,11 @@ func GradeAt(view *state.View, ref string, v int64, prove bool) (*credittypes.Cr
 	if prove {
 		out.AppHash = view.Hash()
 	}
-	btRaw, btProof, err := readKey(view, credit.BlockTimeKey, prove)
-	if err != nil {
+	var bt time.Time
+	var err error
+	if out.BlockTime, out.BlockTimeProof, bt, err = readBlockTime(view, prove); err != nil {
 		return nil, err
 	}
-	out.BlockTime, out.BlockTimeProof = string(btRaw), btProof
-	bt, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
 	if out.Rules, out.RulesProof, err = readRules(view, v, prove); err != nil {
 		return nil, err
 	}
@@ -92,31 +90,13 @@ func GradeAt(view *state.View, ref string, v int64, prove bool) (*credittypes.Cr
 // subjectGrade grades ref from view and, with prove, returns the proofs of
 // its summary and records.
 func subjectGrade(view *state.View, ref string, rr *credit.RulesRecord, bt time.Time, prove bool) (*grade.Grade, []*proof.Proof, *proof.Proof, error) {
-	sRaw, sp, err := readKey(view, credit.SubjectKey(ref), prove)
-	if err != nil || sRaw == nil {
+	s, sp, err := readSubject(view, ref, prove)
+	if err != nil || s == nil {
 		return nil, nil, sp, err
 	}
-	var s credit.Subject
-	if err := json.Unmarshal(sRaw, &s); err != nil {
+	recs, eps, err := readRecords(view, ref, s.Events, prove)
+	if err != nil {
 		return nil, nil, nil, err
-	}
-	recs := make([]*credit.Record, len(s.Events))
-	var eps []*proof.Proof
-	for i, id := range s.Events {
-		raw, p, err := readKey(view, credit.EventKey(id), prove)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if raw == nil {
-			return nil, nil, nil, fmt.Errorf("subject %s lists event %s, which is missing", ref, id)
-		}
-		recs[i] = &credit.Record{}
-		if err := json.Unmarshal(raw, recs[i]); err != nil {
-			return nil, nil, nil, err
-		}
-		if prove {
-			eps = append(eps, p)
-		}
 	}
 	g, err := credittypes.GradeRecords(rr, recs, bt)
 	return g, eps, sp, err
@@ -185,13 +165,12 @@ func (a *api) listCreditGrades(w http.ResponseWriter, r *http.Request) {
 	if prove {
 		out.AppHash = view.Hash()
 	}
-	btRaw, btProof, err := readKey(view, credit.BlockTimeKey, prove)
-	if err != nil {
+	var bt time.Time
+	var err error
+	if out.BlockTime, out.BlockTimeProof, bt, err = readBlockTime(view, prove); err != nil {
 		creditErr(w, err)
 		return
 	}
-	out.BlockTime, out.BlockTimeProof = string(btRaw), btProof
-	bt, _ := time.Parse(time.RFC3339Nano, out.BlockTime)
 	if out.Rules, out.RulesProof, err = readRules(view, 0, prove); err != nil {
 		creditErr(w, err)
 		return
@@ -261,9 +240,8 @@ func (a *api) listCreditAlerts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) getCreditWatch(w http.ResponseWriter, r *http.Request) {
-	dept := r.PathValue("dept")
-	if !identity.ValidDeptCode(dept) {
-		apikit.WriteErr(w, http.StatusBadRequest, "api", 400, "department code must be 2-32 of A-Z 0-9 _ -")
+	dept, ok := deptPathParam(w, r)
+	if !ok {
 		return
 	}
 	view, _, ok := a.creditView(w, r)
