@@ -23,6 +23,37 @@ type KeyInfo struct {
 	File      string `json:"file"`
 }
 
+// newKeyPath is where key name is stored, checked to be a new file.
+func newKeyPath(g *globals, name string) (string, error) {
+	if strings.ContainsAny(name, `/\ `) {
+		return "", fmt.Errorf("key name %q must not contain slashes or spaces", name)
+	}
+	path := filepath.Join(g.Home, "keys", name+".pem")
+	if _, err := os.Stat(path); err == nil {
+		return "", fmt.Errorf("%s exists; refusing to overwrite a key", path)
+	}
+	return path, nil
+}
+
+// storeKey writes k to path encrypted with pass and says so ("created",
+// "imported").
+func storeKey(cmd *cobra.Command, g *globals, name, path string, k *smcrypto.PrivateKey, pass []byte, verb string) error {
+	pem, err := smcrypto.MarshalPrivateKeyPEM(k, pass)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, pem, 0o600); err != nil {
+		return err
+	}
+	info := KeyInfo{Name: name, KeyID: k.PublicKey().ID().String(), PublicKey: k.PublicKey().Bytes(), File: path}
+	return g.Emit(cmd.OutOrStdout(), info, func(w io.Writer) {
+		fmt.Fprintf(w, "%s %s\n  key id: %s\n  public key (base64): %s\n", verb, path, info.KeyID, b64(info.PublicKey))
+	})
+}
+
 func keysCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "keys", Short: "Create and inspect SM2 signing keys (HOME/keys/NAME.pem, PKCS#8 encrypted)"}
 	var passFile string
@@ -33,12 +64,9 @@ func keysCmd(g *globals) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			if strings.ContainsAny(name, `/\ `) {
-				return fmt.Errorf("key name %q must not contain slashes or spaces", name)
-			}
-			path := filepath.Join(g.Home, "keys", name+".pem")
-			if _, err := os.Stat(path); err == nil {
-				return fmt.Errorf("%s exists; refusing to overwrite a key", path)
+			path, err := newKeyPath(g, name)
+			if err != nil {
+				return err
 			}
 			pass, err := clikit.ReadPassphrase(passFile)
 			if err != nil {
@@ -48,20 +76,7 @@ func keysCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pem, err := smcrypto.MarshalPrivateKeyPEM(k, pass)
-			if err != nil {
-				return err
-			}
-			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-				return err
-			}
-			if err := os.WriteFile(path, pem, 0o600); err != nil {
-				return err
-			}
-			info := KeyInfo{Name: name, KeyID: k.PublicKey().ID().String(), PublicKey: k.PublicKey().Bytes(), File: path}
-			return g.Emit(cmd.OutOrStdout(), info, func(w io.Writer) {
-				fmt.Fprintf(w, "created %s\n  key id: %s\n  public key (base64): %s\n", path, info.KeyID, b64(info.PublicKey))
-			})
+			return storeKey(cmd, g, name, path, k, pass, "created")
 		},
 	}
 	create.Flags().StringVar(&passFile, "passphrase-file", "", "passphrase file (else env GOVCHAIN_PASSPHRASE)")
@@ -260,12 +275,9 @@ SM4-CBC) with the passphrase of --passphrase-file or GOVCHAIN_PASSPHRASE.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			if strings.ContainsAny(name, `/\ `) {
-				return fmt.Errorf("key name %q must not contain slashes or spaces", name)
-			}
-			path := filepath.Join(g.Home, "keys", name+".pem")
-			if _, err := os.Stat(path); err == nil {
-				return fmt.Errorf("%s exists; refusing to overwrite a key", path)
+			path, err := newKeyPath(g, name)
+			if err != nil {
+				return err
 			}
 			b, err := clikit.ReadFileMax(args[1], clikit.MaxSmallFile)
 			if err != nil {
@@ -288,20 +300,7 @@ SM4-CBC) with the passphrase of --passphrase-file or GOVCHAIN_PASSPHRASE.`,
 			if err != nil {
 				return err
 			}
-			pem, err := smcrypto.MarshalPrivateKeyPEM(k, pass)
-			if err != nil {
-				return err
-			}
-			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-				return err
-			}
-			if err := os.WriteFile(path, pem, 0o600); err != nil {
-				return err
-			}
-			info := KeyInfo{Name: name, KeyID: k.PublicKey().ID().String(), PublicKey: k.PublicKey().Bytes(), File: path}
-			return g.Emit(cmd.OutOrStdout(), info, func(w io.Writer) {
-				fmt.Fprintf(w, "imported %s\n  key id: %s\n  public key (base64): %s\n", path, info.KeyID, b64(info.PublicKey))
-			})
+			return storeKey(cmd, g, name, path, k, pass, "imported")
 		},
 	}
 	c.Flags().StringVar(&passFile, "passphrase-file", "", "passphrase for the stored key (else env GOVCHAIN_PASSPHRASE)")
