@@ -116,28 +116,11 @@ type GradeResult struct {
 // list entry and its repair, each in its own block, so its grade moves
 // A → D → A (credit grade --height).
 func SeedGrades(ctx context.Context, n *demokit.Net, w io.Writer) (*GradeResult, error) {
-	si, ri := n.DeptIndex("SCJG"), n.DeptIndex("RSJ")
-	if si < 0 || ri < 0 {
-		return nil, nil
-	}
-	sc, rc := n.Client(si), n.Client(ri)
-	sk, err := n.OperatorKey(si)
-	if err != nil {
+	d, err := openDepts(ctx, n)
+	if d == nil || err != nil {
 		return nil, err
 	}
-	rk, err := n.OperatorKey(ri)
-	if err != nil {
-		return nil, err
-	}
-	st, err := sc.Status(ctx)
-	if err != nil {
-		return nil, err
-	}
-	bt, err := time.Parse(time.RFC3339, st.BlockTime)
-	if err != nil {
-		return nil, fmt.Errorf("block time %q: %w", st.BlockTime, err)
-	}
-	today := bt.In(time.FixedZone("CST", 8*3600))
+	sc, rc, sk, rk, today := d.sc, d.rc, d.sk, d.rk, d.today
 	rd, err := demoReaders(ctx, sc, []string{"RSJ", "SCJG"}, sk)
 	if err != nil {
 		return nil, err
@@ -205,10 +188,19 @@ func SeedGrades(ctx context.Context, n *demokit.Net, w io.Writer) (*GradeResult,
 	return res, nil
 }
 
-func seed(ctx context.Context, n *demokit.Net, w io.Writer) (*Result, error) {
+// depts are the demo's two departments' nodes and operator keys: SCJG
+// records, RSJ red-lists and watches.
+type depts struct {
+	sc, rc *client.Client
+	sk, rk *smcrypto.PrivateKey
+	today  time.Time // the latest block's time in China Standard Time
+}
+
+// openDepts opens SCJG's and RSJ's nodes and keys; nil when the network
+// lacks either.
+func openDepts(ctx context.Context, n *demokit.Net) (*depts, error) {
 	si, ri := n.DeptIndex("SCJG"), n.DeptIndex("RSJ")
 	if si < 0 || ri < 0 {
-		fmt.Fprintln(w, "  skipped: the network has no SCJG or no RSJ node")
 		return nil, nil
 	}
 	sc, rc := n.Client(si), n.Client(ri)
@@ -229,6 +221,19 @@ func seed(ctx context.Context, n *demokit.Net, w io.Writer) (*Result, error) {
 		return nil, fmt.Errorf("block time %q: %w", st.BlockTime, err)
 	}
 	today := bt.In(time.FixedZone("CST", 8*3600))
+	return &depts{sc: sc, rc: rc, sk: sk, rk: rk, today: today}, nil
+}
+
+func seed(ctx context.Context, n *demokit.Net, w io.Writer) (*Result, error) {
+	d, err := openDepts(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	if d == nil {
+		fmt.Fprintln(w, "  skipped: the network has no SCJG or no RSJ node")
+		return nil, nil
+	}
+	sc, rc, sk, rk, today := d.sc, d.rc, d.sk, d.rk, d.today
 	day := func(years int) string { return today.AddDate(years, 0, 0).Format("2006-01-02") }
 	pr, err := sc.State(ctx, string(credittypes.ParamsKey()), 0, false)
 	if err != nil {
