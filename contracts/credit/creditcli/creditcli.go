@@ -534,9 +534,7 @@ func printCreditProfile(w io.Writer, o *creditProfileOut, bt string) {
 			fmt.Fprintf(w, "    %s %-10s %-5s h%-6d sev %d  %-9s %s%s\n", r.ID, r.Kind, r.Dept, r.Height, r.Severity, h.Status, r.DecisionNo, extra)
 		}
 	}
-	for _, v := range o.Verified {
-		fmt.Fprintf(w, "  ✓ %s\n", v)
-	}
+	printVerified(w, o.Verified)
 	fmt.Fprintf(w, "  under app hash %s (in block header %d)\n", o.AppHash, o.Height+1)
 }
 
@@ -596,9 +594,7 @@ func creditListCmd(env *clikit.Env) *cobra.Command {
 				for _, it := range r.Items {
 					fmt.Fprintf(w, "  %-64s event %s by %s, severity %d, until %s\n", it.SubjectRef, it.ID, it.Entry.Dept, it.Entry.Severity, it.Entry.PublishEnd)
 				}
-				for _, v := range chk.Verified {
-					fmt.Fprintf(w, "  ✓ %s\n", v)
-				}
+				printVerified(w, chk.Verified)
 				fmt.Fprintf(w, "  under app hash %X (in block header %d)\n", r.AppHash, r.Height+1)
 				clikit.PrintMore(w, r.More, r.Page, r.NextCursor)
 			})
@@ -717,9 +713,7 @@ func printCreditShow(w io.Writer, o *creditShowOut, bt string) {
 	} else if o.RawDetail != "" {
 		fmt.Fprintf(w, "  decrypted: %s\n", o.RawDetail)
 	}
-	for _, v := range o.Verified {
-		fmt.Fprintf(w, "  ✓ %s\n", v)
-	}
+	printVerified(w, o.Verified)
 	fmt.Fprintf(w, "  under app hash %s (in block header %d)\n", o.AppHash, o.Height+1)
 }
 
@@ -956,4 +950,11 @@ func (s *creditSession) checkOnChain(ctx context.Context, ins []*creditio.Input)
 		ok = append(ok, in)
 	}
 	return ok, probs, nil
+}
+
+// printVerified lists what the answer's proofs showed, a line each.
+func printVerified(w io.Writer, verified []string) {
+	for _, v := range verified {
+		fmt.Fprintf(w, "  ✓ %s\n", v)
+	}
 }

@@ -85,9 +85,7 @@ func printGrade(w io.Writer, o *creditGradeOut) {
 			fmt.Fprintf(w, "  override: %s entry %s moves the class from %s to %s\n", ov.Kind, ov.Event, ov.From, ov.To)
 		}
 	}
-	for _, v := range o.Verified {
-		fmt.Fprintf(w, "  ✓ %s\n", v)
-	}
+	printVerified(w, o.Verified)
 	fmt.Fprintf(w, "  under app hash %s (in block header %d)\n", o.AppHash, o.Height+1)
 }
 
@@ -249,9 +247,7 @@ check one subject with govchain credit grade.`,
 				for _, r := range rows {
 					fmt.Fprintf(w, "%-64s %-5s %6d  %s\n", r.SubjectRef, r.Grade.Class, r.Grade.Score, creditio.Reasons(r.Grade, 3))
 				}
-				for _, v := range verified {
-					fmt.Fprintf(w, "  ✓ %s\n", v)
-				}
+				printVerified(w, verified)
 				if export != "" {
 					fmt.Fprintf(w, "wrote %d subjects to %s\n", len(rows), export)
 				}
@@ -348,9 +344,7 @@ the subjects that department watched (govchain credit watch).`,
 				for _, a := range r.Items {
 					fmt.Fprintf(w, "%-12s %-7d %-64s %-9s %-10s %-5s %s\n", a.Event, a.Height, a.SubjectRef, a.From+"→"+a.To, fmt.Sprintf("%d→%d", a.FromScore, a.Score), a.Dept, strings.Join(a.Watchers, ","))
 				}
-				for _, v := range chk.Verified {
-					fmt.Fprintf(w, "  ✓ %s\n", v)
-				}
+				printVerified(w, chk.Verified)
 				clikit.PrintMore(w, r.More, 0, r.NextCursor)
 			})
 		},
@@ -430,9 +424,7 @@ func printRules(w io.Writer, h int64, rr *credittypes.RulesRecord, verified []st
 	fmt.Fprintf(w, "  decay by age: %s\n", strings.Join(ds, ", "))
 	fmt.Fprintf(w, "  publication over: %d‰; repaired: %d‰\n", r.EndedPermille, r.RepairedPermille)
 	fmt.Fprintf(w, "  black list forces D: %v; red list raises %d class(es)\n", r.BlacklistForcesD, r.RedlistRaise)
-	for _, v := range verified {
-		fmt.Fprintf(w, "  ✓ %s\n", v)
-	}
+	printVerified(w, verified)
 }
 
 func creditWatchCmd(env *clikit.Env) *cobra.Command {
