@@ -1,7 +1,6 @@
 package docker
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,39 +14,6 @@ import (
 	"github.com/govchain/govchain/node"
 	"github.com/govchain/govchain/node/snapshot"
 )
-
-// upTuned is up with a change to the generated homes before the
-// containers start.
-func upTuned(t *testing.T, validators int, tune func(*Network) error) *Network {
-	t.Helper()
-	needDocker(t)
-	net, err := Generate(t.TempDir(), Options{Validators: validators, Image: image, ChainID: "govchain-e2e"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tune(net); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if t.Failed() {
-			for i := range net.Nodes {
-				logs, _ := net.Logs(ctx, i, 25)
-				t.Logf("--- last lines of %s ---\n%s", net.Nodes[i].Container, logs)
-			}
-		}
-		if err := net.Down(ctx); err != nil {
-			t.Errorf("compose down: %v", err)
-		}
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := net.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return net
-}
 
 // flipTable inverts n bytes spread over the middle of the largest badger
 // table (*.sst) in dir and returns its name.
@@ -80,7 +46,7 @@ func flipTable(dir string, n int) (string, error) {
 // verifies), start; the node catches up and agrees with the others.
 func TestCorruptStore(t *testing.T) {
 	const victim = 3
-	net := upTuned(t, 4, func(net *Network) error {
+	net := upWith(t, 4, func(net *Network) error {
 		// snapshots often enough for a backup within the test
 		path := node.Home(net.Nodes[victim].Home).ConfigFile()
 		b, err := os.ReadFile(path)

@@ -23,10 +23,22 @@ import (
 // it and removes it when the test ends (dumping container logs on failure).
 func up(t *testing.T, validators int) *Network {
 	t.Helper()
+	return upWith(t, validators, nil)
+}
+
+// upWith is up with a step between generating the network and starting it
+// (prepare, when not nil: a change to the generated homes, proxies).
+func upWith(t *testing.T, validators int, prepare func(*Network) error) *Network {
+	t.Helper()
 	needDocker(t)
 	net, err := Generate(t.TempDir(), Options{Validators: validators, Image: image, ChainID: "govchain-e2e"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if prepare != nil {
+		if err := prepare(net); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -42,7 +54,7 @@ func up(t *testing.T, validators int) *Network {
 			t.Errorf("compose down: %v", err)
 		}
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if err := net.Up(ctx); err != nil {
 		t.Fatal(err)

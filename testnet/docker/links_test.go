@@ -19,39 +19,6 @@ import (
 // (proxy.go), whose toxics make the links slow or lossy while the load
 // goes on.
 
-// upWith is up with a step between generating the network and starting it.
-func upWith(t *testing.T, validators int, prepare func(*Network) error) *Network {
-	t.Helper()
-	needDocker(t)
-	net, err := Generate(t.TempDir(), Options{Validators: validators, Image: image, ChainID: "govchain-e2e"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := prepare(net); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if t.Failed() {
-			for i := range net.Nodes {
-				logs, _ := net.Logs(ctx, i, 25)
-				t.Logf("--- last lines of %s ---\n%s", net.Nodes[i].Container, logs)
-			}
-		}
-		_ = net.Heal(ctx)
-		if err := net.Down(ctx); err != nil {
-			t.Errorf("compose down: %v", err)
-		}
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if err := net.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return net
-}
-
 // proxyImage builds the static toxiproxy server (go install of its cmd at
 // ToxiproxyVersion, from the module proxy or the module cache) and a FROM
 // scratch image of it, removed when the test ends.
