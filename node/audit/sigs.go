@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"github.com/cometbft/cometbft/types"
+
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
@@ -30,6 +32,9 @@ type sigBlock struct {
 	pubs   []*smcrypto.PublicKey
 	ok     []bool
 	wg     sync.WaitGroup
+	// repResults is the hash of the node's reported results (nil: none
+	// reported), computed here off the replay's core.
+	repResults []byte
 }
 
 // verified waits for the block's checks and returns the verified ones.
@@ -88,6 +93,12 @@ func sigStage(ctx context.Context, in <-chan fetched, store *state.Store, stateM
 		for item := range in {
 			s := &sigBlock{fetched: item}
 			if item.err == nil {
+				if item.b.Results != nil {
+					s.repResults = types.NewResults(item.b.Results.TxResults).Hash()
+				}
+				// the data hash (every tx hashed) is cached in the block for
+				// the header checks
+				item.b.Block.Data.Hash()
 				raws := item.b.Block.Txs
 				s.txs = make([]*tx.Tx, len(raws))
 				s.hashes = make([][32]byte, len(raws))

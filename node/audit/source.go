@@ -11,12 +11,18 @@
 package audit
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
+	cmtjson "github.com/cometbft/cometbft/libs/json"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	"github.com/cometbft/cometbft/types"
@@ -48,6 +54,9 @@ type Source interface {
 type RPCSource struct {
 	Addr string
 	c    *rpchttp.HTTP
+	// hc and postURL fetch blocks (blockBatch).
+	hc      *http.Client
+	postURL string
 }
 
 // RPCAddr normalises host:port, tcp://host:port or http(s)://host:port into
@@ -68,7 +77,13 @@ func NewRPCSource(addr string) (*RPCSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CometBFT RPC %s: %w", addr, err)
 	}
-	return &RPCSource{Addr: u, c: c}, nil
+	pu := u
+	if strings.HasPrefix(pu, "tcp://") {
+		pu = "http://" + strings.TrimPrefix(pu, "tcp://")
+	}
+	hc := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
+		Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}}
+	return &RPCSource{Addr: u, c: c, hc: hc, postURL: pu}, nil
 }
 
 // Client is the underlying CometBFT RPC client.
@@ -113,45 +128,95 @@ const rpcBatch = 10
 func (s *RPCSource) Blocks(ctx context.Context, from, to int64) ([]*Block, error) {
 	var out []*Block
 	for h := from; h <= to; {
-		b := s.c.NewBatch()
 		var hs []int64
 		for ; h <= to && len(hs)*2 < rpcBatch; h++ {
-			hh := h
-			hs = append(hs, hh)
-			if _, err := b.Block(ctx, &hh); err != nil {
-				return nil, err
-			}
-			if _, err := b.BlockResults(ctx, &hh); err != nil {
-				return nil, err
-			}
+			hs = append(hs, h)
 		}
-		res, err := sendRetry(ctx, b)
+		res, err := s.blockBatch(ctx, hs)
 		if err != nil {
 			return nil, fmt.Errorf("blocks %d..%d from %s: %w", hs[0], hs[len(hs)-1], s.Addr, err)
 		}
-		if len(res) != 2*len(hs) {
-			return nil, fmt.Errorf("blocks %d..%d from %s: %d answers to %d calls", hs[0], hs[len(hs)-1], s.Addr, len(res), 2*len(hs))
-		}
-		for i, hh := range hs {
-			rb, ok1 := res[2*i].(*ctypes.ResultBlock)
-			rr, ok2 := res[2*i+1].(*ctypes.ResultBlockResults)
-			if !ok1 || !ok2 || rb.Block == nil {
-				return nil, fmt.Errorf("block %d from %s: unexpected answer", hh, s.Addr)
-			}
-			out = append(out, &Block{ID: rb.BlockID, Block: rb.Block, Results: rr})
-		}
+		out = append(out, res...)
 	}
 	return out, nil
 }
 
-// sendRetry sends a batch, retrying transient failures a few times (a busy
-// node under load may time out).
-func sendRetry(ctx context.Context, b *rpchttp.BatchHTTP) ([]any, error) {
+// blockBatch asks for /block and /block_results of heights hs in one
+// JSON-RPC batch. It posts the batch itself rather than through CometBFT's
+// client so that the results can be decoded by decodeBlockResults: the
+// client decodes every ExecTxResult through gogoproto's jsonpb, which was
+// the largest part of an audit's CPU (docs/benchmarks.md, 2026-12-03
+// session 8). Blocks are decoded by CometBFT's own JSON decoder.
+func (s *RPCSource) blockBatch(ctx context.Context, hs []int64) ([]*Block, error) {
+	var body bytes.Buffer
+	body.WriteByte('[')
+	for i, h := range hs {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `{"jsonrpc":"2.0","id":%d,"method":"block","params":{"height":"%d"}},`, 2*i, h)
+		fmt.Fprintf(&body, `{"jsonrpc":"2.0","id":%d,"method":"block_results","params":{"height":"%d"}}`, 2*i+1, h)
+	}
+	body.WriteByte(']')
+	raw, err := s.postRetry(ctx, body.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	var answers []struct {
+		ID     json.RawMessage `json:"id"`
+		Result json.RawMessage `json:"result"`
+		Error  *struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+			Data    string `json:"data"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(raw, &answers); err != nil {
+		return nil, fmt.Errorf("batch answer: %w", err)
+	}
+	if len(answers) != 2*len(hs) {
+		return nil, fmt.Errorf("%d answers to %d calls", len(answers), 2*len(hs))
+	}
+	byID := make([]json.RawMessage, 2*len(hs))
+	for _, a := range answers {
+		id, err := strconv.Atoi(string(a.ID))
+		if err != nil || id < 0 || id >= len(byID) || byID[id] != nil {
+			return nil, fmt.Errorf("batch answer with id %s", a.ID)
+		}
+		if a.Error != nil {
+			return nil, fmt.Errorf("RPC error %d: %s %s", a.Error.Code, a.Error.Message, a.Error.Data)
+		}
+		if len(a.Result) == 0 {
+			return nil, fmt.Errorf("batch answer %d without a result", id)
+		}
+		byID[id] = a.Result
+	}
+	out := make([]*Block, len(hs))
+	for i, h := range hs {
+		rb := new(ctypes.ResultBlock)
+		if err := cmtjson.Unmarshal(byID[2*i], rb); err != nil {
+			return nil, fmt.Errorf("block %d: %w", h, err)
+		}
+		rr, err := decodeBlockResults(byID[2*i+1])
+		if err != nil {
+			return nil, fmt.Errorf("block_results %d: %w", h, err)
+		}
+		if rb.Block == nil {
+			return nil, fmt.Errorf("block %d: unexpected answer", h)
+		}
+		out[i] = &Block{ID: rb.BlockID, Block: rb.Block, Results: rr}
+	}
+	return out, nil
+}
+
+// postRetry posts a JSON-RPC request, retrying transient failures a few
+// times (a busy node under load may time out).
+func (s *RPCSource) postRetry(ctx context.Context, body []byte) ([]byte, error) {
 	var last error
 	for try := 0; try < 4; try++ {
-		res, err := b.Send(ctx)
+		b, err := s.post(ctx, body)
 		if err == nil {
-			return res, nil
+			return b, nil
 		}
 		last = err
 		if ctx.Err() != nil {
@@ -163,6 +228,27 @@ func sendRetry(ctx context.Context, b *rpchttp.BatchHTTP) ([]any, error) {
 		}
 	}
 	return nil, last
+}
+
+func (s *RPCSource) post(ctx context.Context, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.postURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, clip(b))
+	}
+	return b, nil
 }
 
 func (s *RPCSource) Commit(ctx context.Context, h int64) (*types.SignedHeader, error) {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -538,10 +539,24 @@ func (r *runner) audit(ctx context.Context, n *Net, loads ...*Load) (*AuditResul
 			o.To = hs[r.d.auditMaxTxs]
 		}
 	}
+	// The audit runs in this process: its CPU profile is this process's.
+	if r.o.Profile != "" {
+		if f, err := os.Create(filepath.Join(r.o.Profile, "audit.cpu.pprof")); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			} else {
+				f.Close()
+			}
+		}
+	}
+	pids := []int{n.Pid(0), n.Pid(1), n.Pid(2), n.Pid(3), os.Getpid()}
+	c0 := readCPU(pids)
 	rep, err := audit.Run(ctx, o)
 	if err != nil {
 		return nil, err
 	}
+	cpu := readCPU(pids).since(c0, runtime.NumCPU())
+	r.logf("audit: %.1f s end to end (%.0f tx/s), replay alone %.1f s; %s (bench client = the auditor)", rep.Seconds, rep.TxsPerSecond, rep.ReplaySeconds, cpu)
 	return &AuditResult{Blocks: rep.Blocks, Txs: rep.Txs, ReplayTPS: rep.ReplayTxsPerSecond, OK: rep.OK,
 		Via: "node/audit (fresh in-memory chain.NewApp, blocks from CometBFT RPC)"}, nil
 }
