@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	cmtjson "github.com/cometbft/cometbft/libs/json"
+	ctypes "github.com/cometbft/cometbft/rpc/core/types"
+
 	"github.com/govchain/govchain/chain/identity"
 	"github.com/govchain/govchain/chain/smcrypto"
 	"github.com/govchain/govchain/chain/state"
@@ -150,4 +153,45 @@ func BenchmarkAuditStateFloor(b *testing.B) {
 	b.ReportMetric(float64(writes)/float64(txs), "writes/tx")
 	b.ReportMetric(float64(v.Microseconds()), "sm2-verify-µs")
 	b.ReportMetric(v.Seconds()/(v.Seconds()+perTx), "max-ratio")
+}
+
+// BenchmarkDecodeBlockResults decodes one /block_results answer of 200
+// txs (registrations and certificate anchors, as BenchmarkAuditReplay's
+// chain) the way CometBFT's RPC client does (cmtjson, jsonpb for each
+// result) and the way the audit's RPC source does (decodeBlockResults).
+//
+//	go test -run XXX -bench BenchmarkDecodeBlockResults ./node/audit/
+func BenchmarkDecodeBlockResults(b *testing.B) {
+	s := benchChain(b, 1, 200)
+	var raw []byte
+	for _, blk := range s.blocks {
+		if blk.Results != nil && len(blk.Results.TxResults) == 200 {
+			var err error
+			if raw, err = cmtjson.Marshal(blk.Results); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if raw == nil {
+		b.Fatal("no block of 200 results")
+	}
+	b.Run("cometbft", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for i := 0; i < b.N; i++ {
+			r := new(ctypes.ResultBlockResults)
+			if err := cmtjson.Unmarshal(raw, r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/200, "µs/tx")
+	})
+	b.Run("audit", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for i := 0; i < b.N; i++ {
+			if _, err := decodeBlockResults(raw); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/200, "µs/tx")
+	})
 }
