@@ -616,10 +616,10 @@ func (a *auditor) replay(s *sigBlock) (*replayResult, error) {
 	countFrom := h >= a.rep.From
 	for i := range blk.Txs {
 		got := res.TxResults[i]
-		hash := tx.HexOf(s.hashes[i])
-		typ, signer := "undecodable", ""
+		hash := func() string { return tx.HexOf(s.hashes[i]) } // for findings only
+		typ := "undecodable"
 		if t := s.txs[i]; t != nil {
-			typ, signer = t.Type, t.Signer.String()
+			typ = t.Type
 		} else if got.Code == 0 && len(got.Events) > 0 {
 			// not a signed envelope but accepted by the chain: a consensus
 			// pseudo-tx (e.g. the SM2 quorum certificate), named by its event
@@ -628,10 +628,10 @@ func (a *auditor) replay(s *sigBlock) (*replayResult, error) {
 		dept := eventAttr(got.Events, "tx", "dept")
 		if got.Code != 0 {
 			rr.failed++
-			if dept == "" {
-				dept = a.deptOf(signer)
+			if t := s.txs[i]; dept == "" && t != nil {
+				dept = a.deptOf(t.Signer.String())
 			}
-			a.anomaly(Finding{Height: h, Index: i, Tx: hash, Dept: dept, Type: typ, Kind: KindTxRejected,
+			a.anomaly(Finding{Height: h, Index: i, Tx: hash(), Dept: dept, Type: typ, Kind: KindTxRejected,
 				Reason: fmt.Sprintf("tx included in the block but rejected on execution: %s/%d %s", got.Codespace, got.Code, got.Log)})
 		}
 		if countFrom {
@@ -651,13 +651,13 @@ func (a *auditor) replay(s *sigBlock) (*replayResult, error) {
 		}
 		r := rep.TxResults[i]
 		if r.Code != got.Code || r.Codespace != got.Codespace || !bytes.Equal(r.Data, got.Data) {
-			a.fail(Finding{Height: h, Index: i, Tx: hash, Dept: dept, Type: typ, Kind: KindResults,
+			a.fail(Finding{Height: h, Index: i, Tx: hash(), Dept: dept, Type: typ, Kind: KindResults,
 				Reason: fmt.Sprintf("the node reports result %s/%d data %q; the replay gives %s/%d data %q%s", space(r.Codespace), r.Code, r.Data, space(got.Codespace), got.Code, got.Data, paren(got.Log))})
 		} else if !sameEvents(r.Events, got.Events) {
-			a.fail(Finding{Height: h, Index: i, Tx: hash, Dept: dept, Type: typ, Kind: KindEvents,
+			a.fail(Finding{Height: h, Index: i, Tx: hash(), Dept: dept, Type: typ, Kind: KindEvents,
 				Reason: fmt.Sprintf("the node reports events %s; the replay emits %s (search results from this node would mislead)", eventsString(r.Events), eventsString(got.Events))})
 		} else if r.Log != got.Log {
-			a.anomaly(Finding{Height: h, Index: i, Tx: hash, Dept: dept, Type: typ, Kind: KindLog,
+			a.anomaly(Finding{Height: h, Index: i, Tx: hash(), Dept: dept, Type: typ, Kind: KindLog,
 				Reason: fmt.Sprintf("same result code, different log: node %q, replay %q", r.Log, got.Log)})
 		}
 	}
