@@ -144,7 +144,7 @@ func (r *runner) rows() {
 		v := a.ReplayTPS / limit
 		add(Row{Name: "audit replay ÷ SM2 verify limit (cores ÷ verify time)", Value: v, Unit: "ratio",
 			Text: fmt.Sprintf("%.2f (%.0f tx/s of %d txs ÷ %.0f; ok=%v)", v, a.ReplayTPS, a.Txs, limit, a.OK), Goal: "≥ 0.7", Met: boolp(v >= 0.7 && a.OK),
-			Limited: "the replay's FinalizeBlock + Commit in order on one core (~1.8 SM2 verifies of CPU a tx, about half of it IAVL), while on the same cores SM2 runs ahead (1 verify a tx) and blocks are fetched and decoded (~0.9 verify a tx: CometBFT's JSON for blocks, the audit's own decoder for results) and node 0 encodes them; the IAVL writes and hashing alone (33–39 µs a tx, BenchmarkAuditStateFloor) cap the ratio at verify ÷ (verify + IAVL) ≈ 0.6 on any number of cores; " + a.Via})
+			Limited: "the replay's FinalizeBlock + Commit in order on one core (~1.8–2.2 SM2 verifies of CPU a tx, 59 % of it IAVL Set, SaveVersion and hashing), while on the same cores SM2 runs ahead (1 verify a tx) and blocks are fetched and decoded (~0.9 verify a tx: CometBFT's JSON for blocks, the audit's own decoder for results) and node 0 encodes them; the IAVL writes and hashing alone (33–39 µs a tx, BenchmarkAuditStateFloor) cap the ratio at verify ÷ (verify + IAVL) ≈ 0.6 on any number of cores; " + a.Via})
 	} else {
 		add(notRun("audit replay ÷ SM2 verify limit", "≥ 0.7", "govchain"))
 	}
