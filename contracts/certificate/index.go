@@ -54,11 +54,11 @@ func tiTypePrefix(typ string) []byte    { return module.Key(prefix, "ti", typ, "
 func tiIndex(typ, issuer string) []byte { return module.Key(prefix, "ti", typ, issuer, "") }
 func hoIndex(ref string) []byte         { return module.Key(prefix, "ho", holderPart(ref), "") }
 
-// holderPart is a 64-hex person reference in 43 sortable base64
-// characters, a USCC as it is.
+// holderPart is a 64-hex (lower-case) person reference in 43 sortable
+// base64 characters, anything else (a USCC) as it is.
 func holderPart(ref string) string {
 	if len(ref) == 64 {
-		if b, err := hex.DecodeString(ref); err == nil {
+		if b, err := hex.DecodeString(ref); err == nil && hex.EncodeToString(b) == ref {
 			return sortB64.EncodeToString(b)
 		}
 	}
