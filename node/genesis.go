@@ -11,6 +11,7 @@ import (
 
 	"github.com/govchain/govchain/chain"
 	"github.com/govchain/govchain/chain/identity"
+	"github.com/govchain/govchain/contracts/certificate"
 )
 
 // GenesisOptions describe a new network.
@@ -56,7 +57,11 @@ func BuildGenesis(o GenesisOptions, depts []DeptInfo) (*cmttypes.GenesisDoc, err
 	}
 	sorted := append([]DeptInfo(nil), depts...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Code < sorted[j].Code })
-	ag := chain.AppGenesis{Params: o.Params, Modules: o.Modules}
+	mods, err := newChainModules(o.Modules)
+	if err != nil {
+		return nil, err
+	}
+	ag := chain.AppGenesis{Params: o.Params, Modules: mods}
 	ag.Identity.RootCAs = o.RootCAs
 	doc := &cmttypes.GenesisDoc{ChainID: o.ChainID, GenesisTime: o.GenesisTime, InitialHeight: 1,
 		ConsensusParams: cmttypes.DefaultConsensusParams()}
@@ -90,4 +95,30 @@ func BuildGenesis(o GenesisOptions, depts []DeptInfo) (*cmttypes.GenesisDoc, err
 	}
 	doc.AppState = raw
 	return doc, doc.ValidateAndComplete()
+}
+
+// newChainModules is the module sections of a new network: the certificate
+// registry writes index layout 2 (two index entries per certificate) unless
+// the section says otherwise; chains whose genesis has no index_layout stay
+// on layout 1 until MigrateIndexLayout2.
+func newChainModules(in map[string]json.RawMessage) (map[string]json.RawMessage, error) {
+	out := map[string]json.RawMessage{}
+	for k, v := range in {
+		out[k] = v
+	}
+	sec := map[string]json.RawMessage{}
+	if raw := in[certificate.Name]; len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &sec); err != nil {
+			return nil, fmt.Errorf("certificate genesis section: %w", err)
+		}
+	}
+	if _, ok := sec["index_layout"]; !ok {
+		sec["index_layout"] = json.RawMessage("2")
+	}
+	raw, err := json.Marshal(sec)
+	if err != nil {
+		return nil, err
+	}
+	out[certificate.Name] = raw
+	return out, nil
 }

@@ -33,12 +33,24 @@ const (
 
 const testSalt = "00112233445566778899aabbccddeeff0123456789abcdef"
 
+// newChain is a chain of a new network: index layout 2.
 func newChain(t testing.TB, grants map[string][]string) *chaintest.Chain {
 	t.Helper()
+	return newChainLayout(t, grants, 2)
+}
+
+// newChainLayout starts a chain on index layout 1 (a genesis without
+// index_layout, as before layout 2) or 2.
+func newChainLayout(t testing.TB, grants map[string][]string, layout int) *chaintest.Chain {
+	t.Helper()
+	g := `{"holder_salt":"` + testSalt + `"}`
+	if layout == 2 {
+		g = `{"holder_salt":"` + testSalt + `","index_layout":2}`
+	}
 	return chaintest.New(t, chaintest.Options{
 		Modules: []module.Module{certificate.Module{}},
 		Grants:  grants,
-		Genesis: map[string]json.RawMessage{"certificate": json.RawMessage(`{"holder_salt":"` + testSalt + `"}`)},
+		Genesis: map[string]json.RawMessage{"certificate": json.RawMessage(g)},
 	})
 }
 
@@ -580,7 +592,12 @@ func errorsIs(err error, want *errs.Error) bool {
 }
 
 func TestList(t *testing.T) {
-	c := newChain(t, defaultGrants())
+	for _, layout := range []int{1, 2} {
+		t.Run(fmt.Sprint("layout", layout), func(t *testing.T) { testList(t, newChainLayout(t, defaultGrants(), layout)) })
+	}
+}
+
+func testList(t *testing.T, c *chaintest.Chain) {
 	op, wop := setup(t, c)
 	var txs [][]byte
 	for i := 0; i < 120; i++ {

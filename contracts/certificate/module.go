@@ -15,7 +15,12 @@
 //	cert/type/<code>                          certificate type
 //	cert/rec/<hash>                           certificate record and status history
 //	cert/batch/<root>                         anchored batch
-//	cert/idx/{issuer,type,holder}/<v>/<h>/<id> indexes, <h> = 20-digit height
+//	cert/ti/<type>/<issuer>/<pos>             index of certificates and batches (index layout 2)
+//	cert/ho/<holder>/<pos>                    index of certificates by holder (index layout 2)
+//	cert/idx/{issuer,type,holder}/<v>/<h>/<id> indexes of layout 1, <h> = 20-digit height
+//
+// Params.IndexLayout says which indexes a chain writes (index.go); a new
+// genesis chooses 2, a chain started with 1 moves by MigrateIndexLayout2.
 package certificate
 
 import (
@@ -68,6 +73,9 @@ type Genesis struct {
 	// genesis; networks with real data should set a random one).
 	HolderSalt string `json:"holder_salt,omitempty"`
 	MaxBatch   uint64 `json:"max_batch,omitempty"`
+	// IndexLayout: 1 (absent: chains whose genesis predates layout 2) or
+	// 2 (two index entries per certificate, shorter keys; index.go).
+	IndexLayout int `json:"index_layout,omitempty"`
 }
 
 // ChainIDSalt is the salt used when genesis sets none.
@@ -84,7 +92,13 @@ func (Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 			return fmt.Errorf("certificate genesis: %w", err)
 		}
 	}
+	if g.IndexLayout < 0 || g.IndexLayout > layoutV2 {
+		return fmt.Errorf("certificate genesis: index_layout must be 1 or 2, not %d", g.IndexLayout)
+	}
 	p := Params{HolderSalt: g.HolderSalt, SaltSource: "genesis", MaxBatch: g.MaxBatch}
+	if g.IndexLayout == layoutV2 {
+		p.IndexLayout = layoutV2
+	}
 	if p.HolderSalt == "" {
 		p.HolderSalt, p.SaltSource = ChainIDSalt(ctx.ChainID), "chain-id"
 	} else if b, err := hex.DecodeString(p.HolderSalt); err != nil || len(b) < 16 || hex.EncodeToString(b) != p.HolderSalt {
@@ -211,16 +225,11 @@ func putRecord(ctx *module.Context, r *Record, isNew bool) error {
 	if !isNew {
 		return nil
 	}
-	v := []byte(kindRecord)
-	for _, p := range [][]byte{issuerIndex(r.Issuer), typeIndex(r.Type)} {
-		if err := ctx.Store.Set(indexKey(p, r.AnchoredHeight, r.Hash), v); err != nil {
-			return err
-		}
+	layout, err := indexLayout(ctx.Store)
+	if err != nil {
+		return err
 	}
-	if r.HolderRef != "" {
-		return ctx.Store.Set(indexKey(holderIndex(r.HolderRef), r.AnchoredHeight, r.Hash), v)
-	}
-	return nil
+	return putIndex(ctx, layout, kindRecord, r.Type, r.Issuer, r.HolderRef, r.AnchoredHeight, r.Hash)
 }
 
 func newRecord(ctx *module.Context, m *Anchor, action string) *Record {
@@ -287,10 +296,12 @@ func anchorBatch(ctx *module.Context, m *AnchorBatch) error {
 	if err := ctx.Store.Set(BatchKey(b.Root), module.MustJSON(b)); err != nil {
 		return err
 	}
-	for _, ip := range [][]byte{issuerIndex(b.Issuer), typeIndex(b.Type)} {
-		if err := ctx.Store.Set(indexKey(ip, b.Height, b.Root), []byte(kindBatch)); err != nil {
-			return err
-		}
+	layout := p.IndexLayout
+	if layout == 0 {
+		layout = layoutV1
+	}
+	if err := putIndex(ctx, layout, kindBatch, b.Type, b.Issuer, "", b.Height, b.Root); err != nil {
+		return err
 	}
 	ctx.SetData([]byte(b.Root))
 	ctx.Emit(certtypes.EventBatchAnchored, "root", b.Root, "type", b.Type, "issuer", b.Issuer, "count", fmt.Sprint(b.Count))

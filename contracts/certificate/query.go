@@ -73,6 +73,18 @@ func ListAfter(kv state.KV, f Filter, after string, limit int) ([]Item, bool, er
 }
 
 func list(kv state.KV, f Filter, after string, skip, limit int) ([]Item, bool, error) {
+	layout, err := indexLayout(kv)
+	if err != nil {
+		return nil, false, err
+	}
+	if layout == layoutV2 {
+		return listV2(kv, f, after, skip, limit)
+	}
+	return listV1(kv, f, after, skip, limit)
+}
+
+// listV1 walks the most selective index of layout 1 and filters on the rest.
+func listV1(kv state.KV, f Filter, after string, skip, limit int) ([]Item, bool, error) {
 	var p []byte
 	switch {
 	case f.Holder != "":

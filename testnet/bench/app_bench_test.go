@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"syscall"
 	"testing"
@@ -27,7 +28,9 @@ import (
 //
 //	go test -run XXX -bench NodeAppPerTx -benchtime 5x ./testnet/bench/
 func BenchmarkNodeAppPerTx(b *testing.B) {
-	c := chaintest.New(b, chaintest.Options{Modules: node.Modules(), Grants: map[string][]string{"SCJG": {"issuer:BL"}}})
+	// a new network's genesis (node.BuildGenesis): index layout 2
+	c := chaintest.New(b, chaintest.Options{Modules: node.Modules(), Grants: map[string][]string{"SCJG": {"issuer:BL"}},
+		Genesis: map[string]json.RawMessage{certificate.Name: json.RawMessage(`{"index_layout":2}`)}})
 	adm := c.Depts[1].Admin
 	c.MustOK(c.Tx(adm, certificate.MsgDefineType, certificate.DefineType{Code: "BL", Name: "licence", MaxValidityDays: 1825}))
 	const signers, perBlock = 100, 1000

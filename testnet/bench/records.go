@@ -92,7 +92,8 @@ func RunRecords(ctx context.Context, dir string, n, perBlock int, settle time.Du
 		return nil, err
 	}
 	const chainID = "govchain-bench-records"
-	g := chain.AppGenesis{Params: chain.DefaultParams()}
+	// a new network's certificate section (node.BuildGenesis): index layout 2
+	g := chain.AppGenesis{Params: chain.DefaultParams(), Modules: map[string]json.RawMessage{certificate.Name: json.RawMessage(`{"index_layout":2}`)}}
 	g.Identity.Departments = []identity.GenesisDept{{Code: "SCJG", Name: "市场监督管理局", AdminPublicKey: admin.PublicKey().Bytes(), Grants: []string{certificate.IssuerGrant(CertType)}}}
 	raw, err := json.Marshal(g)
 	if err != nil {

@@ -81,6 +81,9 @@ type Params struct {
 	SaltSource string `json:"salt_source"`
 	// MaxBatch bounds the member count of one anchored batch.
 	MaxBatch uint64 `json:"max_batch"`
+	// IndexLayout is the layout of the listing indexes: absent (1) or 2
+	// (contracts/certificate/index.go). Listings answer the same in both.
+	IndexLayout int `json:"index_layout,omitempty"`
 }
 
 // Salt returns the holder salt bytes of p.
