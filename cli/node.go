@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -66,13 +65,9 @@ func nodeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("the node signs an SM2 attestation of every block with the department key: %w", err)
 			}
-			if os.Getenv("GOGC") == "" {
-				// The daemon allocates mostly short-lived buffers (txs,
-				// proofs, answers) over a modest live heap: collecting at
-				// 200% growth halves the GC's CPU share for a larger peak
-				// heap. GOGC in the environment overrides this.
-				debug.SetGCPercent(200)
-			}
+			// GOGC 200 and a soft memory limit, unless the environment
+			// sets them (node/runtime.go).
+			node.SetRuntimeDefaults()
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			n, err := node.Start(ctx, node.Home(g.Home), cmd.ErrOrStderr(), pass)

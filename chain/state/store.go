@@ -29,6 +29,9 @@ type Options struct {
 	// values that speeds up reads): a replay that only writes and hashes
 	// (the auditor's) saves its upkeep. Hashes and proofs do not change.
 	NoFastIndex bool
+	// Badger, if set, adjusts the badger options Open uses (A/B runs of
+	// `govchain bench records`; a node runs with badgerdb's defaults).
+	Badger func(*badgerdb.Options)
 }
 
 func DefaultOptions() Options {
@@ -71,6 +74,9 @@ var metaCommitted = []byte("committed")
 func Open(dir string, opts Options) (*Store, error) {
 	bo := badgerdb.DefaultOptions()
 	bo.SyncWrites = opts.SyncWrites
+	if opts.Badger != nil {
+		opts.Badger(&bo)
+	}
 	if err := badgerdb.VerifyTables(dir); err != nil {
 		return nil, &DamagedError{Dir: dir, Err: err}
 	}
