@@ -52,6 +52,7 @@ func nodeCmd(g *globals) *cobra.Command {
 	initCmd.Flags().StringVar(&o.PromListen, "prometheus", "127.0.0.1:26660", "Prometheus metrics listen address")
 	initCmd.Flags().DurationVar(&o.TimeoutCommit, "timeout-commit", time.Second, "CometBFT timeout_commit (block interval)")
 	initCmd.Flags().StringVar(&passFile, "passphrase-file", "", "file holding the passphrase for the SM2 key (else env GOVCHAIN_PASSPHRASE)")
+	initCmd.Flags().Int64Var(&o.KeepRecent, "keep-recent", 0, fmt.Sprintf("state versions kept (0: %d, the default; -1: every version, an archive node); written to config/govchain.json", node.DefaultKeepRecent))
 	_ = initCmd.MarkFlagRequired("dept")
 
 	var startPass string

@@ -251,6 +251,9 @@ type InitOptions struct {
 	TimeoutCommit  time.Duration
 	// SnapshotInterval (0: DefaultSnapshotInterval; -1: none).
 	SnapshotInterval int64
+	// KeepRecent (0: DefaultKeepRecent; -1: keep every state version, an
+	// archive node).
+	KeepRecent int64
 }
 
 // InitHome creates a node home: CometBFT config, ed25519 consensus and node
@@ -333,6 +336,15 @@ func InitHome(h Home, o InitOptions) (*DeptInfo, error) {
 		c.SnapshotInterval = o.SnapshotInterval
 	case o.SnapshotInterval < 0:
 		c.SnapshotInterval = 0
+	}
+	switch {
+	case o.KeepRecent > 0:
+		c.KeepRecent = o.KeepRecent
+	case o.KeepRecent < 0:
+		c.KeepRecent = 0
+	}
+	if err := c.CheckPruning(); err != nil {
+		return nil, err
 	}
 	if err := writeJSON(h.ConfigFile(), c, 0o644); err != nil {
 		return nil, err

@@ -421,18 +421,14 @@ func applyTune(opts *state.Options, tune string) error {
 		}
 	}
 	if len(bt) > 0 {
-		opts.Badger = func(bo *badgerdb.Options) {
-			prev := bo.Tune
-			bo.Tune = func(o badger.Options) badger.Options {
-				if prev != nil {
-					o = prev(o)
-				}
-				for _, f := range bt {
-					f(&o)
-				}
-				return o
+		bo := badgerdb.DefaultOptions()
+		bo.Tune = func(o badger.Options) badger.Options {
+			for _, f := range bt {
+				f(&o)
 			}
+			return o
 		}
+		opts.Badger = &bo
 	}
 	return nil
 }
