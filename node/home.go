@@ -139,9 +139,9 @@ const DefaultSnapshotInterval = 1000
 // a little behind the head. Snapshots hold their version until they are
 // written (state.Store.Hold), whatever this is. Historical proofs
 // (?height= further back) and an audit whose replay outlasts 100 blocks
-// ask an archive node (keep_recent 0). At 1,000 records a block it keeps
-// the app state near 1,000 B a record where every version cost 2,000–2,400
-// (docs/benchmarks.md, "Memory and disk of the store").
+// ask an archive node (keep_recent 0). Badger frees pruned nodes as it
+// compacts; measured savings: docs/benchmarks.md, "memory and disk of the
+// store".
 const DefaultKeepRecent = 100
 
 // DefaultConfig is the govchain.json `node init` writes before the

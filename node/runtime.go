@@ -11,7 +11,7 @@ import (
 // blocks (badger flushing and compacting, IAVL saving) does not let the
 // heap grow to three times its live size under GOGC 200. It is soft: a
 // live heap above it is not an error, the node only spends more CPU on
-// collection (docs/benchmarks.md, "Memory and disk of the store"). It
+// collection (docs/benchmarks.md, "memory and disk of the store" (2026-12-03 session 8)). It
 // is the goal for the app's own memory at 1M records.
 const DefaultMemoryLimit = 512 << 20
 
