@@ -96,8 +96,9 @@ type MemPoint struct {
 	// RSSIdle is VmRSS after the settle time, before the GC.
 	RSSIdle int64   `json:"rss_idle_bytes"`
 	Settle  []int64 `json:"settle_rss_bytes"`
-	// Disk is the state directory's size (open at the half, closed at the
-	// end) and PerRecord that over Records.
+	// Disk is the state directory's size with the store open (the
+	// result's Disk is the size after close) and PerRecord that over
+	// Records.
 	Disk      int64   `json:"disk_bytes"`
 	PerRecord float64 `json:"disk_bytes_per_record"`
 }
