@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -53,6 +52,7 @@ func nodeCmd(g *globals) *cobra.Command {
 	initCmd.Flags().StringVar(&o.PromListen, "prometheus", "127.0.0.1:26660", "Prometheus metrics listen address")
 	initCmd.Flags().DurationVar(&o.TimeoutCommit, "timeout-commit", time.Second, "CometBFT timeout_commit (block interval)")
 	initCmd.Flags().StringVar(&passFile, "passphrase-file", "", "file holding the passphrase for the SM2 key (else env GOVCHAIN_PASSPHRASE)")
+	initCmd.Flags().Int64Var(&o.KeepRecent, "keep-recent", 0, fmt.Sprintf("state versions kept (0: %d, the default; -1: every version, an archive node); written to config/govchain.json", node.DefaultKeepRecent))
 	_ = initCmd.MarkFlagRequired("dept")
 
 	var startPass string
@@ -66,13 +66,9 @@ func nodeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("the node signs an SM2 attestation of every block with the department key: %w", err)
 			}
-			if os.Getenv("GOGC") == "" {
-				// The daemon allocates mostly short-lived buffers (txs,
-				// proofs, answers) over a modest live heap: collecting at
-				// 200% growth halves the GC's CPU share for a larger peak
-				// heap. GOGC in the environment overrides this.
-				debug.SetGCPercent(200)
-			}
+			// GOGC 200 and a soft memory limit, unless the environment
+			// sets them (node/runtime.go).
+			node.SetRuntimeDefaults()
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			n, err := node.Start(ctx, node.Home(g.Home), cmd.ErrOrStderr(), pass)

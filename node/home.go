@@ -35,8 +35,9 @@ type Config struct {
 	APIListen string `json:"api_listen"` // HTTP API, e.g. 127.0.0.1:26680
 	KeyFile   string `json:"key_file"`   // department SM2 key (encrypted PKCS#8), relative to home
 	// KeepRecent is how many of the newest state versions are kept: 0 keeps
-	// every one; otherwise at least 2, because the SM2 quorum certificate of
-	// block H is checked in block H+1 against the state before H.
+	// every one (an archive node); otherwise at least 2, because the SM2
+	// quorum certificate of block H is checked in block H+1 against the
+	// state before H. `node init` writes DefaultKeepRecent.
 	KeepRecent int64 `json:"keep_recent"`
 	// StateCacheNodes is how many IAVL nodes the state keeps in memory
 	// (0: 200,000). A node serving many verification queries over a large
@@ -129,6 +130,26 @@ const MinRetainMargin = 100
 // DefaultSnapshotInterval is what `node init` writes: at one block a
 // second, a snapshot about every 17 minutes.
 const DefaultSnapshotInterval = 1000
+
+// DefaultKeepRecent is the keep_recent `node init` writes: the newest 100
+// state versions stay (between 100 and 200, as pruning runs every 100
+// commits), the rest are pruned. It covers what a node serves itself: the
+// SM2 quorum check reads the state 2 below the head (CheckKeepRecent), the
+// API keeps views of the 4 newest versions, bundles and light clients ask
+// a little behind the head. Snapshots hold their version until they are
+// written (state.Store.Hold), whatever this is. Historical proofs
+// (?height= further back) and an audit whose replay outlasts 100 blocks
+// ask an archive node (keep_recent 0). Badger frees pruned nodes as it
+// compacts; measured savings: docs/benchmarks.md, "memory and disk of the
+// store".
+const DefaultKeepRecent = 100
+
+// DefaultConfig is the govchain.json `node init` writes before the
+// department's own fields: the defaults a new node runs with (the bench
+// stores its records under the same state options).
+func DefaultConfig() *Config {
+	return &Config{MaxBodyBytes: 2 << 20, SnapshotInterval: DefaultSnapshotInterval, KeepRecent: DefaultKeepRecent}
+}
 
 // Home is a node's directory.
 type Home string
@@ -230,6 +251,9 @@ type InitOptions struct {
 	TimeoutCommit  time.Duration
 	// SnapshotInterval (0: DefaultSnapshotInterval; -1: none).
 	SnapshotInterval int64
+	// KeepRecent (0: DefaultKeepRecent; -1: keep every state version, an
+	// archive node).
+	KeepRecent int64
 }
 
 // InitHome creates a node home: CometBFT config, ed25519 consensus and node
@@ -305,12 +329,22 @@ func InitHome(h Home, o InitOptions) (*DeptInfo, error) {
 	if err := writeJSON(h.DeptInfoFile(), info, 0o644); err != nil {
 		return nil, err
 	}
-	c := &Config{Dept: o.Dept, DeptName: o.DeptName, APIListen: o.APIListen, KeyFile: keyFile, MaxBodyBytes: 2 << 20, SnapshotInterval: o.SnapshotInterval}
+	c := DefaultConfig()
+	c.Dept, c.DeptName, c.APIListen, c.KeyFile = o.Dept, o.DeptName, o.APIListen, keyFile
 	switch {
-	case c.SnapshotInterval == 0:
-		c.SnapshotInterval = DefaultSnapshotInterval
-	case c.SnapshotInterval < 0:
+	case o.SnapshotInterval > 0:
+		c.SnapshotInterval = o.SnapshotInterval
+	case o.SnapshotInterval < 0:
 		c.SnapshotInterval = 0
+	}
+	switch {
+	case o.KeepRecent > 0:
+		c.KeepRecent = o.KeepRecent
+	case o.KeepRecent < 0:
+		c.KeepRecent = 0
+	}
+	if err := c.CheckPruning(); err != nil {
+		return nil, err
 	}
 	if err := writeJSON(h.ConfigFile(), c, 0o644); err != nil {
 		return nil, err

@@ -77,6 +77,11 @@ type Options struct {
 	// SnapshotInterval: a state snapshot every so many blocks (0: the
 	// node's default, node.DefaultSnapshotInterval).
 	SnapshotInterval int64
+	// KeepRecent: state versions each node keeps (0: every one, an archive:
+	// test networks run blocks 50–100 ms apart and their tests prove at
+	// heights far behind the head; -1: the node's default,
+	// node.DefaultKeepRecent).
+	KeepRecent int64
 }
 
 // Network is a local network on disk, optionally with processes it started.
@@ -131,7 +136,7 @@ func Create(dir string, o Options) (*Network, error) {
 			}
 		}
 		info, err := node.InitHome(node.Home(ni.Home), node.InitOptions{Dept: d.Code, DeptName: d.Name, Passphrase: []byte(Passphrase),
-			P2PListen: ni.P2P, RPCListen: ni.RPC, APIListen: ni.API, PromListen: ni.Prom, TimeoutCommit: o.TimeoutCommit, SnapshotInterval: o.SnapshotInterval})
+			P2PListen: ni.P2P, RPCListen: ni.RPC, APIListen: ni.API, PromListen: ni.Prom, TimeoutCommit: o.TimeoutCommit, SnapshotInterval: o.SnapshotInterval, KeepRecent: initKeepRecent(o.KeepRecent)})
 		if err != nil {
 			return nil, err
 		}
@@ -436,7 +441,7 @@ func (n *Network) AddNode(dept, name string, basePort int) (int, *node.DeptInfo,
 		return 0, nil, err
 	}
 	info, err := node.InitHome(node.Home(ni.Home), node.InitOptions{Dept: dept, DeptName: name, Passphrase: []byte(Passphrase),
-		P2PListen: ni.P2P, RPCListen: ni.RPC, APIListen: ni.API, PromListen: ni.Prom, TimeoutCommit: c0.Consensus.TimeoutCommit})
+		P2PListen: ni.P2P, RPCListen: ni.RPC, APIListen: ni.API, PromListen: ni.Prom, TimeoutCommit: c0.Consensus.TimeoutCommit, KeepRecent: -1})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -511,4 +516,16 @@ func alive(pid int) bool {
 		}
 	}
 	return true
+}
+
+// initKeepRecent maps Options.KeepRecent (0: archive, -1: the node's
+// default) to node.InitOptions.KeepRecent (0: the default, -1: archive).
+func initKeepRecent(k int64) int64 {
+	switch k {
+	case 0:
+		return -1
+	case -1:
+		return 0
+	}
+	return k
 }

@@ -29,6 +29,10 @@ type Options struct {
 	// values that speeds up reads): a replay that only writes and hashes
 	// (the auditor's) saves its upkeep. Hashes and proofs do not change.
 	NoFastIndex bool
+	// Badger, if set, replaces badgerdb.DefaultOptions() in Open (its
+	// SyncWrites is the one above): A/B runs of `govchain bench records`;
+	// a node runs with badgerdb's defaults.
+	Badger *badgerdb.Options
 }
 
 func DefaultOptions() Options {
@@ -70,6 +74,9 @@ var metaCommitted = []byte("committed")
 // Open opens (or creates) the store in dir on badger.
 func Open(dir string, opts Options) (*Store, error) {
 	bo := badgerdb.DefaultOptions()
+	if opts.Badger != nil {
+		bo = *opts.Badger
+	}
 	bo.SyncWrites = opts.SyncWrites
 	if err := badgerdb.VerifyTables(dir); err != nil {
 		return nil, &DamagedError{Dir: dir, Err: err}

@@ -91,7 +91,11 @@ func (m *Manager) Committed(h int64) {
 	}
 	m.taking = true
 	m.mu.Unlock()
+	// Hold h now, inside the commit of h: a pruning store (keep_recent)
+	// must not delete it before the export below has started.
+	release := m.store.Hold(h)
 	go func() {
+		defer release()
 		err := m.Take(h)
 		m.mu.Lock()
 		m.taking = false
