@@ -164,7 +164,7 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 	if conf.RetainBlocks > 0 {
 		pctx, cancel := context.WithCancel(context.Background())
 		nd.stopPruning = cancel
-		if _, err := startCompanion(pctx, h, conf.RetainBlocks, cfg.Storage.Pruning.Interval, n.BlockStore().Height, logger.With("module", "pruning")); err != nil {
+		if _, err := startCompanion(pctx, h, conf.RetainBlocks, cfg.Storage.Pruning.Interval, n, logger.With("module", "pruning")); err != nil {
 			nd.Stop()
 			return nil, err
 		}

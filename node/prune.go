@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
+	cmtnode "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/rpc/grpc/client/privileged"
+	sm "github.com/cometbft/cometbft/state"
 )
 
 // A pruning node (retain_blocks > 0) asks CometBFT, through Commit's
@@ -58,17 +61,30 @@ func configurePruning(cfg *cmtcfg.Config, h Home, retain int64) {
 }
 
 // companion keeps CometBFT's companion retain heights at the app's
-// (height − retain + 1) until ctx ends.
+// (height − retain + 1) until ctx ends. The blocks' retain height is held
+// back further, to the end of the evidence window (evidenceRetain): CometBFT
+// keeps the header and commit of a pruned block while evidence against it
+// may still be submitted, and never looks at those heights again once its
+// base has moved past them (store.PruneBlocks starts each prune at the
+// base), so pruning inside the window would leave one header and commit a
+// block behind for ever. Held back, a block is pruned whole once it has
+// left the window, and the block store stays at max(retain, window) blocks.
 type companion struct {
 	client privileged.Client
 	height func() int64
 	retain int64
 	every  time.Duration
 	logger cmtlog.Logger
-	last   int64
+	// evidence is the chain's latest state (its height, time and evidence
+	// parameters); blockTime the header time of a stored block.
+	evidence   func() sm.State
+	blockTime  func(int64) (time.Time, bool)
+	base       func() int64
+	last       int64 // retain height of block results and indexes
+	lastBlocks int64 // retain height of blocks
 }
 
-func startCompanion(ctx context.Context, h Home, retain int64, every time.Duration, height func() int64, logger cmtlog.Logger) (*companion, error) {
+func startCompanion(ctx context.Context, h Home, retain int64, every time.Duration, n *cmtnode.Node, logger cmtlog.Logger) (*companion, error) {
 	c, err := privileged.New(ctx, "unix://"+companionSocket(h), privileged.WithInsecure())
 	if err != nil {
 		return nil, fmt.Errorf("pruning: connect to CometBFT's pruning service: %w", err)
@@ -76,7 +92,16 @@ func startCompanion(ctx context.Context, h Home, retain int64, every time.Durati
 	if every <= 0 {
 		every = 10 * time.Second
 	}
-	cp := &companion{client: c, height: height, retain: retain, every: every, logger: logger}
+	bs := n.BlockStore()
+	cp := &companion{client: c, height: bs.Height, retain: retain, every: every, logger: logger,
+		evidence: n.EvidencePool().State, base: bs.Base,
+		blockTime: func(h int64) (time.Time, bool) {
+			m := bs.LoadBlockMeta(h)
+			if m == nil {
+				return time.Time{}, false
+			}
+			return m.Header.Time, true
+		}}
 	go cp.run(ctx)
 	return cp, nil
 }
@@ -95,28 +120,68 @@ func (c *companion) run(ctx context.Context) {
 	}
 }
 
-// step raises the four retain heights to the app's, if it moved.
+// step raises the four retain heights to the app's, if it moved, the
+// blocks' no further than the evidence window allows.
 func (c *companion) step(ctx context.Context) {
 	rh := c.height() - c.retain + 1
-	if rh <= c.last || rh < 1 {
+	if rh < 1 {
 		return
 	}
-	u := uint64(rh)
-	for _, set := range []struct {
+	blocks := rh
+	if c.evidence != nil {
+		blocks = min(rh, evidenceRetain(c.evidence(), c.base(), c.blockTime))
+	}
+	set := func(what string, f func(context.Context, uint64) error, h int64) bool {
+		if err := f(ctx, uint64(h)); err != nil {
+			if ctx.Err() == nil {
+				c.logger.Error("pruning: could not raise a retain height", "what", what, "height", h, "err", err)
+			}
+			return false
+		}
+		return true
+	}
+	if blocks > c.lastBlocks && blocks >= 1 {
+		if !set("blocks", c.client.SetBlockRetainHeight, blocks) {
+			return
+		}
+		c.lastBlocks = blocks
+	}
+	if rh <= c.last {
+		return
+	}
+	for _, s := range []struct {
 		what string
 		f    func(context.Context, uint64) error
 	}{
-		{"blocks", c.client.SetBlockRetainHeight},
 		{"block results", c.client.SetBlockResultsRetainHeight},
 		{"tx index", c.client.SetTxIndexerRetainHeight},
 		{"block-event index", c.client.SetBlockIndexerRetainHeight},
 	} {
-		if err := set.f(ctx, u); err != nil {
-			if ctx.Err() == nil {
-				c.logger.Error("pruning: could not raise a retain height", "what", set.what, "height", rh, "err", err)
-			}
+		if !set(s.what, s.f, rh) {
 			return
 		}
 	}
 	c.last = rh
+}
+
+// evidenceRetain is the lowest height at or above which evidence may still
+// be submitted against the chain in state st: every height below it is
+// older than both evidence.max_age_num_blocks and max_age_duration (the
+// test of CometBFT's evidence.IsEvidenceExpired, which store.PruneBlocks
+// applies). blockTime gives the header time of the stored heights from
+// base; a height it cannot read is taken as not expired.
+func evidenceRetain(st sm.State, base int64, blockTime func(int64) (time.Time, bool)) int64 {
+	ev := st.ConsensusParams.Evidence
+	top := st.LastBlockHeight - ev.MaxAgeNumBlocks // h < top ⇔ age in blocks > max
+	if top <= base {
+		return top
+	}
+	cutoff := st.LastBlockTime.Add(-ev.MaxAgeDuration) // expired ⇔ time < cutoff
+	// Header times only grow with the height: the first height not older
+	// than the cutoff ends the expired run.
+	i := sort.Search(int(top-base), func(i int) bool {
+		t, ok := blockTime(base + int64(i))
+		return !ok || !t.Before(cutoff)
+	})
+	return base + int64(i)
 }
