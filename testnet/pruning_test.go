@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	dbm "github.com/cometbft/cometbft-db"
 	cmtcfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/store"
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/govchain/govchain/chain/identity"
@@ -28,8 +30,11 @@ import (
 // state versions, its blocks, their ABCI results and CometBFT's tx and
 // block-event indexes (the node is its own data companion, node/prune.go),
 // says so when asked for what it pruned, and still serves current proofs.
+// The chain's evidence window (150 blocks) is longer than retain_blocks: the
+// node keeps whole blocks until they leave it, then prunes them whole, so
+// no header or commit of a pruned height is left behind in the block store.
 func TestPruningNode(t *testing.T) {
-	const retain = 100
+	const retain, window = 100, 150
 	base, err := testnet.FreeBasePort(1)
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +44,7 @@ func TestPruningNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shortEvidence(t, net, 50, time.Second)
+	shortEvidence(t, net, window, time.Second)
 	h := node.Home(net.Nodes[0].Home)
 	conf, err := h.LoadConfig()
 	if err != nil {
@@ -93,8 +98,16 @@ func TestPruningNode(t *testing.T) {
 		t.Fatalf("register: %v %+v", err, res)
 	}
 	early := res.Height
-	if info, err := c.Tx(ctx, res.Hash); err != nil || info.Height != early {
-		t.Fatalf("tx %s before pruning: %v %+v", res.Hash, err, info)
+	// CometBFT indexes a block's txs just after it commits: wait for it.
+	for {
+		info, err := c.Tx(ctx, res.Hash)
+		if err == nil && info.Height == early {
+			break
+		}
+		if ctx.Err() != nil || (err == nil && info.Height != early) {
+			t.Fatalf("tx %s before pruning: %v %+v", res.Hash, err, info)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 
 	// Wait (by condition) until the blocks up to the early height are gone.
@@ -102,6 +115,9 @@ func TestPruningNode(t *testing.T) {
 		st, err := c.Status(ctx)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if st.EarliestBlockHeight > 1 && st.EarliestBlockHeight > st.Height-window {
+			t.Fatalf("height %d: blocks kept from %d, inside the evidence window of %d blocks", st.Height, st.EarliestBlockHeight, window)
 		}
 		if st.EarliestBlockHeight > early+1 && st.StateVersions[0] > early+1 {
 			t.Logf("height %d: blocks from %d, state versions %d..%d", st.Height, st.EarliestBlockHeight, st.StateVersions[0], st.StateVersions[1])
@@ -153,6 +169,29 @@ func TestPruningNode(t *testing.T) {
 	if err := r.Proof.Verify(r.AppHash); err != nil {
 		t.Fatal(err)
 	}
+
+	// No header or commit of a pruned height is left in the block store
+	// (CometBFT keeps them for heights inside the evidence window when it
+	// prunes, and never returns to them).
+	if err := net.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = h.CometConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := dbm.NewDB("blockstore", dbm.BackendType(cfg.DBBackend), cfg.DBDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	bs := store.NewBlockStore(db)
+	for ht := int64(1); ht < bs.Base(); ht++ {
+		if bs.LoadBlockMeta(ht) != nil || bs.LoadBlockCommit(ht) != nil {
+			t.Fatalf("block store from %d still has the header or commit of pruned height %d", bs.Base(), ht)
+		}
+	}
+	t.Logf("block store keeps %d..%d; nothing below", bs.Base(), bs.Height())
 }
 
 // rpcGet reads a CometBFT RPC path (errors included) as text.
