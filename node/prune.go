@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"time"
 
+	dbm "github.com/cometbft/cometbft-db"
 	cmtcfg "github.com/cometbft/cometbft/config"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 	cmtnode "github.com/cometbft/cometbft/node"
@@ -82,9 +84,26 @@ type companion struct {
 	base       func() int64
 	last       int64 // retain height of block results and indexes
 	lastBlocks int64 // retain height of blocks
+	// blockDB is CometBFT's block store database (nil: not known), for
+	// dropExtCommits; extFrom the lowest height whose extended commit may
+	// still be there (0: not scanned yet).
+	blockDB dbm.DB
+	extFrom int64
 }
 
-func startCompanion(ctx context.Context, h Home, retain int64, every time.Duration, n *cmtnode.Node, logger cmtlog.Logger) (*companion, error) {
+// blockStoreDB is CometBFT's default database provider that also keeps the
+// block store's database, for the companion's dropExtCommits.
+type blockStoreDB struct{ db dbm.DB }
+
+func (b *blockStoreDB) provider(ctx *cmtcfg.DBContext) (dbm.DB, error) {
+	db, err := cmtcfg.DefaultDBProvider(ctx)
+	if err == nil && ctx.ID == "blockstore" {
+		b.db = db
+	}
+	return db, err
+}
+
+func startCompanion(ctx context.Context, h Home, retain int64, every time.Duration, n *cmtnode.Node, blockDB dbm.DB, logger cmtlog.Logger) (*companion, error) {
 	c, err := privileged.New(ctx, "unix://"+companionSocket(h), privileged.WithInsecure())
 	if err != nil {
 		return nil, fmt.Errorf("pruning: connect to CometBFT's pruning service: %w", err)
@@ -94,7 +113,7 @@ func startCompanion(ctx context.Context, h Home, retain int64, every time.Durati
 	}
 	bs := n.BlockStore()
 	cp := &companion{client: c, height: bs.Height, retain: retain, every: every, logger: logger,
-		evidence: n.EvidencePool().State, base: bs.Base,
+		evidence: n.EvidencePool().State, base: bs.Base, blockDB: blockDB,
 		blockTime: func(h int64) (time.Time, bool) {
 			m := bs.LoadBlockMeta(h)
 			if m == nil {
@@ -102,6 +121,9 @@ func startCompanion(ctx context.Context, h Home, retain int64, every time.Durati
 			}
 			return m.Header.Time, true
 		}}
+	// Before the node serves: what an earlier run (or an older version)
+	// left below the base goes now.
+	cp.dropExtCommits()
 	go cp.run(ctx)
 	return cp, nil
 }
@@ -146,6 +168,7 @@ func (c *companion) step(ctx context.Context) {
 		}
 		c.lastBlocks = blocks
 	}
+	c.dropExtCommits()
 	if rh <= c.last {
 		return
 	}
@@ -184,4 +207,66 @@ func evidenceRetain(st sm.State, base int64, blockTime func(int64) (time.Time, b
 		return !ok || !t.Before(cutoff)
 	})
 	return base + int64(i)
+}
+
+// dropExtCommits deletes the extended commits (the precommits with their
+// vote extensions, here the departments' SM2 attestations) of the heights
+// below the block store's base. CometBFT v1.0.1's store.PruneBlocks deletes
+// a pruned block's header, parts, commit and seen commit but not its
+// extended commit, so on a chain with vote extensions each pruned block
+// would leave about 340 bytes per validator behind for ever (fixed upstream
+// by cometbft/cometbft#5276, in v0.38.19, which deletes the same key in
+// PruneBlocks). The key is the block store's v1 layout's ("EC:<height>",
+// store/db_key_layout.go); a store of another layout is left alone.
+func (c *companion) dropExtCommits() {
+	if c.blockDB == nil {
+		return
+	}
+	base := c.base()
+	if c.extFrom >= base {
+		return
+	}
+	if v, err := c.blockDB.Get([]byte("version")); err != nil || (len(v) > 0 && string(v) != "v1") {
+		c.logger.Info("pruning: the block store's key layout is not v1; extended commits of pruned blocks are kept", "version", string(v), "err", err)
+		c.blockDB = nil
+		return
+	}
+	var heights []int64
+	if c.extFrom == 0 {
+		// First time: the heights below the base that still have one (their
+		// keys do not sort by height, so read them all once).
+		it, err := dbm.IteratePrefix(c.blockDB, []byte("EC:"))
+		if err != nil {
+			c.logger.Error("pruning: could not read the extended commits", "err", err)
+			return
+		}
+		for ; it.Valid(); it.Next() {
+			if h, err := strconv.ParseInt(string(it.Key()[3:]), 10, 64); err == nil && h < base {
+				heights = append(heights, h)
+			}
+		}
+		err = it.Error()
+		it.Close()
+		if err != nil {
+			c.logger.Error("pruning: could not read the extended commits", "err", err)
+			return
+		}
+	} else {
+		for h := c.extFrom; h < base; h++ {
+			heights = append(heights, h)
+		}
+	}
+	b := c.blockDB.NewBatch()
+	defer b.Close()
+	for _, h := range heights {
+		if err := b.Delete([]byte("EC:" + strconv.FormatInt(h, 10))); err != nil {
+			c.logger.Error("pruning: could not delete an extended commit", "height", h, "err", err)
+			return
+		}
+	}
+	if err := b.Write(); err != nil {
+		c.logger.Error("pruning: could not delete the extended commits", "below", base, "err", err)
+		return
+	}
+	c.extFrom = base
 }

@@ -170,28 +170,52 @@ func TestPruningNode(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// No header or commit of a pruned height is left in the block store
-	// (CometBFT keeps them for heights inside the evidence window when it
-	// prunes, and never returns to them).
-	if err := net.Stop(); err != nil {
-		t.Fatal(err)
+	// No header, commit or extended commit of a pruned height is left in
+	// the block store (CometBFT keeps the first two for heights inside the
+	// evidence window when it prunes, and never returns to them; it never
+	// deletes the third). The node deletes the extended commits below the
+	// base as it prunes and, once more, when it starts; the last prune
+	// before a stop can leave a few until then, so: stop, restart, stop,
+	// and none below the first stop's base may remain.
+	openStore := func() (*store.BlockStore, func()) {
+		t.Helper()
+		if err := net.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := h.CometConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := dbm.NewDB("blockstore", dbm.BackendType(cfg.DBBackend), cfg.DBDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.NewBlockStore(db), func() { db.Close() }
 	}
-	cfg, err = h.CometConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := dbm.NewDB("blockstore", dbm.BackendType(cfg.DBBackend), cfg.DBDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	bs := store.NewBlockStore(db)
-	for ht := int64(1); ht < bs.Base(); ht++ {
+	bs, closeStore := openStore()
+	storeBase, left := bs.Base(), 0
+	for ht := int64(1); ht < storeBase; ht++ {
 		if bs.LoadBlockMeta(ht) != nil || bs.LoadBlockCommit(ht) != nil {
-			t.Fatalf("block store from %d still has the header or commit of pruned height %d", bs.Base(), ht)
+			t.Fatalf("block store from %d still has the header or commit of pruned height %d", storeBase, ht)
+		}
+		if bs.LoadBlockExtendedCommit(ht) != nil {
+			left++
 		}
 	}
-	t.Logf("block store keeps %d..%d; nothing below", bs.Base(), bs.Height())
+	closeStore()
+	t.Logf("stopped with blocks %d..%d; %d extended commits below %d left by the last prune", storeBase, bs.Height(), left, storeBase)
+	if err := net.Start(ctx, bs.Height()+1); err != nil {
+		t.Fatal(err)
+	}
+	bs, closeStore = openStore()
+	defer closeStore()
+	for ht := int64(1); ht < storeBase; ht++ {
+		// the precommits with the SM2 attestations (vote extensions)
+		if bs.LoadBlockExtendedCommit(ht) != nil {
+			t.Fatalf("after a restart the block store (from %d) still has the extended commit of pruned height %d", bs.Base(), ht)
+		}
+	}
+	t.Logf("after a restart: blocks %d..%d, no extended commit below %d", bs.Base(), bs.Height(), storeBase)
 }
 
 // rpcGet reads a CometBFT RPC path (errors included) as text.
