@@ -92,15 +92,84 @@ type companion struct {
 }
 
 // blockStoreDB is CometBFT's default database provider that also keeps the
-// block store's database, for the companion's dropExtCommits.
+// block store's database, for the companion's dropExtCommits, and gives the
+// tx index's database iterators that close themselves (closingDB).
 type blockStoreDB struct{ db dbm.DB }
 
 func (b *blockStoreDB) provider(ctx *cmtcfg.DBContext) (dbm.DB, error) {
 	db, err := cmtcfg.DefaultDBProvider(ctx)
-	if err == nil && ctx.ID == "blockstore" {
-		b.db = db
+	if err != nil {
+		return nil, err
 	}
-	return db, err
+	switch ctx.ID {
+	case "blockstore":
+		b.db = db
+	case "tx_index":
+		return closingDB{db}, nil
+	}
+	return db, nil
+}
+
+// closingDB hands out iterators that close themselves once exhausted.
+// CometBFT v1.0.1's index pruning never closes its iterators (the block
+// indexer's Prune over the whole tx_index.db, the tx indexer's deleteEvents
+// once per indexed attribute of each pruned tx: state/indexer/block/kv/kv.go
+// and state/txindex/kv/kv.go), and an open pebble iterator pins the files it
+// reads: the files its compactions replace are never deleted, so the pruned
+// index's space is not returned until the node restarts. Both loops read to
+// the end, so closing on exhaustion releases every one.
+type closingDB struct{ dbm.DB }
+
+func (d closingDB) Iterator(start, end []byte) (dbm.Iterator, error) {
+	it, err := d.DB.Iterator(start, end)
+	if err != nil {
+		return nil, err
+	}
+	return &closingIterator{Iterator: it}, nil
+}
+
+func (d closingDB) ReverseIterator(start, end []byte) (dbm.Iterator, error) {
+	it, err := d.DB.ReverseIterator(start, end)
+	if err != nil {
+		return nil, err
+	}
+	return &closingIterator{Iterator: it}, nil
+}
+
+type closingIterator struct {
+	dbm.Iterator
+	closed bool
+	err    error // the iterator's error when it closed itself
+}
+
+func (it *closingIterator) Valid() bool {
+	if it.closed {
+		return false
+	}
+	if it.Iterator.Valid() {
+		return true
+	}
+	it.err = it.Iterator.Error()
+	it.closed = true
+	if err := it.Iterator.Close(); it.err == nil {
+		it.err = err
+	}
+	return false
+}
+
+func (it *closingIterator) Error() error {
+	if it.closed {
+		return it.err
+	}
+	return it.Iterator.Error()
+}
+
+func (it *closingIterator) Close() error {
+	if it.closed {
+		return nil
+	}
+	it.closed = true
+	return it.Iterator.Close()
 }
 
 func startCompanion(ctx context.Context, h Home, retain int64, every time.Duration, n *cmtnode.Node, blockDB dbm.DB, logger cmtlog.Logger) (*companion, error) {

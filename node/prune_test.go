@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	dbm "github.com/cometbft/cometbft-db"
 	sm "github.com/cometbft/cometbft/state"
 	cmttypes "github.com/cometbft/cometbft/types"
 )
@@ -46,5 +47,46 @@ func TestEvidenceRetain(t *testing.T) {
 		if got := evidenceRetain(c.st, c.base, bt); got != c.want {
 			t.Errorf("%s: evidenceRetain = %d, want %d", c.name, got, c.want)
 		}
+	}
+}
+
+// closingDB's iterators close themselves once read to the end (CometBFT's
+// index pruning never closes them), and closing again is harmless.
+func TestClosingIterator(t *testing.T) {
+	mem := dbm.NewMemDB()
+	for _, k := range []string{"a", "b", "c"} {
+		if err := mem.Set([]byte(k), []byte(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := closingDB{mem}
+	it, err := db.Iterator(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	for ; it.Valid(); it.Next() {
+		got += string(it.Key())
+	}
+	if got != "abc" {
+		t.Fatalf("read %q, want abc", got)
+	}
+	ci := it.(*closingIterator)
+	if !ci.closed || it.Error() != nil || it.Valid() {
+		t.Fatalf("exhausted iterator: closed %v, error %v, valid %v; want closed, no error, invalid", ci.closed, it.Error(), it.Valid())
+	}
+	if err := it.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+	// an iterator closed early by its reader is closed once
+	rit, err := db.ReverseIterator(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rit.Valid() || string(rit.Key()) != "c" {
+		t.Fatal("reverse iterator does not start at c")
+	}
+	if err := rit.Close(); err != nil || rit.Valid() {
+		t.Fatalf("closed early: %v, valid %v", err, rit.Valid())
 	}
 }
