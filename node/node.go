@@ -152,7 +152,8 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 		store.Close()
 		return nil, err
 	}
-	n, err := startComet(ctx, cfg, app, pv, logger)
+	var blockDB blockStoreDB
+	n, err := startComet(ctx, cfg, app, pv, blockDB.provider, logger)
 	if err != nil {
 		close(stop)
 		store.Close()
@@ -164,7 +165,7 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 	if conf.RetainBlocks > 0 {
 		pctx, cancel := context.WithCancel(context.Background())
 		nd.stopPruning = cancel
-		if _, err := startCompanion(pctx, h, conf.RetainBlocks, cfg.Storage.Pruning.Interval, n.BlockStore().Height, logger.With("module", "pruning")); err != nil {
+		if _, err := startCompanion(pctx, h, conf.RetainBlocks, cfg.Storage.Pruning.Interval, n, blockDB.db, logger.With("module", "pruning")); err != nil {
 			nd.Stop()
 			return nil, err
 		}
@@ -180,7 +181,7 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 	return nd, nil
 }
 
-func startComet(ctx context.Context, cfg *cmtcfg.Config, app *chain.App, pv *rotatingPV, logger cmtlog.Logger) (*cmtnode.Node, error) {
+func startComet(ctx context.Context, cfg *cmtcfg.Config, app *chain.App, pv *rotatingPV, dbs cmtcfg.DBProvider, logger cmtlog.Logger) (*cmtnode.Node, error) {
 	nodeKey, err := p2p.LoadNodeKey(cfg.NodeKeyFile())
 	if err != nil {
 		return nil, fmt.Errorf("load node key: %w", err)
@@ -188,7 +189,7 @@ func startComet(ctx context.Context, cfg *cmtcfg.Config, app *chain.App, pv *rot
 	n, err := cmtnode.NewNode(ctx, cfg, pv, nodeKey,
 		proxy.NewLocalClientCreator(app),
 		cmtnode.DefaultGenesisDocProviderFunc(cfg),
-		cmtcfg.DefaultDBProvider,
+		dbs,
 		cmtnode.DefaultMetricsProvider(cfg.Instrumentation),
 		logger)
 	if err != nil {
