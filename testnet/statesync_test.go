@@ -212,7 +212,10 @@ func TestJoinByStateSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ssStart := time.Now()
 	stateSync := catchUp(ctx, t, net, ss, target.Height)
+	logTimeline(t, net, ss, ssStart, joinMarks, false)
+	logTimeline(t, net, 0, loadStart, []string{"snapshot taken", "snapshot skipped", "snapshot failed"}, true)
 	st, err := net.Client(ss).Status(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +229,9 @@ func TestJoinByStateSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bsStart := time.Now()
 	blockSync := catchUp(ctx, t, net, bs, target.Height)
+	logTimeline(t, net, bs, bsStart, []string{"Version info", "Block Sync Rate", "Time to switch to consensus", "Finalized block"}, false)
 	close(stop)
 	<-done
 	t.Logf("join at height %d (%d records before, %d accepted during the joins): state sync %s (restored at %d), block sync %s, ratio %.2f",
@@ -380,4 +385,64 @@ func signedBy(sigs []cmttypes.CommitSig, addr []byte) bool {
 		}
 	}
 	return false
+}
+
+// joinMarks are the node.log messages that mark the stages of a join.
+var joinMarks = []string{"Version info", "Starting state sync", "Discovering snapshots", "Discovered new snapshot",
+	"Offering snapshot", "restoring snapshot", "Fetching snapshot chunk", "Applied snapshot chunk", "importing snapshot",
+	"snapshot restored", "Verified ABCI app", "Snapshot restored", "Block Sync Rate", "Time to switch to consensus",
+	"SwitchToConsensus", "Finalized block"}
+
+// logTimeline logs, for each of marks, the first and the last line of
+// node i's node.log containing it, with its offset from start, so the
+// test's log shows where a join's time went (all: every such line).
+func logTimeline(t *testing.T, net *testnet.Network, i int, start time.Time, marks []string, all bool) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(net.Nodes[i].Home, "node.log"))
+	if err != nil {
+		t.Log(err)
+		return
+	}
+	type hit struct {
+		at   time.Time
+		line string
+	}
+	var hits []hit
+	first, last := map[string]int{}, map[string]int{}
+	for _, line := range strings.Split(string(b), "\n") {
+		// CometBFT's logger: "I[2006-01-02|15:04:05.000] msg key=value ..." in UTC
+		if len(line) < 27 || line[1] != '[' || line[25] != ']' {
+			continue
+		}
+		for _, m := range marks {
+			if !strings.Contains(line, m) {
+				continue
+			}
+			at, err := time.Parse("2006-01-02|15:04:05.000", line[2:25])
+			if err != nil {
+				break
+			}
+			if len(line) > 200 {
+				line = line[:200]
+			}
+			if _, ok := first[m]; !ok {
+				first[m] = len(hits)
+			} else {
+				last[m] = len(hits)
+			}
+			hits = append(hits, hit{at, strings.Join(strings.Fields(line[27:]), " ")})
+			break
+		}
+	}
+	var out strings.Builder
+	for k, h := range hits {
+		keep := all
+		for m, f := range first {
+			keep = keep || f == k || last[m] == k
+		}
+		if keep {
+			fmt.Fprintf(&out, "  %+8.1fs %s\n", h.at.Sub(start).Seconds(), h.line)
+		}
+	}
+	t.Logf("node %d (%s) timeline from its start:\n%s", i, net.Nodes[i].Dept, out.String())
 }
