@@ -68,15 +68,22 @@ func anchorLoad(ctx context.Context, t *testing.T, net *testnet.Network, depts, 
 					t.Error(err)
 					return
 				}
-				for {
+				for tries := 0; ; tries++ {
 					r, err := cl.Submit(ctx, raw, "sync")
-					if err == nil && r.Code == 0 {
+					// a tx already in the cache was admitted by an earlier
+					// attempt that timed out
+					if (err == nil && r.Code == 0) || (tries > 0 && inCache(err, r)) {
 						accepted.Add(1)
 						break
 					}
 					if ctx.Err() != nil {
 						t.Errorf("dept %d: %v", d, ctx.Err())
 						return
+					}
+					// on a swamped machine the node may answer after the
+					// client's timeout: send the same tx again
+					if err != nil && strings.Contains(err.Error(), "Client.Timeout") && tries < 10 {
+						continue
 					}
 					// a full mempool drains as blocks commit: wait and resend
 					if full := (err != nil && strings.Contains(err.Error(), "mempool is full")) || (r != nil && r.Codespace == "mempool" && strings.Contains(r.Log, "mempool is full")); full {
@@ -91,6 +98,15 @@ func anchorLoad(ctx context.Context, t *testing.T, net *testnet.Network, depts, 
 	}
 	wg.Wait()
 	return accepted.Load()
+}
+
+// inCache: the node refused a tx because this exact tx is in its mempool
+// cache (an earlier attempt reached it).
+func inCache(err error, r *client.SubmitResult) bool {
+	if err != nil && (strings.Contains(err.Error(), "already exists in cache") || strings.Contains(err.Error(), "already submitted")) {
+		return true
+	}
+	return r != nil && (strings.Contains(r.Log, "already exists in cache") || strings.Contains(r.Log, "already submitted"))
 }
 
 // snapshotAt is the newest complete snapshot height in node i's home.
