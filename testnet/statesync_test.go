@@ -162,7 +162,9 @@ func TestJoinByStateSync(t *testing.T) {
 	if s := os.Getenv("GOVCHAIN_STATESYNC_RECORDS"); s != "" {
 		records, _ = strconv.Atoi(s)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	// generous bounds: a 100,000-record run on a shared 2-core machine
+	// takes most of an hour
+	ctx, cancel := context.WithTimeout(context.Background(), 75*time.Minute)
 	defer cancel()
 	net := startAnchorNet(ctx, t, 20)
 	loadStart := time.Now()
@@ -177,7 +179,7 @@ func TestJoinByStateSync(t *testing.T) {
 	t.Logf("loaded %d certificate records in %s; chain at height %d, %d state keys", n, time.Since(loadStart).Round(time.Second), loaded.Height, loaded.StateKeys)
 
 	// A snapshot taken after the load, on the two nodes the joiner trusts.
-	for deadline := time.Now().Add(5 * time.Minute); snapshotAt(net, 0) <= loaded.Height || snapshotAt(net, 1) <= loaded.Height; time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Minute); snapshotAt(net, 0) <= loaded.Height || snapshotAt(net, 1) <= loaded.Height; time.Sleep(200 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no snapshot above height %d (node 0 has %d, node 1 %d)", loaded.Height, snapshotAt(net, 0), snapshotAt(net, 1))
 		}
