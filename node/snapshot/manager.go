@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -112,6 +113,7 @@ func (m *Manager) Committed(h int64) {
 // Take writes the snapshot of state version h now (also used by `govchain
 // node backup`-style callers) and drops snapshots beyond Keep.
 func (m *Manager) Take(h int64) error {
+	start := time.Now()
 	final := filepath.Join(m.dir, strconv.FormatInt(h, 10))
 	if _, err := os.Stat(filepath.Join(final, "meta.json")); err == nil {
 		return nil
@@ -147,7 +149,7 @@ func (m *Manager) Take(h int64) error {
 	if err := os.Rename(tmp, final); err != nil {
 		return err
 	}
-	m.log.Info("snapshot taken", "height", h, "chunks", len(cw.hashes), "bytes", cw.total, "nodes", nodes)
+	m.log.Info("snapshot taken", "height", h, "chunks", len(cw.hashes), "bytes", cw.total, "nodes", nodes, "took", time.Since(start).Round(time.Millisecond))
 	m.prune()
 	return nil
 }
@@ -342,13 +344,15 @@ func (m *Manager) ApplyChunk(index uint32, chunk []byte, sender string) (_ *abci
 	if int(r.next) < len(r.meta.Chunks) {
 		return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_ACCEPT}, false
 	}
+	start := time.Now()
+	m.log.Info("importing snapshot", "height", r.height, "chunks", len(r.meta.Chunks))
 	err := m.importSpool(r)
 	m.abortLocked()
 	if err != nil {
 		m.log.Error("snapshot refused: its state is not the trusted app hash", "height", r.height, "err", err)
 		return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_REJECT_SNAPSHOT}, false
 	}
-	m.log.Info("snapshot restored", "height", r.height, "app_hash", fmt.Sprintf("%X", r.appHash))
+	m.log.Info("snapshot restored", "height", r.height, "app_hash", fmt.Sprintf("%X", r.appHash), "import_took", time.Since(start).Round(time.Millisecond))
 	return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_ACCEPT}, true
 }
 
