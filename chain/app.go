@@ -74,22 +74,6 @@ type App struct {
 	txs txCache
 	// upg: governed software upgrades (upgrade_app.go).
 	upg upgrades
-	// indexed picks the tx event attributes CometBFT's tx indexer
-	// indexes (nil: all); see SetIndexed.
-	indexed func(event, key string) bool
-}
-
-// SetIndexed makes tx results mark for CometBFT's tx indexer only the event
-// attributes indexed(event type, key) accepts; nil (the default) marks
-// every one. Each indexed attribute is one more write to the node's tx
-// index per tx, so a node indexes what its searches query (node.Indexed).
-// The flag is this node's own: a block's results hash covers each tx's
-// code and data, not its events, so nodes indexing differently agree.
-// Block events (end block, upgrades, evidence) are always indexed.
-func (a *App) SetIndexed(indexed func(event, key string) bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.indexed = indexed
 }
 
 // SetRetainBlocks makes Commit ask CometBFT to keep only the newest n
@@ -437,7 +421,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		if err := cache.Write(); err != nil {
 			return nil, err
 		}
-		events = append(events, toABCIEvents(ctx.Events(), nil)...)
+		events = append(events, toABCIEvents(ctx.Events())...)
 		updates = append(updates, ctx.ValidatorUpdates()...)
 	}
 	// Misbehaviour CometBFT proved (misbehavior.go): recorded, power to 0.
@@ -562,26 +546,16 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 	return res, nil
 }
 
-// toABCIEvents converts module events, each attribute marked for the
-// indexer if indexed accepts it (nil: every one).
-func toABCIEvents(evs []module.Event, indexed func(event, key string) bool) []abci.Event {
+func toABCIEvents(evs []module.Event) []abci.Event {
 	out := make([]abci.Event, 0, len(evs))
 	for _, e := range evs {
-		ae := abci.Event{Type: e.Type, Attributes: make([]abci.EventAttribute, 0, len(e.Attrs))}
+		ae := abci.Event{Type: e.Type}
 		for _, at := range e.Attrs {
-			ae.Attributes = append(ae.Attributes, abci.EventAttribute{Key: at.Key, Value: at.Value, Index: indexed == nil || indexed(e.Type, at.Key)})
+			ae.Attributes = append(ae.Attributes, abci.EventAttribute{Key: at.Key, Value: at.Value, Index: true})
 		}
 		out = append(out, ae)
 	}
 	return out
-}
-
-// txEvents are a successful tx's events: the "tx" event (type, signer,
-// department), then the handler's.
-func (a *App) txEvents(t *tx.Tx, signer *module.Signer, evs []module.Event) []abci.Event {
-	return toABCIEvents(append([]module.Event{{Type: "tx", Attrs: []module.Attr{
-		{Key: "type", Value: t.Type}, {Key: "signer", Value: t.Signer.String()}, {Key: "dept", Value: signer.Dept},
-	}}}, evs...), a.indexed)
 }
 
 // toABCIValidatorUpdates keeps one update per key, the last one: CometBFT

@@ -212,29 +212,3 @@ func TestOneCacheEntryPerTx(t *testing.T) {
 		t.Fatalf("%d entries kept after the txs were in a block", n)
 	}
 }
-
-// TestSetIndexed: a tx's events carry every attribute, marked for the
-// indexer only where the node's policy says so (all by default).
-func TestSetIndexed(t *testing.T) {
-	runs := 0
-	c := chaintest.New(t, chaintest.Options{Modules: []module.Module{probe{&runs}}})
-	k := c.Officer(1)
-	marks := func(r *abci.ExecTxResult) map[string]bool {
-		m := map[string]bool{}
-		for _, e := range r.Events {
-			for _, a := range e.Attributes {
-				m[e.Type+"."+a.Key] = a.Index
-			}
-		}
-		return m
-	}
-	all := marks(c.MustOK(c.Tx(k, "probe.put", putMsg{"a", "1"})))
-	if !all["tx.type"] || !all["tx.signer"] || !all["tx.dept"] {
-		t.Fatalf("default: %v, want every attribute indexed", all)
-	}
-	c.App.SetIndexed(func(ev, key string) bool { return ev == "tx" && key == "type" })
-	some := marks(c.MustOK(c.Tx(k, "probe.put", putMsg{"b", "2"})))
-	if len(some) != 3 || !some["tx.type"] || some["tx.signer"] || some["tx.dept"] {
-		t.Fatalf("with a policy: %v, want the 3 attributes, only tx.type indexed", some)
-	}
-}

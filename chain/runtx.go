@@ -139,11 +139,11 @@ func (a *App) execTx(base state.KV, raw []byte, hash [32]byte, e *cachedTx, b bl
 	if err := cache.Write(); err != nil {
 		return failed(err)
 	}
-	// CheckTx's events go nowhere: build them for blocks only.
-	var evs []abci.Event
-	if !check {
-		evs = a.txEvents(t, signer, ctx.Events())
-	}
+	evs := append([]abci.Event{{Type: "tx", Attributes: []abci.EventAttribute{
+		{Key: "type", Value: t.Type, Index: true},
+		{Key: "signer", Value: t.Signer.String(), Index: true},
+		{Key: "dept", Value: signer.Dept, Index: true},
+	}}}, toABCIEvents(ctx.Events())...)
 	return txResult{Data: ctx.Data(), events: evs, valUpdates: ctx.ValidatorUpdates(), tx: t}
 }
 

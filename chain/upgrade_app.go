@@ -330,7 +330,7 @@ func (a *App) migrate(working state.KV, p *upgrade.Plan, m Migration, h int64, t
 	if err := cache.Write(); err != nil {
 		return nil, err
 	}
-	events := toABCIEvents(ctx.Events(), nil)
+	events := toABCIEvents(ctx.Events())
 	events = append(events, abci.Event{Type: upgrade.EvApplied, Attributes: []abci.EventAttribute{
 		{Key: "name", Value: p.Name, Index: true},
 		{Key: "height", Value: strconv.FormatInt(h, 10), Index: true},

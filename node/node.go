@@ -92,7 +92,6 @@ func Start(ctx context.Context, h Home, logOut io.Writer, passphrase []byte) (*N
 		store.Close()
 		return nil, err
 	}
-	app.SetIndexed(Indexed) // index what searches query, not every attribute
 	if err := checkAppHash(cfg, store); err != nil {
 		store.Close()
 		return nil, err

@@ -2,7 +2,6 @@ package explore
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 
@@ -10,7 +9,6 @@ import (
 
 	"github.com/govchain/govchain/chain/proof"
 	"github.com/govchain/govchain/chain/state"
-	"github.com/govchain/govchain/node"
 )
 
 // TestLeafVersion: the version in a proof is the height that last wrote
@@ -132,28 +130,4 @@ func toABCI(attrs map[string]string) []abci.Event {
 		ev.Attributes = append(ev.Attributes, abci.EventAttribute{Key: k, Value: v, Index: true})
 	}
 	return []abci.Event{{Type: "tx", Attributes: []abci.EventAttribute{{Key: "dept", Value: "cert/rec"}}}, ev}
-}
-
-// TestSearchesQueryIndexedAttrs: every event attribute a search or a
-// department count queries is one the node indexes (node.IndexedAttrs);
-// a search on any other would find nothing.
-func TestSearchesQueryIndexedAttrs(t *testing.T) {
-	attrs := []string{"tx.type", "tx.signer", "tx.dept",
-		// the --query examples of docs/audit.md and `explore search --help`
-		"certificate.status.status", "gov.voted.vote"}
-	for _, l := range [][]string{recordAttrs, certAttrs, resourceAttrs, usccAttrs} {
-		attrs = append(attrs, l...)
-	}
-	for _, ev := range deptEvents {
-		attrs = append(attrs, ev.Key)
-	}
-	for _, a := range attrs {
-		i := strings.LastIndexByte(a, '.')
-		if !node.Indexed(a[:i], a[i+1:]) {
-			t.Errorf("explore queries %s, which the node does not index (node.IndexedAttrs)", a)
-		}
-		if keys, ok := Indexed[a[:i]]; !ok || !slices.Contains(keys, a[i+1:]) {
-			t.Errorf("explore queries %s, which no module declares", a)
-		}
-	}
 }

@@ -23,8 +23,8 @@ import (
 	"github.com/govchain/govchain/node/client"
 )
 
-// Indexed lists the event attributes govchain's modules emit (a node
-// indexes those its searches query, node.IndexedAttrs): the "tx" event of every successful tx and
+// Indexed lists the event attributes govchain's modules emit (CometBFT
+// indexes every one of them): the "tx" event of every successful tx and
 // each module's own events (a moved module declares them in its …types
 // package). Search chooses among them.
 var Indexed = withModules(map[string][]string{
