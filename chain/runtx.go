@@ -139,11 +139,15 @@ func (a *App) execTx(base state.KV, raw []byte, hash [32]byte, e *cachedTx, b bl
 	if err := cache.Write(); err != nil {
 		return failed(err)
 	}
-	evs := append([]abci.Event{{Type: "tx", Attributes: []abci.EventAttribute{
-		{Key: "type", Value: t.Type, Index: true},
-		{Key: "signer", Value: t.Signer.String(), Index: true},
-		{Key: "dept", Value: signer.Dept, Index: true},
-	}}}, toABCIEvents(ctx.Events())...)
+	// CheckTx's answer carries no events: build them for blocks only.
+	var evs []abci.Event
+	if !check {
+		evs = append([]abci.Event{{Type: "tx", Attributes: []abci.EventAttribute{
+			{Key: "type", Value: t.Type, Index: true},
+			{Key: "signer", Value: t.Signer.String(), Index: true},
+			{Key: "dept", Value: signer.Dept, Index: true},
+		}}}, toABCIEvents(ctx.Events())...)
+	}
 	return txResult{Data: ctx.Data(), events: evs, valUpdates: ctx.ValidatorUpdates(), tx: t}
 }
 
