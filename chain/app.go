@@ -43,7 +43,6 @@ type App struct {
 	// since the last commit, so dependent txs can follow each other without
 	// waiting a block. Rebuilt on every Commit (CometBFT then rechecks).
 	checkState *state.Cache
-	verified   *verifiedCache
 	// block in progress between FinalizeBlock and Commit
 	pending struct {
 		height int64
@@ -70,8 +69,9 @@ type App struct {
 	retainBlocks int64
 	// rechecks holds the txs the mempool's recheck evicted (recheck.go).
 	rechecks recheckLog
-	// checked holds what CheckTx learnt of the txs it passed (checktx.go).
-	checked checkedCache
+	// txs holds what CheckTx learnt of each tx: decoded, signature
+	// verified, its result and effects if it passed (checktx.go).
+	txs txCache
 	// upg: governed software upgrades (upgrade_app.go).
 	upg upgrades
 }
@@ -110,7 +110,7 @@ func NewApp(store *state.Store, mods ...module.Module) (*App, error) {
 	if err := CheckKeepRecent(store.Options().KeepRecent); err != nil {
 		return nil, fmt.Errorf("chain: %w", err)
 	}
-	a := &App{store: store, routes: map[string]module.Route{}, verified: newVerifiedCache(200_000), metrics: appMetrics()}
+	a := &App{store: store, routes: map[string]module.Route{}, metrics: appMetrics()}
 	a.modules = append([]module.Module{identity.Module{}}, mods...)
 	names := map[string]bool{}
 	for _, m := range a.modules {
@@ -151,7 +151,7 @@ func (a *App) load() error {
 		}
 	}
 	a.auth = authCache{}
-	a.checked = checkedCache{}
+	a.txs = txCache{}
 	a.checkState = a.newCheckState()
 	return nil
 }

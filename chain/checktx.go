@@ -32,15 +32,21 @@ import (
 // CheckTx: FinalizeBlock always runs the tx in full, and a tx that fails
 // there gets its code in the block results.
 //
-// What CheckTx decoded is also kept for FinalizeBlock on this node (the
-// envelope, and that the body is in canonical form), and forgotten once the
-// tx is in a block.
+// What CheckTx learnt is also kept for FinalizeBlock on this node (the
+// decoded envelope, that the signature verified, and that the body is in
+// canonical form), and forgotten once the tx is in a block.
 
-// checkedTx is what CheckTx keeps of a tx that passed it.
-type checkedTx struct {
-	t    *tx.Tx
-	size int // len(raw)
-	data []byte
+// cachedTx is everything this node keeps of a tx between its CheckTx and
+// its block, in one entry per tx hash (txCache). An entry exists once the
+// tx's signature verified in CheckTx: the tx bytes fix the signer and a key
+// id fixes its public key, so that result cannot change. passed says the
+// whole CheckTx succeeded (the handler accepted the body as canonical); the
+// rest is its result and recorded effects, for rechecks.
+type cachedTx struct {
+	t      *tx.Tx
+	size   int // len(raw)
+	passed bool
+	data   []byte
 	// replayable: effects are complete and the route is StableOverTime.
 	replayable bool
 	effects    state.Effects
@@ -51,7 +57,7 @@ type checkedTx struct {
 // other check runs it in full over the mempool's state.
 func (a *App) checkTx(raw []byte, recheck bool) txResult {
 	hash := tx.Hash(raw)
-	e := a.checked.get(hash)
+	e := a.txs.get(hash)
 	if recheck && e != nil && e.replayable {
 		if res, ok := a.replay(e); ok {
 			return res
@@ -60,25 +66,37 @@ func (a *App) checkTx(raw []byte, recheck bool) txResult {
 	rec := state.NewRecorder(a.checkState)
 	res := a.execTx(rec, raw, hash, e, a.checkCtx(), true)
 	if res.Code != 0 {
-		// A failed recheck evicts the tx. A failed new check of a tx
+		// A failed recheck evicts the tx from the mempool: its result and
+		// effects go, what stays true (decoded, signature verified) stays
+		// for a block that may still carry it. A failed new check of a tx
 		// already held (a resubmission) leaves the held one alone.
-		if recheck {
-			a.checked.remove(hash)
+		if e := a.txs.get(hash); recheck && e != nil && e.passed {
+			a.txs.put(hash, verifiedOnly(e.t, e.size))
 		}
 		return res
 	}
-	c := &checkedTx{t: res.tx, size: len(raw), data: res.Data}
+	c := &cachedTx{t: res.tx, size: len(raw), passed: true, data: res.Data}
 	if a.routes[res.tx.Type].StableOverTime && !rec.Ranged() {
 		c.replayable, c.effects = true, rec.Effects()
 	}
-	c.cost = 512 + len(raw) + len(res.Data) + c.effects.Size()
-	a.checked.put(hash, c)
+	c.cost = cachedTxCost + len(raw) + len(res.Data) + c.effects.Size()
+	a.txs.put(hash, c)
 	return res
 }
 
+// verifiedOnly is the entry of a tx whose signature verified, before (or
+// without) a passing CheckTx.
+func verifiedOnly(t *tx.Tx, size int) *cachedTx {
+	return &cachedTx{t: t, size: size, cost: cachedTxCost + 2*size}
+}
+
+// cachedTxCost is an entry's fixed share of the cache's byte bound (the
+// map slot, the decoded envelope's headers); its bytes are counted apart.
+const cachedTxCost = 512
+
 // replay is a recheck without the handler (see above); ok is false when
 // the tx must run in full.
-func (a *App) replay(e *checkedTx) (res txResult, ok bool) {
+func (a *App) replay(e *cachedTx) (res txResult, ok bool) {
 	if !a.fits(e.size) {
 		return txResult{}, false
 	}
@@ -114,24 +132,28 @@ func (a *App) fits(n int) bool {
 	return a.params.MaxTxBytes <= 0 || n <= a.params.MaxTxBytes
 }
 
-// checkedCache holds checkedTx by tx hash, bounded in count and bytes
-// (oldest out first). Callers hold App.mu.
-type checkedCache struct {
-	byHash map[[32]byte]*checkedTx
+// txCache holds one cachedTx per tx hash, bounded in count and bytes
+// (oldest out first). It only ever skips work (a decode, a signature
+// verification, a handler run on recheck), never changes a result.
+// Callers hold App.mu.
+type txCache struct {
+	byHash map[[32]byte]*cachedTx
 	order  [][32]byte // insertion order; may hold hashes since removed
 	bytes  int
 }
 
+// The bounds keep well over a mempool's worth of txs (CometBFT's default
+// mempool holds 5,000; each node checks every tx gossiped to it).
 const (
-	checkedMaxTxs   = 20_000
-	checkedMaxBytes = 64 << 20
+	txCacheMaxTxs   = 50_000
+	txCacheMaxBytes = 64 << 20
 )
 
-func (c *checkedCache) get(h [32]byte) *checkedTx { return c.byHash[h] }
+func (c *txCache) get(h [32]byte) *cachedTx { return c.byHash[h] }
 
-func (c *checkedCache) put(h [32]byte, e *checkedTx) {
+func (c *txCache) put(h [32]byte, e *cachedTx) {
 	if c.byHash == nil {
-		c.byHash = map[[32]byte]*checkedTx{}
+		c.byHash = map[[32]byte]*cachedTx{}
 	}
 	if old := c.byHash[h]; old != nil {
 		c.bytes -= old.cost
@@ -140,7 +162,7 @@ func (c *checkedCache) put(h [32]byte, e *checkedTx) {
 	}
 	c.byHash[h] = e
 	c.bytes += e.cost
-	for len(c.byHash) > checkedMaxTxs || c.bytes > checkedMaxBytes || len(c.order) > 2*checkedMaxTxs {
+	for len(c.byHash) > txCacheMaxTxs || c.bytes > txCacheMaxBytes || len(c.order) > 2*txCacheMaxTxs {
 		c.remove(c.order[0])
 		c.order = c.order[1:]
 	}
@@ -149,7 +171,7 @@ func (c *checkedCache) put(h [32]byte, e *checkedTx) {
 	}
 }
 
-func (c *checkedCache) remove(h [32]byte) {
+func (c *txCache) remove(h [32]byte) {
 	if old := c.byHash[h]; old != nil {
 		c.bytes -= old.cost
 		delete(c.byHash, h)

@@ -170,3 +170,45 @@ func TestRecheckSequenceChain(t *testing.T) {
 		t.Fatalf("recheck of n+1 after n was evicted: code %d %s, want a sequence error", r.Code, r.Log)
 	}
 }
+
+// TestOneCacheEntryPerTx: what a node keeps of a tx between CheckTx and its
+// block is one entry: made when its signature verifies (even if the
+// handler then refuses the tx), completed when CheckTx passes, cut back to
+// the verified signature when a recheck evicts the tx, and dropped when a
+// block carries it, whatever its result there.
+func TestOneCacheEntryPerTx(t *testing.T) {
+	runs := 0
+	c := chaintest.New(t, chaintest.Options{Modules: []module.Module{probe{&runs}}})
+	k := c.Officer(1)
+	ok := c.Tx(k, "probe.put", putMsg{"a", "1"})
+	c.ResetSeq(k, 0)
+	clash := c.Tx(k, "probe.put_timed", putMsg{"b", "2"}) // ok's sequence
+	if r := c.Check(ok); r.Code != 0 {
+		t.Fatal(r.Log)
+	}
+	if held, passed := c.App.CachedTx(ok); !held || !passed || c.App.CachedTxs() != 1 {
+		t.Fatalf("after a passing CheckTx: held %v passed %v, %d entries", held, passed, c.App.CachedTxs())
+	}
+	// A block takes the other tx of that sequence: ok's recheck evicts it.
+	c.MustOK(clash)
+	if r := recheck(t, c, ok); r.Code != tx.ErrSequence.Code {
+		t.Fatalf("recheck of a tx whose sequence a block used: code %d %s", r.Code, r.Log)
+	}
+	if held, passed := c.App.CachedTx(ok); !held || passed {
+		t.Fatalf("after a failed recheck: held %v passed %v, want the verified signature only", held, passed)
+	}
+	// A tx whose signature verifies but whose handler refuses it (key b
+	// is taken) is held as verified only.
+	taken := c.Tx(k, "probe.put", putMsg{"b", "3"})
+	if r := c.Check(taken); r.Code != tx.ErrBadBody.Code {
+		t.Fatalf("claim of a taken key: code %d %s", r.Code, r.Log)
+	}
+	if held, passed := c.App.CachedTx(taken); !held || passed || c.App.CachedTxs() != 2 {
+		t.Fatalf("after a refused CheckTx: held %v passed %v, %d entries", held, passed, c.App.CachedTxs())
+	}
+	// A block carrying them (both fail there) drops their entries.
+	c.Block(ok, taken)
+	if n := c.App.CachedTxs(); n != 0 {
+		t.Fatalf("%d entries kept after the txs were in a block", n)
+	}
+}

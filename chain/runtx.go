@@ -54,20 +54,21 @@ func (a *App) checkCtx() blockCtx {
 
 // runTxAt authenticates raw and applies it to base atomically: either all of
 // the message's writes (and the signer's sequence bump) land or none do.
-// In FinalizeBlock (!check) it reuses what CheckTx decoded and then forgets
+// In FinalizeBlock (!check) it reuses what CheckTx learnt and then forgets
 // the tx: once in a block it is out of the mempool.
 func (a *App) runTxAt(base state.KV, raw []byte, b blockCtx, check bool) txResult {
 	hash := tx.Hash(raw)
-	e := a.checked.get(hash)
+	e := a.txs.get(hash)
 	if !check && e != nil {
-		a.checked.remove(hash)
+		a.txs.remove(hash)
 	}
 	return a.execTx(base, raw, hash, e, b, check)
 }
 
 // execTx is runTxAt with the tx's hash and what this node's CheckTx kept of
-// it (nil: nothing): the decoded envelope, and that the body is canonical.
-func (a *App) execTx(base state.KV, raw []byte, hash [32]byte, e *checkedTx, b blockCtx, check bool) (res txResult) {
+// it (nil: nothing): the decoded envelope and its verified signature, and
+// (e.passed) that the body is canonical.
+func (a *App) execTx(base state.KV, raw []byte, hash [32]byte, e *cachedTx, b blockCtx, check bool) (res txResult) {
 	typ := "undecodable"
 	defer func() { a.metrics.observe(typ, res.Codespace, res.Code, check) }()
 
@@ -101,7 +102,7 @@ func (a *App) execTx(base state.KV, raw []byte, hash [32]byte, e *checkedTx, b b
 	if t.Sequence != last+1 {
 		return failed(tx.ErrSequence.Wrapf("signer %s: expected sequence %d, got %d", t.Signer, last+1, t.Sequence))
 	}
-	if !a.verified.has(hash) {
+	if e == nil {
 		// A signature verified before execution (preverify) counts only
 		// if it was checked against the key that signs now.
 		if k := a.preverifiedKey(hash); k == nil || !k.Equal(pub) {
@@ -112,10 +113,13 @@ func (a *App) execTx(base state.KV, raw []byte, hash [32]byte, e *checkedTx, b b
 				return failed(tx.ErrSignature.Wrapf("signature does not verify under key %s", t.Signer))
 			}
 		}
-		// Remember the verification so FinalizeBlock (on this node) does
-		// not repeat it: the tx bytes fix the signer, and a key id fixes
-		// its public key, so the result cannot change.
-		a.verified.add(hash)
+		// Remember the verification (with the decoded tx) so rechecks and
+		// FinalizeBlock on this node do not repeat it, even if the tx
+		// fails below; a passing CheckTx completes the entry (checkTx).
+		if check {
+			e = verifiedOnly(t, len(raw))
+			a.txs.put(hash, e)
+		}
 	}
 	if len(route.AnyRole) > 0 && !hasAny(signer, route.AnyRole) {
 		return failed(tx.ErrUnauthorized.Wrapf("%s needs one of the roles %v; signer %s of %s has %v", t.Type, route.AnyRole, t.Signer, signer.Dept, signer.Roles))
@@ -126,7 +130,7 @@ func (a *App) execTx(base state.KV, raw []byte, hash [32]byte, e *checkedTx, b b
 		return failed(err)
 	}
 	ctx := &module.Context{ChainID: b.chainID, Height: b.height, Time: b.time, TxHash: hash[:], Signer: signer, Store: cache, CheckOnly: check, Route: a.route}
-	if e != nil {
+	if e != nil && e.passed {
 		ctx.CanonicalBody = t.Body // its handler accepted these bytes before
 	}
 	if err := safeHandle(route, ctx, t.Body); err != nil {
@@ -135,11 +139,15 @@ func (a *App) execTx(base state.KV, raw []byte, hash [32]byte, e *checkedTx, b b
 	if err := cache.Write(); err != nil {
 		return failed(err)
 	}
-	evs := append([]abci.Event{{Type: "tx", Attributes: []abci.EventAttribute{
-		{Key: "type", Value: t.Type, Index: true},
-		{Key: "signer", Value: t.Signer.String(), Index: true},
-		{Key: "dept", Value: signer.Dept, Index: true},
-	}}}, toABCIEvents(ctx.Events())...)
+	// CheckTx's answer carries no events: build them for blocks only.
+	var evs []abci.Event
+	if !check {
+		evs = append([]abci.Event{{Type: "tx", Attributes: []abci.EventAttribute{
+			{Key: "type", Value: t.Type, Index: true},
+			{Key: "signer", Value: t.Signer.String(), Index: true},
+			{Key: "dept", Value: signer.Dept, Index: true},
+		}}}, toABCIEvents(ctx.Events())...)
+	}
 	return txResult{Data: ctx.Data(), events: evs, valUpdates: ctx.ValidatorUpdates(), tx: t}
 }
 
@@ -167,41 +175,6 @@ func hasAny(s *module.Signer, roles []string) bool {
 		}
 	}
 	return false
-}
-
-// verifiedCache remembers tx hashes whose signature this node has checked.
-// It is bounded (FIFO) and only ever skips work, never changes a result.
-type verifiedCache struct {
-	mu   sync.Mutex
-	set  map[[32]byte]struct{}
-	ring [][32]byte
-	next int
-}
-
-func newVerifiedCache(n int) *verifiedCache {
-	return &verifiedCache{set: make(map[[32]byte]struct{}, n), ring: make([][32]byte, n)}
-}
-
-func (c *verifiedCache) has(h [32]byte) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.set[h]
-	return ok
-}
-
-func (c *verifiedCache) add(h [32]byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.set[h]; ok {
-		return
-	}
-	old := c.ring[c.next]
-	if old != ([32]byte{}) {
-		delete(c.set, old)
-	}
-	c.ring[c.next] = h
-	c.next = (c.next + 1) % len(c.ring)
-	c.set[h] = struct{}{}
 }
 
 type metrics struct {
@@ -268,7 +241,7 @@ func (a *App) preverify(kv state.KV, b blockCtx, txs [][]byte) map[[32]byte]*smc
 	var jobs []job
 	for _, raw := range txs {
 		h := tx.Hash(raw)
-		if a.verified.has(h) || a.given[h] != nil {
+		if a.txs.get(h) != nil || a.given[h] != nil {
 			continue
 		}
 		t, err := tx.Decode(raw, a.params.MaxTxBytes)
