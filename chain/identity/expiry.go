@@ -91,49 +91,40 @@ func (x *ExpiryIndex) Touches(key []byte) bool {
 // deleted when value is nil. Other keys than identities' are ignored.
 func (x *ExpiryIndex) Apply(key, value []byte) error {
 	k := string(key)
+	delete(x.accts, k)
+	delete(x.cas, k)
+	delete(x.depts, k)
+	if value == nil {
+		return nil
+	}
+	var acct Account
+	var ca CA
+	var dept Department
 	switch {
 	case bytes.HasPrefix(key, acctPrefix):
-		delete(x.accts, k)
-		if value == nil {
-			return nil
-		}
-		var a Account
-		if _, err := module.GetJSONBytes(value, &a); err != nil {
+		if _, err := module.GetJSONBytes(value, &acct); err != nil {
 			return err
 		}
-		e := expAcct{dept: a.Dept, id: a.KeyID.String(), name: a.Name, serial: a.CertSerial, rotatedTo: a.RotatedTo,
-			notAfter: a.NotAfter, retireHeight: a.RetireHeight, admin: slices.Contains(a.Roles, RoleAdmin)}
-		if a.Status == StatusActive && (e.admin || e.notAfter != 0 || e.retireHeight > 0) {
+		e := expAcct{dept: acct.Dept, id: acct.KeyID.String(), name: acct.Name, serial: acct.CertSerial, rotatedTo: acct.RotatedTo,
+			notAfter: acct.NotAfter, retireHeight: acct.RetireHeight, admin: slices.Contains(acct.Roles, RoleAdmin)}
+		if acct.Status == StatusActive && (e.admin || e.notAfter != 0 || e.retireHeight > 0) {
 			x.accts[k] = e
 		}
 	case bytes.HasPrefix(key, caPrefix()):
-		delete(x.cas, k)
-		if value == nil {
-			return nil
-		}
-		var r CA
-		if _, err := module.GetJSONBytes(value, &r); err != nil {
+		if _, err := module.GetJSONBytes(value, &ca); err != nil || ca.Retired > 0 {
 			return err
 		}
-		if r.Retired > 0 {
-			return nil
-		}
-		c, err := smx509.ParseCertificate(r.Cert)
+		c, err := smx509.ParseCertificate(ca.Cert)
 		if err != nil {
-			return fmt.Errorf("stored CA %s: %w", r.KeyID, err)
+			return fmt.Errorf("stored CA %s: %w", ca.KeyID, err)
 		}
-		x.cas[k] = expCA{dept: r.Dept, id: r.KeyID, kind: r.Kind, cn: c.Subject.CommonName, notAfter: c.NotAfter.Unix()}
+		x.cas[k] = expCA{dept: ca.Dept, id: ca.KeyID, kind: ca.Kind, cn: c.Subject.CommonName, notAfter: c.NotAfter.Unix()}
 	case bytes.HasPrefix(key, deptPrefix):
-		delete(x.depts, k)
-		if value == nil {
-			return nil
-		}
-		var d Department
-		if _, err := module.GetJSONBytes(value, &d); err != nil {
+		if _, err := module.GetJSONBytes(value, &dept); err != nil {
 			return err
 		}
-		if d.Status == StatusActive {
-			x.depts[k] = expDept{code: d.Code, name: d.Name}
+		if dept.Status == StatusActive {
+			x.depts[k] = expDept{code: dept.Code, name: dept.Name}
 		}
 	}
 	return nil
