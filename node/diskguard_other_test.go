@@ -13,12 +13,11 @@ import (
 // Where free space is not measured, the guard is off: waitForDisk lets the
 // node start at once, whatever the reserve, and sets no gauge.
 func TestWaitForDiskUnmeasured(t *testing.T) {
-	h := Home(t.TempDir())
-	if _, err := freeDisk(string(h)); !errors.Is(err, errNoStatfs) {
+	dir := t.TempDir()
+	if _, err := freeDisk(dir); !errors.Is(err, errNoStatfs) {
 		t.Fatalf("freeDisk: %v, want errNoStatfs", err)
 	}
-	conf := &Config{MinFreeDiskMB: 1 << 40}
-	if err := waitForDisk(context.Background(), h, conf, cmtlog.NewNopLogger()); err != nil {
+	if err := waitForDisk(context.Background(), Home(dir), &Config{MinFreeDiskMB: 1 << 40}, cmtlog.NewNopLogger()); err != nil {
 		t.Fatalf("waitForDisk: %v, want nil (the guard is off here)", err)
 	}
 	if v := gauge(t, "govchain_disk_full"); v > 0 {
