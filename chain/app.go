@@ -425,10 +425,12 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		updates = append(updates, ctx.ValidatorUpdates()...)
 	}
 	// Misbehaviour CometBFT proved (misbehavior.go): recorded, power to 0.
-	updates, evEvents, err := punish(working, req.Height, req.Misbehavior, updates)
+	// Its updates come last, so they win over the block's earlier ones.
+	punished, evEvents, err := punish(working, req.Height, req.Misbehavior)
 	if err != nil {
 		return nil, fmt.Errorf("chain: evidence at %d: %w", req.Height, err)
 	}
+	updates = append(updates, punished...)
 	events = append(events, evEvents...)
 	if err := working.Set(blockTimeKey, []byte(req.Time.UTC().Format(time.RFC3339Nano))); err != nil {
 		return nil, err

@@ -22,10 +22,11 @@ const EventEvidence = "identity.evidence"
 // item already verified by CometBFT against the validator set of its
 // height): one identity.Evidence record per item, and the validator's
 // power set to zero at once. The department is otherwise untouched; only
-// governance (gov.set_validator) gives the power back. It returns updates
-// with any earlier update of a punished validator in this block replaced
-// (CometBFT refuses two updates of one key in a block).
-func punish(kv state.KV, height int64, mis []abci.Misbehavior, updates []module.ValidatorUpdate) ([]module.ValidatorUpdate, []abci.Event, error) {
+// governance (gov.set_validator) gives the power back. It returns the
+// power-to-zero updates; the caller appends them after the block's other
+// updates, and toABCIValidatorUpdates keeps the last update of each key.
+func punish(kv state.KV, height int64, mis []abci.Misbehavior) ([]module.ValidatorUpdate, []abci.Event, error) {
+	var updates []module.ValidatorUpdate
 	var events []abci.Event
 	for i, m := range mis {
 		addr := strings.ToUpper(hex.EncodeToString(m.Validator.Address))
@@ -64,7 +65,6 @@ func punish(kv state.KV, height int64, mis []abci.Misbehavior, updates []module.
 					if err := identity.PutDept(kv, d); err != nil {
 						return nil, nil, err
 					}
-					updates = withoutKey(updates, d.Validator.PubKey)
 					updates = append(updates, module.ValidatorUpdate{PubKeyType: ed25519.KeyType, PubKey: d.Validator.PubKey, Power: 0})
 				}
 			}
@@ -127,14 +127,4 @@ func onlyValidator(kv state.KV, code string) (bool, error) {
 		return true, nil
 	})
 	return alone, err
-}
-
-func withoutKey(us []module.ValidatorUpdate, pub []byte) []module.ValidatorUpdate {
-	out := us[:0:0]
-	for _, u := range us {
-		if string(u.PubKey) != string(pub) {
-			out = append(out, u)
-		}
-	}
-	return out
 }

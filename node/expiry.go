@@ -1,6 +1,7 @@
 package node
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -59,10 +60,61 @@ func expiryReport(a interface {
 	if err != nil {
 		return nil, err
 	}
+	return newExpiryReport(view.Version(), bts, horizon, ws), nil
+}
+
+func newExpiryReport(height int64, blockTime string, horizon time.Duration, ws []identity.ExpiryWarning) *identity.ExpiryReport {
 	if ws == nil {
 		ws = []identity.ExpiryWarning{}
 	}
-	return &identity.ExpiryReport{Height: view.Version(), BlockTime: bts, HorizonSeconds: int64(horizon / time.Second), Warnings: ws}, nil
+	return &identity.ExpiryReport{Height: height, BlockTime: blockTime, HorizonSeconds: int64(horizon / time.Second), Warnings: ws}
+}
+
+// expiryFollower keeps an identity.ExpiryIndex at the committed state: one
+// scan of the identities at the start, then each new block's identity
+// writes (the store's per-version changes). It scans again only when
+// those changes are not there to read (pruned versions, an error).
+type expiryFollower struct {
+	idx *identity.ExpiryIndex
+	at  int64 // the version idx reflects
+}
+
+var errVersionGap = errors.New("expiry: a version's changes are missing")
+
+// update brings the index to view's version.
+func (f *expiryFollower) update(store *state.Store, view *state.View) error {
+	v := view.Version()
+	if f.idx != nil && v == f.at {
+		return nil
+	}
+	if f.idx != nil && v > f.at {
+		next := f.at + 1
+		err := store.Changes(next, v, func(ver int64, cs []state.Change) error {
+			if ver != next {
+				return errVersionGap
+			}
+			for _, c := range cs {
+				if f.idx.Touches(c.Key) {
+					if err := f.idx.Apply(c.Key, c.Value); err != nil {
+						return err
+					}
+				}
+			}
+			next++
+			return nil
+		})
+		if err == nil && next == v+1 {
+			f.at = v
+			return nil
+		}
+	}
+	idx, err := identity.NewExpiryIndex(view)
+	if err != nil {
+		f.idx = nil
+		return err
+	}
+	f.idx, f.at = idx, v
+	return nil
 }
 
 // getExpiry is GET /v1/expiry?horizon=30d.
@@ -88,8 +140,8 @@ func (a *API) getExpiry(w http.ResponseWriter, r *http.Request) {
 }
 
 // expiryMetrics are the Prometheus gauges of what expires within the
-// configured horizon, recomputed when the committed height changes (at
-// most every few seconds: the scan reads every identity).
+// configured horizon, judged again when the committed height changes (at
+// most every few seconds) from the identities expiryFollower keeps.
 type expiryMetrics struct {
 	expiring, expired *prometheus.GaugeVec
 	adminLeft         *prometheus.GaugeVec
@@ -147,11 +199,14 @@ func (m *expiryMetrics) set(rep *identity.ExpiryReport, now time.Time) {
 }
 
 // watchExpiry keeps the gauges current and logs each new warning once.
+// It follows the identities through each block's writes (expiryFollower)
+// and judges them again at each new block's time.
 func (a *API) watchExpiry(stop <-chan struct{}, logger cmtlog.Logger) {
 	m := registerExpiryMetrics()
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
 	var last int64 = -1
+	var f expiryFollower
 	logged := map[string]bool{}
 	for {
 		if v, _ := a.App.Store().LastCommit(); v != last && v > 0 {
@@ -159,9 +214,10 @@ func (a *API) watchExpiry(stop <-chan struct{}, logger cmtlog.Logger) {
 			if horizon == 0 {
 				horizon = DefaultExpiryHorizon
 			}
-			if rep, err := expiryReport(a, horizon); err == nil {
-				last = v
-				now, _ := time.Parse(time.RFC3339Nano, rep.BlockTime)
+			if view, err := a.View(0); err == nil && f.update(a.App.Store(), view) == nil {
+				last = view.Version()
+				bts, now := a.BlockTime(view)
+				rep := newExpiryReport(last, bts, horizon, f.idx.Expiring(now, horizon))
 				m.set(rep, now)
 				for _, w := range rep.Warnings {
 					k := w.Kind + "/" + w.ID + "/" + strconv.FormatBool(w.Expired)

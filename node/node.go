@@ -283,41 +283,65 @@ func executableSHA256() (string, error) {
 // is connected to have the last block it committed: a node that stops
 // right after committing the block before an upgrade plan's height would
 // otherwise strand a peer still waiting for that block's precommits
-// (every node of the old release halts there). It waits at most
-// haltPeerWait for a peer that does not catch up.
+// (every node of the old release halts there). It waits on that
+// condition, however long the peers take, until every peer still
+// connected is past the block or gone, or the node is stopped. Only
+// haltHangGuard, far beyond any catch-up, ends a wait on a peer that
+// never moves (it then says so in the log).
 func (n *Node) watchHalt(req <-chan error) {
 	err := <-req
 	v, _ := n.store.LastCommit()
-	rpc := rpclocal.New(n.Comet)
-	deadline := time.Now().Add(haltPeerWait)
-	logged := false
-	for time.Now().Before(deadline) {
+	n.waitPeersHave(rpclocal.New(n.Comet), v)
+	n.halted <- err
+}
+
+// haltHangGuard ends the halting node's wait for lagging peers only when
+// something is broken (a peer connected but stuck); haltLogEvery is how
+// often the wait says which peers it still waits for.
+const (
+	haltHangGuard = time.Hour
+	haltLogEvery  = time.Minute
+)
+
+// waitPeersHave polls CometBFT's consensus state until every connected
+// peer's round is past height v (it has block v), there are no peers, the
+// node is stopped, or haltHangGuard has passed.
+func (n *Node) waitPeersHave(rpc *rpclocal.Local, v int64) {
+	start, logged := time.Now(), time.Time{}
+	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		d, derr := rpc.DumpConsensusState(ctx)
 		cancel()
 		if derr != nil {
-			break
+			n.logger.Error("halting: cannot read the peers' heights; not waiting for them", "height", v, "err", derr)
+			return
 		}
-		behind := 0
+		var behind []string
 		for _, p := range d.Peers {
 			if peerHeight(p.PeerState) <= v {
-				behind++
+				behind = append(behind, string(p.NodeAddress))
 			}
 		}
-		if behind == 0 {
-			break
+		if len(behind) == 0 {
+			return
 		}
-		if !logged {
-			n.logger.Info("halting: waiting for peers to have the last block this node committed", "height", v, "peers_behind", behind)
-			logged = true
+		waited := time.Since(start)
+		if waited >= haltHangGuard {
+			n.logger.Error("halting although peers still lack the last block this node committed: they did not move for a long time",
+				"height", v, "peers_behind", behind, "waited", waited.Round(time.Second))
+			return
 		}
-		time.Sleep(200 * time.Millisecond)
+		if time.Since(logged) >= haltLogEvery {
+			n.logger.Info("halting: waiting for peers to have the last block this node committed", "height", v, "peers_behind", behind, "waited", waited.Round(time.Second))
+			logged = time.Now()
+		}
+		select {
+		case <-n.quit:
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
-	n.halted <- err
 }
-
-// haltPeerWait bounds how long a halting node serves peers that lag.
-const haltPeerWait = 30 * time.Second
 
 // peerHeight reads the height a peer is at from CometBFT's peer state
 // dump ({"round_state":{"height":"37",...}}; 0 when unknown).

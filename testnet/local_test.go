@@ -47,16 +47,20 @@ func startNet(t *testing.T, n int) *testnet.Network {
 	return startNetWith(t, testnet.Options{Validators: n})
 }
 
-// startNetWith creates and starts a network of separate processes with the
-// test binary on free ports (o.BasePort, o.Binary and o.TimeoutCommit are
-// filled in), dumps the nodes' logs if the test fails, and stops it after.
+// startNetWith creates and starts a network of separate processes on free
+// ports (o.BasePort is filled in; o.Binary, the test binary, and
+// o.TimeoutCommit, 300 ms, when not set), dumps the nodes' logs if the
+// test fails, and stops it after.
 func startNetWith(t *testing.T, o testnet.Options) *testnet.Network {
 	t.Helper()
 	base, err := testnet.FreeBasePort(o.Validators)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.BasePort, o.Binary = base, binary
+	o.BasePort = base
+	if o.Binary == "" {
+		o.Binary = binary
+	}
 	if o.TimeoutCommit == 0 {
 		o.TimeoutCommit = 300 * time.Millisecond
 	}

@@ -245,18 +245,7 @@ func TestUpgradeMigrationFailsHalts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	binB := buildB(t)
-	base, err := testnet.FreeBasePort(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, err := testnet.Create(t.TempDir(), testnet.Options{Validators: 1, BasePort: base, Binary: binB, TimeoutCommit: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = net.Stop() })
-	if err := net.Start(ctx, 2); err != nil {
-		t.Fatal(err)
-	}
+	net := startNetWith(t, testnet.Options{Validators: 1, Binary: binB})
 	admin, err := net.DeptKey(0)
 	if err != nil {
 		t.Fatal(err)

@@ -108,3 +108,28 @@ func TestEvidenceAgainstLastValidator(t *testing.T) {
 		t.Fatalf("record %s (%v)", b, err)
 	}
 }
+
+// Governance re-weights a validator in the block that also carries its
+// evidence: CometBFT gets one update of that key, the punishment's (it
+// comes last), and the department ends with no power.
+func TestEvidenceInBlockOfGovernanceUpdate(t *testing.T) {
+	c := newChain(t, 5)
+	c.Block()
+	id := propose(t, c, 4, gov.KindSetValidator, gov.SetValidator{Code: "ZJW", Power: 15})
+	mustVote(t, c, 0, id, gov.VoteApprove)
+	mustVote(t, c, 1, id, gov.VoteApprove)
+	c.Misbehavior = []abci.Misbehavior{doubleSign(c, 4, c.Height)}
+	res := c.Block(c.Tx(c.Depts[2].Admin, gov.MsgVote, gov.CastVote{ID: id, Vote: gov.VoteApprove}))
+	if r := res.TxResults[0]; r.Code != 0 {
+		t.Fatalf("last vote: %s/%d %s", r.Codespace, r.Code, r.Log)
+	}
+	if p := status(t, c, id); p.Status != "passed" {
+		t.Fatalf("proposal is %s, want passed in the evidence's block", p.Status)
+	}
+	if len(res.ValidatorUpdates) != 1 || res.ValidatorUpdates[0].Power != 0 || !bytes.Equal(res.ValidatorUpdates[0].PubKeyBytes, c.Depts[4].Val.PubKey().Bytes()) {
+		t.Fatalf("validator updates %+v, want one: ZJW's key to power 0", res.ValidatorUpdates)
+	}
+	if d, _ := identity.GetDept(c.View(), "ZJW"); d.Validator.Power != 0 {
+		t.Fatalf("ZJW's power %d after evidence, want 0", d.Validator.Power)
+	}
+}

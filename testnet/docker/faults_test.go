@@ -40,7 +40,7 @@ const (
 )
 
 // blocksContinue asserts the nodes in live gain at least n blocks within d.
-func blocksContinue(t *testing.T, net *Network, live []int, n int64, d time.Duration) {
+func blocksContinue(t testing.TB, net *Network, live []int, n int64, d time.Duration) {
 	t.Helper()
 	h0 := top(net, live...)
 	deadline := time.Now().Add(d)

@@ -28,7 +28,7 @@ func up(t *testing.T, validators int) *Network {
 
 // upWith is up with a step between generating the network and starting it
 // (prepare, when not nil: a change to the generated homes, proxies).
-func upWith(t *testing.T, validators int, prepare func(*Network) error) *Network {
+func upWith(t testing.TB, validators int, prepare func(*Network) error) *Network {
 	t.Helper()
 	needDocker(t)
 	net, err := Generate(t.TempDir(), Options{Validators: validators, Image: image, ChainID: "govchain-e2e"})
@@ -92,7 +92,7 @@ type load struct {
 	wg       sync.WaitGroup
 }
 
-func startLoad(t *testing.T, net *Network, maxDuration time.Duration) *load {
+func startLoad(t testing.TB, net *Network, maxDuration time.Duration) *load {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), maxDuration)
 	l := &load{net: net, targets: make([]bool, len(net.Nodes)), cancel: cancel}
@@ -222,7 +222,7 @@ func (l *load) stop() []ack {
 }
 
 // waitAcks waits until at least n txs are acknowledged in total.
-func (l *load) waitAcks(t *testing.T, n int, within time.Duration) {
+func (l *load) waitAcks(t testing.TB, n int, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for l.acked() < n {
@@ -302,7 +302,7 @@ type monitor struct {
 	done   chan struct{}
 }
 
-func startMonitor(t *testing.T, net *Network) *monitor {
+func startMonitor(t testing.TB, net *Network) *monitor {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &monitor{net: net, cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -397,7 +397,7 @@ func (m *monitor) stall(from, to time.Time) time.Duration {
 
 // firstBlockAfter waits for the network height to grow after t0 and
 // returns how long that took.
-func (m *monitor) firstBlockAfter(t *testing.T, t0 time.Time, within time.Duration) time.Duration {
+func (m *monitor) firstBlockAfter(t testing.TB, t0 time.Time, within time.Duration) time.Duration {
 	t.Helper()
 	deadline := t0.Add(within)
 	for time.Now().Before(deadline) {
@@ -417,7 +417,7 @@ func (m *monitor) firstBlockAfter(t *testing.T, t0 time.Time, within time.Durati
 
 // waitCaughtUp waits until node i has block-synced or gossiped its way to
 // the others' height and returns how long it took.
-func waitCaughtUp(t *testing.T, net *Network, i int, within time.Duration) time.Duration {
+func waitCaughtUp(t testing.TB, net *Network, i int, within time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for time.Since(start) < within {
@@ -507,7 +507,7 @@ func blockMetasFrom(ctx context.Context, net *Network, i int, base, h int64) (ma
 // and equals header H+1's, and that every acknowledged tx is inside the
 // block it was acknowledged at and its account is registered on every
 // node. It returns H and the number of acknowledged txs missing anywhere.
-func verify(t *testing.T, net *Network, acks []ack) (int64, int) {
+func verify(t testing.TB, net *Network, acks []ack) (int64, int) {
 	t.Helper()
 	return verifyFrom(t, net, acks, nil)
 }
@@ -515,7 +515,7 @@ func verify(t *testing.T, net *Network, acks []ack) (int64, int) {
 // verifyFrom is verify where node i holds blocks only from base[i] on (it
 // was restored from a snapshot or a backup at base[i]-1): its blocks are
 // compared from there.
-func verifyFrom(t *testing.T, net *Network, acks []ack, base map[int]int64) (int64, int) {
+func verifyFrom(t testing.TB, net *Network, acks []ack, base map[int]int64) (int64, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -627,7 +627,7 @@ var (
 )
 
 // record adds r to the summary; its verdict is decided when the test ends.
-func record(t *testing.T, r *result) {
+func record(t testing.TB, r *result) {
 	resultsMu.Lock()
 	r.order = len(results)
 	results = append(results, r)

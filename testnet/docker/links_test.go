@@ -22,7 +22,7 @@ import (
 // proxyImage builds the static toxiproxy server (go install of its cmd at
 // ToxiproxyVersion, from the module proxy or the module cache) and a FROM
 // scratch image of it, removed when the test ends.
-func proxyImage(t *testing.T) string {
+func proxyImage(t testing.TB) string {
 	t.Helper()
 	needDocker(t)
 	dir := t.TempDir()
@@ -68,7 +68,7 @@ func proxyImage(t *testing.T) string {
 
 // upProxied starts a network whose validator links all run through
 // toxiproxy and checks that every peer connection does.
-func upProxied(t *testing.T, validators int) (*Network, *ProxyAPI) {
+func upProxied(t testing.TB, validators int) (*Network, *ProxyAPI) {
 	t.Helper()
 	img := proxyImage(t)
 	net := upWith(t, validators, func(n *Network) error { return n.UseProxy(img, 0) })
@@ -85,7 +85,7 @@ func upProxied(t *testing.T, validators int) (*Network, *ProxyAPI) {
 // checkPeersProxied asserts, from CometBFT's /net_info, that each node is
 // connected to all the others and that every connection's remote address is
 // the proxy's on their link: nothing bypasses toxiproxy.
-func checkPeersProxied(t *testing.T, net *Network) {
+func checkPeersProxied(t testing.TB, net *Network) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), progressLimit)
 	defer cancel()

@@ -2,18 +2,34 @@ package docker
 
 import (
 	"context"
-	"flag"
 	"fmt"
+	"os"
 	"sort"
 	"testing"
 	"time"
 )
 
-// soakFor enables TestSoak: it is outside CI (go test ./... leaves it at 0).
-var soakFor = flag.Duration("soak", 0, "run TestSoak's kill/partition/latency/loss cycle for this long, e.g. 1h (0: skip it)")
+// soakDefault is the soak's length when GOVCHAIN_SOAK is not set: long
+// enough for each of the four faults to come round at least once.
+const soakDefault = 2 * time.Minute
 
-// soakCommand is how to run it (docs/reliability.md).
-const soakCommand = "go test ./testnet/docker -run TestSoak -soak=1h -timeout 0 -v"
+// soakCommand is how to run it for d (docs/reliability.md).
+func soakCommand(d time.Duration) string {
+	return fmt.Sprintf("GOVCHAIN_SOAK=%s go test ./testnet/docker -run XXX -bench Soak -benchtime 1x -timeout 0 -v", d)
+}
+
+// soakDuration reads GOVCHAIN_SOAK (a Go duration such as 1h or 10m).
+func soakDuration(b *testing.B) time.Duration {
+	v := os.Getenv("GOVCHAIN_SOAK")
+	if v == "" {
+		return soakDefault
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		b.Fatalf("GOVCHAIN_SOAK=%q: want a positive duration such as 10m or 1h", v)
+	}
+	return d
+}
 
 // soakKind aggregates one kind of fault over the soak's rounds.
 type soakKind struct {
@@ -38,19 +54,19 @@ func medianOf(ds []time.Duration) time.Duration {
 	return xs[len(xs)/2]
 }
 
-// TestSoak runs 4 validators whose links go through toxiproxy under steady
-// load for -soak, cycling through four faults, each on the next validator:
+// BenchmarkSoak runs 4 validators whose links go through toxiproxy under
+// steady load for GOVCHAIN_SOAK (default soakDefault), cycling through four faults, each on the next validator:
 // kill -9 and restart; partition 3|1 and heal; 200 ± 50 ms latency on every
 // link; 5 % loss on every link (lossDriver). Each fault lasts until the
 // others (or all, for latency and loss) gained 4 blocks; between faults the
 // whole network must gain 2. At the end every node must agree at every
 // height and hold every acknowledged tx. It prints one row per kind of
 // fault: worst stall and recovery, median block interval and commit latency
-// while faulted.
-func TestSoak(t *testing.T) {
-	if *soakFor <= 0 {
-		t.Skip("soak not enabled; run it with: " + soakCommand)
-	}
+// while faulted. It is a measurement, so a benchmark; b.N is ignored:
+//
+//	GOVCHAIN_SOAK=1h go test ./testnet/docker -run XXX -bench Soak -benchtime 1x -timeout 0 -v
+func BenchmarkSoak(t *testing.B) {
+	soakFor := soakDuration(t)
 	net, api := upProxied(t, 4)
 	dur := soakFor.Round(time.Minute).String()
 	kinds := []*soakKind{
@@ -63,13 +79,13 @@ func TestSoak(t *testing.T) {
 		record(t, k.r)
 	}
 	mon := startMonitor(t, net)
-	ld := startLoad(t, net, *soakFor+20*time.Minute)
+	ld := startLoad(t, net, soakFor+20*time.Minute)
 	ld.waitAcks(t, 12, progressLimit)
 	// bg's 5 minutes would end the docker commands of a longer soak
-	ctx, cancel := context.WithTimeout(context.Background(), *soakFor+20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), soakFor+20*time.Minute)
 	defer cancel()
 	baseline := mon.interval(time.Time{}, time.Now())
-	end := time.Now().Add(*soakFor)
+	end := time.Now().Add(soakFor)
 	for round := 0; time.Now().Before(end); round++ {
 		k := kinds[round%len(kinds)]
 		v := (round / len(kinds)) % len(net.Nodes)
@@ -156,5 +172,5 @@ func TestSoak(t *testing.T) {
 		k.r.Note = fmt.Sprintf("%d rounds; stall and recovery: worst round; interval and latency: median of the rounds' medians; txs: acknowledged during these faults (%d in all)", k.rounds, len(acks))
 	}
 	kinds[len(kinds)-1].r.Lost = lost // every tx of the run is checked; reported once
-	kinds[len(kinds)-1].r.Note += fmt.Sprintf("; txs lost: the whole run (`go test ./testnet/docker -run TestSoak -soak=%s -timeout 0 -v`)", *soakFor)
+	kinds[len(kinds)-1].r.Note += "; txs lost: the whole run (`" + soakCommand(soakFor) + "`)"
 }
