@@ -144,13 +144,9 @@ func putIndex(ctx *module.Context, layout int, kind, typ, issuer, holder string,
 		}
 		return nil
 	}
-	ps, err := pos(h, id)
+	ps, v, err := entryV2(kind, h, id)
 	if err != nil {
 		return err
-	}
-	v := []byte(valRecord)
-	if kind == kindBatch {
-		v = []byte(valBatch)
 	}
 	if err := ctx.Store.Set(append(tiIndex(typ, issuer), ps...), v); err != nil {
 		return err
@@ -159,6 +155,22 @@ func putIndex(ctx *module.Context, layout int, kind, typ, issuer, holder string,
 		return ctx.Store.Set(append(hoIndex(holder), ps...), v)
 	}
 	return nil
+}
+
+// entryV2 is the key suffix (position) and the value of a layout 2 index
+// entry of a certificate or batch (kind) anchored at height h.
+func entryV2(kind string, h int64, id string) (ps, v []byte, err error) {
+	ps, err = pos(h, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch kind {
+	case kindRecord:
+		return ps, []byte(valRecord), nil
+	case kindBatch:
+		return ps, []byte(valBatch), nil
+	}
+	return nil, nil, errs.Internal.Wrapf("index kind %q", kind)
 }
 
 // distinct returns the parts that follow p in keys under p, up to the next

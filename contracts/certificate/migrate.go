@@ -102,15 +102,9 @@ func moveEntry(ctx *module.Context, rest []byte, kind string) error {
 		return errs.Internal.Wrapf("malformed height")
 	}
 	which, val, id := parts[0], parts[1], parts[3]
-	ps, err := pos(h, id)
+	ps, v, err := entryV2(kind, h, id)
 	if err != nil {
 		return err
-	}
-	v := []byte(valRecord)
-	if kind == kindBatch {
-		v = []byte(valBatch)
-	} else if kind != kindRecord {
-		return errs.Internal.Wrapf("kind %q", kind)
 	}
 	switch which {
 	case "type":
